@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run real processes (sshd, Slurm, shells): keep workers few on a 2-core machine and give
+// integration tests room; a test that needs infrastructure reads its location from HSM_TEST_*.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default', 'json'],
+    outputFile: { json: '.test-results/vitest.json' },
+  },
+});
