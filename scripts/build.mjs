@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { cli: 'src/cli/main.ts', api: 'src/api.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', api: 'src/api/index.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
