@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { hostname } from 'node:os';
+import type { ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
+import { findRunnerScript } from './runner-path.js';
+import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
+
+// The local source: this machine. One long-lived runner per slot (runner/hsm-runner.sh under bash)
+// forks a subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
+// spawn per task. Runners are detached (own session): Ctrl-C in the terminal reaches hsm only, which
+// then terminates tasks itself; and a kill -9 of hsm leaves them running to record how tasks ended.
+
+interface Runner {
+  child: ChildProcess;
+  busy: InFlight | null;
+  closed: boolean;
+}
+
+interface InFlight {
+  task: string;
+  attempt: number;
+  taskDir: string;
+  runner: Runner;
+  pid: number | null;
+  killAfterStart: NodeJS.Signals | null;
+}
+
+export interface LocalSourceOptions {
+  name?: string;
+  slots: number;
+  /** Debug lines from the runners (their stderr). */
+  onLog?: (line: string) => void;
+}
+
+export class LocalSource implements ComputeSource {
+  readonly name: string;
+  readonly type = 'local' as const;
+  readonly slots: number;
+  private readonly runners: Runner[] = [];
+  private readonly byDir = new Map<string, InFlight>();
+  private events: SourceEvent[] = [];
+  private wake: (() => void) | null = null;
+  private readonly runnerScript = findRunnerScript();
+  private readonly host = hostname();
+  private readonly onLog: (line: string) => void;
+
+  constructor(options: LocalSourceOptions) {
+    this.name = options.name ?? 'local';
+    this.slots = Math.max(1, options.slots);
+    this.onLog = options.onLog ?? (() => {});
+  }
+
+  /** Pids of the runners, recorded so a later `hsm complete` can wait for them after a crash. */
+  runnerPids(): number[] {
+    return this.runners.filter((r) => !r.closed && r.child.pid).map((r) => r.child.pid!);
+  }
+
+  inFlight(): number {
+    return this.byDir.size;
+  }
+
+  async submit(requests: readonly SubmitRequest[]): Promise<void> {
+    for (const req of requests) {
+      const runner = this.idleRunner();
+      if (!runner) throw new Error(`local source: no free slot for ${req.task} (${this.inFlight()} running)`);
+      const entry: InFlight = { ...req, runner, pid: null, killAfterStart: null };
+      runner.busy = entry;
+      this.byDir.set(req.taskDir, entry);
+      runner.child.stdin!.write(formatRunLine(req.attempt, req.taskDir));
+    }
+  }
+
+  poll(waitMs: number): Promise<SourceEvent[]> {
+    if (this.events.length > 0 || waitMs <= 0) return Promise.resolve(this.drain());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve(this.drain());
+      }, waitMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve(this.drain());
+      };
+    });
+  }
+
+  async terminate(attempts: readonly { task: string; attempt: number }[], graceMs: number): Promise<void> {
+    const targets = [...this.byDir.values()].filter((f) =>
+      attempts.some((a) => a.task === f.task && a.attempt === f.attempt),
+    );
+    for (const t of targets) this.signal(t, 'SIGTERM');
+    if (graceMs <= 0) {
+      for (const t of targets) this.signal(t, 'SIGKILL');
+      return;
+    }
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && targets.some((t) => this.byDir.get(t.taskDir) === t)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const t of targets) if (this.byDir.get(t.taskDir) === t) this.signal(t, 'SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.runners) {
+      r.closed = true;
+      r.child.stdin!.end();
+    }
+  }
+
+  private signal(entry: InFlight, sig: NodeJS.Signals): void {
+    if (entry.pid === null) {
+      entry.killAfterStart = sig;
+      return;
+    }
+    try {
+      process.kill(-entry.pid, sig); // the task's whole process group (the runner uses set -m)
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private idleRunner(): Runner | null {
+    const idle = this.runners.find((r) => !r.closed && r.busy === null);
+    if (idle) return idle;
+    if (this.runners.filter((r) => !r.closed).length >= this.slots) return null;
+    return this.startRunner();
+  }
+
+  private startRunner(): Runner {
+    const child = spawn('bash', [this.runnerScript, 'serve'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const runner: Runner = { child, busy: null, closed: false };
+    this.runners.push(runner);
+    child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
+    createInterface({ input: child.stdout! }).on('line', (line) => this.onRunnerLine(runner, line));
+    createInterface({ input: child.stderr! }).on('line', (line) => this.onLog(`runner ${child.pid}: ${line}`));
+    child.on('exit', (code, signal) => {
+      runner.closed = true;
+      const lost = runner.busy;
+      if (lost) {
+        this.byDir.delete(lost.taskDir);
+        runner.busy = null;
+        this.push({
+          kind: 'finished',
+          task: lost.task,
+          attempt: lost.attempt,
+          exitStatus: null,
+          detail: `the task runner exited (${signal ?? code}) before the task ended`,
+          at: Date.now(),
+        });
+      }
+    });
+    return runner;
+  }
+
+  private onRunnerLine(runner: Runner, line: string): void {
+    const msg = parseRunnerLine(line);
+    if (!msg) {
+      this.onLog(`runner ${runner.child.pid}: unexpected output: ${line}`);
+      return;
+    }
+    const entry = this.byDir.get(msg.taskDir);
+    if (!entry || entry.attempt !== msg.attempt) return;
+    if (msg.kind === 'S') {
+      entry.pid = msg.pid;
+      this.push({ kind: 'started', task: entry.task, attempt: entry.attempt, pid: msg.pid, host: this.host, at: Date.now() });
+      if (entry.killAfterStart) this.signal(entry, entry.killAfterStart);
+    } else {
+      this.byDir.delete(msg.taskDir);
+      runner.busy = null;
+      this.push({ kind: 'finished', task: entry.task, attempt: entry.attempt, exitStatus: msg.status, at: Date.now() });
+    }
+  }
+
+  private push(event: SourceEvent): void {
+    this.events.push(event);
+    this.wake?.();
+  }
+
+  private drain(): SourceEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+}

@@ -1,0 +1,233 @@
+import { statusForReason, type TaskStatus } from '../domain/task.js';
+import type { Outcome } from '../domain/outcome.js';
+import type { ComputeSource, EngineStore, SourceEvent, TaskChange, TaskRow, TaskWorkspace } from './ports.js';
+import { classifyExit } from './classify-exit.js';
+import { isRetryable, retryDelayMs } from './retry-policy.js';
+
+// The run loop: plan -> submit -> poll -> finish, over any compute sources. Every change is committed
+// to the store before it is acted on (a task is `queued` in the store before a source sees it), so a
+// kill -9 at any moment loses nothing and runs nothing twice.
+
+export interface EngineOptions {
+  /** Tasks to run, in order (the plan). */
+  tasks: readonly TaskRow[];
+  sources: readonly ComputeSource[];
+  /** Attempts already running on a source (adopted after a crash): awaited, not started again. */
+  adopted?: readonly { task: string; attempt: number; source: ComputeSource; startedAt: number | null }[];
+  /** Extra attempts after a retryable failure. */
+  retries: number;
+  retryDelayMs: number;
+  /** Per-attempt timeout (ms), null for none. */
+  timeoutMs: number | null;
+  /** Time between TERM and KILL for timeouts and cancels. */
+  killGraceMs: number;
+  /** How often task_mapping.yaml is rewritten while running. */
+  mappingIntervalMs?: number;
+  onTask?: (task: TaskRow, event: 'queued' | 'started' | 'finished' | 'retrying') => void;
+  now?: () => number;
+}
+
+export interface EngineResult {
+  interrupted: boolean;
+  counts: Partial<Record<TaskStatus, number>>;
+}
+
+interface Running {
+  row: TaskRow;
+  attempt: number;
+  source: ComputeSource;
+  startedAt: number | null;
+  timedOutAfterMs?: number;
+  cancelled?: boolean;
+  killing?: boolean;
+}
+
+export class SweepEngine {
+  private readonly rows = new Map<string, TaskRow>();
+  private readonly queue: TaskRow[] = [];
+  private readonly retryAt = new Map<string, number>();
+  private readonly running = new Map<string, Running>();
+  private cancelLevel = 0;
+  private readonly now: () => number;
+  private mappingDirty = false;
+  private lastMappingWrite = 0;
+
+  constructor(
+    private readonly store: EngineStore,
+    private readonly workspace: TaskWorkspace,
+    private readonly options: EngineOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    for (const t of options.tasks) {
+      this.rows.set(t.name, { ...t });
+      this.queue.push(this.rows.get(t.name)!);
+    }
+    for (const a of options.adopted ?? []) {
+      const row = this.rows.get(a.task) ?? { ...options.tasks.find((t) => t.name === a.task)! };
+      this.running.set(a.task, { row, attempt: a.attempt, source: a.source, startedAt: a.startedAt });
+    }
+  }
+
+  /** First call: graceful (stop submitting, TERM running tasks, KILL after the grace). Second: KILL now. */
+  cancel(): void {
+    this.cancelLevel++;
+    const graceMs = this.cancelLevel === 1 ? this.options.killGraceMs : 0;
+    for (const source of this.options.sources) {
+      const mine = [...this.running.values()].filter((r) => r.source === source);
+      for (const r of mine) r.cancelled = true;
+      void source.terminate(
+        mine.map((r) => ({ task: r.row.name, attempt: r.attempt })),
+        graceMs,
+      );
+    }
+  }
+
+  async run(): Promise<EngineResult> {
+    this.store.recordEvent('run:started', { tasks: this.queue.length, adopted: this.running.size });
+    while (this.running.size > 0 || (this.cancelLevel === 0 && (this.queue.length > 0 || this.retryAt.size > 0))) {
+      if (this.cancelLevel === 0) await this.submitRound();
+      const events = await this.pollRound();
+      this.finishRound(events);
+      this.enforceTimeouts();
+      this.maybeWriteMapping(false);
+    }
+    this.maybeWriteMapping(true);
+    const counts: Partial<Record<TaskStatus, number>> = {};
+    for (const r of this.rows.values()) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    this.store.recordEvent(this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', counts);
+    return { interrupted: this.cancelLevel > 0, counts };
+  }
+
+  private async submitRound(): Promise<void> {
+    const now = this.now();
+    for (const [name, at] of this.retryAt) {
+      if (at <= now) {
+        this.retryAt.delete(name);
+        this.queue.push(this.rows.get(name)!);
+      }
+    }
+    for (const source of this.options.sources) {
+      const free = source.slots - source.inFlight();
+      if (free <= 0 || this.queue.length === 0) continue;
+      const batch = this.queue.splice(0, free);
+      const changes: TaskChange[] = [];
+      const requests = batch.map((row) => {
+        const attempt = row.attempts + 1;
+        const taskDir = this.workspace.prepareAttempt(row, attempt);
+        changes.push({ kind: 'queued', task: row.name, attempt, source: source.name, at: now });
+        Object.assign(row, { status: 'queued', source: source.name, attempts: attempt, exitCode: null, signal: null,
+          reason: null, startedAt: null, endedAt: null, host: null, detail: null });
+        this.running.set(row.name, { row, attempt, source, startedAt: null });
+        return { task: row.name, attempt, taskDir };
+      });
+      this.store.apply(changes); // durable before the source sees the tasks
+      this.mappingDirty = true;
+      for (const row of batch) this.options.onTask?.(row, 'queued');
+      await source.submit(requests);
+    }
+  }
+
+  private async pollRound(): Promise<SourceEvent[]> {
+    const sources = new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)]);
+    const waitMs = this.nextWakeMs();
+    if (sources.size === 1) return [...sources][0]!.poll(waitMs);
+    const batches = await Promise.all([...sources].map((s) => s.poll(Math.min(waitMs, 100))));
+    return batches.flat();
+  }
+
+  private nextWakeMs(): number {
+    let wait = 1000;
+    const now = this.now();
+    for (const at of this.retryAt.values()) wait = Math.min(wait, Math.max(0, at - now));
+    if (this.options.timeoutMs !== null) {
+      for (const r of this.running.values()) {
+        if (r.startedAt !== null) wait = Math.min(wait, Math.max(0, r.startedAt + this.options.timeoutMs - now));
+      }
+    }
+    return Math.max(wait, 5);
+  }
+
+  private finishRound(events: readonly SourceEvent[]): void {
+    if (events.length === 0) return;
+    const changes: TaskChange[] = [];
+    const touched: { row: TaskRow; event: 'started' | 'finished' | 'retrying' }[] = [];
+    for (const ev of events) {
+      const run = this.running.get(ev.task);
+      if (!run || run.attempt !== ev.attempt) continue;
+      if (ev.kind === 'started') {
+        run.startedAt = ev.at;
+        Object.assign(run.row, { status: 'running', startedAt: ev.at, host: ev.host });
+        changes.push({ kind: 'started', task: ev.task, attempt: ev.attempt, pid: ev.pid, host: ev.host, at: ev.at });
+        touched.push({ row: run.row, event: 'started' });
+        continue;
+      }
+      const outcome = this.outcomeOf(run, ev);
+      const status = statusForReason(outcome.reason);
+      this.running.delete(ev.task);
+      Object.assign(run.row, {
+        status,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        reason: outcome.reason,
+        startedAt: outcome.startedAt,
+        endedAt: outcome.endedAt,
+        host: outcome.host,
+        detail: outcome.detail,
+      });
+      changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
+      const retry = status !== 'completed' && this.cancelLevel === 0 && run.attempt <= this.options.retries && isRetryable(outcome);
+      if (retry) this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
+      touched.push({ row: run.row, event: retry ? 'retrying' : 'finished' });
+    }
+    this.store.apply(changes);
+    this.mappingDirty = true;
+    for (const t of touched) {
+      this.workspace.writeStatus(t.row);
+      this.options.onTask?.(t.row, t.event);
+    }
+  }
+
+  private outcomeOf(run: Running, ev: Extract<SourceEvent, { kind: 'finished' }>): Outcome {
+    let exitStatus = ev.exitStatus;
+    let endedAt = ev.at;
+    if (exitStatus === null) {
+      const record = this.workspace.readExit(ev.task, ev.attempt); // the record outranks the source's word
+      if (record) {
+        exitStatus = record.exit;
+        endedAt = record.at;
+      }
+    }
+    const started = run.startedAt ?? this.workspace.readStarted(ev.task, ev.attempt)?.at ?? null;
+    return classifyExit({
+      exitStatus,
+      sourceReason: ev.reason,
+      sourceDetail: ev.detail,
+      timedOutAfterMs: run.timedOutAfterMs,
+      cancelled: run.cancelled,
+      startedAt: started,
+      endedAt,
+      host: run.row.host,
+    });
+  }
+
+  private enforceTimeouts(): void {
+    const limit = this.options.timeoutMs;
+    if (limit === null) return;
+    const now = this.now();
+    for (const r of this.running.values()) {
+      if (r.killing || r.startedAt === null || now - r.startedAt < limit) continue;
+      r.killing = true;
+      r.timedOutAfterMs = limit;
+      this.store.recordEvent('task:timeout', { task: r.row.name, attempt: r.attempt, after_ms: limit });
+      void r.source.terminate([{ task: r.row.name, attempt: r.attempt }], this.options.killGraceMs);
+    }
+  }
+
+  private maybeWriteMapping(force: boolean): void {
+    const interval = this.options.mappingIntervalMs ?? 2000;
+    if (!this.mappingDirty || (!force && this.now() - this.lastMappingWrite < interval)) return;
+    this.workspace.writeMapping(this.store.tasks());
+    this.mappingDirty = false;
+    this.lastMappingWrite = this.now();
+  }
+}

@@ -1,0 +1,15 @@
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+
+// Writes a file so that readers see the old or the new content, never half of it: write a temp
+// file beside it, then rename over. `durable` also fsyncs (used for records hsm acts upon).
+export function writeFileAtomic(path: string, content: string, durable = false): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, content);
+    if (durable) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

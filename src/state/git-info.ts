@@ -1,0 +1,20 @@
+import { runCommand } from '../process/run-command.js';
+
+// The project's git commit and whether the work tree differs from it, recorded with every sweep so a
+// result can be traced to the code that produced it. Not a git repository: null.
+export interface GitInfo {
+  commit: string;
+  dirty: boolean;
+  dirtyFiles: string[];
+}
+
+export async function readGitInfo(projectRoot: string): Promise<GitInfo | null> {
+  const head = await runCommand(['git', 'rev-parse', 'HEAD'], { cwd: projectRoot });
+  if (head.exitCode !== 0) return null;
+  const status = await runCommand(['git', 'status', '--porcelain', '--untracked-files=no'], { cwd: projectRoot });
+  const dirtyFiles = status.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.slice(3));
+  return { commit: head.stdout.trim(), dirty: dirtyFiles.length > 0, dirtyFiles };
+}

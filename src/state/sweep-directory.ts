@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { HsmError } from '../domain/errors.js';
+import type { TaskSpec } from '../domain/task.js';
+import { SweepPaths } from './sweep-paths.js';
+import { SweepStore } from './sweep-store.js';
+import { renderYaml, renderTaskMapping, type SweepMetadata } from './sweep-files.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { resolveSweepIdPrefix } from './sweep-id.js';
+
+// Creating, finding and opening sweep directories. A sweep is created in a hidden `.partial`
+// directory and renamed into place only when complete, so a failure leaves no half-written sweep.
+
+export interface OpenSweep {
+  id: string;
+  paths: SweepPaths;
+  store: SweepStore;
+  metadata: SweepMetadata;
+}
+
+// Checks that the output directory can hold sweeps, with an error that says how to fix it.
+export function ensureOutputDirectory(outputDir: string): void {
+  try {
+    mkdirSync(outputDir, { recursive: true });
+    accessSync(outputDir, constants.W_OK);
+  } catch (err) {
+    throw new HsmError('infra', `cannot write sweeps to ${outputDir}`, {
+      evidence: (err as Error).message,
+      hint: 'choose a writable directory with `defaults.output_dir` in hsm_config.yaml, or fix its permissions',
+      cause: err,
+    });
+  }
+}
+
+export function createSweepDirectory(input: {
+  outputDir: string;
+  id: string;
+  sweepConfig: unknown;
+  metadata: SweepMetadata;
+  tasks: readonly TaskSpec[];
+}): OpenSweep {
+  ensureOutputDirectory(input.outputDir);
+  const finalDir = join(input.outputDir, input.id);
+  if (/\n/.test(finalDir)) throw new HsmError('config', `the sweep directory path contains a newline: ${JSON.stringify(finalDir)}`);
+  const partial = join(input.outputDir, `.${input.id}.partial`);
+  rmSync(partial, { recursive: true, force: true });
+  try {
+    const tmp = new SweepPaths(partial);
+    mkdirSync(tmp.tasksDir, { recursive: true });
+    mkdirSync(join(tmp.logsDir, 'sources'), { recursive: true });
+    mkdirSync(join(tmp.logsDir, 'errors'), { recursive: true });
+    writeFileAtomic(tmp.config, renderYaml(input.sweepConfig));
+    writeFileAtomic(tmp.metadata, renderYaml(input.metadata));
+    const store = SweepStore.open(tmp.db, { create: true });
+    try {
+      store.insertTasks(input.tasks);
+      store.setMeta('sweep_id', input.id);
+      store.recordEvent('sweep:created', { total: input.tasks.length });
+      writeFileAtomic(tmp.taskMapping, renderTaskMapping(store.tasks()));
+    } finally {
+      store.close();
+    }
+    renameSync(partial, finalDir);
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    if (err instanceof HsmError) throw err;
+    throw new HsmError('infra', `could not create sweep ${input.id} in ${input.outputDir}`, {
+      evidence: (err as Error).message,
+      hint: 'check free disk space and permissions of the output directory; nothing was left behind',
+      cause: err,
+    });
+  }
+  return openSweepDirectory(finalDir);
+}
+
+export function openSweepDirectory(dir: string, options: { readonly?: boolean } = {}): OpenSweep {
+  const paths = new SweepPaths(resolve(dir));
+  if (!existsSync(paths.db)) {
+    throw new HsmError('not_found', `${dir} is not a sweep directory (no sweep.db)`, {
+      hint: '`hsm recent` lists the sweeps of this project',
+    });
+  }
+  const metadata = parse(readFileSync(paths.metadata, 'utf8')) as SweepMetadata;
+  const store = SweepStore.open(paths.db, { readonly: options.readonly ?? false });
+  return { id: metadata.id, paths, store, metadata };
+}
+
+// Lists sweep ids in an output directory, newest first.
+export function listSweepIds(outputDir: string): string[] {
+  if (!existsSync(outputDir)) return [];
+  return readdirSync(outputDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(outputDir, d.name, 'sweep.db')))
+    .map((d) => ({ id: d.name, at: statSync(join(outputDir, d.name, 'sweep_metadata.yaml')).mtimeMs }))
+    .sort((a, b) => b.at - a.at || b.id.localeCompare(a.id))
+    .map((d) => d.id);
+}
+
+// Finds a sweep directory from an id, a unique id prefix, or a path.
+export function locateSweep(outputDir: string, idOrPrefix: string | undefined): string {
+  if (idOrPrefix && existsSync(join(idOrPrefix, 'sweep.db'))) return resolve(idOrPrefix);
+  const ids = listSweepIds(outputDir);
+  if (!idOrPrefix) {
+    if (ids.length === 0) {
+      throw new HsmError('not_found', `no sweeps in ${outputDir}`, { hint: 'start one with `hsm run`' });
+    }
+    return join(outputDir, ids.sort((a, b) => latestFirst(outputDir, a, b))[0]!);
+  }
+  const matches = resolveSweepIdPrefix(idOrPrefix, ids);
+  if (matches.length === 1) return join(outputDir, matches[0]!);
+  if (matches.length === 0) {
+    throw new HsmError('not_found', `no sweep matches "${idOrPrefix}" in ${outputDir}`, {
+      hint: '`hsm recent` lists the sweeps of this project',
+    });
+  }
+  throw new HsmError('usage', `"${idOrPrefix}" matches ${matches.length} sweeps: ${matches.slice(0, 5).join(', ')}`, {
+    hint: 'give more of the id',
+  });
+}
+
+function latestFirst(outputDir: string, a: string, b: string): number {
+  const at = (id: string) => statSync(join(outputDir, id, 'sweep.db')).birthtimeMs || statSync(join(outputDir, id)).ctimeMs;
+  return at(b) - at(a);
+}
+
+export function projectRootOf(sweepDir: string): string {
+  return dirname(sweepDir);
+}

@@ -1,0 +1,89 @@
+import { stringify } from 'yaml';
+import type { Params } from '../domain/params.js';
+import type { TaskRow } from './sweep-store.js';
+import type { GitInfo } from './git-info.js';
+
+// Renders the human-readable files of a sweep directory. Pure: callers write them atomically.
+
+export interface SweepMetadata {
+  id: string;
+  name: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  project_root: string;
+  sweep_file: string | null;
+  total: number;
+  sources: string[];
+  git: { commit: string; dirty: boolean; dirty_files: string[] } | null;
+  hsm_version: string;
+}
+
+export function buildSweepMetadata(input: {
+  id: string;
+  name: string | null;
+  now: Date;
+  projectRoot: string;
+  sweepFile: string | null;
+  total: number;
+  sources: string[];
+  git: GitInfo | null;
+  version: string;
+}): SweepMetadata {
+  const at = input.now.toISOString();
+  return {
+    id: input.id,
+    name: input.name,
+    created_at: at,
+    updated_at: at,
+    completed_at: null,
+    project_root: input.projectRoot,
+    sweep_file: input.sweepFile,
+    total: input.total,
+    sources: input.sources,
+    git: input.git ? { commit: input.git.commit, dirty: input.git.dirty, dirty_files: input.git.dirtyFiles } : null,
+    hsm_version: input.version,
+  };
+}
+
+export function renderYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0 });
+}
+
+export function renderParamsYaml(params: Params): string {
+  return renderYaml(params);
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function renderStatusYaml(task: TaskRow): string {
+  return renderYaml({
+    task: task.name,
+    key: task.key,
+    status: task.status,
+    source: task.source,
+    attempt: task.attempts,
+    exit_code: task.exitCode,
+    signal: task.signal,
+    termination_reason: task.reason,
+    started_at: iso(task.startedAt),
+    ended_at: iso(task.endedAt),
+    duration_s: task.startedAt !== null && task.endedAt !== null ? (task.endedAt - task.startedAt) / 1000 : null,
+    host: task.host,
+    detail: task.detail,
+  });
+}
+
+// task_mapping.yaml: task -> key, params, source, status, attempts (rewritten in batches).
+export function renderTaskMapping(tasks: readonly TaskRow[]): string {
+  const lines = ['# task -> key, params, source, status, attempts (hsm rewrites this file in batches)', 'tasks:'];
+  for (const t of tasks) {
+    lines.push(`  ${t.name}:`);
+    lines.push(`    key: ${t.key}`);
+    lines.push(`    status: ${t.status}`);
+    lines.push(`    source: ${t.source ?? 'null'}`);
+    lines.push(`    attempts: ${t.attempts}`);
+    lines.push(`    params: ${JSON.stringify(t.params)}`);
+  }
+  return lines.join('\n') + '\n';
+}

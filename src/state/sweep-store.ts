@@ -1,0 +1,230 @@
+import Database from 'better-sqlite3';
+import type { Params } from '../domain/params.js';
+import type { EngineStore, StatusCounts, TaskChange, TaskRow } from '../engine/ports.js';
+import { TASK_STATUSES, type TaskSpec, type TaskStatus, type TerminationReason } from '../domain/task.js';
+import { HsmError } from '../domain/errors.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql.js';
+
+// The sweep store: tasks, attempts and events of one sweep in SQLite (WAL, so readers never block the
+// writer). Every state change goes through here and is committed before the engine acts on it.
+
+interface RawTaskRow {
+  idx: number;
+  name: string;
+  key: string;
+  params: string;
+  argv: string;
+  status: TaskStatus;
+  source: string | null;
+  attempts: number;
+  exit_code: number | null;
+  signal: string | null;
+  reason: TerminationReason | null;
+  started_at: number | null;
+  ended_at: number | null;
+  host: string | null;
+  detail: string | null;
+}
+
+function toTaskRow(r: RawTaskRow): TaskRow {
+  return {
+    index: r.idx,
+    name: r.name,
+    key: r.key,
+    params: JSON.parse(r.params) as Params,
+    argv: JSON.parse(r.argv) as string[],
+    status: r.status,
+    source: r.source,
+    attempts: r.attempts,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    reason: r.reason,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    host: r.host,
+    detail: r.detail,
+  };
+}
+
+export class SweepStore implements EngineStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.stmts = {
+      queueTask: db.prepare(
+        `UPDATE tasks SET status='queued', source=@source, attempts=@attempt, exit_code=NULL, signal=NULL,
+         reason=NULL, started_at=NULL, ended_at=NULL, host=NULL, detail=NULL WHERE name=@task`,
+      ),
+      insertAttempt: db.prepare(
+        `INSERT OR REPLACE INTO attempts (task_idx, attempt, source, status, queued_at)
+         SELECT idx, @attempt, @source, 'queued', @at FROM tasks WHERE name=@task`,
+      ),
+      startTask: db.prepare(
+        `UPDATE tasks SET status='running', started_at=@at, host=@host WHERE name=@task AND attempts=@attempt`,
+      ),
+      startAttempt: db.prepare(
+        `UPDATE attempts SET status='running', pid=@pid, host=@host, started_at=@at
+         WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
+      ),
+      finishTask: db.prepare(
+        `UPDATE tasks SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
+         started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, host=COALESCE(@host, host), detail=@detail
+         WHERE name=@task AND attempts=@attempt`,
+      ),
+      finishAttempt: db.prepare(
+        `UPDATE attempts SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
+         started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, detail=@detail
+         WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
+      ),
+      resetTask: db.prepare(`UPDATE tasks SET status='pending' WHERE name=@task`),
+      event: db.prepare(`INSERT INTO events (at, task, kind, data) VALUES (?, ?, ?, ?)`),
+      getMeta: db.prepare(`SELECT value FROM meta WHERE key=?`),
+      setMeta: db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`),
+      counts: db.prepare(`SELECT status, COUNT(*) AS n FROM tasks GROUP BY status`),
+      bySource: db.prepare(`SELECT source, status, COUNT(*) AS n FROM tasks GROUP BY source, status`),
+      allTasks: db.prepare(`SELECT * FROM tasks ORDER BY idx`),
+      taskByName: db.prepare(`SELECT * FROM tasks WHERE name=?`),
+      attemptPid: db.prepare(
+        `SELECT pid, started_at FROM attempts WHERE task_idx=(SELECT idx FROM tasks WHERE name=?) AND attempt=?`,
+      ),
+    };
+  }
+
+  // Opens (and with `create`, initialises) the store of a sweep directory.
+  static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): SweepStore {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create });
+    } catch (err) {
+      throw new HsmError('not_found', `cannot open the sweep store ${path}`, {
+        evidence: (err as Error).message,
+        hint: 'check the sweep id (`hsm recent` lists sweeps) and that the sweep directory is intact',
+        cause: err,
+      });
+    }
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a crash of hsm (kill -9); only a power loss can lose the
+      // last transactions, and the runner's records on disk let the next run reconcile them.
+      db.pragma('synchronous = NORMAL');
+    }
+    if (options.create) {
+      db.exec(SCHEMA_SQL);
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    }
+    return new SweepStore(db);
+  }
+
+  // Inserts the generated tasks (all `pending`) in one transaction.
+  insertTasks(tasks: readonly TaskSpec[]): void {
+    const insert = this.db.prepare(`INSERT INTO tasks (idx, name, key, params, argv) VALUES (?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const t of tasks) insert.run(t.index, t.name, t.key, JSON.stringify(t.params), JSON.stringify(t.argv));
+    })();
+  }
+
+  // Applies many task changes atomically, recording each as an event.
+  apply(changes: readonly TaskChange[]): void {
+    if (changes.length === 0) return;
+    const s = this.stmts;
+    this.db.transaction(() => {
+      for (const c of changes) {
+        switch (c.kind) {
+          case 'queued':
+            s.queueTask.run({ task: c.task, attempt: c.attempt, source: c.source });
+            s.insertAttempt.run({ task: c.task, attempt: c.attempt, source: c.source, at: c.at });
+            s.event.run(c.at, c.task, 'task:queued', JSON.stringify({ attempt: c.attempt, source: c.source }));
+            break;
+          case 'started':
+            s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at });
+            s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.pid, host: c.host, at: c.at });
+            s.event.run(c.at, c.task, 'task:started', JSON.stringify({ attempt: c.attempt, pid: c.pid, host: c.host }));
+            break;
+          case 'finished': {
+            const o = c.outcome;
+            const row = {
+              task: c.task,
+              attempt: c.attempt,
+              status: c.status,
+              exitCode: o.exitCode,
+              signal: o.signal,
+              reason: o.reason,
+              startedAt: o.startedAt,
+              endedAt: o.endedAt,
+              host: o.host,
+              detail: o.detail,
+            };
+            s.finishTask.run(row);
+            s.finishAttempt.run(row);
+            s.event.run(o.endedAt ?? Date.now(), c.task, `task:${c.status}`, JSON.stringify({ attempt: c.attempt, ...o }));
+            break;
+          }
+          case 'reset':
+            s.resetTask.run({ task: c.task });
+            s.event.run(c.at, c.task, 'task:reset', null);
+            break;
+        }
+      }
+    })();
+  }
+
+  // Records a sweep-level event (run started, interrupted, ...).
+  recordEvent(kind: string, data: unknown = null): void {
+    this.stmts.event.run(Date.now(), null, kind, data === null ? null : JSON.stringify(data));
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.stmts.getMeta.get(key) as { value: string } | undefined;
+    return row ? row.value : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  counts(): StatusCounts {
+    const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as StatusCounts;
+    for (const r of this.stmts.counts.all() as { status: TaskStatus; n: number }[]) counts[r.status] = r.n;
+    return counts;
+  }
+
+  countsBySource(): Record<string, StatusCounts> {
+    const out: Record<string, StatusCounts> = {};
+    for (const r of this.stmts.bySource.all() as { source: string | null; status: TaskStatus; n: number }[]) {
+      if (r.source === null) continue;
+      out[r.source] ??= Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as StatusCounts;
+      out[r.source]![r.status] = r.n;
+    }
+    return out;
+  }
+
+  tasks(): TaskRow[] {
+    return (this.stmts.allTasks.all() as RawTaskRow[]).map(toTaskRow);
+  }
+
+  /** Raw rows with params/argv still JSON text: for fast serialisation of large sweeps. */
+  rawTasks(): RawTaskRow[] {
+    return this.stmts.allTasks.all() as RawTaskRow[];
+  }
+
+  task(name: string): TaskRow | null {
+    const r = this.stmts.taskByName.get(name) as RawTaskRow | undefined;
+    return r ? toTaskRow(r) : null;
+  }
+
+  attemptPid(task: string, attempt: number): number | null {
+    const r = this.stmts.attemptPid.get(task, attempt) as { pid: number | null } | undefined;
+    return r?.pid ?? null;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export type { RawTaskRow };
+
+export type { TaskRow, TaskChange, StatusCounts };

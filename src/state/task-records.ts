@@ -1,0 +1,60 @@
+import { readFileSync, statSync } from 'node:fs';
+
+// The runner's records in a task directory (runner/hsm-runner.sh): `started` and `exit`, each one
+// newline-terminated line of key=value words. A record without its final newline is still being
+// written and is ignored; a record naming another attempt is stale.
+
+export interface StartedRecord {
+  attempt: number;
+  pid: number;
+  host: string;
+  /** mtime of the record: when the task started. */
+  at: number;
+}
+
+export interface ExitRecord {
+  attempt: number;
+  /** Exit status as the shell reports it (128+N for signal N). */
+  exit: number;
+  at: number;
+}
+
+// Parses `key=value key=value\n` into a map, or null when the line is incomplete.
+export function parseRecordLine(text: string): Map<string, string> | null {
+  if (!text.endsWith('\n')) return null;
+  const fields = new Map<string, string>();
+  for (const word of text.trim().split(/\s+/)) {
+    const eq = word.indexOf('=');
+    if (eq > 0) fields.set(word.slice(0, eq), word.slice(eq + 1));
+  }
+  return fields;
+}
+
+function readRecord(path: string): { fields: Map<string, string>; at: number } | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const fields = parseRecordLine(text);
+    if (!fields) return null;
+    return { fields, at: statSync(path).mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+// Reads a task's `started` record for `attempt` (null if absent, incomplete or of another attempt).
+export function readStartedRecord(path: string, attempt: number): StartedRecord | null {
+  const r = readRecord(path);
+  if (!r || Number(r.fields.get('attempt')) !== attempt) return null;
+  const pid = Number(r.fields.get('pid'));
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  return { attempt, pid, host: r.fields.get('host') ?? 'unknown', at: Math.round(r.at) };
+}
+
+// Reads a task's `exit` record for `attempt` (null if absent, incomplete or of another attempt).
+export function readExitRecord(path: string, attempt: number): ExitRecord | null {
+  const r = readRecord(path);
+  if (!r || Number(r.fields.get('attempt')) !== attempt) return null;
+  const exit = Number(r.fields.get('exit'));
+  if (!Number.isInteger(exit)) return null;
+  return { attempt, exit, at: Math.round(r.at) };
+}

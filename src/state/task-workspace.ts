@@ -1,0 +1,101 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, fstatSync } from 'node:fs';
+import type { TaskRow, TaskWorkspace } from '../engine/ports.js';
+import { renderCommandScript } from '../compute/command-script.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { ATTEMPT_FILES, SweepPaths } from './sweep-paths.js';
+import { readExitRecord, readStartedRecord } from './task-records.js';
+import { renderParamsYaml, renderStatusYaml, renderTaskMapping } from './sweep-files.js';
+
+// Task directories on this machine: hsm writes params.yaml, command.sh and status.yaml; the runner
+// writes started/exit and the logs. Task directories are created when a task first runs, so creating
+// a sweep of 100,000 tasks does not create 100,000 directories up front.
+
+export interface WorkspaceOptions {
+  sweepId: string;
+  projectRoot: string;
+  venv?: string | null;
+  condaEnv?: string | null;
+  /** Extra environment for every task. */
+  env?: Record<string, string>;
+}
+
+export class LocalTaskWorkspace implements TaskWorkspace {
+  constructor(
+    readonly paths: SweepPaths,
+    private readonly options: WorkspaceOptions,
+  ) {}
+
+  prepareAttempt(task: TaskRow, attempt: number): string {
+    const dir = this.paths.taskDir(task.name);
+    if (attempt > 1 && existsSync(dir)) this.archivePreviousAttempt(task.name, attempt - 1);
+    else mkdirSync(dir, { recursive: true });
+    if (attempt === 1 || !existsSync(this.paths.taskFile(task.name, 'params.yaml'))) {
+      writeFileAtomic(this.paths.taskFile(task.name, 'params.yaml'), renderParamsYaml(task.params));
+    }
+    const script = renderCommandScript({
+      argv: task.argv,
+      cwd: this.options.projectRoot,
+      env: {
+        ...this.options.env,
+        HSM_SWEEP_ID: this.options.sweepId,
+        HSM_SWEEP_DIR: this.paths.dir,
+        HSM_TASK_ID: task.name,
+        HSM_TASK_KEY: task.key,
+        HSM_TASK_DIR: dir,
+      },
+      venv: this.options.venv ?? null,
+      condaEnv: this.options.condaEnv ?? null,
+    });
+    writeFileAtomic(this.paths.taskFile(task.name, 'command.sh'), script);
+    return dir;
+  }
+
+  readStarted(task: string, attempt: number) {
+    return readStartedRecord(this.paths.taskFile(task, 'started'), attempt);
+  }
+
+  readExit(task: string, attempt: number) {
+    return readExitRecord(this.paths.taskFile(task, 'exit'), attempt);
+  }
+
+  stderrTail(task: string, bytes = 4096): string {
+    return readTail(this.paths.taskFile(task, 'stderr.log'), bytes);
+  }
+
+  writeStatus(task: TaskRow): void {
+    writeFileAtomic(this.paths.taskFile(task.name, 'status.yaml'), renderStatusYaml(task));
+  }
+
+  writeMapping(tasks: readonly TaskRow[]): void {
+    writeFileAtomic(this.paths.taskMapping, renderTaskMapping(tasks));
+  }
+
+  // Keeps an earlier attempt's logs and records under attempts/<n>/ (the latest stay at the top).
+  private archivePreviousAttempt(task: string, previous: number): void {
+    const target = this.paths.attemptDir(task, previous);
+    mkdirSync(target, { recursive: true });
+    for (const f of ATTEMPT_FILES) {
+      const from = this.paths.taskFile(task, f);
+      if (existsSync(from)) renameSync(from, `${target}/${f}`);
+    }
+  }
+}
+
+// The last `bytes` of a file, or '' if it does not exist.
+export function readTail(path: string, bytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, bytes);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
