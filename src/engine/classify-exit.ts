@@ -34,12 +34,13 @@ export function classifyExit(e: ExitEvidence): Outcome {
   const exitCode = signal ? null : status;
   let reason: TerminationReason;
   let detail: string | null = e.sourceDetail ?? null;
-  if (status === 0) reason = 'completed';
-  else if (e.sourceReason) reason = e.sourceReason;
-  else if (e.timedOutAfterMs !== undefined) {
+  if (e.timedOutAfterMs !== undefined) {
+    // hsm stopped it: even a graceful exit 0 on TERM did not finish the work in time
     reason = 'timeout';
     detail = `timed out after ${formatSeconds(e.timedOutAfterMs)}`;
-  } else if (e.cancelled) reason = 'cancelled';
+  } else if (status === 0) reason = 'completed';
+  else if (e.sourceReason) reason = e.sourceReason;
+  else if (e.cancelled) reason = 'cancelled';
   else {
     reason = 'failed';
     if (signal) detail = `killed by ${signal}`;

@@ -13,7 +13,7 @@ export interface EngineOptions {
   tasks: readonly TaskRow[];
   sources: readonly ComputeSource[];
   /** Attempts already running on a source (adopted after a crash): awaited, not started again. */
-  adopted?: readonly { task: string; attempt: number; source: ComputeSource; startedAt: number | null }[];
+  adopted?: readonly { row: TaskRow; attempt: number; source: ComputeSource; startedAt: number | null }[];
   /** Extra attempts after a retryable failure. */
   retries: number;
   retryDelayMs: number;
@@ -63,8 +63,9 @@ export class SweepEngine {
       this.queue.push(this.rows.get(t.name)!);
     }
     for (const a of options.adopted ?? []) {
-      const row = this.rows.get(a.task) ?? { ...options.tasks.find((t) => t.name === a.task)! };
-      this.running.set(a.task, { row, attempt: a.attempt, source: a.source, startedAt: a.startedAt });
+      const row = { ...a.row };
+      this.rows.set(row.name, row);
+      this.running.set(row.name, { row, attempt: a.attempt, source: a.source, startedAt: a.startedAt });
     }
   }
 

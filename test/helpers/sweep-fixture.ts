@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TaskSpec } from '../../src/domain/task.js';
+import { createSweepDirectory, type OpenSweep } from '../../src/state/sweep-directory.js';
+import { buildSweepMetadata } from '../../src/state/sweep-files.js';
+import { LocalTaskWorkspace } from '../../src/state/task-workspace.js';
+
+// A real sweep directory with hand-made tasks, for engine and source tests that do not need a sweep file.
+export function makeTasks(argvs: string[][]): TaskSpec[] {
+  return argvs.map((argv, i) => ({
+    index: i + 1,
+    name: `task_${String(i + 1).padStart(3, '0')}`,
+    key: `key${i + 1}`,
+    params: { i: i + 1 },
+    argv,
+  }));
+}
+
+export function makeSweep(tasks: TaskSpec[], root = mkdtempSync(join(tmpdir(), 'hsm-test-'))): {
+  sweep: OpenSweep;
+  workspace: LocalTaskWorkspace;
+  root: string;
+} {
+  const id = 'test_sweep';
+  const sweep = createSweepDirectory({
+    outputDir: join(root, 'outputs'),
+    id,
+    sweepConfig: { test: true },
+    metadata: buildSweepMetadata({
+      id,
+      name: 'test',
+      now: new Date(),
+      projectRoot: root,
+      sweepFile: null,
+      total: tasks.length,
+      sources: ['local'],
+      git: null,
+      version: 'test',
+    }),
+    tasks,
+  });
+  const workspace = new LocalTaskWorkspace(sweep.paths, { sweepId: id, projectRoot: root });
+  return { sweep, workspace, root };
+}
