@@ -1,0 +1,237 @@
+import { isMap, isScalar, isSeq, type Node, type YAMLSeq } from 'yaml';
+import type { ParamValue } from '../domain/params.js';
+import { noteIntegralFloat, type SweepAxes } from './axes.js';
+import { canonicalJson } from './canonical-json.js';
+import { isValidParamName, PARAM_NAME_RULE } from './param-name.js';
+import { isFloatLiteral, type YamlContext } from './yaml-context.js';
+
+// Reads `grid:` and `paired:` into blocks (see axes.ts), reporting every problem at its
+// file:line:col: scalars where lists belong, empty lists, bad names, a key in two places, unequal
+// lengths in a paired group; warnings for single values, duplicates (dropped: two equal tasks
+// would share one key) and mixed types.
+
+interface ListEntry {
+  key: string;
+  keyNode: Node;
+  list: YAMLSeq;
+}
+
+/** Where each param key was defined, to report a key defined twice. */
+export type KeyOrigins = Map<string, string>;
+
+export function readGrid(ctx: YamlContext, node: unknown, axes: SweepAxes, origins: KeyOrigins): void {
+  const grid = ctx.resolve(node);
+  if (grid === null) return;
+  if (!isMap(grid)) {
+    ctx.report(
+      'error',
+      grid,
+      '`grid` must be a mapping of parameter names to lists of values',
+      'e.g. grid: {seed: [1, 2, 3]}',
+    );
+    return;
+  }
+  for (const entry of collectLists(ctx, grid, '')) {
+    if (!claimKey(ctx, origins, entry, 'grid')) continue;
+    const values = readValues(ctx, axes, entry, true);
+    if (values)
+      axes.blocks.push({ kind: 'grid', group: null, keys: [entry.key], rows: values.map((v) => [v]) });
+  }
+}
+
+export function readPaired(ctx: YamlContext, node: unknown, axes: SweepAxes, origins: KeyOrigins): void {
+  const paired = ctx.resolve(node);
+  if (paired === null) return;
+  if (!isSeq(paired)) {
+    ctx.report(
+      'error',
+      paired,
+      '`paired` must be a list of groups',
+      'e.g. paired: [{opt: {lr: [0.1, 0.01], warmup: [100, 10]}}]',
+    );
+    return;
+  }
+  for (const itemNode of paired.items) {
+    const item = ctx.resolve(itemNode);
+    if (!isMap(item) || item.items.length !== 1) {
+      ctx.report(
+        'error',
+        item,
+        'each `paired` item must be a mapping with one group name whose value maps parameter names to lists',
+        'e.g. - opt: {optimizer.lr: [0.1, 0.01], optimizer.warmup: [100, 10]}',
+      );
+      continue;
+    }
+    const pair = item.items[0]!;
+    const group = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    const body = ctx.resolve(pair.value);
+    if (!isMap(body) || body.items.length === 0) {
+      ctx.report(
+        'error',
+        body ?? (pair.key as Node),
+        `paired group \`${group}\` must map parameter names to lists of values`,
+      );
+      continue;
+    }
+    readPairedGroup(ctx, group, body as Node, pair.key as Node, axes, origins);
+  }
+}
+
+function readPairedGroup(
+  ctx: YamlContext,
+  group: string,
+  body: Node,
+  groupNode: Node,
+  axes: SweepAxes,
+  origins: KeyOrigins,
+): void {
+  const columns: { entry: ListEntry; values: ParamValue[] }[] = [];
+  for (const entry of collectLists(ctx, body, '')) {
+    if (!claimKey(ctx, origins, entry, `paired group \`${group}\``)) continue;
+    const values = readValues(ctx, axes, entry, false);
+    if (values) columns.push({ entry, values });
+  }
+  if (columns.length === 0) return;
+  const lengths = columns.map((c) => c.values.length);
+  if (lengths.some((n) => n !== lengths[0])) {
+    const detail = columns.map((c) => `\`${c.entry.key}\` has ${c.values.length}`).join(', ');
+    ctx.report(
+      'error',
+      groupNode,
+      `paired group \`${group}\` has lists of different lengths: ${detail}`,
+      'lists in a paired group are zipped, so they must have the same length',
+    );
+    return;
+  }
+  if (lengths[0] === 1)
+    ctx.report(
+      'warning',
+      groupNode,
+      `paired group \`${group}\` has a single value per key`,
+      'these params are constants',
+    );
+  const rows: ParamValue[][] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < lengths[0]!; i++) {
+    const row = columns.map((c) => c.values[i]!);
+    const text = canonicalJson(row);
+    if (seen.has(text)) {
+      ctx.report(
+        'warning',
+        groupNode,
+        `paired group \`${group}\` repeats row ${i + 1} (${text}): the duplicate is dropped`,
+      );
+      continue;
+    }
+    seen.add(text);
+    rows.push(row);
+  }
+  axes.blocks.push({ kind: 'paired', group, keys: columns.map((c) => c.entry.key), rows });
+}
+
+// Flattens nested mappings to dotted keys (YAML order), each ending in a list.
+function collectLists(ctx: YamlContext, map: Node, prefix: string): ListEntry[] {
+  const out: ListEntry[] = [];
+  if (!isMap(map)) return out;
+  for (const pair of map.items) {
+    const keyNode = pair.key as Node;
+    const raw = isScalar(keyNode) ? keyNode.value : null;
+    const key = prefix + String(raw);
+    if (typeof raw !== 'string' || !isValidParamName(key)) {
+      ctx.report('error', keyNode, `invalid parameter name \`${key}\``, PARAM_NAME_RULE);
+      continue;
+    }
+    const value = ctx.resolve(pair.value);
+    if (isSeq(value)) out.push({ key, keyNode, list: value });
+    else if (isMap(value)) {
+      if (value.items.length === 0)
+        ctx.report(
+          'error',
+          value,
+          `\`${key}\` is an empty mapping`,
+          'give it nested keys with lists, or remove it',
+        );
+      else out.push(...collectLists(ctx, value, key + '.'));
+    } else {
+      const shown = value === null ? 'nothing' : `the scalar ${JSON.stringify(ctx.toValue(value))}`;
+      ctx.report(
+        'error',
+        value ?? keyNode,
+        `\`${key}\` must be a list of values, got ${shown}`,
+        `write a list, even for one value: \`${key.split('.').pop()}: [${value === null ? '...' : String(ctx.toValue(value))}]\``,
+      );
+    }
+  }
+  return out;
+}
+
+function claimKey(ctx: YamlContext, origins: KeyOrigins, entry: ListEntry, where: string): boolean {
+  const previous = origins.get(entry.key);
+  if (previous !== undefined) {
+    ctx.report(
+      'error',
+      entry.keyNode,
+      `\`${entry.key}\` is defined twice: in ${where} here and in ${previous}`,
+      'define each parameter in one place only',
+    );
+    return false;
+  }
+  origins.set(entry.key, `${where} (${ctx.where(entry.keyNode)})`);
+  return true;
+}
+
+// A list's values with YAML types; null when it cannot be used.
+function readValues(
+  ctx: YamlContext,
+  axes: SweepAxes,
+  entry: ListEntry,
+  dedupe: boolean,
+): ParamValue[] | null {
+  const { key, list } = entry;
+  if (list.items.length === 0) {
+    ctx.report('error', list, `\`${key}\` is an empty list`, 'give it at least one value, or remove it');
+    return null;
+  }
+  const values: ParamValue[] = [];
+  const seen = new Set<string>();
+  const kinds = new Set<string>();
+  for (const item of list.items) {
+    const node = ctx.resolve(item);
+    const value = ctx.toValue(node);
+    if (typeof value === 'number' && Number.isInteger(value) && isFloatLiteral(node))
+      noteIntegralFloat(axes, key, value);
+    if (value !== null) kinds.add(kindOf(value));
+    const text = canonicalJson(value);
+    if (seen.has(text)) {
+      if (dedupe) {
+        ctx.report('warning', node, `\`${key}\` lists ${text} twice: the duplicate is dropped`);
+        continue;
+      }
+      ctx.report('warning', node, `\`${key}\` lists ${text} twice`);
+    }
+    seen.add(text);
+    values.push(value);
+  }
+  if (dedupe && values.length === 1) {
+    ctx.report(
+      'warning',
+      list,
+      `\`${key}\` has a single value`,
+      'a single value is a constant: fine, but it could be left out of the sweep',
+    );
+  }
+  if (kinds.size > 1)
+    ctx.report(
+      'warning',
+      list,
+      `\`${key}\` mixes value types (${[...kinds].join(', ')})`,
+      'check for a quoted number or a typo',
+    );
+  return values;
+}
+
+function kindOf(value: ParamValue): string {
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object' && value !== null) return 'mapping';
+  return typeof value;
+}

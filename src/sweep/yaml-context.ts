@@ -1,0 +1,101 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ParamValue } from '../domain/params.js';
+import { buildExcerpt, type Diagnostic, type Severity } from './diagnostic.js';
+
+// A parsed YAML file that remembers where every node came from, and collects diagnostics that
+// point at `file:line:col`. Shared by the sweep file and hsm_config.yaml readers.
+export class YamlContext {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly lines = new LineCounter();
+  readonly doc: Document;
+
+  constructor(
+    readonly text: string,
+    readonly file: string | undefined,
+  ) {
+    // YAML 1.2 core schema (as Hydra/OmegaConf read values): `yes` is a string, `1.0` a float.
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    for (const e of this.doc.errors) {
+      const pos = this.lines.linePos(e.pos[0]);
+      this.add('error', { line: pos.line, col: pos.col }, `malformed YAML: ${firstLine(e.message)}`, {
+        excerpt: buildExcerpt(text, pos.line, pos.col),
+        hint: 'fix the YAML syntax at this line (indentation, a missing `:` or closing bracket, a tab)',
+      });
+    }
+    for (const w of this.doc.warnings) {
+      const pos = this.lines.linePos(w.pos[0]);
+      this.add('warning', { line: pos.line, col: pos.col }, `YAML: ${firstLine(w.message)}`, {});
+    }
+  }
+
+  // 1-based line and column of a node's first character.
+  position(node: Node | null | undefined): { line?: number; col?: number } {
+    if (!node?.range) return {};
+    const pos = this.lines.linePos(node.range[0]);
+    return { line: pos.line, col: pos.col };
+  }
+
+  // `file:line:col` of a node, for messages that mention a second place.
+  where(node: Node | null | undefined): string {
+    const p = this.position(node);
+    return p.line === undefined ? (this.file ?? '') : `${this.file ?? ''}:${p.line}:${p.col}`;
+  }
+
+  report(severity: Severity, node: Node | null | undefined, message: string, hint?: string): void {
+    this.add(severity, this.position(node), message, hint === undefined ? {} : { hint });
+  }
+
+  private add(
+    severity: Severity,
+    pos: { line?: number; col?: number },
+    message: string,
+    extra: { hint?: string; excerpt?: string | undefined },
+  ): void {
+    const d: Diagnostic = { severity, message };
+    if (this.file !== undefined) d.file = this.file;
+    if (pos.line !== undefined) d.line = pos.line;
+    if (pos.col !== undefined) d.col = pos.col;
+    if (extra.hint !== undefined) d.hint = extra.hint;
+    if (extra.excerpt !== undefined) d.excerpt = extra.excerpt;
+    this.diagnostics.push(d);
+  }
+
+  // Follows `*alias` references to the node they name.
+  resolve(node: unknown): Node | null {
+    if (isAlias(node)) return (node.resolve(this.doc) as Node | undefined) ?? null;
+    return (node as Node | null) ?? null;
+  }
+
+  // A node's value with YAML types kept (aliases followed; mapping keys as strings).
+  toValue(node: unknown): ParamValue {
+    const n = this.resolve(node);
+    if (n === null) return null;
+    if (isScalar(n)) return scalarValue(n.value);
+    if (isSeq(n)) return n.items.map((item) => this.toValue(item));
+    if (isMap(n)) {
+      const out: { [key: string]: ParamValue } = {};
+      for (const pair of n.items)
+        out[String(isScalar(pair.key) ? pair.key.value : pair.key)] = this.toValue(pair.value);
+      return out;
+    }
+    return null;
+  }
+}
+
+function scalarValue(v: unknown): ParamValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+// True for a scalar written as a decimal float (`1.0`, `2.`, `1e3`), whose value may be integral.
+export function isFloatLiteral(node: unknown): boolean {
+  if (!isScalar(node) || typeof node.value !== 'number' || typeof node.source !== 'string') return false;
+  return /^[-+]?(\.\d+|\d+\.\d*|\d+(\.\d*)?[eE][-+]?\d+)$/.test(node.source);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
