@@ -69,7 +69,7 @@ export function displayPath(file: string, cwd: string = process.cwd()): string {
 }
 
 function readSweepText(file: string, display: string): string {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(file).isDirectory();
   } catch (err) {
