@@ -1,0 +1,17 @@
+// The `shell` transport: commands through an interactive shell in a pty.
+//
+// Exports used by `hsm exec`:
+//   createShellTransport({ shellCommand, sessionRateLimit?, connectTimeoutMs?, env? }) -> ShellTransport
+//     implements Transport (run / close) plus open(node) to open a session up front. Throws a
+//     usage HsmError for a bad template or a program not on PATH.
+//   parseShellCommandTemplate(template) -> { words, hasPlaceholder } (validate --shell-command early)
+//   renderShellCommandArgv(template, node) -> argv for one node
+// RunOptions.onData receives 'raw-in' (bytes from the node) and 'raw-out' (bytes typed to it),
+// one char per byte (latin1), for --debug; 'stdout' once with the cleaned output at the end.
+// stderr is merged into stdout by the pty: NodeResult.stderr is always ''.
+export { createShellTransport, ShellTransport, type ShellTransportOptions } from './shell-transport.js';
+export {
+  parseShellCommandTemplate,
+  renderShellCommandArgv,
+  type ShellCommandTemplate,
+} from './shell-command-template.js';

@@ -1,0 +1,15 @@
+// The lines typed into a fresh shell before any command, so that nothing of the user's shell
+// set-up can be mistaken for output. Each line is short and valid in sh, dash, bash, zsh and ksh:
+// shell-specific parts are guarded by `[ -n "$BASH_VERSION" ]` / `$ZSH_VERSION` and zsh array
+// syntax sits inside `eval` (dash rejects a whole line that merely contains `name=()`).
+export const SETUP_LINES: readonly string[] = [
+  // No echo of what we type; no `\n` -> `\r\n` translation (bytes come back as written).
+  'command stty -echo -onlcr 2>/dev/null',
+  // Known, empty prompts; nothing run before each prompt; no history file written on the node.
+  "PS1=''; PS2=''; PS3=''; PS4='+ '; unset PROMPT_COMMAND HISTFILE 2>/dev/null; set +x +v",
+  // bash: no bracketed paste (it wraps prompts in ESC[?2004h / ESC[?2004l), no `!` history
+  // expansion, no PS0, no DEBUG/RETURN/ERR traps an rc file may print from.
+  "[ -n \"$BASH_VERSION\" ] && { bind 'set enable-bracketed-paste off' 2>/dev/null; set +H; PS0=''; trap - DEBUG RETURN ERR; }",
+  // zsh: no precmd/preexec hooks, right prompt, `%` end-of-line mark, or bracketed paste.
+  '[ -n "$ZSH_VERSION" ] && eval \'precmd_functions=(); preexec_functions=(); RPROMPT=""; RPS1=""; unsetopt PROMPT_SP PROMPT_CR 2>/dev/null; unset zle_bracketed_paste\'',
+];

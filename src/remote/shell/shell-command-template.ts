@@ -1,0 +1,74 @@
+import { HsmError } from '../../domain/errors.js';
+import type { NodeTarget } from '../types.js';
+
+// The `--shell-command` template: the command that opens an interactive shell on one node, e.g.
+// `aws ssm start-session --target {target}`, `ssh -tt {node}`, `kubectl exec -it {node} -- bash`.
+// It is split into argv words once (single quotes, double quotes and backslashes group words, as
+// in a shell, but nothing is expanded: no variables, globs or command substitution) and the
+// placeholders `{node}` / `{target}` are replaced inside each word, so a node name can never
+// become a second word or shell syntax.
+
+export interface ShellCommandTemplate {
+  readonly source: string;
+  readonly words: readonly string[];
+  /** True when the template names a node (`{node}` or `{target}`): false means every node gets
+   * the same session command, which is only right for tests against a local shell. */
+  readonly hasPlaceholder: boolean;
+}
+
+const PLACEHOLDER = /\{(node|target)\}/g;
+
+// Splits a template into argv words; throws a usage error naming the problem for an empty template
+// or an unclosed quote.
+export function parseShellCommandTemplate(source: string): ShellCommandTemplate {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: "'" | '"' | null = null;
+  let quoteStart = 0;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = null;
+      else if (ch === '\\' && (source[i + 1] === '"' || source[i + 1] === '\\')) word += source[++i];
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      quoteStart = i;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < source.length) {
+      word += source[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote !== null) {
+    throw new HsmError('usage', `The shell command template has an unclosed ${quote} quote.`, {
+      evidence: `${source}\n${' '.repeat(quoteStart)}^`,
+      hint: 'Close the quote, e.g. --shell-command "ssh -tt {node}".',
+    });
+  }
+  if (inWord) words.push(word);
+  if (words.length === 0) {
+    throw new HsmError('usage', 'The shell command template is empty.', {
+      hint: 'Give the command that opens a shell on a node, e.g. --shell-command "ssh -tt {node}".',
+    });
+  }
+  return { source, words, hasPlaceholder: words.some((w) => /\{(node|target)\}/.test(w)) };
+}
+
+// The argv that opens a shell on one node: each placeholder replaced inside its word.
+export function renderShellCommandArgv(template: ShellCommandTemplate, node: NodeTarget): string[] {
+  return template.words.map((w) =>
+    w.replace(PLACEHOLDER, (_m, name: string) => (name === 'node' ? node.name : node.target)),
+  );
+}

@@ -1,0 +1,246 @@
+import type { NodeResult, RunOptions } from '../types.js';
+import {
+  beginMarker,
+  buildCommandLines,
+  buildRunLine,
+  buildSyncLine,
+  findEndMarker,
+  newMarkerToken,
+  syncMarker,
+} from './command-framing.js';
+import { PtySession, type PtySpawnOptions, type RawListener } from './pty-session.js';
+import { SETUP_LINES } from './session-setup.js';
+import { decodeTerminalBytes, normalizeNewlines, stripTerminalEscapes } from './terminal-text.js';
+
+// One interactive shell on one node, driven through a pty: opened once (set-up + handshake),
+// then runs commands one at a time, each framed by random markers that carry its exit code.
+
+/** How long a shell gets to answer a synchronisation line before it is sent again while
+ * opening (a login banner, a slow rc file or an SSM hand-shake may swallow early input). */
+const HANDSHAKE_RESEND_MS = 2000;
+/** How long a shell gets to show its prompt again after Ctrl-C before the session is given up. */
+const RECOVER_MS = 3000;
+/** Commands whose encoded text is longer than this are sent in batches, each acknowledged, so
+ * the node's tty input queue (4 KiB in canonical mode) never overflows. */
+const BATCH_BYTES = 1024;
+/** Seen in what a session printed before it was ready: it wants a password we will never type. */
+const PASSWORD_PROMPT = /(password|passphrase)[^\n]*:\s*$/i;
+
+export interface OpenResult {
+  ok: boolean;
+  error: string | null;
+  /** What the session printed while opening (its last part): evidence for an error. */
+  transcript: string;
+}
+
+export class ShellSession {
+  private readonly pty: PtySession;
+  private broken = false;
+
+  private constructor(pty: PtySession) {
+    this.pty = pty;
+  }
+
+  // Starts the shell command in a pty and waits until the shell answers a synchronisation line
+  // with echo off and an empty prompt. Never throws: a failure comes back in `error`.
+  static async open(
+    argv: readonly string[],
+    options: { connectTimeoutMs: number; signal?: AbortSignal; onRaw?: RawListener; spawn?: PtySpawnOptions },
+  ): Promise<{ session: ShellSession | null } & OpenResult> {
+    let pty: PtySession;
+    try {
+      pty = new PtySession(argv, options.spawn);
+    } catch (err) {
+      return {
+        session: null,
+        ok: false,
+        error: `could not start ${argv[0]}: ${String(err)}`,
+        transcript: '',
+      };
+    }
+    pty.listener = options.onRaw ?? null;
+    const session = new ShellSession(pty);
+    const deadline = Date.now() + options.connectTimeoutMs;
+    const tokens: string[] = [];
+    let outcome: Awaited<ReturnType<PtySession['waitFor']>> = { kind: 'timeout' };
+    while (Date.now() < deadline) {
+      const token = newMarkerToken();
+      tokens.push(token);
+      pty.write([...SETUP_LINES, buildSyncLine(token)].join('\n') + '\n');
+      outcome = await pty.waitFor(
+        (text) => tokens.some((t) => text.includes(syncMarker(t))) || PASSWORD_PROMPT.test(text) || null,
+        Math.min(deadline, Date.now() + HANDSHAKE_RESEND_MS),
+        options.signal,
+      );
+      if (outcome.kind !== 'timeout') break;
+    }
+    const transcript = tail(pty.text);
+    if (outcome.kind === 'found' && PASSWORD_PROMPT.test(pty.text)) {
+      pty.kill();
+      return { session: null, ok: false, error: 'the shell command asks for a password', transcript };
+    }
+    if (outcome.kind !== 'found') {
+      const error =
+        outcome.kind === 'exited'
+          ? `the shell command exited (code ${pty.exit?.exitCode}) before a shell answered`
+          : outcome.kind === 'aborted'
+            ? 'interrupted while opening the session'
+            : `no shell answered within ${options.connectTimeoutMs} ms`;
+      pty.kill();
+      return { session: null, ok: false, error, transcript };
+    }
+    // Earlier hand-shake attempts may still be queued in the shell: one last sync after which
+    // nothing old can arrive (the shell runs lines in order).
+    if (!(await session.sync(deadline, options.signal))) {
+      pty.kill();
+      return { session: null, ok: false, error: 'the shell stopped answering while opening', transcript };
+    }
+    pty.listener = null;
+    return { session, ok: true, error: null, transcript };
+  }
+
+  get isUsable(): boolean {
+    return !this.broken && this.pty.isAlive;
+  }
+
+  // Runs one command line; never throws. The session stays usable unless `isUsable` says otherwise.
+  async run(node: string, command: string, options: RunOptions): Promise<NodeResult> {
+    const started = Date.now();
+    const pty = this.pty;
+    pty.listener = options.onData ? (dir, chunk) => options.onData!(dir, chunk) : null;
+    const result = (fields: Partial<NodeResult>): NodeResult => ({
+      node,
+      exitCode: null,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      error: null,
+      durationMs: Date.now() - started,
+      ...fields,
+    });
+    try {
+      if (!this.isUsable) return result({ error: 'the shell session is closed' });
+      const deadline = started + options.timeoutMs;
+      const sent = await this.sendCommand(command, deadline, options.signal);
+      const token = newMarkerToken();
+      const begin = beginMarker(token);
+      if (sent) pty.write(buildRunLine(token) + '\n');
+      let scanFrom = 0;
+      const outcome = sent
+        ? await pty.waitFor(
+            (text) => {
+              const found = findEndMarker(text, token, scanFrom);
+              scanFrom = Math.max(0, text.length - 64);
+              return found;
+            },
+            deadline,
+            options.signal,
+          )
+        : ({ kind: 'timeout' } as const);
+      const beginAt = pty.text.indexOf(begin);
+      const outputStart = beginAt < 0 ? -1 : beginAt + begin.length;
+      if (outcome.kind === 'found') {
+        const { index, length, exitCode } = outcome.value;
+        const stdout = cleanOutput(pty.text.slice(outputStart < 0 ? index : outputStart, index), true);
+        pty.consume(index + length);
+        options.onData?.('stdout', stdout);
+        return result({ exitCode, stdout });
+      }
+      const partial = outputStart < 0 ? '' : cleanOutput(pty.text.slice(outputStart), false);
+      if (outcome.kind === 'exited') {
+        this.broken = true;
+        return result({
+          stdout: partial,
+          error: `the shell session ended (exit code ${pty.exit?.exitCode}) before the command finished`,
+        });
+      }
+      // Timeout or abort: interrupt the remote command and check the shell is back.
+      const recovered = await this.interrupt();
+      if (outcome.kind === 'aborted') return result({ stdout: partial, error: 'interrupted' });
+      return result({
+        stdout: partial,
+        timedOut: true,
+        error: recovered ? null : 'the shell did not recover after Ctrl-C; session closed',
+      });
+    } finally {
+      pty.listener = null;
+    }
+  }
+
+  // Sends Ctrl-C and waits for the shell to answer a sync line; a shell that does not answer
+  // (the command ignores SIGINT) is killed so the next command gets a fresh session.
+  async interrupt(): Promise<boolean> {
+    for (let attempt = 0; attempt < 2 && this.pty.isAlive; attempt++) {
+      this.pty.write('\x03');
+      if (await this.sync(Date.now() + RECOVER_MS)) return true;
+    }
+    this.broken = true;
+    this.pty.kill();
+    return false;
+  }
+
+  // Ends the shell politely (`exit`, so an SSM session is closed on the control plane too), then
+  // by signal.
+  async close(): Promise<void> {
+    this.broken = true;
+    if (!this.pty.isAlive) return;
+    this.pty.write('\x03');
+    this.pty.write('\nexit\n');
+    if (!(await this.pty.waitExit(2000))) this.pty.kill();
+  }
+
+  // Types a sync line and waits for its marker; discards everything up to it.
+  private async sync(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const token = newMarkerToken();
+    const marker = syncMarker(token);
+    this.pty.write(buildSyncLine(token) + '\n');
+    const outcome = await this.pty.waitFor(
+      (text) => {
+        const at = text.indexOf(marker);
+        return at < 0 ? null : at;
+      },
+      deadline,
+      signal,
+    );
+    if (outcome.kind !== 'found') return false;
+    this.pty.consume(outcome.value + marker.length);
+    return true;
+  }
+
+  // Stores the command in `$__hsm_c` on the node, in acknowledged batches when it is long.
+  private async sendCommand(command: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const lines = buildCommandLines(command);
+    let batch = '';
+    for (let i = 0; i < lines.length; i++) {
+      batch += lines[i] + '\n';
+      const last = i === lines.length - 1;
+      if (last) break;
+      if (batch.length >= BATCH_BYTES) {
+        this.pty.write(batch);
+        batch = '';
+        if (!(await this.sync(deadline, signal))) return false;
+      }
+    }
+    this.pty.write(batch);
+    return true;
+  }
+
+  // The pty process id (tests and --debug).
+  get pid(): number {
+    return this.pty.pid;
+  }
+}
+
+// Raw bytes between the markers to the text users see: escapes stripped, newlines normalised,
+// the `\n` after the begin marker and the one the end marker adds removed, UTF-8 decoded.
+function cleanOutput(raw: string, complete: boolean): string {
+  let text = normalizeNewlines(stripTerminalEscapes(raw));
+  if (text.startsWith('\n')) text = text.slice(1);
+  if (complete && text.endsWith('\n')) text = text.slice(0, -1);
+  return decodeTerminalBytes(text);
+}
+
+function tail(binary: string): string {
+  const text = decodeTerminalBytes(normalizeNewlines(stripTerminalEscapes(binary)));
+  return text.length > 2000 ? text.slice(-2000) : text;
+}
