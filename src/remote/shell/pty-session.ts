@@ -82,11 +82,11 @@ export class PtySession {
     deadline: number,
     signal?: AbortSignal,
   ): Promise<WaitOutcome<T>> {
+    if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: WaitOutcome<T>) => {
         this.wakers.delete(check);
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve(outcome);
       };
@@ -97,10 +97,9 @@ export class PtySession {
         if (Date.now() >= deadline) return finish({ kind: 'timeout' });
       };
       const onAbort = () => finish({ kind: 'aborted' });
-      if (signal?.aborted) return finish({ kind: 'aborted' });
+      const timer = setTimeout(check, Math.max(0, deadline - Date.now()));
       signal?.addEventListener('abort', onAbort);
       this.wakers.add(check);
-      timer = setTimeout(check, Math.max(0, deadline - Date.now()));
       check();
     });
   }
