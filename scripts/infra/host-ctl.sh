@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Breaks and restores one netns test host, for failure tests (root only):
+#   host-ctl.sh stop NODE       kill its sshd listener: new connections are refused at once
+#   host-ctl.sh freeze NODE     SIGSTOP its sshd: TCP connects, no banner -> connect timeout
+#   host-ctl.sh link-down NODE  unplug its veth: packets vanish -> connect timeout
+#   host-ctl.sh restore NODE    undo all of the above (thaw, link up, start sshd if missing)
+# Existing sessions survive `stop` (sshd forks per connection); use dedicated hosts for such tests.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+action=${1:-} name=${2:-}
+[[ $name =~ ^node[0-9]+$ && -d $(node_dir "$name") ]] || { log "usage: host-ctl.sh stop|freeze|link-down|restore nodeN"; exit 2; }
+d=$(node_dir "$name")
+pid=$(pid_of "$d/sshd.pid")
+case $action in
+  stop) if sshd_running "$d"; then kill_wait "$pid"; fi ;;
+  freeze) sshd_running "$d" && kill -STOP "$pid" ;;
+  link-down) ip link set "$(node_veth "$name")" down ;;
+  restore)
+    alive "$pid" && kill -CONT "$pid"
+    ip link set "$(node_veth "$name")" up
+    start_node_sshd "$name"
+    wait_pidfile "$d" ;;
+  *) log "unknown action '$action': stop|freeze|link-down|restore"; exit 2 ;;
+esac
