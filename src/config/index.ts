@@ -1,0 +1,16 @@
+// config/: hsm_config.yaml: where it is, what it says, and the command a sweep runs by default.
+export type { ProjectConfig, SourceConfig, SourceType } from './project-config.js';
+export {
+  SOURCE_TYPES,
+  DEFAULT_OUTPUT_DIR,
+  DEFAULT_SWEEP_FILE,
+  buildDefaultConfig,
+} from './project-config.js';
+export {
+  loadProjectConfig,
+  findProjectConfigFile,
+  findGitRoot,
+  buildDefaultCommand,
+  type LoadConfigOptions,
+} from './load-project-config.js';
+export { parseProjectConfigText } from './parse-project-config.js';

@@ -1,0 +1,272 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { parseDuration } from '../domain/duration.js';
+import { describeUnknownKey, suggestNearest } from '../sweep/diagnostic.js';
+import { YamlContext } from '../sweep/yaml-context.js';
+import {
+  buildDefaultConfig,
+  SOURCE_TYPES,
+  type ProjectConfig,
+  type SourceConfig,
+  type SourceType,
+} from './project-config.js';
+import { KNOWN_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
+
+// hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
+// arithmetic only); find-project-config.ts reads the file.
+
+const TOP_KEYS = ['project', 'defaults', 'sources', 'groups'];
+const PROJECT_KEYS = ['root', 'python_interpreter', 'training_script', 'conda_env', 'venv'];
+const DEFAULT_KEYS = ['jobs', 'retries', 'timeout', 'output_dir', 'sweep_file'];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export interface ParseConfigInput {
+  text: string;
+  /** Absolute path of the file. */
+  file: string;
+  displayFile: string;
+  /** The project root when `project.root` is not set. */
+  defaultRoot: string;
+  homeDir: string;
+}
+
+export function parseProjectConfigText(input: ParseConfigInput): { config: ProjectConfig; ctx: YamlContext } {
+  const ctx = new YamlContext(input.text, input.displayFile);
+  const configDir = resolve(input.file, '..');
+  const config = buildDefaultConfig(input.defaultRoot);
+  config.file = input.file;
+  const root = ctx.resolve(ctx.doc.contents);
+  if (ctx.diagnostics.some((d) => d.severity === 'error') || root === null) return { config, ctx };
+  if (!isMap(root)) {
+    ctx.report(
+      'error',
+      root,
+      'the top level of hsm_config.yaml must be a mapping (project, defaults, sources, groups)',
+    );
+    return { config, ctx };
+  }
+  const path = (node: unknown, what: string): string | null => {
+    const v = readString(ctx, node, what);
+    if (v === null) return null;
+    return resolve(configDir, v === '~' || v.startsWith('~/') ? input.homeDir + v.slice(1) : v);
+  };
+  const top = entries(ctx, root, TOP_KEYS, 'warning');
+  const project = top.get('project');
+  if (project) {
+    const p = entries(ctx, project.value, PROJECT_KEYS, 'error');
+    const rootPath = p.has('root') ? path(p.get('root')!.value, 'project.root') : null;
+    if (rootPath) config.projectRoot = config.project.root = rootPath;
+    const interpreter = p.has('python_interpreter')
+      ? readString(ctx, p.get('python_interpreter')!.value, 'python_interpreter')
+      : null;
+    if (interpreter !== null)
+      config.project.python_interpreter = interpreter.includes('/')
+        ? path(p.get('python_interpreter')!.value, '')
+        : interpreter;
+    if (p.has('training_script'))
+      config.project.training_script = path(p.get('training_script')!.value, 'training_script');
+    if (p.has('conda_env'))
+      config.project.conda_env = readString(ctx, p.get('conda_env')!.value, 'conda_env');
+    if (p.has('venv')) config.project.venv = path(p.get('venv')!.value, 'venv');
+  }
+  const defaults = top.get('defaults');
+  if (defaults) {
+    const d = entries(ctx, defaults.value, DEFAULT_KEYS, 'error');
+    if (d.has('jobs')) config.defaults.jobs = readInt(ctx, d.get('jobs')!.value, 'jobs', 1);
+    if (d.has('retries')) config.defaults.retries = readInt(ctx, d.get('retries')!.value, 'retries', 0);
+    if (d.has('timeout')) config.defaults.timeout = readDuration(ctx, d.get('timeout')!.value, 'timeout');
+    const fromRoot = (abs: string | null, fallback: string) =>
+      abs === null ? fallback : relativeToRoot(config.projectRoot, abs);
+    if (d.has('output_dir'))
+      config.defaults.output_dir = fromRoot(
+        path(d.get('output_dir')!.value, 'output_dir'),
+        config.defaults.output_dir,
+      );
+    if (d.has('sweep_file'))
+      config.defaults.sweep_file = fromRoot(
+        path(d.get('sweep_file')!.value, 'sweep_file'),
+        config.defaults.sweep_file,
+      );
+  }
+  if (top.has('sources')) config.sources = readSources(ctx, top.get('sources')!.value);
+  if (top.has('groups')) config.groups = readGroups(ctx, top.get('groups')!.value);
+  return { config, ctx };
+}
+
+// A path relative to the project root when inside it (so `join(root, p)` and `resolve(root, p)`
+// both work), else absolute.
+function relativeToRoot(root: string, abs: string): string {
+  const rel = relative(root, abs);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+}
+
+function entries(
+  ctx: YamlContext,
+  node: unknown,
+  valid: string[],
+  unknownSeverity: 'error' | 'warning',
+): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  const map = ctx.resolve(node);
+  if (map === null) return out;
+  if (!isMap(map)) {
+    ctx.report('error', map, `expected a mapping with keys ${valid.map((k) => `\`${k}\``).join(', ')}`);
+    return out;
+  }
+  for (const pair of map.items as Pair[]) {
+    const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    if (valid.length && !valid.includes(key)) {
+      const { message, hint } = describeUnknownKey(key, valid);
+      ctx.report(
+        unknownSeverity,
+        pair.key as Node,
+        unknownSeverity === 'warning' ? `${message} (ignored)` : message,
+        hint,
+      );
+      continue;
+    }
+    out.set(key, pair);
+  }
+  return out;
+}
+
+function readString(ctx: YamlContext, node: unknown, what: string): string | null {
+  const n = ctx.resolve(node);
+  const v = ctx.toValue(n);
+  if (v === null) return null;
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  ctx.report('error', n, `\`${what}\` must be a string, got ${JSON.stringify(v)}`);
+  return null;
+}
+
+function readInt(ctx: YamlContext, node: unknown, what: string, min: number): number | null {
+  const n = ctx.resolve(node);
+  const v = ctx.toValue(n);
+  if (v === null) return null;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+  ctx.report('error', n, `\`${what}\` must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
+  return null;
+}
+
+function readDuration(ctx: YamlContext, node: unknown, what: string): string | number | null {
+  const n = ctx.resolve(node);
+  const v = ctx.toValue(n);
+  if (v === null) return null;
+  if (typeof v === 'number' && v > 0) return v;
+  if (typeof v === 'string') {
+    try {
+      parseDuration(v);
+      return v;
+    } catch {
+      /* reported below */
+    }
+  }
+  ctx.report(
+    'error',
+    n,
+    `\`${what}\` must be a duration, got ${JSON.stringify(v)}`,
+    'write seconds (90), units (90s, 5m, 1h30m) or HH:MM:SS',
+  );
+  return null;
+}
+
+function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConfig> {
+  const out: Record<string, SourceConfig> = {};
+  for (const [name, pair] of entries(ctx, node, [], 'error')) {
+    if (!NAME.test(name)) {
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `source name \`${name}\` is not a simple word`,
+        'use letters, digits, `.`, `_` and `-`',
+      );
+      continue;
+    }
+    const body = ctx.resolve(pair.value);
+    if (!isMap(body)) {
+      ctx.report(
+        'error',
+        body ?? (pair.key as Node),
+        `source \`${name}\` must be a mapping with a \`type\``,
+        `e.g. ${name}: {type: ssh, host: ${name}}`,
+      );
+      continue;
+    }
+    const fields = entries(ctx, body, [], 'error');
+    const typePair = fields.get('type');
+    const type = typePair ? ctx.toValue(typePair.value) : null;
+    if (typeof type !== 'string' || !(SOURCE_TYPES as readonly string[]).includes(type)) {
+      const near = typeof type === 'string' ? suggestNearest(type, SOURCE_TYPES) : undefined;
+      ctx.report(
+        'error',
+        (typePair?.value as Node | undefined) ?? (pair.key as Node),
+        typePair
+          ? `source \`${name}\` has type ${JSON.stringify(type)}${near ? `; did you mean \`${near}\`?` : ''}`
+          : `source \`${name}\` has no \`type\``,
+        `type is one of ${SOURCE_TYPES.join(', ')}`,
+      );
+      continue;
+    }
+    const source: SourceConfig = { type: type as SourceType };
+    for (const [field, fieldPair] of fields) {
+      if (field === 'type') continue;
+      const valueNode = ctx.resolve(fieldPair.value);
+      const value = ctx.toValue(valueNode);
+      const known = KNOWN_SOURCE_FIELDS[type as SourceType];
+      if (!Object.hasOwn(known, field)) {
+        const near = suggestNearest(field, Object.keys(known));
+        if (near)
+          ctx.report(
+            'warning',
+            fieldPair.key as Node,
+            `source \`${name}\` (${type}) has an unknown field \`${field}\`; did you mean \`${near}\`?`,
+            'unknown fields are kept as written',
+          );
+        source[field] = value;
+        continue;
+      }
+      const problem = checkSourceField(known[field]!, value);
+      if (problem)
+        ctx.report(
+          'error',
+          valueNode,
+          `source \`${name}\`: \`${field}\` ${problem}, got ${JSON.stringify(value)}`,
+        );
+      else source[field] = value;
+    }
+    if (type === 'ssh' && typeof source.host !== 'string') {
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `source \`${name}\` (ssh) has no \`host\``,
+        `e.g. ${name}: {type: ssh, host: gpubox, workdir: ~/hsm/myproj}`,
+      );
+    }
+    out[name] = source;
+  }
+  return out;
+}
+
+function readGroups(ctx: YamlContext, node: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, pair] of entries(ctx, node, [], 'error')) {
+    const body = ctx.resolve(pair.value);
+    const value = ctx.toValue(body);
+    if (typeof value === 'string' && value.trim() !== '') out[name] = [value.trim()];
+    else if (
+      isSeq(body) &&
+      Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((v) => typeof v === 'string' && v.trim() !== '')
+    ) {
+      out[name] = (value as string[]).map((v) => v.trim());
+    } else {
+      ctx.report(
+        'error',
+        body ?? (pair.key as Node),
+        `group \`${name}\` must be a node set (\`node[01-16]\`) or a list of them`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+import type { Diagnostic } from '../sweep/diagnostic.js';
+
+// hsm_config.yaml as hsm uses it (shared/cli.md "Files"): project paths, defaults, named compute
+// sources and node groups. Paths in the file are relative to the file's directory.
+
+export const SOURCE_TYPES = ['local', 'ssh', 'slurm', 'pbs'] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+
+/** One named compute source; fields beyond the known ones are kept as written. */
+export interface SourceConfig {
+  type: SourceType;
+  max_parallel?: number;
+  host?: string;
+  [field: string]: unknown;
+}
+
+export interface ProjectConfig {
+  /** Absolute path of the file read; null when none was found (all defaults). */
+  file: string | null;
+  /** Where tasks run (their working directory) and relative paths start. */
+  projectRoot: string;
+  project: {
+    root: string;
+    /** A command name looked up on PATH (`python3`) or an absolute path. */
+    python_interpreter: string | null;
+    /** Absolute path. */
+    training_script: string | null;
+    conda_env: string | null;
+    /** Absolute path of a virtualenv directory. */
+    venv: string | null;
+  };
+  defaults: {
+    jobs: number | null;
+    retries: number | null;
+    /** A duration as written (`90`, `5m`, `01:00:00`); see domain/duration.ts. */
+    timeout: string | number | null;
+    /** Relative to projectRoot (`sweeps/outputs`), or absolute when outside it. */
+    output_dir: string;
+    /** Relative to projectRoot (`sweeps/sweep.yaml`), or absolute when outside it. */
+    sweep_file: string;
+  };
+  sources: Record<string, SourceConfig>;
+  /** Node groups for `hsm exec -g NAME`: node set expressions, as written. */
+  groups: Record<string, string[]>;
+  /** Warnings and suggestions found while reading the file (errors are thrown). */
+  diagnostics: Diagnostic[];
+}
+
+export const DEFAULT_OUTPUT_DIR = 'sweeps/outputs';
+export const DEFAULT_SWEEP_FILE = 'sweeps/sweep.yaml';
+
+// The configuration used when no hsm_config.yaml exists.
+export function buildDefaultConfig(projectRoot: string): ProjectConfig {
+  return {
+    file: null,
+    projectRoot,
+    project: {
+      root: projectRoot,
+      python_interpreter: null,
+      training_script: null,
+      conda_env: null,
+      venv: null,
+    },
+    defaults: {
+      jobs: null,
+      retries: null,
+      timeout: null,
+      output_dir: DEFAULT_OUTPUT_DIR,
+      sweep_file: DEFAULT_SWEEP_FILE,
+    },
+    sources: {},
+    groups: {},
+    diagnostics: [],
+  };
+}

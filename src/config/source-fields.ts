@@ -1,0 +1,95 @@
+import type { SourceType } from './project-config.js';
+
+// The fields each source type understands, with the kind of value each takes. Fields not listed
+// are kept as written (a later source may use them); a near-miss of a listed one is warned about.
+export type FieldKind =
+  'string' | 'positive_int' | 'port' | 'duration' | 'string_list' | 'string_map' | 'string_or_list';
+
+const COMMON: Record<string, FieldKind> = {
+  max_parallel: 'positive_int',
+  python_interpreter: 'string',
+  conda_env: 'string',
+  venv: 'string',
+  env: 'string_map',
+  setup: 'string_or_list',
+};
+const REMOTE: Record<string, FieldKind> = {
+  host: 'string',
+  user: 'string',
+  port: 'port',
+  identity_file: 'string',
+  ssh_options: 'string_list',
+  workdir: 'string',
+  project_dir: 'string',
+};
+const BATCH: Record<string, FieldKind> = {
+  account: 'string',
+  array_throttle: 'positive_int',
+  modules: 'string_list',
+  extra_directives: 'string_list',
+  poll_interval: 'duration',
+};
+
+export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> = {
+  local: { ...COMMON },
+  ssh: { ...COMMON, ...REMOTE },
+  slurm: {
+    ...COMMON,
+    ...REMOTE,
+    ...BATCH,
+    partition: 'string',
+    qos: 'string',
+    time: 'duration',
+    mem: 'string',
+    gpus: 'string',
+    gres: 'string',
+    cpus_per_task: 'positive_int',
+    nodes: 'positive_int',
+    constraint: 'string',
+  },
+  pbs: {
+    ...COMMON,
+    ...REMOTE,
+    ...BATCH,
+    queue: 'string',
+    walltime: 'duration',
+    select: 'string',
+    resources: 'string',
+  },
+};
+
+// Why a value does not fit its kind, or null when it does.
+export function checkSourceField(kind: FieldKind, value: unknown): string | null {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string' || typeof value === 'number' ? null : 'must be a string';
+    case 'positive_int':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1
+        ? null
+        : 'must be a positive integer';
+    case 'port':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535
+        ? null
+        : 'must be a port number';
+    case 'duration':
+      return (typeof value === 'string' && /^[\d:.\-hmsd ]+$/.test(value)) ||
+        (typeof value === 'number' && value > 0)
+        ? null
+        : 'must be a duration such as "04:00:00", 90 or 5m';
+    case 'string_list':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string')
+        ? null
+        : 'must be a list of strings';
+    case 'string_map':
+      return typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((v) => ['string', 'number', 'boolean'].includes(typeof v))
+        ? null
+        : 'must be a mapping of names to strings';
+    case 'string_or_list':
+      return typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+        ? null
+        : 'must be a string or a list of strings';
+  }
+}

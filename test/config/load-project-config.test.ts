@@ -1,0 +1,137 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildDefaultCommand, loadProjectConfig } from '../../src/config/index.js';
+import { HsmError } from '../../src/domain/errors.js';
+
+function project(files: Record<string, string>): { dir: string; home: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'hsm-config-'));
+  const home = mkdtempSync(join(tmpdir(), 'hsm-home-'));
+  mkdirSync(join(dir, '.git'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return { dir, home };
+}
+
+function configError(fn: () => unknown): HsmError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HsmError) return err;
+    throw err;
+  }
+  throw new Error('expected an HsmError');
+}
+
+describe('loadProjectConfig', () => {
+  it('uses defaults when no file exists, with the git root as project root', () => {
+    const { dir, home } = project({ 'src/x.py': '' });
+    const config = loadProjectConfig(join(dir, 'src'), { homeDir: home });
+    expect(config.file).toBeNull();
+    expect(config.projectRoot).toBe(dir);
+    expect(config.defaults).toMatchObject({ output_dir: 'sweeps/outputs', sweep_file: 'sweeps/sweep.yaml' });
+    expect(buildDefaultCommand(config)).toBeNull();
+  });
+
+  it('reads hsm_config.yaml in the project root from a subdirectory, paths relative to the file', () => {
+    const { dir, home } = project({
+      'hsm_config.yaml': `
+project:
+  python_interpreter: .venv/bin/python
+  training_script: scripts/train.py
+  conda_env: ml
+defaults: {jobs: 4, retries: 2, timeout: 5m, output_dir: runs}
+sources:
+  local: {type: local, max_parallel: 2}
+  gpubox: {type: ssh, host: gpubox, workdir: ~/hsm/myproj, max_parallel: 4, custom_thing: 7}
+  cluster: {type: slurm, host: login1, partition: gpu, time: "04:00:00", array_throttle: 50}
+groups:
+  gpu: node[01-16]
+  mixed: [a1, "b[1-2]"]
+`,
+      'scripts/train.py': '',
+    });
+    const config = loadProjectConfig(join(dir, 'scripts'), { homeDir: home });
+    expect(config.file).toBe(join(dir, 'hsm_config.yaml'));
+    expect(config.projectRoot).toBe(dir);
+    expect(config.project.python_interpreter).toBe(join(dir, '.venv/bin/python'));
+    expect(config.project.training_script).toBe(join(dir, 'scripts/train.py'));
+    expect(config.defaults).toEqual({
+      jobs: 4,
+      retries: 2,
+      timeout: '5m',
+      output_dir: 'runs',
+      sweep_file: 'sweeps/sweep.yaml',
+    });
+    expect(config.sources.gpubox).toEqual({
+      type: 'ssh',
+      host: 'gpubox',
+      workdir: '~/hsm/myproj',
+      max_parallel: 4,
+      custom_thing: 7,
+    });
+    expect(config.sources.cluster?.type).toBe('slurm');
+    expect(config.groups).toEqual({ gpu: ['node[01-16]'], mixed: ['a1', 'b[1-2]'] });
+    expect(buildDefaultCommand(config)).toEqual([join(dir, '.venv/bin/python'), 'scripts/train.py']);
+  });
+
+  it('finds sweeps/hsm_config.yaml, resolving paths from sweeps/', () => {
+    const { dir, home } = project({ 'sweeps/hsm_config.yaml': 'project: {training_script: ../main.py}\n' });
+    const config = loadProjectConfig(dir, { homeDir: home });
+    expect(config.projectRoot).toBe(dir);
+    expect(buildDefaultCommand(config)).toEqual(['python3', 'main.py']);
+  });
+
+  it('falls back to ~/.hsm/config.yaml', () => {
+    const { dir, home } = project({});
+    mkdirSync(join(home, '.hsm'));
+    writeFileSync(join(home, '.hsm', 'config.yaml'), 'sources: {box: {type: ssh, host: box}}\n');
+    const config = loadProjectConfig(dir, { homeDir: home });
+    expect(config.file).toBe(join(home, '.hsm', 'config.yaml'));
+    expect(config.projectRoot).toBe(dir);
+    expect(Object.keys(config.sources)).toEqual(['box']);
+  });
+
+  it('reports every error at file:line:col with suggestions', () => {
+    const { dir, home } = project({
+      'hsm_config.yaml':
+        'project:\n  trainig_script: t.py\ndefaults:\n  jobs: 0\nsources:\n  a: {type: slurmm}\n  b: {type: ssh}\n  c: {type: local, max_parallel: two}\n',
+    });
+    const err = configError(() => loadProjectConfig(dir, { homeDir: home }));
+    expect(err.code).toBe('config');
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:2:3: error: unknown key `trainig_script`; did you mean `training_script`?',
+    );
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:4:9: error: `jobs` must be an integer of at least 1, got 0',
+    );
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:6:13: error: source `a` has type "slurmm"; did you mean `slurm`?',
+    );
+    expect(err.evidence).toContain('source `b` (ssh) has no `host`');
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:8:34: error: source `c`: `max_parallel` must be a positive integer, got "two"',
+    );
+  });
+
+  it('warns about unknown top-level sections and near-miss source fields, and keeps going', () => {
+    const { dir, home } = project({
+      'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local, max_paralel: 2}\n',
+    });
+    const config = loadProjectConfig(dir, { homeDir: home });
+    expect(config.diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.message}`)).toEqual([
+      '1:1 warning unknown key `hpc` (ignored)',
+      '3:20 warning source `l` (local) has an unknown field `max_paralel`; did you mean `max_parallel`?',
+    ]);
+  });
+
+  it('shows malformed YAML with its line', () => {
+    const { dir, home } = project({ 'hsm_config.yaml': 'sources:\n  a: {type: local\n' });
+    const err = configError(() => loadProjectConfig(dir, { homeDir: home }));
+    expect(err.message).toBe('hsm_config.yaml is invalid (1 error)');
+    expect(err.evidence).toMatch(/^hsm_config\.yaml:\d+:\d+: error: malformed YAML: /);
+  });
+});
