@@ -1,6 +1,17 @@
 import type { Command } from 'commander';
+import { registerRun } from './run.js';
+import { registerComplete } from './complete.js';
+import { registerStatus } from './status.js';
+import { registerRecent } from './recent.js';
+import { registerCancel } from './cancel.js';
+import { registerLogs } from './logs.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
-  void program;
+  registerRun(program);
+  registerComplete(program);
+  registerStatus(program);
+  registerRecent(program);
+  registerCancel(program);
+  registerLogs(program);
 }

@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { openProject, cancelSweep } from '../../api/index.js';
+
+export function registerCancel(program: Command): void {
+  program
+    .command('cancel')
+    .description('stop a running sweep: running tasks are terminated and recorded as cancelled')
+    .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
+    .option('--json', 'as JSON')
+    .action((id: string, flags: { json?: boolean }) => {
+      const r = cancelSweep(openProject(), id);
+      if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else if (r.signalled_pid !== null) process.stderr.write(`asked hsm (pid ${r.signalled_pid}) to cancel sweep ${r.sweep_id}\n`);
+      else process.stderr.write(`terminated ${r.killed_tasks.length} task(s) of sweep ${r.sweep_id} left running: ${r.killed_tasks.join(', ')}\n`);
+    });
+}

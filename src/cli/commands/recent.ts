@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { openProject, listRecentSweeps } from '../../api/index.js';
+import { describeCounts } from '../progress.js';
+import { parsePositiveInt } from './sweep-args.js';
+
+export function registerRecent(program: Command): void {
+  program
+    .command('recent')
+    .description('the newest sweeps of this project')
+    .option('-n, --limit <n>', 'how many', parsePositiveInt('--limit'), 10)
+    .option('--json', 'as JSON')
+    .action((flags: { limit: number; json?: boolean }) => {
+      const project = openProject();
+      const sweeps = listRecentSweeps(project, flags.limit);
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ sweeps }, null, 2) + '\n');
+        return;
+      }
+      if (sweeps.length === 0) {
+        process.stdout.write(`no sweeps in ${project.outputDir}\n`);
+        return;
+      }
+      for (const s of sweeps) {
+        process.stdout.write(`${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts)}${s.running ? '  (running)' : ''}\n`);
+      }
+    });
+}

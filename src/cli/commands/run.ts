@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { openProject, planSweep, createSweep, executeSweep, renderStatusJson, type RunOptions } from '../../api/index.js';
+import { parseDuration } from '../../domain/duration.js';
+import { quoteShellArgv } from '../../domain/shell-quote.js';
+import { EXIT } from '../exit-codes.js';
+import { RunProgress, describeCounts } from '../progress.js';
+import { superviseRun } from '../run-session.js';
+import { dim } from '../output.js';
+import { parsePositiveInt, parseNonNegativeInt, splitSweepArgs } from './sweep-args.js';
+
+interface RunFlags {
+  source?: string;
+  jobs?: number;
+  dryRun?: boolean;
+  countOnly?: boolean;
+  maxTasks?: number;
+  retries?: number;
+  timeout?: string;
+  sweepId?: string;
+  sync?: boolean;
+  yes?: boolean;
+  detach?: boolean;
+  json?: boolean;
+}
+
+const wrap = <T>(f: (v: string) => T) => (v: string) => {
+  try {
+    return f(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('create a sweep from a sweep file and run it (overrides such as seed=1,2,3 add grid axes)')
+    .argument('[args...]', 'sweep file, then Hydra-style overrides (key=v1,v2  key=range(0,1,0.1))')
+    .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml, comma-separated', )
+    .option('-j, --jobs <n>', 'tasks at once', wrap(parsePositiveInt('--jobs')))
+    .option('--dry-run', 'print the plan and the exact argv of the first tasks; run nothing')
+    .option('--count-only', 'print the number of tasks and exit')
+    .option('--max-tasks <n>', 'refuse sweeps with more tasks than this', wrap(parsePositiveInt('--max-tasks')))
+    .option('--retries <n>', 'extra attempts for a task that failed for a retryable reason', wrap(parseNonNegativeInt('--retries')))
+    .option('--timeout <duration>', 'per-task time limit (90s, 5m, 1h30m, HH:MM:SS)', wrap((v) => (parseDuration(v), v)))
+    .option('--sweep-id <id>', 'the id of the new sweep (default <name>_YYYYMMDD_HHMMSS)')
+    .option('--sync', 'push the project to remote sources that differ (no-op for the local source)')
+    .option('-y, --yes', 'accept a sweep of over 100,000 tasks')
+    .option('--detach', 'run in the background; follow with `hsm status --watch`')
+    .option('--json', 'print the final status as JSON on stdout')
+    .action(async (args: string[], flags: RunFlags) => {
+      const project = openProject();
+      const { sweepFile, overrides } = splitSweepArgs(args);
+      const plan = planSweep(project, { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes }, flags.dryRun || flags.countOnly ? 10 : undefined);
+      for (const w of plan.warnings) process.stderr.write(`warning: ${w.file ? `${w.file}:${w.line}:${w.col}: ` : ''}${w.message}\n`);
+      if (flags.countOnly) {
+        if (flags.json) process.stdout.write(JSON.stringify({ total: plan.total }) + '\n');
+        else process.stdout.write(`${plan.total}\n`);
+        return;
+      }
+      if (flags.dryRun) {
+        printDryRun(plan, project.outputDir, flags);
+        return;
+      }
+      const sweep = await createSweep(project, plan, flags.sweepId);
+      process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
+      if (flags.detach) {
+        sweep.store.close();
+        detach(sweep.id, sweep.paths.dir, flags);
+        return;
+      }
+      process.exitCode = await runToEnd(project, sweep, flags, false);
+    });
+}
+
+// Runs (or completes) a sweep in the foreground with progress, Ctrl-C handling and exit codes.
+export async function runToEnd(
+  project: ReturnType<typeof openProject>,
+  sweep: Awaited<ReturnType<typeof createSweep>>,
+  flags: RunFlags & { retryFailed?: boolean },
+  isComplete: boolean,
+): Promise<number> {
+  const quiet = Boolean(flags.json);
+  let progress: RunProgress | null = null;
+  const options: RunOptions & { retryFailed?: boolean } = {
+    sources: flags.source ? flags.source.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    jobs: flags.jobs,
+    retries: flags.retries,
+    timeout: flags.timeout,
+    retryFailed: flags.retryFailed,
+    onTask: (row, ev) => progress?.onTask(row, ev),
+    onLog: process.env.HSM_DEBUG || process.argv.includes('-v') ? (l) => process.stderr.write(dim(l) + '\n') : undefined,
+  };
+  const run = executeSweep(project, sweep, options);
+  progress = new RunProgress(run.planned + run.adopted, quiet);
+  if (isComplete && !quiet) {
+    process.stderr.write(`sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`);
+  }
+  const { interrupted } = await superviseRun(run, (level) => {
+    process.stderr.write(
+      level === 1
+        ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
+        : '\nkilling running tasks...\n',
+    );
+  });
+  progress.finish();
+  const status = JSON.parse(renderStatusJson(project, run.sweepDir, false)) as { counts: Record<string, number> };
+  if (flags.json) process.stdout.write(renderStatusJson(project, run.sweepDir) + '\n');
+  else {
+    process.stderr.write(`sweep ${run.sweepId}: ${describeCounts(status.counts)}\n`);
+    const left = status.counts.pending! + status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
+    if (left > 0) process.stderr.write(`  finish it with: hsm complete ${run.sweepId}${status.counts.failed ? ' --retry-failed' : ''}\n`);
+    if (status.counts.failed) process.stderr.write(`  see why tasks failed: hsm status ${run.sweepId}\n`);
+  }
+  if (interrupted) return EXIT.interrupted;
+  const bad = status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
+  return bad > 0 ? EXIT.tasksFailed : EXIT.ok;
+}
+
+function printDryRun(plan: ReturnType<typeof planSweep>, outputDir: string, flags: RunFlags): void {
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ total: plan.total, tasks: plan.tasks.map((t) => ({ name: t.name, key: t.key, params: t.params, argv: t.argv })) }, null, 2) + '\n');
+    return;
+  }
+  const out = process.stdout;
+  out.write(`dry run: ${plan.total} tasks would run on ${flags.source ?? 'local'} with ${flags.jobs ?? 'default'} jobs; outputs under ${outputDir}\n`);
+  for (const t of plan.tasks) out.write(`  ${t.name}  ${quoteShellArgv(t.argv)}\n`);
+  if (plan.total > plan.tasks.length) out.write(`  ... and ${plan.total - plan.tasks.length} more\n`);
+}
+
+// Continues the run in a background process (`hsm complete ID`), its output in logs/hsm-run.log.
+function detach(sweepId: string, sweepDir: string, flags: RunFlags): void {
+  const log = openSync(join(sweepDir, 'logs', 'hsm-run.log'), 'a');
+  const argv = [process.argv[1]!, 'complete', sweepDir];
+  if (flags.jobs) argv.push('--jobs', String(flags.jobs));
+  if (flags.source) argv.push('--source', flags.source);
+  if (flags.retries !== undefined) argv.push('--retries', String(flags.retries));
+  if (flags.timeout) argv.push('--timeout', flags.timeout);
+  const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', log, log], cwd: process.cwd() });
+  child.unref();
+  process.stderr.write(`running in the background (pid ${child.pid}); follow it with: hsm status ${sweepId} --watch\n`);
+  if (flags.json) process.stdout.write(JSON.stringify({ sweep_id: sweepId, sweep_dir: sweepDir, pid: child.pid }) + '\n');
+}

@@ -1,0 +1,30 @@
+import { existsSync, statSync } from 'node:fs';
+
+// `hsm run [SWEEP] [-- overrides...]`: the first word that is not a `key=value` override is the sweep
+// file; everything with `=` is a Hydra-style override (with or without the `--`).
+export function splitSweepArgs(words: readonly string[]): { sweepFile?: string; overrides: string[] } {
+  const overrides: string[] = [];
+  let sweepFile: string | undefined;
+  for (const w of words) {
+    const isFile = existsSync(w) && statSync(w).isFile();
+    if (sweepFile === undefined && (isFile || (!w.includes('=') && /\.ya?ml$/.test(w)) || !w.includes('='))) sweepFile = w;
+    else overrides.push(w);
+  }
+  return sweepFile === undefined ? { overrides } : { sweepFile, overrides };
+}
+
+export function parsePositiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+export function parseNonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0, got "${value}"`);
+    return n;
+  };
+}

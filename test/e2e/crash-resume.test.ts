@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+
+// kill -9 of `hsm run` at several moments, then `hsm complete`: every task ends completed exactly once,
+// in the store and on disk, and no task ran twice (each task appends to a ledger when it starts/ends).
+
+const TASKS = 14;
+
+function project() {
+  const values = Array.from({ length: TASKS }, (_, i) => i + 1).join(', ');
+  return makeProject(
+    `name: crash
+command: ["sh", "-c", "echo start {i} >> ledger; sleep 0.3; echo end {i} >> ledger"]
+args: none
+sweep:
+  grid:
+    i: [${values}]
+`,
+  );
+}
+
+beforeAll(() => ensureBuilt());
+
+describe('crash and resume', () => {
+  const random = Math.round(Math.random() * 1200);
+  for (const delayMs of [0, 250, 500, 800, random]) {
+    it(`kill -9 ${delayMs} ms after the sweep exists, then hsm complete: every task completed exactly once`, async () => {
+      const dir = project();
+      const child = hsmAsync(['run', '--jobs', '3', '--sweep-id', 'crash_1'], join(dir, 'sweeps'));
+      const db = join(dir, 'sweeps', 'outputs', 'crash_1', 'sweep.db');
+      for (let i = 0; i < 400 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, delayMs));
+      child.kill('SIGKILL');
+      await waitForExit(child);
+      const before = JSON.parse(hsm(['status', 'crash_1', '--json'], dir).stdout) as { counts: { completed: number } };
+      expect(before.counts.completed).toBeLessThan(TASKS); // the kill came mid-sweep
+
+      const done = hsm(['complete', 'crash_1', '--jobs', '3', '--json'], dir);
+      expect(done.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+      expect(done.code).toBe(0);
+      const status = JSON.parse(done.stdout) as { counts: Record<string, number>; tasks: { name: string; status: string; attempts: number }[] };
+      expect(status.counts.completed).toBe(TASKS);
+      for (const t of status.tasks) expect(t).toMatchObject({ status: 'completed', attempts: 1 });
+
+      const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
+      for (let i = 1; i <= TASKS; i++) {
+        expect(ledger.filter((l) => l === `start ${i}`), `task ${i} started`).toHaveLength(1);
+        expect(ledger.filter((l) => l === `end ${i}`), `task ${i} ended`).toHaveLength(1);
+      }
+      const sweepDir = join(dir, 'sweeps', 'outputs', 'crash_1');
+      for (const t of status.tasks) {
+        expect(readFileSync(join(sweepDir, 'tasks', t.name, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
+        expect(readFileSync(join(sweepDir, 'tasks', t.name, 'status.yaml'), 'utf8')).toContain('status: completed');
+      }
+    });
+  }
+
+  it('Ctrl-C: running tasks are cancelled, hsm exits 130, and hsm complete finishes the sweep', async () => {
+    const dir = project();
+    const child = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'int_1'], dir);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGINT');
+    const exit = await waitForExit(child);
+    expect(exit.code).toBe(130);
+    expect(err).toContain('interrupted');
+    const st = JSON.parse(hsm(["status", "int_1", "--json"], dir).stdout) as { counts: { running: number; queued: number; completed: number } };
+    expect(st.counts.running + st.counts.queued).toBe(0);
+    expect(st.counts.completed).toBeLessThan(TASKS);
+    const done = hsm(['complete', 'int', '--retry-failed', '--json'], dir);
+    expect(done.code).toBe(0);
+    expect((JSON.parse(done.stdout) as { counts: Record<string, number> }).counts.completed).toBe(TASKS);
+  });
+});

@@ -1,0 +1,34 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// Runs the built CLI (dist/cli.js, via bin/hsm.js) as a user would.
+export const HSM_BIN = resolve(__dirname, '../../bin/hsm.js');
+
+export function ensureBuilt(): void {
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: resolve(__dirname, '../..'), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+}
+
+export function hsm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [HSM_BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function hsmAsync(args: string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, [HSM_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+}
+
+// A throwaway project with hsm_config.yaml and sweeps/sweep.yaml.
+export function makeProject(sweepYaml: string, config = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hsm-e2e-'));
+  mkdirSync(join(dir, 'sweeps'));
+  writeFileSync(join(dir, 'sweeps', 'sweep.yaml'), sweepYaml);
+  writeFileSync(join(dir, 'hsm_config.yaml'), config || 'defaults:\n  output_dir: sweeps/outputs\n');
+  return dir;
+}
+
+export function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+}
