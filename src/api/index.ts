@@ -1,2 +1,6 @@
 // The programmatic API: cli/ and web/ call only this. One file per area under api/, re-exported here.
-export {};
+export * from './project.js';
+export * from './sweep-run.js';
+export * from './sweep-status.js';
+export * from './task-logs.js';
+export { VERSION } from './version.js';
