@@ -192,7 +192,9 @@ class ValueParser {
           }
           continue;
         }
-        out += '\\'.repeat(run);
+        // `\${` is an escaped interpolation: a literal `${` (hsm does not interpolate).
+        const beforeInterpolation = next === '$' && this.src[j + 1] === '{';
+        out += '\\'.repeat(beforeInterpolation ? Math.floor(run / 2) : run);
         this.pos = j;
         continue;
       }

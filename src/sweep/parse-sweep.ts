@@ -127,6 +127,7 @@ export function parseSweepText(text: string, options: ParseSweepOptions = {}): P
       `\`hsm run\` asks for \`--max-tasks ${total}\` or \`--yes\` before creating it`,
     );
   }
+  sortByPosition(ctx.diagnostics);
   if (hasErrors(ctx.diagnostics) || !command) return { definition: null, diagnostics: ctx.diagnostics };
   return {
     definition: {
@@ -143,6 +144,12 @@ export function parseSweepText(text: string, options: ParseSweepOptions = {}): P
     },
     diagnostics: ctx.diagnostics,
   };
+}
+
+// File order (then the overrides, which have no position), so a reader goes top to bottom.
+function sortByPosition(diagnostics: Diagnostic[]): void {
+  const at = (d: Diagnostic) => (d.line ?? Infinity) * 1e6 + (d.col ?? 0);
+  diagnostics.sort((a, b) => at(a) - at(b));
 }
 
 function pairsByKey(items: Pair[]): Map<string, Pair> {

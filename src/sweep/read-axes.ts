@@ -153,12 +153,13 @@ function collectLists(ctx: YamlContext, map: Node, prefix: string): ListEntry[] 
         );
       else out.push(...collectLists(ctx, value, key + '.'));
     } else {
-      const shown = value === null ? 'nothing' : `the scalar ${JSON.stringify(ctx.toValue(value))}`;
+      const isEmpty = value === null || (isScalar(value) && value.value === null && !value.source);
+      const shown = isEmpty ? 'nothing' : `the scalar ${JSON.stringify(ctx.toValue(value))}`;
       ctx.report(
         'error',
-        value ?? keyNode,
+        isEmpty ? keyNode : value,
         `\`${key}\` must be a list of values, got ${shown}`,
-        `write a list, even for one value: \`${key.split('.').pop()}: [${value === null ? '...' : String(ctx.toValue(value))}]\``,
+        `write a list, even for one value: \`${key.split('.').pop()}: [${isEmpty ? '...' : String(ctx.toValue(value))}]\``,
       );
     }
   }

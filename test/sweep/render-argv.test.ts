@@ -1,0 +1,178 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import {
+  generateTasks,
+  parseOverride,
+  parseSweepText,
+  renderHydraValue,
+  splitCommandWords,
+} from '../../src/sweep/index.js';
+import type { SweepDefinition } from '../../src/sweep/index.js';
+
+function define(text: string): SweepDefinition {
+  const { definition, diagnostics } = parseSweepText(text);
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return definition!;
+}
+
+// Runs a real program with the argv and returns the argv it received.
+function receivedArgv(argv: string[]): string[] {
+  const echo = ['-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))'];
+  const r = spawnSync(process.execPath, [...echo, '--', ...argv.slice(1)], { encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return [argv[0]!, ...(JSON.parse(r.stdout) as string[])];
+}
+
+const marker = join(mkdtempSync(join(tmpdir(), 'hsm-hostile-')), 'x');
+const HOSTILE = [
+  'a b',
+  "it's",
+  'say "hi"',
+  `$(touch ${marker})`,
+  `\`touch ${marker}\``,
+  `; touch ${marker}`,
+  `| touch ${marker} &`,
+  'line1\nline2',
+  'tab\there',
+  'ünïcødé ✓ 日本',
+  'back\\slash\\',
+  '${oc.env:HOME}',
+  'k=v,w',
+  '*',
+  '',
+  '-n',
+  "'",
+];
+
+describe('argv rendering', () => {
+  it('hostile values reach a real program byte-for-byte in one argv word (flags and placeholders)', () => {
+    const def = define(stringify({ command: ['prog', 'out={v}/end'], args: 'flags', grid: { v: HOSTILE } }));
+    const tasks = generateTasks(def);
+    expect(tasks).toHaveLength(HOSTILE.length);
+    for (const [i, task] of tasks.entries()) {
+      const value = HOSTILE[i]!;
+      expect(task.argv).toEqual(['prog', `out=${value}/end`, '--v', value]);
+      expect(receivedArgv(task.argv)).toEqual(task.argv);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('hydra args quote hostile values so Hydra reads back exactly the value', () => {
+    const def = define(stringify({ command: 'prog', grid: { v: HOSTILE } }));
+    for (const [i, task] of generateTasks(def).entries()) {
+      expect(task.argv).toHaveLength(2);
+      expect(receivedArgv(task.argv)).toEqual(task.argv);
+      const back = parseOverride(task.argv[1]!);
+      expect(back.values).toEqual([{ value: HOSTILE[i], isFloat: false }]);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('renders Hydra values: null, booleans, numbers, lists, strings that need quotes', () => {
+    expect(
+      [
+        null,
+        true,
+        false,
+        1,
+        -2,
+        0.5,
+        1e-7,
+        Infinity,
+        NaN,
+        [1, 'a b'],
+        { k: 1 },
+        'plain',
+        'with space',
+        'a,b',
+        'a=b',
+        '1',
+        'True',
+        'NULL',
+        '',
+        "it's",
+        '${x}',
+        '2024-01-01',
+        './data/x.csv',
+        'nan',
+      ].map((v) => renderHydraValue(v)),
+    ).toEqual([
+      'null',
+      'true',
+      'false',
+      '1',
+      '-2',
+      '0.5',
+      '1e-7',
+      'inf',
+      'nan',
+      "[1,'a b']",
+      '{k:1}',
+      'plain',
+      "'with space'",
+      "'a,b'",
+      "'a=b'",
+      "'1'",
+      "'True'",
+      "'NULL'",
+      "''",
+      "'it\\'s'",
+      "'\\${x}'",
+      "'2024-01-01'",
+      './data/x.csv',
+      "'nan'",
+    ]);
+  });
+
+  it('renders flags: booleans as true/false, null as null, lists as one word per element', () => {
+    const def = define(
+      'command: prog\nargs: flags\ngrid:\n  on: [true]\n  n: [null]\n  layers: [[1, 2, 3]]\n  lr: [1.0]\n',
+    );
+    expect(generateTasks(def)[0]!.argv).toEqual([
+      'prog',
+      '--on',
+      'true',
+      '--n',
+      'null',
+      '--layers',
+      '1',
+      '2',
+      '3',
+      '--lr',
+      '1.0',
+    ]);
+  });
+
+  it('args none appends nothing; placeholders fill their word only', () => {
+    const def = define(
+      'command: "prog --seed={seed} --name \'run {seed} {model.size}\'"\nargs: none\ngrid:\n  seed: [1, 2]\n  model.size: [a b]\n',
+    );
+    expect(generateTasks(def).map((t) => t.argv)).toEqual([
+      ['prog', '--seed=1', '--name', 'run 1 a b'],
+      ['prog', '--seed=2', '--name', 'run 2 a b'],
+    ]);
+  });
+
+  it('appends params used by placeholders too, unless args is none', () => {
+    const def = define('command: prog --out runs/{seed}\ngrid:\n  seed: [7]\n');
+    expect(generateTasks(def)[0]!.argv).toEqual(['prog', '--out', 'runs/7', 'seed=7']);
+  });
+
+  it('splits command strings like a shell without running one', () => {
+    expect(splitCommandWords(`python -c 'print("a b")' "x \\"y\\" $HOME" a\\ b ; $(rm) *`)).toEqual([
+      'python',
+      '-c',
+      'print("a b")',
+      'x "y" $HOME',
+      'a b',
+      ';',
+      '$(rm)',
+      '*',
+    ]);
+    expect(splitCommandWords('\'\'  ""')).toEqual(['', '']);
+  });
+});
