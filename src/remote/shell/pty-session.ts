@@ -84,7 +84,9 @@ export class PtySession {
   ): Promise<WaitOutcome<T>> {
     if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
     return new Promise((resolve) => {
+      let done = false;
       const finish = (outcome: WaitOutcome<T>) => {
+        done = true;
         this.wakers.delete(check);
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -97,7 +99,14 @@ export class PtySession {
         if (Date.now() >= deadline) return finish({ kind: 'timeout' });
       };
       const onAbort = () => finish({ kind: 'aborted' });
-      const timer = setTimeout(check, Math.max(0, deadline - Date.now()));
+      // Timers may fire a millisecond early by Date.now(): the timer ends the wait whatever the clock says.
+      const timer = setTimeout(
+        () => {
+          check();
+          if (!done) finish({ kind: 'timeout' });
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       signal?.addEventListener('abort', onAbort);
       this.wakers.add(check);
       check();

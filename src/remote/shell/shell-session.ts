@@ -74,7 +74,7 @@ export class ShellSession {
       );
       if (outcome.kind !== 'timeout') break;
     }
-    const transcript = tail(pty.text);
+    const transcript = tail(pty.text, [...SETUP_LINES, 'command printf']);
     if (outcome.kind === 'found' && PASSWORD_PROMPT.test(pty.text)) {
       pty.kill();
       return { session: null, ok: false, error: 'the shell command asks for a password', transcript };
@@ -240,7 +240,11 @@ function cleanOutput(raw: string, complete: boolean): string {
   return decodeTerminalBytes(text);
 }
 
-function tail(binary: string): string {
-  const text = decodeTerminalBytes(normalizeNewlines(stripTerminalEscapes(binary)));
+// The last words of a session that failed to open, without the echo of what we typed into it.
+function tail(binary: string, typed: readonly string[]): string {
+  const text = decodeTerminalBytes(normalizeNewlines(stripTerminalEscapes(binary)))
+    .split('\n')
+    .filter((line) => !typed.some((t) => line.includes(t)))
+    .join('\n');
   return text.length > 2000 ? text.slice(-2000) : text;
 }

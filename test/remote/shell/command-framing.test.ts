@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import {
+  buildCommandLines,
+  buildRunLine,
+  CHUNK_CHARS,
+  findEndMarker,
+  newMarkerToken,
+} from '../../../src/remote/shell/command-framing.js';
+import { normalizeNewlines, stripTerminalEscapes } from '../../../src/remote/shell/terminal-text.js';
+
+describe('command framing', () => {
+  test('encoded command lines are short, printable, and decode byte for byte in sh and bash', () => {
+    const command = `echo 'quote' "dq" $HOME \`tick\` !x\t\ttab\nnext line; é 日本 % %s \\ ${'y'.repeat(700)}`;
+    const lines = buildCommandLines(command);
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(CHUNK_CHARS + 30);
+      expect(line).toMatch(/^[\x20-\x7e]+$/);
+    }
+    const script = `${lines.join('\n')}\ncommand printf "$__hsm_c"`;
+    for (const shell of ['sh', 'bash']) {
+      const out = spawnSync(shell, ['-c', script], { encoding: 'utf8' });
+      expect(out.stdout).toBe(command);
+    }
+  });
+
+  test('the run line frames output and exit code; an end marker is only found with its token', () => {
+    const token = newMarkerToken();
+    expect(token).toMatch(/^[0-9a-f]{16}$/);
+    expect(newMarkerToken()).not.toBe(token);
+    const script = `${buildCommandLines('printf x; exit 5').join('\n')}\n${buildRunLine(token)}`;
+    const out = spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
+    expect(out).toBe(`__HSM_B_${token}__\nx\n__HSM_E_${token}_5__\n`);
+    expect(findEndMarker(out, token)).toMatchObject({ exitCode: 5 });
+    expect(findEndMarker(out, newMarkerToken())).toBeNull();
+    expect(findEndMarker(`__HSM_E_${token}_1`, token)).toBeNull();
+  });
+
+  test('terminal text: escapes stripped, CR LF and CR CR LF become LF, lone CR kept', () => {
+    const raw =
+      '\x1b[?2004h\x1b]0;title\x07\x1b[1;31mred\x1b[0m\x1b[200~x\x1b[201~\r\r\nb\r\nc\rd\x1b(B\x1b=';
+    expect(normalizeNewlines(stripTerminalEscapes(raw))).toBe('redx\nb\nc\rd');
+  });
+});
