@@ -14,3 +14,11 @@ export {
   type LoadConfigOptions,
 } from './load-project-config.js';
 export { parseProjectConfigText } from './parse-project-config.js';
+export {
+  initProject,
+  detectProject,
+  renderInitConfig,
+  renderInitSweep,
+  type InitResult,
+  type ProjectFacts,
+} from './init-project.js';

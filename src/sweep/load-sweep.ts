@@ -48,7 +48,12 @@ export function validateSweepFile(path: string, opts: LoadSweepOptions = {}): Di
   return readAndParse(path, opts).diagnostics;
 }
 
-export function readAndParse(path: string, opts: LoadSweepOptions) {
+// The definition (null when invalid) and every diagnostic; throws only when the file cannot be read.
+export function inspectSweepFile(path: string, opts: LoadSweepOptions = {}) {
+  return readAndParse(path, opts);
+}
+
+function readAndParse(path: string, opts: LoadSweepOptions) {
   const cwd = opts.cwd ?? process.cwd();
   const file = resolve(cwd, path);
   const display = displayPath(file, cwd);

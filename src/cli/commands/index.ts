@@ -5,6 +5,9 @@ import { registerStatus } from './status.js';
 import { registerRecent } from './recent.js';
 import { registerCancel } from './cancel.js';
 import { registerLogs } from './logs.js';
+import { registerValidate } from './validate.js';
+import { registerShow } from './show.js';
+import { registerInit } from './init.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
@@ -14,4 +17,7 @@ export function registerCommands(program: Command): void {
   registerRecent(program);
   registerCancel(program);
   registerLogs(program);
+  registerValidate(program);
+  registerShow(program);
+  registerInit(program);
 }
