@@ -43,6 +43,11 @@ serve)
   set -m 2>/dev/null || true
   while IFS=' ' read -r verb attempt dir; do
     [ "$verb" = RUN ] || continue
+    # hsm may hand a task over before the previous one ends; a cancel withdraws it with this marker
+    if [ -e "$dir/withdrawn.$attempt" ]; then
+      printf 'X %s 0 %s\n' "$attempt" "$dir"
+      continue
+    fi
     start_task "$attempt" "$dir"
     printf 'S %s %s %s\n' "$attempt" "$pid" "$dir"
     finish_task "$attempt" "$dir" "$pid"

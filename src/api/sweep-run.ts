@@ -148,6 +148,7 @@ export function executeSweep(
     }
     const wanted = new Set(['pending', 'lost', ...(options.retryFailed ? ['failed', 'cancelled'] : [])]);
     const planned = rows.filter((r) => wanted.has(r.status));
+    const lastPids = { text: '' };
     const engine = new SweepEngine(sweep.store, workspace, {
       tasks: planned,
       sources,
@@ -157,7 +158,7 @@ export function executeSweep(
       timeoutMs: options.timeout ? parseDuration(options.timeout) : project.config.defaults.timeout ? parseDuration(String(project.config.defaults.timeout)) : null,
       killGraceMs: options.killGraceMs ?? 5000,
       onTask: (row, event) => {
-        if (event === 'started') recordRunnerPids(sweep, sources);
+        if (event === 'started') recordRunnerPids(sweep, sources, lastPids);
         options.onTask?.(row, event);
       },
     });
@@ -213,10 +214,13 @@ function buildSources(project: ProjectContext, options: RunOptions): ComputeSour
   return [new LocalSource({ name, slots, onLog: options.onLog })];
 }
 
-function recordRunnerPids(sweep: OpenSweep, sources: readonly ComputeSource[]): void {
+// Records the runners' pids (when they change) so a later `hsm complete` can wait for them after a crash.
+function recordRunnerPids(sweep: OpenSweep, sources: readonly ComputeSource[], last: { text: string }): void {
   const pids = sources.flatMap((s) => (s instanceof LocalSource ? s.runnerPids() : []));
   const text = JSON.stringify(pids);
-  if (sweep.store.getMeta('runner_pids') !== text) sweep.store.setMeta('runner_pids', text);
+  if (last.text === text) return;
+  sweep.store.setMeta('runner_pids', text);
+  last.text = text;
 }
 
 // Runners of an earlier hsm process of this sweep that are still alive (it died: kill -9).

@@ -72,6 +72,8 @@ export type SourceEvent =
       /** The source's own verdict when it knows better than the exit status (scheduler timeout, OOM). */
       reason?: TerminationReason;
       detail?: string;
+      /** The attempt was withdrawn (cancel) before it started: the task goes back to pending. */
+      neverStarted?: boolean;
       at: number;
     };
 
@@ -80,6 +82,8 @@ export interface ComputeSource {
   readonly type: 'local' | 'ssh' | 'slurm' | 'pbs';
   /** How many attempts it runs at once. */
   readonly slots: number;
+  /** How many more attempts it accepts now (may exceed free slots: a source may queue a few ahead). */
+  capacity(): number;
   /** Starts attempts; returns once each is handed over (not when it ends). */
   submit(requests: readonly SubmitRequest[]): Promise<void>;
   /** Resolves when events are available or after `waitMs`; returns and clears them (one call per round). */

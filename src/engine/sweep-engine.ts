@@ -87,9 +87,11 @@ export class SweepEngine {
   async run(): Promise<EngineResult> {
     this.store.recordEvent('run:started', { tasks: this.queue.length, adopted: this.running.size });
     while (this.running.size > 0 || (this.cancelLevel === 0 && (this.queue.length > 0 || this.retryAt.size > 0))) {
-      if (this.cancelLevel === 0) await this.submitRound();
+      // One transaction a round: the outcomes just learned and the tasks about to be handed over
+      // (committed before any source sees them).
       const events = await this.pollRound();
-      this.finishRound(events);
+      const finished = this.finishRound(events);
+      await this.submitRound(finished);
       this.enforceTimeouts();
       this.maybeWriteMapping(false);
     }
@@ -100,7 +102,7 @@ export class SweepEngine {
     return { interrupted: this.cancelLevel > 0, counts };
   }
 
-  private async submitRound(): Promise<void> {
+  private async submitRound(pending: TaskChange[]): Promise<void> {
     const now = this.now();
     for (const [name, at] of this.retryAt) {
       if (at <= now) {
@@ -108,11 +110,12 @@ export class SweepEngine {
         this.queue.push(this.rows.get(name)!);
       }
     }
-    for (const source of this.options.sources) {
-      const free = source.slots - source.inFlight();
+    const handovers: { source: ComputeSource; requests: { task: string; attempt: number; taskDir: string }[]; batch: TaskRow[] }[] = [];
+    const changes: TaskChange[] = pending;
+    for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
+      const free = source.capacity();
       if (free <= 0 || this.queue.length === 0) continue;
       const batch = this.queue.splice(0, free);
-      const changes: TaskChange[] = [];
       const requests = batch.map((row) => {
         const attempt = row.attempts + 1;
         const taskDir = this.workspace.prepareAttempt(row, attempt);
@@ -122,16 +125,22 @@ export class SweepEngine {
         this.running.set(row.name, { row, attempt, source, startedAt: null });
         return { task: row.name, attempt, taskDir };
       });
-      this.store.apply(changes); // durable before the source sees the tasks
-      this.mappingDirty = true;
-      for (const row of batch) this.options.onTask?.(row, 'queued');
-      await source.submit(requests);
+      handovers.push({ source, requests, batch });
+    }
+    if (changes.length === 0) return;
+    this.store.apply(changes); // durable before the source sees the tasks
+    this.mappingDirty = true;
+    for (const h of handovers) {
+      for (const row of h.batch) this.options.onTask?.(row, 'queued');
+      await h.source.submit(h.requests);
     }
   }
 
   private async pollRound(): Promise<SourceEvent[]> {
     const sources = new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)]);
-    const waitMs = this.nextWakeMs();
+    const canSubmit = this.cancelLevel === 0 && this.queue.length > 0 && this.options.sources.some((s) => s.capacity() > 0);
+    if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) return [];
+    const waitMs = canSubmit ? 0 : this.nextWakeMs();
     if (sources.size === 1) return [...sources][0]!.poll(waitMs);
     const batches = await Promise.all([...sources].map((s) => s.poll(Math.min(waitMs, 100))));
     return batches.flat();
@@ -149,9 +158,10 @@ export class SweepEngine {
     return Math.max(wait, 5);
   }
 
-  private finishRound(events: readonly SourceEvent[]): void {
-    if (events.length === 0) return;
+  // Turns events into store changes (returned, applied by the caller) and writes status files.
+  private finishRound(events: readonly SourceEvent[]): TaskChange[] {
     const changes: TaskChange[] = [];
+    if (events.length === 0) return changes;
     const touched: { row: TaskRow; event: 'started' | 'finished' | 'retrying' }[] = [];
     for (const ev of events) {
       const run = this.running.get(ev.task);
@@ -161,6 +171,15 @@ export class SweepEngine {
         Object.assign(run.row, { status: 'running', startedAt: ev.at, host: ev.host });
         changes.push({ kind: 'started', task: ev.task, attempt: ev.attempt, pid: ev.pid, host: ev.host, at: ev.at });
         touched.push({ row: run.row, event: 'started' });
+        continue;
+      }
+      if (ev.neverStarted) {
+        // withdrawn before it started (a cancel): nothing ran, so the task is simply pending again
+        this.running.delete(ev.task);
+        const outcome = { exitCode: null, signal: null, reason: 'cancelled' as const, startedAt: null, endedAt: ev.at, host: null, detail: 'withdrawn before it started' };
+        changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status: 'cancelled', outcome });
+        changes.push({ kind: 'reset', task: ev.task, status: 'pending', at: ev.at });
+        Object.assign(run.row, { status: 'pending' });
         continue;
       }
       const outcome = this.outcomeOf(run, ev);
@@ -181,12 +200,11 @@ export class SweepEngine {
       if (retry) this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
       touched.push({ row: run.row, event: retry ? 'retrying' : 'finished' });
     }
-    this.store.apply(changes);
-    this.mappingDirty = true;
     for (const t of touched) {
-      this.workspace.writeStatus(t.row);
+      if (t.event !== 'started') this.workspace.writeStatus(t.row); // status.yaml: final states only
       this.options.onTask?.(t.row, t.event);
     }
+    return changes;
   }
 
   private outcomeOf(run: Running, ev: Extract<SourceEvent, { kind: 'finished' }>): Outcome {

@@ -50,14 +50,34 @@ export function renderYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0 });
 }
 
+// params.yaml: one `key: value` line per param. Values are written as JSON, which YAML reads back
+// with the same types (a string stays quoted, 1 stays a number, null and booleans stay themselves).
 export function renderParamsYaml(params: Params): string {
-  return renderYaml(params);
+  return renderFlatYaml(params);
+}
+
+const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n|~)$/i;
+
+// A value in YAML flow style: plain when a plain scalar reads back as the same string, else JSON.
+function renderFlowValue(v: unknown): string {
+  if (typeof v === 'string' && /^[A-Za-z_][\w.\-/]*$/.test(v) && !YAML_WORDS.test(v)) return v;
+  return JSON.stringify(v);
+}
+
+// A flat mapping as YAML without the cost of a general YAML emitter (written once per task).
+export function renderFlatYaml(record: Record<string, unknown>): string {
+  let out = '';
+  for (const [k, v] of Object.entries(record)) {
+    const key = /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k) ? k : JSON.stringify(k);
+    out += `${key}: ${v === undefined ? 'null' : renderFlowValue(v)}\n`;
+  }
+  return out;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function renderStatusYaml(task: TaskRow): string {
-  return renderYaml({
+  return renderFlatYaml({
     task: task.name,
     key: task.key,
     status: task.status,

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, fstatSync, writeFileSync } from 'node:fs';
 import type { TaskRow, TaskWorkspace } from '../engine/ports.js';
 import { renderCommandScript } from '../compute/command-script.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -29,8 +29,10 @@ export class LocalTaskWorkspace implements TaskWorkspace {
     const dir = this.paths.taskDir(task.name);
     if (attempt > 1 && existsSync(dir)) this.archivePreviousAttempt(task.name, attempt - 1);
     else mkdirSync(dir, { recursive: true });
+    // Plain writes: these files are written before the attempt is committed as queued, so a crash
+    // half-way leaves an attempt that never started, and the next run writes them again.
     if (attempt === 1 || !existsSync(this.paths.taskFile(task.name, 'params.yaml'))) {
-      writeFileAtomic(this.paths.taskFile(task.name, 'params.yaml'), renderParamsYaml(task.params));
+      writeFileSync(this.paths.taskFile(task.name, 'params.yaml'), renderParamsYaml(task.params));
     }
     const script = renderCommandScript({
       argv: task.argv,
@@ -46,7 +48,7 @@ export class LocalTaskWorkspace implements TaskWorkspace {
       venv: this.options.venv ?? null,
       condaEnv: this.options.condaEnv ?? null,
     });
-    writeFileAtomic(this.paths.taskFile(task.name, 'command.sh'), script);
+    writeFileSync(this.paths.taskFile(task.name, 'command.sh'), script);
     return dir;
   }
 

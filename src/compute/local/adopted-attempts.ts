@@ -29,6 +29,10 @@ export class AdoptedAttempts implements ComputeSource {
     this.adopted.set(task, { task, attempt, pid, goneRounds: 0 });
   }
 
+  capacity(): number {
+    return 0;
+  }
+
   inFlight(): number {
     return this.adopted.size;
   }

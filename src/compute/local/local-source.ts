@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
 import type { ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
@@ -7,12 +8,17 @@ import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 
 // The local source: this machine. One long-lived runner per slot (runner/hsm-runner.sh under bash)
 // forks a subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
-// spawn per task. Runners are detached (own session): Ctrl-C in the terminal reaches hsm only, which
-// then terminates tasks itself; and a kill -9 of hsm leaves them running to record how tasks ended.
+// spawn per task. Each runner is handed up to QUEUE_DEPTH tasks, so it starts the next one the moment
+// the previous ends while hsm does its bookkeeping in parallel. Runners are detached (own session):
+// Ctrl-C in the terminal reaches hsm only, which then terminates tasks itself; and a kill -9 of hsm
+// leaves them running to record how their tasks ended.
+
+const QUEUE_DEPTH = 2;
 
 interface Runner {
   child: ChildProcess;
-  busy: InFlight | null;
+  /** Tasks handed to this runner, oldest (running or about to) first. */
+  queue: InFlight[];
   closed: boolean;
 }
 
@@ -59,12 +65,16 @@ export class LocalSource implements ComputeSource {
     return this.byDir.size;
   }
 
+  capacity(): number {
+    return Math.max(0, this.slots * QUEUE_DEPTH - this.byDir.size);
+  }
+
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
     for (const req of requests) {
-      const runner = this.idleRunner();
-      if (!runner) throw new Error(`local source: no free slot for ${req.task} (${this.inFlight()} running)`);
+      const runner = this.pickRunner();
+      if (!runner) throw new Error(`local source: no capacity for ${req.task} (${this.inFlight()} in flight)`);
       const entry: InFlight = { ...req, runner, pid: null, killAfterStart: null };
-      runner.busy = entry;
+      runner.queue.push(entry);
       this.byDir.set(req.taskDir, entry);
       runner.child.stdin!.write(formatRunLine(req.attempt, req.taskDir));
     }
@@ -89,11 +99,9 @@ export class LocalSource implements ComputeSource {
     const targets = [...this.byDir.values()].filter((f) =>
       attempts.some((a) => a.task === f.task && a.attempt === f.attempt),
     );
-    for (const t of targets) this.signal(t, 'SIGTERM');
-    if (graceMs <= 0) {
-      for (const t of targets) this.signal(t, 'SIGKILL');
-      return;
-    }
+    // withdraw the ones not started first, so a runner freed by the kills below cannot start them
+    for (const t of targets) if (t.pid === null) this.signal(t, 'SIGTERM');
+    for (const t of targets) if (t.pid !== null) this.signal(t, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && targets.some((t) => this.byDir.get(t.taskDir) === t)) {
       await new Promise((r) => setTimeout(r, 20));
@@ -110,7 +118,13 @@ export class LocalSource implements ComputeSource {
 
   private signal(entry: InFlight, sig: NodeJS.Signals): void {
     if (entry.pid === null) {
+      // not started yet: withdraw it (the runner skips it), and stop it should it start meanwhile
       entry.killAfterStart = sig;
+      try {
+        writeFileSync(`${entry.taskDir}/withdrawn.${entry.attempt}`, '');
+      } catch {
+        /* the task directory is gone: nothing to start */
+      }
       return;
     }
     try {
@@ -120,11 +134,14 @@ export class LocalSource implements ComputeSource {
     }
   }
 
-  private idleRunner(): Runner | null {
-    const idle = this.runners.find((r) => !r.closed && r.busy === null);
+  // The open runner with the shortest queue; a new runner while fewer than `slots` exist.
+  private pickRunner(): Runner | null {
+    const open = this.runners.filter((r) => !r.closed);
+    const idle = open.find((r) => r.queue.length === 0);
     if (idle) return idle;
-    if (this.runners.filter((r) => !r.closed).length >= this.slots) return null;
-    return this.startRunner();
+    if (open.length < this.slots) return this.startRunner();
+    const best = open.reduce<Runner | null>((b, r) => (b === null || r.queue.length < b.queue.length ? r : b), null);
+    return best && best.queue.length < QUEUE_DEPTH ? best : null;
   }
 
   private startRunner(): Runner {
@@ -132,17 +149,15 @@ export class LocalSource implements ComputeSource {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
-    const runner: Runner = { child, busy: null, closed: false };
+    const runner: Runner = { child, queue: [], closed: false };
     this.runners.push(runner);
     child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
     createInterface({ input: child.stdout! }).on('line', (line) => this.onRunnerLine(runner, line));
     createInterface({ input: child.stderr! }).on('line', (line) => this.onLog(`runner ${child.pid}: ${line}`));
     child.on('exit', (code, signal) => {
       runner.closed = true;
-      const lost = runner.busy;
-      if (lost) {
+      for (const lost of runner.queue.splice(0)) {
         this.byDir.delete(lost.taskDir);
-        runner.busy = null;
         this.push({
           kind: 'finished',
           task: lost.task,
@@ -168,9 +183,13 @@ export class LocalSource implements ComputeSource {
       entry.pid = msg.pid;
       this.push({ kind: 'started', task: entry.task, attempt: entry.attempt, pid: msg.pid, host: this.host, at: Date.now() });
       if (entry.killAfterStart) this.signal(entry, entry.killAfterStart);
+      return;
+    }
+    this.byDir.delete(msg.taskDir);
+    runner.queue = runner.queue.filter((e) => e !== entry);
+    if (msg.kind === 'X') {
+      this.push({ kind: 'finished', task: entry.task, attempt: entry.attempt, exitStatus: null, neverStarted: true, at: Date.now() });
     } else {
-      this.byDir.delete(msg.taskDir);
-      runner.busy = null;
       this.push({ kind: 'finished', task: entry.task, attempt: entry.attempt, exitStatus: msg.status, at: Date.now() });
     }
   }
