@@ -25,7 +25,9 @@ export function formatTaskName(index: number, total: number): string {
 interface CellText {
   key: string;
   value: ParamValue;
-  canonical: string;
+  /** `"key":<canonical JSON of the value>`, placed at the key's sorted position. */
+  canonicalEntry: string;
+  sortedPos: number;
   appended: string[];
   plain: string;
 }
@@ -35,30 +37,35 @@ export function generateTasks(def: SweepDefinition, opts: { limit?: number } = {
   const total = countTasks(def);
   const n = Math.max(0, Math.min(total, opts.limit ?? total));
   const keys = listAxisKeys(def.axes);
-  const sortedKeys = [...keys].sort();
-  const sortedSlot = sortedKeys.map((k) => keys.indexOf(k));
+  const sortedPos = new Map([...keys].sort().map((k, i) => [k, i]));
   const commandJson = JSON.stringify(def.command);
   const hasPlaceholders = listPlaceholders(def.command).length > 0;
   const blocks = def.axes.blocks.map((block) =>
-    block.rows.map((row) => row.map((value, col) => buildCell(def, block.keys[col]!, value))),
+    block.rows.map((row) =>
+      row.map((value, col) => buildCell(def, block.keys[col]!, value, sortedPos.get(block.keys[col]!)!)),
+    ),
   );
   const digits = new Array<number>(blocks.length).fill(0);
+  const parts = new Array<string>(keys.length);
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < n; i++) {
-    const cells: CellText[] = [];
-    for (let b = 0; b < blocks.length; b++) cells.push(...blocks[b]![digits[b]!]!);
     const params: Params = {};
-    for (const cell of cells) params[cell.key] = cell.value;
-    const canonical = `{${sortedSlot.map((s) => `${JSON.stringify(keys[s])}:${cells[s]!.canonical}`).join(',')}}`;
-    const argv = hasPlaceholders ? fillPlaceholders(def.command, cells) : [...def.command];
-    for (const cell of cells) argv.push(...cell.appended);
-    tasks.push({
-      index: i + 1,
-      name: formatTaskName(i + 1, total),
-      key: hashKeyText(buildKeyText(canonical, commandJson)),
-      params,
-      argv,
-    });
+    const argv = [...def.command];
+    const cells: CellText[] = [];
+    for (let b = 0; b < blocks.length; b++) {
+      for (const cell of blocks[b]![digits[b]!]!) {
+        params[cell.key] = cell.value;
+        parts[cell.sortedPos] = cell.canonicalEntry;
+        for (const word of cell.appended) argv.push(word);
+        cells.push(cell);
+      }
+    }
+    if (hasPlaceholders) {
+      const filled = fillPlaceholders(def.command, cells);
+      for (let w = 0; w < filled.length; w++) argv[w] = filled[w]!;
+    }
+    const key = hashKeyText(buildKeyText(`{${parts.join(',')}}`, commandJson));
+    tasks.push({ index: i + 1, name: formatTaskName(i + 1, total), key, params, argv });
     for (let b = blocks.length - 1; b >= 0; b--) {
       digits[b]!++;
       if (digits[b]! < blocks[b]!.length) break;
@@ -68,7 +75,7 @@ export function generateTasks(def: SweepDefinition, opts: { limit?: number } = {
   return tasks;
 }
 
-function buildCell(def: SweepDefinition, key: string, value: ParamValue): CellText {
+function buildCell(def: SweepDefinition, key: string, value: ParamValue, sortedPos: number): CellText {
   const set = def.axes.integralFloats.get(key);
   const isFloat: IsIntegralFloat = set ? (v) => set.has(v) : () => false;
   let appended: string[];
@@ -85,7 +92,8 @@ function buildCell(def: SweepDefinition, key: string, value: ParamValue): CellTe
       appended = [];
       break;
   }
-  return { key, value, canonical: canonicalJson(value), appended, plain: formatPlainValue(value, isFloat) };
+  const canonicalEntry = `${JSON.stringify(key)}:${canonicalJson(value)}`;
+  return { key, value, canonicalEntry, sortedPos, appended, plain: formatPlainValue(value, isFloat) };
 }
 
 function fillPlaceholders(command: readonly string[], cells: CellText[]): string[] {

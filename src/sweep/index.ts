@@ -17,7 +17,13 @@ export { renderTaskArgv, listPlaceholders } from './render-argv.js';
 export { computeTaskKey } from './task-key.js';
 export { countTasks, generateTasks, formatTaskName } from './generate-tasks.js';
 export { parseSweepText, type ParseSweepOptions, type ParseSweepResult } from './parse-sweep.js';
-export { loadSweepDefinition, validateSweepFile, inspectSweepFile, displayPath, type LoadSweepOptions } from './load-sweep.js';
+export {
+  loadSweepDefinition,
+  validateSweepFile,
+  inspectSweepFile,
+  displayPath,
+  type LoadSweepOptions,
+} from './load-sweep.js';
 export { splitCommandWords } from './command-words.js';
 export { renderHydraValue, formatPlainValue } from './hydra-value.js';
 export { parseOverride } from './override-parser.js';
