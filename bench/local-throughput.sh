@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/project/sweeps"
 {
   echo "name: bench"
-  echo "command: true"
+  echo "command: \"true\""
   echo "args: none"
   echo "sweep:"
   echo "  grid:"
