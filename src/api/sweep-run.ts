@@ -14,6 +14,7 @@ import { buildSweepMetadata } from '../state/sweep-files.js';
 import { formatSweepId, uniqueSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
 import { SweepLock } from '../state/sweep-lock.js';
+import { SweepLog } from '../state/sweep-log.js';
 import { isProcessAlive, readProcessCommandLine } from '../state/process-liveness.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { renderYaml } from '../state/sweep-files.js';
@@ -149,6 +150,8 @@ export function executeSweep(
     const wanted = new Set(['pending', 'lost', ...(options.retryFailed ? ['failed', 'cancelled'] : [])]);
     const planned = rows.filter((r) => wanted.has(r.status));
     const lastPids = { text: '' };
+    const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
+    log.write('info', 'run:start', { sweep_id: sweep.id, pid: process.pid, sources: sources.map((s) => s.name), adopted: adopted.length });
     const engine = new SweepEngine(sweep.store, workspace, {
       tasks: planned,
       sources,
@@ -159,12 +162,20 @@ export function executeSweep(
       killGraceMs: options.killGraceMs ?? 5000,
       onTask: (row, event) => {
         if (event === 'started') recordRunnerPids(sweep, sources, lastPids);
+        log.write(row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info', `task:${event === 'finished' || event === 'retrying' ? row.status : event}`, {
+          task: row.name,
+          attempt: row.attempts,
+          source: row.source,
+          ...(event === 'finished' || event === 'retrying' ? { exit_code: row.exitCode, reason: row.reason, detail: row.detail, retrying: event === 'retrying' } : {}),
+        });
         options.onTask?.(row, event);
       },
     });
     sweep.store.setMeta('runner_pids', '[]');
     const result = engine.run().finally(async () => {
       for (const s of sources) await s.close();
+      log.write('info', 'run:end', { counts: sweep.store.counts() });
+      log.close();
       markSweepFinished(sweep);
       lock.release();
     });
