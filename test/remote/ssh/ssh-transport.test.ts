@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SshTransport } from '../../../src/remote/ssh/ssh-transport.js';
+import { NO_INFRA, privateControlPath, sshInfra } from '../test-infra.js';
+
+// Real OpenSSH client against the real sshd hosts of scripts/infra/up.sh (node1..node16).
+describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
+  const infra = NO_INFRA ? null! : sshInfra();
+  const transport = new SshTransport({ configFile: infra.configFile, controlPath: privateControlPath(), connectTimeoutSec: 5 });
+  const target = (name: string) => ({ name, target: name });
+  afterAll(() => transport.close());
+
+  it('returns stdout, stderr and the exit code apart, without ssh noise', async () => {
+    const r = await transport.run(target('node3'), 'hostname; echo oops >&2; exit 3', { timeoutMs: 20_000 });
+    expect(r).toMatchObject({ node: 'node3', exitCode: 3, stdout: 'node3\n', stderr: 'oops\n', timedOut: false, error: null });
+  });
+
+  it('runs the command line as typed by the remote shell, hostile bytes included', async () => {
+    const r = await transport.run(target('node4'), `printf '%s|' "a b" '$(id)' "it's" "ünï"; echo; X=1; echo $X`, {
+      timeoutMs: 20_000,
+    });
+    expect(r.stdout).toBe("a b|$(id)|it's|ünï|\n1\n");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("reports a command's own exit 255 as the command's, not as a connection failure", async () => {
+    const r = await transport.run(target('node4'), 'echo bye; exit 255', { timeoutMs: 20_000 });
+    expect(r).toMatchObject({ exitCode: 255, error: null, stdout: 'bye\n' });
+  });
+
+  it('keeps partial output on timeout and kills the remote command', async () => {
+    const r = await transport.run(target('node5'), 'echo started; sleep 3017; echo never', { timeoutMs: 1_500 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
+    // the nodes share this machine's pid namespace: the remote sleep must be gone
+    await transport.close();
+    expect(pgrep('sleep 3017')).toBe('');
+  });
+
+  it('interrupts the remote command on abort', async () => {
+    const ac = new AbortController();
+    const run = transport.run(target('node6'), 'echo go; sleep 3018', {
+      timeoutMs: 30_000,
+      signal: ac.signal,
+      onData: (stream, chunk) => stream === 'stdout' && chunk.includes('go') && ac.abort(),
+    });
+    const r = await run;
+    expect(r).toMatchObject({ error: 'interrupted', stdout: 'go\n', exitCode: null });
+    await transport.close();
+    expect(pgrep('sleep 3018')).toBe('');
+  });
+
+  it('reports an unknown host key and a changed host key as such (keys are always checked)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-kh-'));
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '');
+    const wrong = join(dir, 'wrong');
+    const lines = readFileSync(infra.knownHosts, 'utf8').split('\n');
+    const h0Key = lines.find((l) => l.startsWith('h0,'))!.split(' ').slice(1).join(' ');
+    writeFileSync(wrong, lines.map((l) => (l.startsWith('node7,') ? `${l.split(' ')[0]} ${h0Key}` : l)).join('\n'));
+    const run = (knownHosts: string) =>
+      new SshTransport({ configFile: infra.configFile, controlPath: null, options: [`UserKnownHostsFile=${knownHosts}`] }).run(
+        target('node7'),
+        'echo should-not-run',
+        { timeoutMs: 20_000 },
+      );
+    const unknown = await run(empty);
+    expect(unknown.error).toMatch(/^host key unknown/);
+    expect(unknown).toMatchObject({ exitCode: null, stdout: '' });
+    const changed = await run(wrong);
+    expect(changed.error).toMatch(/^HOST KEY MISMATCH/);
+    expect(changed.error).toContain('Host key verification failed');
+    expect(changed.stdout).toBe('');
+  });
+
+  it('reports an unresolvable host as a connection failure', async () => {
+    const r = await transport.run(target('no-such-host.invalid'), 'true', { timeoutMs: 20_000 });
+    expect(r.error).toMatch(/^unknown host name/);
+    expect(r.exitCode).toBeNull();
+  });
+});
+
+function pgrep(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
