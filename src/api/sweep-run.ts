@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { HsmError } from '../domain/errors.js';
 import { parseDuration } from '../domain/duration.js';
 import type { TaskSpec } from '../domain/task.js';
@@ -18,7 +18,7 @@ import { SweepLog } from '../state/sweep-log.js';
 import { isProcessAlive, readProcessCommandLine } from '../state/process-liveness.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { renderYaml } from '../state/sweep-files.js';
-import { loadSweepDefinition, countTasks, generateTasks, type SweepDefinition, type Diagnostic } from '../sweep/index.js';
+import { loadSweepDefinition, countTasks, generateTasks, LARGE_SWEEP_TASKS, type SweepDefinition, type Diagnostic } from '../sweep/index.js';
 import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
@@ -26,7 +26,6 @@ import { VERSION } from './version.js';
 // Running sweeps: create one from a sweep file and run it, or complete one that exists (after a
 // crash, a Ctrl-C, or on another source). The CLI and the dashboard call these.
 
-export const MAX_TASKS_WITHOUT_CONFIRMATION = 100_000;
 
 export interface RunOptions {
   sources?: string[];
@@ -67,7 +66,7 @@ export interface SweepRun {
 
 // Loads and expands a sweep file; refuses huge sweeps unless confirmed.
 export function planSweep(project: ProjectContext, req: PlanRequest, limit?: number): SweepPlan {
-  const file = req.sweepFile ?? join(project.projectRoot, project.config.defaults.sweep_file ?? 'sweeps/sweep.yaml');
+  const file = req.sweepFile ?? resolve(project.projectRoot, project.config.defaults.sweep_file);
   const { definition, warnings } = loadSweepDefinition(file, {
     overrides: req.overrides ?? [],
     defaultCommand: buildDefaultCommand(project.config) ?? undefined,
@@ -78,7 +77,7 @@ export function planSweep(project: ProjectContext, req: PlanRequest, limit?: num
       hint: 'raise --max-tasks, or reduce the axes of the sweep file',
     });
   }
-  if (total > MAX_TASKS_WITHOUT_CONFIRMATION && req.maxTasks === undefined && !req.yes) {
+  if (total > LARGE_SWEEP_TASKS && req.maxTasks === undefined && !req.yes) {
     throw new HsmError('config', `the sweep has ${total.toLocaleString('en-US')} tasks (over 100,000)`, {
       hint: 'check the axes with `hsm show`; to run it anyway, pass --yes or --max-tasks N',
     });

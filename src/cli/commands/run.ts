@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { openProject, planSweep, createSweep, executeSweep, renderStatusJson, type RunOptions } from '../../api/index.js';
+import { openProject, planSweep, createSweep, executeSweep, renderStatusJson, formatDiagnostic, type RunOptions } from '../../api/index.js';
 import { parseDuration } from '../../domain/duration.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { EXIT } from '../exit-codes.js';
@@ -55,7 +55,7 @@ export function registerRun(program: Command): void {
       const project = openProject();
       const { sweepFile, overrides } = splitSweepArgs(args);
       const plan = planSweep(project, { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes }, flags.dryRun || flags.countOnly ? 10 : undefined);
-      for (const w of plan.warnings) process.stderr.write(`warning: ${w.file ? `${w.file}:${w.line}:${w.col}: ` : ''}${w.message}\n`);
+      for (const w of plan.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
       if (flags.countOnly) {
         if (flags.json) process.stdout.write(JSON.stringify({ total: plan.total }) + '\n');
         else process.stdout.write(`${plan.total}\n`);

@@ -6,8 +6,10 @@ export function splitSweepArgs(words: readonly string[]): { sweepFile?: string; 
   const overrides: string[] = [];
   let sweepFile: string | undefined;
   for (const w of words) {
+    // `~key` deletes an axis and `+key=v` adds one (Hydra): overrides even without `=`
+    const isOverride = w.includes('=') || w.startsWith('~') || w.startsWith('+');
     const isFile = existsSync(w) && statSync(w).isFile();
-    if (sweepFile === undefined && (isFile || (!w.includes('=') && /\.ya?ml$/.test(w)) || !w.includes('='))) sweepFile = w;
+    if (sweepFile === undefined && (isFile || !isOverride)) sweepFile = w;
     else overrides.push(w);
   }
   return sweepFile === undefined ? { overrides } : { sweepFile, overrides };
