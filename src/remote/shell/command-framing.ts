@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 //   execution — after encoding only [A-Za-z0-9 ,._:/=+@-], `\` and quotes are ever typed; (3)
 //   `printf` with octal escapes is a POSIX builtin in every shell, so nothing (not even base64)
 //   has to exist on the node.
-// - The command runs as `( eval "$cmd" ) </dev/null`: in a subshell, so `exit 42` or `cd` does not
+// - The command runs as `( eval "$__hsm_x" ) </dev/null`: in a subshell, so `exit 42` or `cd` does not
 //   change the session, and with stdin from /dev/null, so a command that reads stdin cannot eat
 //   the lines typed after it.
 // - `command printf` bypasses aliases and functions an rc file may have defined for printf.
@@ -59,11 +59,17 @@ export function buildCommandLines(command: string): string[] {
   return lines;
 }
 
-// The line that runs the stored command between the two markers.
+// Decodes `$__hsm_c` into `$__hsm_x` in the session's shell. bash: `printf -v`, no fork
+// (a command substitution in an interactive bash costs ~2 ms here, most of a command's overhead:
+// docs/benchmarks.md); other shells: `$(printf ...)`.
+export const DECODE_LINE =
+  'if [ -n "$BASH_VERSION" ]; then command printf -v __hsm_x "$__hsm_c"; else __hsm_x=$(command printf "$__hsm_c"); fi';
+
+// The line that decodes and runs the stored command between the two markers.
 export function buildRunLine(token: string): string {
   return (
-    `command printf '%s%s__\\n' '__HSM_B_' '${token}'; ` +
-    `( eval "$(command printf "$__hsm_c")" ) </dev/null; __hsm_rc=$?; ` +
+    `${DECODE_LINE}; command printf '%s%s__\\n' '__HSM_B_' '${token}'; ` +
+    `( eval "$__hsm_x" ) </dev/null; __hsm_rc=$?; ` +
     `command printf '\\n%s%s_%s__\\n' '__HSM_E_' '${token}' "$__hsm_rc"`
   );
 }

@@ -4,6 +4,7 @@ import {
   buildCommandLines,
   buildRunLine,
   CHUNK_CHARS,
+  DECODE_LINE,
   findEndMarker,
   newMarkerToken,
 } from '../../../src/remote/shell/command-framing.js';
@@ -18,7 +19,7 @@ describe('command framing', () => {
       expect(line.length).toBeLessThanOrEqual(CHUNK_CHARS + 30);
       expect(line).toMatch(/^[\x20-\x7e]+$/);
     }
-    const script = `${lines.join('\n')}\ncommand printf "$__hsm_c"`;
+    const script = `${lines.join('\n')}\n${DECODE_LINE}\ncommand printf '%s' "$__hsm_x"`;
     for (const shell of ['sh', 'bash']) {
       const out = spawnSync(shell, ['-c', script], { encoding: 'utf8' });
       expect(out.stdout).toBe(command);
