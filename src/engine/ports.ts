@@ -47,8 +47,8 @@ export interface TaskWorkspace {
   /** Last lines of the attempt's stderr (for classification and error messages). */
   stderrTail(task: string, bytes?: number): string;
   writeStatus(task: TaskRow): void;
-  /** Rewrites task_mapping.yaml (called in batches, not per event). */
-  writeMapping(tasks: readonly TaskRow[]): void;
+  /** Rewrites task_mapping.yaml from the store (called in batches, not per event). */
+  writeMapping(): void;
 }
 
 // ---- compute sources ----

@@ -44,7 +44,9 @@ interface Running {
 
 export class SweepEngine {
   private readonly rows = new Map<string, TaskRow>();
-  private readonly queue: TaskRow[] = [];
+  /** The plan in order; `queueHead` is the next to submit (no O(n) shifting on large sweeps). */
+  private queue: TaskRow[] = [];
+  private queueHead = 0;
   private readonly retryAt = new Map<string, number>();
   private readonly running = new Map<string, Running>();
   private cancelLevel = 0;
@@ -60,8 +62,8 @@ export class SweepEngine {
   ) {
     this.now = options.now ?? Date.now;
     for (const t of options.tasks) {
-      this.rows.set(t.name, { ...t });
-      this.queue.push(this.rows.get(t.name)!);
+      this.rows.set(t.name, t); // the engine owns the rows it is given (no copy: large sweeps)
+      this.queue.push(t);
     }
     for (const a of options.adopted ?? []) {
       const row = { ...a.row };
@@ -85,8 +87,8 @@ export class SweepEngine {
   }
 
   async run(): Promise<EngineResult> {
-    this.store.recordEvent('run:started', { tasks: this.queue.length, adopted: this.running.size });
-    while (this.running.size > 0 || (this.cancelLevel === 0 && (this.queue.length > 0 || this.retryAt.size > 0))) {
+    this.store.recordEvent('run:started', { tasks: this.queued(), adopted: this.running.size });
+    while (this.running.size > 0 || (this.cancelLevel === 0 && (this.queued() > 0 || this.retryAt.size > 0))) {
       // One transaction a round: the outcomes just learned and the tasks about to be handed over
       // (committed before any source sees them).
       const events = await this.pollRound();
@@ -102,6 +104,20 @@ export class SweepEngine {
     return { interrupted: this.cancelLevel > 0, counts };
   }
 
+  private queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  private takeFromQueue(n: number): TaskRow[] {
+    const batch = this.queue.slice(this.queueHead, this.queueHead + n);
+    this.queueHead += batch.length;
+    if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead); // compact now and then
+      this.queueHead = 0;
+    }
+    return batch;
+  }
+
   private async submitRound(pending: TaskChange[]): Promise<void> {
     const now = this.now();
     for (const [name, at] of this.retryAt) {
@@ -114,8 +130,8 @@ export class SweepEngine {
     const changes: TaskChange[] = pending;
     for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
       const free = source.capacity();
-      if (free <= 0 || this.queue.length === 0) continue;
-      const batch = this.queue.splice(0, free);
+      if (free <= 0 || this.queued() === 0) continue;
+      const batch = this.takeFromQueue(free);
       const requests = batch.map((row) => {
         const attempt = row.attempts + 1;
         const taskDir = this.workspace.prepareAttempt(row, attempt);
@@ -138,7 +154,7 @@ export class SweepEngine {
 
   private async pollRound(): Promise<SourceEvent[]> {
     const sources = new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)]);
-    const canSubmit = this.cancelLevel === 0 && this.queue.length > 0 && this.options.sources.some((s) => s.capacity() > 0);
+    const canSubmit = this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => s.capacity() > 0);
     if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) return [];
     const waitMs = canSubmit ? 0 : this.nextWakeMs();
     if (sources.size === 1) return [...sources][0]!.poll(waitMs);
@@ -249,7 +265,7 @@ export class SweepEngine {
     const interval = Math.max(this.options.mappingIntervalMs ?? 2000, this.mappingCostMs * 20);
     if (!this.mappingDirty || (!force && this.now() - this.lastMappingWrite < interval)) return;
     const t0 = Date.now();
-    this.workspace.writeMapping(this.store.tasks());
+    this.workspace.writeMapping();
     this.mappingCostMs = Date.now() - t0;
     this.mappingDirty = false;
     this.lastMappingWrite = this.now();

@@ -58,7 +58,7 @@ export function createSweepDirectory(input: {
       store.insertTasks(input.tasks);
       store.setMeta('sweep_id', input.id);
       store.recordEvent('sweep:created', { total: input.tasks.length });
-      writeFileAtomic(tmp.taskMapping, renderTaskMapping(store.tasks()));
+      writeFileAtomic(tmp.taskMapping, renderTaskMapping(store.rawTasks()));
     } finally {
       store.close();
     }

@@ -95,7 +95,17 @@ export function renderStatusYaml(task: TaskRow): string {
 }
 
 // task_mapping.yaml: task -> key, params, source, status, attempts (rewritten in batches).
-export function renderTaskMapping(tasks: readonly TaskRow[]): string {
+/** What task_mapping.yaml shows of a task; params as the store keeps them (JSON text). */
+export interface MappingRow {
+  name: string;
+  key: string;
+  status: string;
+  source: string | null;
+  attempts: number;
+  params: string;
+}
+
+export function renderTaskMapping(tasks: readonly MappingRow[]): string {
   const lines = ['# task -> key, params, source, status, attempts (hsm rewrites this file in batches)', 'tasks:'];
   for (const t of tasks) {
     lines.push(`  ${t.name}:`);
@@ -103,7 +113,7 @@ export function renderTaskMapping(tasks: readonly TaskRow[]): string {
     lines.push(`    status: ${t.status}`);
     lines.push(`    source: ${t.source ?? 'null'}`);
     lines.push(`    attempts: ${t.attempts}`);
-    lines.push(`    params: ${JSON.stringify(t.params)}`);
+    lines.push(`    params: ${t.params}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -62,7 +62,11 @@ describe('crash and resume', () => {
     const child = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'int_1'], dir);
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    await new Promise((r) => setTimeout(r, 700));
+    for (let i = 0; i < 400; i++) {
+      const st = hsm(['status', 'int_1', '--json'], dir);
+      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     child.kill('SIGINT');
     const exit = await waitForExit(child);
     expect(exit.code).toBe(130);

@@ -40,6 +40,6 @@ export function makeSweep(tasks: TaskSpec[], root = mkdtempSync(join(tmpdir(), '
     }),
     tasks,
   });
-  const workspace = new LocalTaskWorkspace(sweep.paths, { sweepId: id, projectRoot: root });
+  const workspace = new LocalTaskWorkspace(sweep.paths, { sweepId: id, projectRoot: root, mappingRows: () => sweep.store.rawTasks() });
   return { sweep, workspace, root };
 }

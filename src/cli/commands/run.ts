@@ -66,6 +66,7 @@ export function registerRun(program: Command): void {
         return;
       }
       const sweep = await createSweep(project, plan, flags.sweepId);
+      plan.tasks.length = 0; // the store has them now: do not hold 100,000 task objects for the whole run
       process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
       if (flags.detach) {
         sweep.store.close();
