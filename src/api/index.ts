@@ -5,3 +5,4 @@ export * from './sweep-definition.js';
 export * from './sweep-status.js';
 export * from './task-logs.js';
 export { VERSION } from './version.js';
+export * from './exec.js';

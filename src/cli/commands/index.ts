@@ -8,6 +8,7 @@ import { registerLogs } from './logs.js';
 import { registerValidate } from './validate.js';
 import { registerShow } from './show.js';
 import { registerInit } from './init.js';
+import { registerExec } from './exec.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerShow(program);
   registerInit(program);
+  registerExec(program);
 }

@@ -1,0 +1,114 @@
+import { HsmError } from '../domain/errors.js';
+import { resolveNodes, type NodeSelection } from '../remote/discovery/resolve-nodes.js';
+import { NodeSet } from '../remote/nodeset/index.js';
+import { runOnNodes, DEFAULT_FANOUT, type FanOutOptions } from '../remote/fan-out.js';
+import { SshTransport } from '../remote/ssh/ssh-transport.js';
+import { createShellTransport, parseShellCommandTemplate } from '../remote/shell/index.js';
+import {
+  buildDefaultHyperPodShellCommand,
+  createHyperPodTransport,
+  discoverHyperPodNodes,
+} from '../remote/hyperpod/index.js';
+import { runInteractive } from '../remote/interactive.js';
+import type { NodeResult, NodeTarget, Transport } from '../remote/types.js';
+
+// `hsm exec`: one command on every node. Node discovery (-w, --hosts-file, -g, --slurm,
+// --hyperpod, -x), the transport (ssh exec channel, or an interactive `shell` behind a pty), the
+// fan-out, and the interactive prompt when no command is given. Rendering stays in the CLI.
+
+export { buildExecJson, summarizeResults, renderSummaryLine, toJsonNode, classifyNodeResult, describeProblem } from '../remote/output/exec-report.js';
+export { groupIdenticalOutputs, renderOutputGroups } from '../remote/output/group-outputs.js';
+export { LinePrefixer } from '../remote/output/line-prefixer.js';
+export { NodeSet, foldNodeSet, expandNodeSet } from '../remote/nodeset/index.js';
+export { DEFAULT_FANOUT };
+export type { NodeResult, NodeTarget, Transport, NodeSelection };
+
+export interface ExecTargetOptions extends NodeSelection {
+  /** --hyperpod CLUSTER */
+  hyperpod?: string;
+  region?: string;
+  profile?: string;
+}
+
+export interface ExecTransportOptions {
+  transport?: 'ssh' | 'shell';
+  /** --shell-command TEMPLATE (implies the shell transport). */
+  shellCommand?: string;
+  /** --ssh-config FILE (ssh -F). */
+  sshConfig?: string;
+  /** --ssh-option KEY=VALUE, repeated. */
+  sshOptions?: string[];
+  /** Per-node connect timeout, seconds. */
+  connectTimeoutSec?: number;
+  /** For --hyperpod: true when no command is given (interactive prompt). */
+  interactive?: boolean;
+  hyperpod?: string;
+  region?: string;
+  profile?: string;
+}
+
+// The nodes a command runs on. Throws usage/config errors pointing at the bad part of the input.
+export async function resolveExecNodes(options: ExecTargetOptions, cwd: string = process.cwd()): Promise<NodeTarget[]> {
+  const { hyperpod, region, profile, ...selection } = options;
+  const staticSources = [selection.nodes, selection.hostsFile, selection.groups, selection.slurm].filter(
+    (v) => v !== undefined && v !== false,
+  );
+  if (hyperpod === undefined) return resolveNodes(selection, cwd);
+  if (staticSources.length > 0) {
+    throw new HsmError('usage', '--hyperpod cannot be combined with -w, --hosts-file, -g or --slurm.', {
+      hint: 'Use --hyperpod CLUSTER alone (with -x NODESET to leave instances out).',
+    });
+  }
+  const cluster = await discoverHyperPodNodes(hyperpod, { region, profile });
+  const drop = selection.exclude === undefined ? NodeSet.of([]) : NodeSet.parse(selection.exclude);
+  const nodes = cluster.nodes.filter((n) => !drop.has(n.name));
+  if (nodes.length === 0) {
+    throw new HsmError('not_found', `HyperPod cluster \`${hyperpod}\` has no running node to run on.`, {
+      hint: 'Check the cluster with `aws sagemaker list-cluster-nodes --cluster-name ' + hyperpod + '`.',
+    });
+  }
+  return nodes;
+}
+
+// The transport for the options: ssh by default; the shell transport with --transport shell or
+// --shell-command; with --hyperpod, SSM (one-shot commands, or shells for the prompt).
+export function createExecTransport(options: ExecTransportOptions): Transport {
+  const kind = options.transport ?? (options.shellCommand !== undefined ? 'shell' : 'ssh');
+  if (kind === 'ssh' && options.shellCommand !== undefined) {
+    throw new HsmError('usage', '--shell-command needs the shell transport, not --transport ssh.', {
+      hint: 'Drop --transport ssh (or write --transport shell).',
+    });
+  }
+  const aws = { region: options.region, profile: options.profile };
+  if (kind === 'shell') {
+    const template = options.shellCommand ?? (options.hyperpod !== undefined ? buildDefaultHyperPodShellCommand(aws) : undefined);
+    if (template === undefined) {
+      throw new HsmError('usage', '--transport shell needs --shell-command TEMPLATE.', {
+        hint: "For example --shell-command 'ssh -tt {node}' or --shell-command 'kubectl exec -it {node} -- bash'.",
+      });
+    }
+    parseShellCommandTemplate(template);
+    return createShellTransport({
+      shellCommand: template,
+      connectTimeoutMs: options.connectTimeoutSec === undefined ? undefined : options.connectTimeoutSec * 1000,
+    });
+  }
+  if (options.hyperpod !== undefined) {
+    return createHyperPodTransport({ mode: options.interactive ? 'interactive' : 'one-shot', ...aws });
+  }
+  return new SshTransport({
+    configFile: options.sshConfig,
+    options: options.sshOptions,
+    connectTimeoutSec: options.connectTimeoutSec,
+  });
+}
+
+// Runs one command line on every node (at most `fanout` at once); one result per node, in order.
+export function execOnNodes(transport: Transport, nodes: readonly NodeTarget[], command: string, options: FanOutOptions): Promise<NodeResult[]> {
+  return runOnNodes(transport, nodes, command, options);
+}
+
+// The interactive prompt (`hsm exec` without a command); resolves with the exit code.
+export function execInteractive(options: Parameters<typeof runInteractive>[0]): Promise<number> {
+  return runInteractive(options);
+}

@@ -1,0 +1,205 @@
+import { setMaxListeners } from 'node:events';
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  DEFAULT_FANOUT,
+  LinePrefixer,
+  buildExecJson,
+  createExecTransport,
+  describeProblem,
+  execInteractive,
+  execOnNodes,
+  foldNodeSet,
+  groupIdenticalOutputs,
+  renderOutputGroups,
+  renderSummaryLine,
+  resolveExecNodes,
+  summarizeResults,
+  toJsonNode,
+  type NodeResult,
+} from '../../api/index.js';
+import { parseDuration } from '../../domain/duration.js';
+import { HsmError } from '../../domain/errors.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson } from '../output.js';
+import { parsePositiveInt } from './sweep-args.js';
+
+// `hsm exec`: one command line on every node (clush / pdsh style). Output: `node: line` as lines
+// arrive (default), identical outputs grouped under a folded node set (-b), one JSON document
+// (--json) or JSON lines as nodes finish (--stream). Exit 0 when every node exited 0, 1 when any
+// failed or timed out, 2 on bad usage, 130 after Ctrl-C. Without a command: interactive prompt.
+
+interface ExecFlags {
+  nodes?: string;
+  exclude?: string;
+  hostsFile?: string;
+  group?: string;
+  slurm?: string | boolean;
+  hyperpod?: string;
+  region?: string;
+  profile?: string;
+  transport?: 'ssh' | 'shell';
+  shellCommand?: string;
+  sshConfig?: string;
+  sshOption: string[];
+  fanout: number;
+  timeout?: number;
+  connectTimeout?: number;
+  groupOutput?: boolean;
+  json?: boolean;
+  stream?: boolean;
+  debug?: boolean;
+}
+
+// setTimeout's ceiling (~24.8 days): "no timeout" for the fan-out.
+const NO_TIMEOUT_MS = 2_147_483_647;
+
+const asArg = <T>(f: (v: string) => T) => (v: string) => {
+  try {
+    return f(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+export function registerExec(program: Command): void {
+  program
+    .command('exec')
+    .description('run one shell command line on every node (no command: interactive prompt)')
+    .argument('[command...]', "the command line, as the remote shell will read it (quote it, or put it after --)")
+    .option('-w, --nodes <nodeset>', 'nodes, ClusterShell syntax: node[01-16,20],gpu[1-4]')
+    .option('-x, --exclude <nodeset>', 'leave these nodes out')
+    .option('--hosts-file <file>', 'nodes from a file, one per line (# comments)')
+    .option('-g, --group <names>', 'node groups from the groups: map of hsm_config.yaml (comma-separated)')
+    .option('--slurm [partition]', 'the nodes of a Slurm partition (all nodes without one)')
+    .option('--hyperpod <cluster>', 'the running nodes of a SageMaker HyperPod cluster (through the AWS CLI)')
+    .option('--region <region>', 'AWS region for --hyperpod')
+    .option('--profile <profile>', 'AWS profile for --hyperpod')
+    .option('--transport <kind>', 'ssh (exec channel, default) or shell (interactive shell in a pty)', asArg(parseTransport))
+    .option('--shell-command <template>', 'command that opens a shell on a node, with {node} / {target} (shell transport)')
+    .option('--ssh-config <file>', 'ssh client config file (ssh -F)')
+    .option('--ssh-option <key=value>', 'extra ssh option, repeatable (ssh -o)', (v: string, all: string[]) => [...all, v], [])
+    .option('-f, --fanout <n>', `nodes at once (default ${DEFAULT_FANOUT})`, asArg(parsePositiveInt('--fanout')), DEFAULT_FANOUT)
+    .option('-t, --timeout <duration>', 'command timeout per node (90s, 5m); output so far is kept', asArg(parsePositiveDuration))
+    .option('--connect-timeout <seconds>', 'connection timeout per node (default 10)', asArg(parsePositiveInt('--connect-timeout')))
+    .option('-b, --group-output', 'print identical outputs once, under their folded node set (clush -b)')
+    .option('--json', 'one JSON document on stdout when all nodes are done')
+    .option('--stream', 'one JSON line per node on stdout as each finishes')
+    .option('--debug', 'print the ssh argv and the raw bytes of every node on stderr')
+    .action(async (words: string[], flags: ExecFlags) => {
+      process.exitCode = await runExec(words.join(' '), flags);
+    });
+}
+
+async function runExec(command: string, flags: ExecFlags): Promise<number> {
+  if (flags.json && flags.stream) throw usage('--json and --stream cannot be combined.', 'Pick one: --json for one document, --stream for JSON lines.');
+  const interactive = command.trim() === '';
+  if (interactive && (flags.json || flags.stream || flags.groupOutput)) {
+    throw usage('--json, --stream and -b need a COMMAND.', 'Give the command to run, e.g. hsm exec -w node[1-4] --json uptime.');
+  }
+  const nodes = await resolveExecNodes(
+    {
+      nodes: flags.nodes,
+      exclude: flags.exclude,
+      hostsFile: flags.hostsFile,
+      groups: flags.group,
+      slurm: flags.slurm,
+      hyperpod: flags.hyperpod,
+      region: flags.region,
+      profile: flags.profile,
+    },
+    process.cwd(),
+  );
+  const transport = createExecTransport({
+    transport: flags.transport,
+    shellCommand: flags.shellCommand,
+    sshConfig: flags.sshConfig,
+    sshOptions: flags.sshOption,
+    connectTimeoutSec: flags.connectTimeout,
+    interactive,
+    hyperpod: flags.hyperpod,
+    region: flags.region,
+    profile: flags.profile,
+  });
+  const timeoutMs = flags.timeout ?? NO_TIMEOUT_MS;
+  if (interactive) {
+    try {
+      return await execInteractive({ nodes, transport, timeoutMs, fanout: flags.fanout, debug: flags.debug });
+    } finally {
+      await transport.close();
+    }
+  }
+
+  const out = (t: string) => process.stdout.write(t);
+  const err = (t: string) => process.stderr.write(t);
+  const human = !flags.json && !flags.stream;
+  const stdoutLines = new LinePrefixer(out);
+  const stderrLines = new LinePrefixer(err);
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // one listener per node in flight
+  // `hsm exec ... | head`: a closed stdout stops the run quietly, as other Unix tools do
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    abort.abort();
+    process.exitCode = EXIT.ok;
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(EXIT.interrupted); // second Ctrl-C: do not wait
+    err('hsm: interrupting the command on every node (Ctrl-C again to quit at once)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  if (flags.debug && 'argvFor' in transport) {
+    const argvFor = (transport as { argvFor(n: (typeof nodes)[number], c: string): string[] }).argvFor.bind(transport);
+    err(`[debug] ${nodes.length} nodes: ${foldNodeSet(nodes.map((n) => n.name))}\n[debug] argv: ${JSON.stringify(argvFor(nodes[0]!, command))}\n`);
+  }
+
+  let results: NodeResult[];
+  try {
+    results = await execOnNodes(transport, nodes, command, {
+      fanout: flags.fanout,
+      timeoutMs,
+      signal: abort.signal,
+      onData: (node, stream, chunk) => {
+        if (flags.debug && (stream === 'raw-in' || stream === 'raw-out')) err(`[debug] ${node} ${stream === 'raw-in' ? '<' : '>'} ${JSON.stringify(chunk)}\n`);
+        if (!human) return;
+        if (stream === 'stdout' && !flags.groupOutput) stdoutLines.push(node, chunk);
+        if (stream === 'stderr') stderrLines.push(node, chunk);
+      },
+      onResult: (r) => {
+        if (flags.stream) out(JSON.stringify(toJsonNode(r)) + '\n');
+        if (!human) return;
+        stdoutLines.flush(r.node);
+        stderrLines.flush(r.node);
+        const problem = describeProblem(r, timeoutMs);
+        if (problem) err(`hsm: ${r.node}: ${problem}\n`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    await transport.close();
+  }
+
+  if (flags.json) printJson(buildExecJson(results));
+  if (flags.stream) out(JSON.stringify({ summary: summarizeResults(results) }) + '\n');
+  if (flags.groupOutput) out(renderOutputGroups(groupIdenticalOutputs(results)));
+  err(`hsm exec: ${renderSummaryLine(results)}\n`);
+  if (abort.signal.aborted) return EXIT.interrupted;
+  const s = summarizeResults(results);
+  return s.failed + s.timed_out > 0 ? EXIT.tasksFailed : EXIT.ok;
+}
+
+function parseTransport(v: string): 'ssh' | 'shell' {
+  if (v === 'ssh' || v === 'shell') return v;
+  throw new Error(`--transport must be ssh or shell, got "${v}"`);
+}
+
+function parsePositiveDuration(v: string): number {
+  const ms = parseDuration(v);
+  if (ms <= 0) throw new Error(`--timeout must be longer than 0, got "${v}"`);
+  return ms;
+}
+
+function usage(message: string, hint: string): HsmError {
+  return new HsmError('usage', message, { hint });
+}

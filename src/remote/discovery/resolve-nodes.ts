@@ -1,0 +1,41 @@
+import { HsmError } from '../../domain/errors.js';
+import { NodeSet } from '../nodeset/index.js';
+import type { NodeTarget } from '../types.js';
+import { readHostsFile } from './hosts-file.js';
+import { resolveNodeGroups } from './node-groups.js';
+import { listSlurmNodes } from './slurm-nodes.js';
+
+// Node discovery for `hsm exec` with a static or Slurm source: -w, --hosts-file, -g and --slurm
+// may be combined (their union, in that order), then -x removes nodes. HyperPod discovery is
+// separate (remote/hyperpod) because its nodes carry SSM targets.
+
+export interface NodeSelection {
+  /** -w NODESET */
+  nodes?: string;
+  hostsFile?: string;
+  /** -g GROUP[,GROUP] */
+  groups?: string;
+  /** --slurm [PARTITION]: true = every node. */
+  slurm?: string | boolean;
+  /** -x NODESET */
+  exclude?: string;
+}
+
+// Resolves the selection into node targets (target = name: ssh resolves aliases itself).
+export async function resolveNodes(selection: NodeSelection, cwd: string = process.cwd(), env?: NodeJS.ProcessEnv): Promise<NodeTarget[]> {
+  let set = NodeSet.of([]);
+  if (selection.nodes !== undefined) set = set.union(NodeSet.parse(selection.nodes));
+  if (selection.hostsFile !== undefined) set = set.union(readHostsFile(selection.hostsFile));
+  if (selection.groups !== undefined) set = set.union(resolveNodeGroups(selection.groups, cwd));
+  if (selection.slurm !== undefined && selection.slurm !== false) {
+    set = set.union(await listSlurmNodes(typeof selection.slurm === 'string' ? selection.slurm : undefined, { env }));
+  }
+  const given = set.size;
+  if (selection.exclude !== undefined) set = set.difference(NodeSet.parse(selection.exclude));
+  if (set.size === 0) {
+    throw new HsmError('usage', given > 0 ? 'Every node was excluded by -x.' : 'No nodes selected.', {
+      hint: 'Name the nodes with -w NODESET (e.g. -w node[01-16]), --hosts-file FILE, -g GROUP, --slurm [PARTITION] or --hyperpod CLUSTER.',
+    });
+  }
+  return set.toArray().map((name) => ({ name, target: name }));
+}
