@@ -10,7 +10,11 @@ const N = Number(process.env.N ?? 200);
 function stats(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);
   const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-  return { median: sorted[Math.floor(sorted.length / 2)]!, mean, p95: sorted[Math.floor(sorted.length * 0.95)]! };
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    mean,
+    p95: sorted[Math.floor(sorted.length * 0.95)]!,
+  };
 }
 
 async function raw(argv: string[]): Promise<number[]> {
@@ -49,7 +53,9 @@ async function transport(shellCommand: string): Promise<number[]> {
   return times;
 }
 
-const targets: { label: string; argv: string[] }[] = [{ label: 'local `bash --norc -i`', argv: ['bash', '--norc', '-i'] }];
+const targets: { label: string; argv: string[] }[] = [
+  { label: 'local `bash --norc -i`', argv: ['bash', '--norc', '-i'] },
+];
 if (process.env.SSH_HOST && process.env.SSH_CONFIG) {
   targets.push({
     label: `\`ssh -tt ${process.env.SSH_HOST}\` (test host)`,

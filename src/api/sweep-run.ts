@@ -139,19 +139,17 @@ export function executeSweep(
     });
     const previousRunners = readRunnerPids(sweep);
     const adoptedSource = new AdoptedAttempts(sources[0]!.name, workspace, previousRunners);
-    const rows = sweep.store.tasks();
     const adopted: { row: TaskRow; attempt: number; source: ComputeSource; startedAt: number | null }[] = [];
-    for (const row of rows) {
-      if (row.status !== 'queued' && row.status !== 'running') continue;
+    for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
       const started = workspace.readStarted(row.name, row.attempts);
       adoptedSource.adopt(row.name, row.attempts, started?.pid ?? null);
       adopted.push({ row, attempt: row.attempts, source: adoptedSource, startedAt: started?.at ?? row.startedAt });
     }
-    const wanted = new Set(['pending', 'lost', ...(options.retryFailed ? ['failed', 'cancelled'] : [])]);
-    const planned = rows.filter((r) => wanted.has(r.status));
+    const planned = sweep.store.taskNamesWithStatus(options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost']);
+    const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
     const lastPids = { text: '' };
     const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
-    log.write('info', 'run:start', { sweep_id: sweep.id, pid: process.pid, sources: sources.map((s) => s.name), adopted: adopted.length });
+    log.write('info', 'run:start', { sweep_id: sweep.id, pid: process.pid, sources: sources.map((s) => s.name), planned: planned.length, adopted: adopted.length });
     const engine = new SweepEngine(sweep.store, workspace, {
       tasks: planned,
       sources,
@@ -182,7 +180,7 @@ export function executeSweep(
     return {
       sweepId: sweep.id,
       sweepDir: sweep.paths.dir,
-      total: rows.length,
+      total,
       planned: planned.length,
       adopted: adopted.length,
       result,

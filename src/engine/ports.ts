@@ -34,7 +34,8 @@ export type StatusCounts = Record<TaskStatus, number>;
 
 export interface EngineStore {
   apply(changes: readonly TaskChange[]): void;
-  tasks(): TaskRow[];
+  task(name: string): TaskRow | null;
+  counts(): StatusCounts;
   recordEvent(kind: string, data?: unknown): void;
 }
 

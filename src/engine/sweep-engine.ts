@@ -9,8 +9,9 @@ import { isRetryable, retryDelayMs } from './retry-policy.js';
 // kill -9 at any moment loses nothing and runs nothing twice.
 
 export interface EngineOptions {
-  /** Tasks to run, in order (the plan). */
-  tasks: readonly TaskRow[];
+  /** Names of the tasks to run, in order (the plan). Rows are read from the store when submitted, so a
+   * 100,000-task sweep does not hold 100,000 rows in memory. */
+  tasks: readonly string[];
   sources: readonly ComputeSource[];
   /** Attempts already running on a source (adopted after a crash): awaited, not started again. */
   adopted?: readonly { row: TaskRow; attempt: number; source: ComputeSource; startedAt: number | null }[];
@@ -43,9 +44,10 @@ interface Running {
 }
 
 export class SweepEngine {
-  private readonly rows = new Map<string, TaskRow>();
+  /** Rows of tasks waiting for a retry (their attempt count and outcome are already in them). */
+  private readonly retryRows = new Map<string, TaskRow>();
   /** The plan in order; `queueHead` is the next to submit (no O(n) shifting on large sweeps). */
-  private queue: TaskRow[] = [];
+  private queue: string[] = [];
   private queueHead = 0;
   private readonly retryAt = new Map<string, number>();
   private readonly running = new Map<string, Running>();
@@ -61,13 +63,9 @@ export class SweepEngine {
     private readonly options: EngineOptions,
   ) {
     this.now = options.now ?? Date.now;
-    for (const t of options.tasks) {
-      this.rows.set(t.name, t); // the engine owns the rows it is given (no copy: large sweeps)
-      this.queue.push(t);
-    }
+    this.queue = [...options.tasks];
     for (const a of options.adopted ?? []) {
       const row = { ...a.row };
-      this.rows.set(row.name, row);
       this.running.set(row.name, { row, attempt: a.attempt, source: a.source, startedAt: a.startedAt });
     }
   }
@@ -98,8 +96,7 @@ export class SweepEngine {
       this.maybeWriteMapping(false);
     }
     this.maybeWriteMapping(true);
-    const counts: Partial<Record<TaskStatus, number>> = {};
-    for (const r of this.rows.values()) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    const counts: Partial<Record<TaskStatus, number>> = this.store.counts();
     this.store.recordEvent(this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', counts);
     return { interrupted: this.cancelLevel > 0, counts };
   }
@@ -108,7 +105,18 @@ export class SweepEngine {
     return this.queue.length - this.queueHead;
   }
 
-  private takeFromQueue(n: number): TaskRow[] {
+  private loadRow(name: string): TaskRow {
+    const retry = this.retryRows.get(name);
+    if (retry) {
+      this.retryRows.delete(name);
+      return retry;
+    }
+    const row = this.store.task(name);
+    if (!row) throw new Error(`task ${name} is not in the sweep store`);
+    return row;
+  }
+
+  private takeFromQueue(n: number): string[] {
     const batch = this.queue.slice(this.queueHead, this.queueHead + n);
     this.queueHead += batch.length;
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
@@ -123,7 +131,7 @@ export class SweepEngine {
     for (const [name, at] of this.retryAt) {
       if (at <= now) {
         this.retryAt.delete(name);
-        this.queue.push(this.rows.get(name)!);
+        this.queue.push(name);
       }
     }
     const handovers: { source: ComputeSource; requests: { task: string; attempt: number; taskDir: string }[]; batch: TaskRow[] }[] = [];
@@ -131,7 +139,7 @@ export class SweepEngine {
     for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
       const free = source.capacity();
       if (free <= 0 || this.queued() === 0) continue;
-      const batch = this.takeFromQueue(free);
+      const batch = this.takeFromQueue(free).map((name) => this.loadRow(name));
       const requests = batch.map((row) => {
         const attempt = row.attempts + 1;
         const taskDir = this.workspace.prepareAttempt(row, attempt);
@@ -213,7 +221,10 @@ export class SweepEngine {
       });
       changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
       const retry = status !== 'completed' && this.cancelLevel === 0 && run.attempt <= this.options.retries && isRetryable(outcome);
-      if (retry) this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
+      if (retry) {
+        this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
+        this.retryRows.set(ev.task, run.row);
+      }
       touched.push({ row: run.row, event: retry ? 'retrying' : 'finished' });
     }
     for (const t of touched) {

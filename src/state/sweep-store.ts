@@ -210,6 +210,18 @@ export class SweepStore implements EngineStore {
     return this.stmts.allTasks.all() as RawTaskRow[];
   }
 
+  /** Rows with one of these statuses, in task order. */
+  tasksWithStatus(statuses: readonly TaskStatus[]): TaskRow[] {
+    const marks = statuses.map(() => '?').join(',');
+    return (this.db.prepare(`SELECT * FROM tasks WHERE status IN (${marks}) ORDER BY idx`).all(...statuses) as RawTaskRow[]).map(toTaskRow);
+  }
+
+  /** Names of the tasks with one of these statuses, in task order (cheap for large sweeps). */
+  taskNamesWithStatus(statuses: readonly TaskStatus[]): string[] {
+    const marks = statuses.map(() => '?').join(',');
+    return this.db.prepare(`SELECT name FROM tasks WHERE status IN (${marks}) ORDER BY idx`).pluck().all(...statuses) as string[];
+  }
+
   task(name: string): TaskRow | null {
     const r = this.stmts.taskByName.get(name) as RawTaskRow | undefined;
     return r ? toTaskRow(r) : null;

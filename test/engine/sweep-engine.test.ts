@@ -12,7 +12,7 @@ function engineFor(argvs: string[][], opts: Partial<EngineOptions> & { jobs?: nu
   const fx = makeSweep(makeTasks(argvs));
   const source = new LocalSource({ slots: opts.jobs ?? 2 });
   const engine = new SweepEngine(fx.sweep.store, fx.workspace, {
-    tasks: fx.sweep.store.tasks(),
+    tasks: fx.sweep.store.tasks().map((t) => t.name),
     sources: [source],
     retries: 0,
     retryDelayMs: 10,

@@ -9,6 +9,10 @@
 // RunOptions.onData receives 'raw-in' (bytes from the node) and 'raw-out' (bytes typed to it),
 // one char per byte (latin1), for --debug; 'stdout' once with the cleaned output at the end.
 // stderr is merged into stdout by the pty: NodeResult.stderr is always ''.
+// Interactive mode lives in src/remote/interactive.ts:
+//   runInteractive({ nodes, transport, timeoutMs, fanout?, debug?, historyPath? }) -> exit code
+//   runNodeTest(transport, node, { timeoutMs, debug? }) -> 0 ok / 1 failed   (--test-node ID)
+// HyperPod (discovery + SSM transport): src/remote/hyperpod/index.ts.
 export { createShellTransport, ShellTransport, type ShellTransportOptions } from './shell-transport.js';
 export {
   parseShellCommandTemplate,

@@ -3,6 +3,11 @@ import { HsmError } from '../../../src/domain/errors.js';
 import { buildSsmTarget, discoverHyperPodNodes, parseClusterId } from '../../../src/remote/hyperpod/index.js';
 import { fakeAwsEnv } from './hyperpod-test-helpers.js';
 
+// For discoveries that must fail: a success fails the test.
+const succeeded = (): never => {
+  throw new Error('expected the discovery to fail');
+};
+
 describe('HyperPod node discovery through the aws CLI', () => {
   test('reads every page of list-cluster-nodes and names SSM targets from the cluster id', async () => {
     const { env, calls } = fakeAwsEnv();
@@ -43,18 +48,21 @@ describe('HyperPod node discovery through the aws CLI', () => {
 
   test('a cluster that does not exist is not_found, with the aws stderr as evidence', async () => {
     const { env } = fakeAwsEnv();
-    const err = await discoverHyperPodNodes('nope', { env, region: 'eu-west-1' }).catch((e: unknown) => e);
+    const err = await discoverHyperPodNodes('nope', { env, region: 'eu-west-1' }).then(
+      succeeded,
+      (e: unknown) => e as HsmError,
+    );
     expect(err).toBeInstanceOf(HsmError);
     expect(err).toMatchObject({ code: 'not_found', message: expect.stringContaining('region eu-west-1') });
-    expect((err as HsmError).evidence).toContain('Cluster with name nope not found');
-    expect((err as HsmError).hint).toContain('list-clusters');
+    expect(err.evidence).toContain('Cluster with name nope not found');
+    expect(err.hint).toContain('list-clusters');
   });
 
   test('expired credentials and denied access say what to do', async () => {
     const expired = await discoverHyperPodNodes('ml-cluster', {
       env: fakeAwsEnv({ HSM_FAKE_AWS_FAIL: 'expired' }).env,
       profile: 'research',
-    }).catch((e: unknown) => e as HsmError);
+    }).then(succeeded, (e: unknown) => e as HsmError);
     expect(expired).toMatchObject({
       code: 'infra',
       message: expect.stringContaining('credentials are missing or expired'),
@@ -63,13 +71,14 @@ describe('HyperPod node discovery through the aws CLI', () => {
     expect(expired.hint).toContain('aws sso login --profile research');
     const denied = await discoverHyperPodNodes('ml-cluster', {
       env: fakeAwsEnv({ HSM_FAKE_AWS_FAIL: 'denied' }).env,
-    }).catch((e: unknown) => e as HsmError);
+    }).then(succeeded, (e: unknown) => e as HsmError);
     expect(denied.message).toContain('access denied');
     expect(denied.hint).toContain('sagemaker:ListClusterNodes');
   });
 
   test('a missing aws CLI and a malformed cluster name are clear errors', async () => {
-    const missing = await discoverHyperPodNodes('ml-cluster', { awsCommand: 'aws-not-installed-hsm' }).catch(
+    const missing = await discoverHyperPodNodes('ml-cluster', { awsCommand: 'aws-not-installed-hsm' }).then(
+      succeeded,
       (e: unknown) => e as HsmError,
     );
     expect(missing).toMatchObject({ code: 'infra', message: expect.stringContaining('was not found') });
