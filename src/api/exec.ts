@@ -16,7 +16,14 @@ import type { NodeResult, NodeTarget, Transport } from '../remote/types.js';
 // --hyperpod, -x), the transport (ssh exec channel, or an interactive `shell` behind a pty), the
 // fan-out, and the interactive prompt when no command is given. Rendering stays in the CLI.
 
-export { buildExecJson, summarizeResults, renderSummaryLine, toJsonNode, classifyNodeResult, describeProblem } from '../remote/output/exec-report.js';
+export {
+  buildExecJson,
+  summarizeResults,
+  renderSummaryLine,
+  toJsonNode,
+  classifyNodeResult,
+  describeProblem,
+} from '../remote/output/exec-report.js';
 export { groupIdenticalOutputs, renderOutputGroups } from '../remote/output/group-outputs.js';
 export { LinePrefixer } from '../remote/output/line-prefixer.js';
 export { NodeSet, foldNodeSet, expandNodeSet } from '../remote/nodeset/index.js';
@@ -48,7 +55,10 @@ export interface ExecTransportOptions {
 }
 
 // The nodes a command runs on. Throws usage/config errors pointing at the bad part of the input.
-export async function resolveExecNodes(options: ExecTargetOptions, cwd: string = process.cwd()): Promise<NodeTarget[]> {
+export async function resolveExecNodes(
+  options: ExecTargetOptions,
+  cwd: string = process.cwd(),
+): Promise<NodeTarget[]> {
   const { hyperpod, region, profile, ...selection } = options;
   const staticSources = [selection.nodes, selection.hostsFile, selection.groups, selection.slurm].filter(
     (v) => v !== undefined && v !== false,
@@ -81,7 +91,9 @@ export function createExecTransport(options: ExecTransportOptions): Transport {
   }
   const aws = { region: options.region, profile: options.profile };
   if (kind === 'shell') {
-    const template = options.shellCommand ?? (options.hyperpod !== undefined ? buildDefaultHyperPodShellCommand(aws) : undefined);
+    const template =
+      options.shellCommand ??
+      (options.hyperpod !== undefined ? buildDefaultHyperPodShellCommand(aws) : undefined);
     if (template === undefined) {
       throw new HsmError('usage', '--transport shell needs --shell-command TEMPLATE.', {
         hint: "For example --shell-command 'ssh -tt {node}' or --shell-command 'kubectl exec -it {node} -- bash'.",
@@ -90,7 +102,8 @@ export function createExecTransport(options: ExecTransportOptions): Transport {
     parseShellCommandTemplate(template);
     return createShellTransport({
       shellCommand: template,
-      connectTimeoutMs: options.connectTimeoutSec === undefined ? undefined : options.connectTimeoutSec * 1000,
+      connectTimeoutMs:
+        options.connectTimeoutSec === undefined ? undefined : options.connectTimeoutSec * 1000,
     });
   }
   if (options.hyperpod !== undefined) {
@@ -104,7 +117,12 @@ export function createExecTransport(options: ExecTransportOptions): Transport {
 }
 
 // Runs one command line on every node (at most `fanout` at once); one result per node, in order.
-export function execOnNodes(transport: Transport, nodes: readonly NodeTarget[], command: string, options: FanOutOptions): Promise<NodeResult[]> {
+export function execOnNodes(
+  transport: Transport,
+  nodes: readonly NodeTarget[],
+  command: string,
+  options: FanOutOptions,
+): Promise<NodeResult[]> {
   return runOnNodes(transport, nodes, command, options);
 }
 

@@ -32,7 +32,9 @@ export async function runOnNodes(
     while (next < nodes.length) {
       const i = next++;
       const node = nodes[i]!;
-      results[i] = options.signal?.aborted ? notStarted(node) : await runOne(transport, node, command, options);
+      results[i] = options.signal?.aborted
+        ? notStarted(node)
+        : await runOne(transport, node, command, options);
       options.onResult?.(results[i]!);
     }
   };
@@ -40,7 +42,12 @@ export async function runOnNodes(
   return results;
 }
 
-async function runOne(transport: Transport, node: NodeTarget, command: string, options: FanOutOptions): Promise<NodeResult> {
+async function runOne(
+  transport: Transport,
+  node: NodeTarget,
+  command: string,
+  options: FanOutOptions,
+): Promise<NodeResult> {
   const started = Date.now();
   try {
     return await transport.run(node, command, {
@@ -49,10 +56,22 @@ async function runOne(transport: Transport, node: NodeTarget, command: string, o
       onData: options.onData && ((stream, chunk) => options.onData!(node.name, stream, chunk)),
     });
   } catch (err) {
-    return { ...notStarted(node), error: err instanceof Error ? err.message : String(err), durationMs: Date.now() - started };
+    return {
+      ...notStarted(node),
+      error: err instanceof Error ? err.message : String(err),
+      durationMs: Date.now() - started,
+    };
   }
 }
 
 function notStarted(node: NodeTarget): NodeResult {
-  return { node: node.name, exitCode: null, stdout: '', stderr: '', timedOut: false, error: 'interrupted', durationMs: 0 };
+  return {
+    node: node.name,
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    error: 'interrupted',
+    durationMs: 0,
+  };
 }

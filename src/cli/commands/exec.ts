@@ -53,19 +53,24 @@ interface ExecFlags {
 // setTimeout's ceiling (~24.8 days): "no timeout" for the fan-out.
 const NO_TIMEOUT_MS = 2_147_483_647;
 
-const asArg = <T>(f: (v: string) => T) => (v: string) => {
-  try {
-    return f(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
+const asArg =
+  <T>(f: (v: string) => T) =>
+  (v: string) => {
+    try {
+      return f(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
 
 export function registerExec(program: Command): void {
   program
     .command('exec')
     .description('run one shell command line on every node (no command: interactive prompt)')
-    .argument('[command...]', "the command line, as the remote shell will read it (quote it, or put it after --)")
+    .argument(
+      '[command...]',
+      'the command line, as the remote shell will read it (quote it, or put it after --)',
+    )
     .option('-w, --nodes <nodeset>', 'nodes, ClusterShell syntax: node[01-16,20],gpu[1-4]')
     .option('-x, --exclude <nodeset>', 'leave these nodes out')
     .option('--hosts-file <file>', 'nodes from a file, one per line (# comments)')
@@ -74,13 +79,38 @@ export function registerExec(program: Command): void {
     .option('--hyperpod <cluster>', 'the running nodes of a SageMaker HyperPod cluster (through the AWS CLI)')
     .option('--region <region>', 'AWS region for --hyperpod')
     .option('--profile <profile>', 'AWS profile for --hyperpod')
-    .option('--transport <kind>', 'ssh (exec channel, default) or shell (interactive shell in a pty)', asArg(parseTransport))
-    .option('--shell-command <template>', 'command that opens a shell on a node, with {node} / {target} (shell transport)')
+    .option(
+      '--transport <kind>',
+      'ssh (exec channel, default) or shell (interactive shell in a pty)',
+      asArg(parseTransport),
+    )
+    .option(
+      '--shell-command <template>',
+      'command that opens a shell on a node, with {node} / {target} (shell transport)',
+    )
     .option('--ssh-config <file>', 'ssh client config file (ssh -F)')
-    .option('--ssh-option <key=value>', 'extra ssh option, repeatable (ssh -o)', (v: string, all: string[]) => [...all, v], [])
-    .option('-f, --fanout <n>', `nodes at once (default ${DEFAULT_FANOUT})`, asArg(parsePositiveInt('--fanout')), DEFAULT_FANOUT)
-    .option('-t, --timeout <duration>', 'command timeout per node (90s, 5m); output so far is kept', asArg(parsePositiveDuration))
-    .option('--connect-timeout <seconds>', 'connection timeout per node (default 10)', asArg(parsePositiveInt('--connect-timeout')))
+    .option(
+      '--ssh-option <key=value>',
+      'extra ssh option, repeatable (ssh -o)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option(
+      '-f, --fanout <n>',
+      `nodes at once (default ${DEFAULT_FANOUT})`,
+      asArg(parsePositiveInt('--fanout')),
+      DEFAULT_FANOUT,
+    )
+    .option(
+      '-t, --timeout <duration>',
+      'command timeout per node (90s, 5m); output so far is kept',
+      asArg(parsePositiveDuration),
+    )
+    .option(
+      '--connect-timeout <seconds>',
+      'connection timeout per node (default 10)',
+      asArg(parsePositiveInt('--connect-timeout')),
+    )
     .option('-b, --group-output', 'print identical outputs once, under their folded node set (clush -b)')
     .option('--json', 'one JSON document on stdout when all nodes are done')
     .option('--stream', 'one JSON line per node on stdout as each finishes')
@@ -91,10 +121,17 @@ export function registerExec(program: Command): void {
 }
 
 async function runExec(command: string, flags: ExecFlags): Promise<number> {
-  if (flags.json && flags.stream) throw usage('--json and --stream cannot be combined.', 'Pick one: --json for one document, --stream for JSON lines.');
+  if (flags.json && flags.stream)
+    throw usage(
+      '--json and --stream cannot be combined.',
+      'Pick one: --json for one document, --stream for JSON lines.',
+    );
   const interactive = command.trim() === '';
   if (interactive && (flags.json || flags.stream || flags.groupOutput)) {
-    throw usage('--json, --stream and -b need a COMMAND.', 'Give the command to run, e.g. hsm exec -w node[1-4] --json uptime.');
+    throw usage(
+      '--json, --stream and -b need a COMMAND.',
+      'Give the command to run, e.g. hsm exec -w node[1-4] --json uptime.',
+    );
   }
   const nodes = await resolveExecNodes(
     {
@@ -150,8 +187,12 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   if (flags.debug && 'argvFor' in transport) {
-    const argvFor = (transport as { argvFor(n: (typeof nodes)[number], c: string): string[] }).argvFor.bind(transport);
-    err(`[debug] ${nodes.length} nodes: ${foldNodeSet(nodes.map((n) => n.name))}\n[debug] argv: ${JSON.stringify(argvFor(nodes[0]!, command))}\n`);
+    const argvFor = (transport as { argvFor(n: (typeof nodes)[number], c: string): string[] }).argvFor.bind(
+      transport,
+    );
+    err(
+      `[debug] ${nodes.length} nodes: ${foldNodeSet(nodes.map((n) => n.name))}\n[debug] argv: ${JSON.stringify(argvFor(nodes[0]!, command))}\n`,
+    );
   }
 
   let results: NodeResult[];
@@ -161,7 +202,8 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
       timeoutMs,
       signal: abort.signal,
       onData: (node, stream, chunk) => {
-        if (flags.debug && (stream === 'raw-in' || stream === 'raw-out')) err(`[debug] ${node} ${stream === 'raw-in' ? '<' : '>'} ${JSON.stringify(chunk)}\n`);
+        if (flags.debug && (stream === 'raw-in' || stream === 'raw-out'))
+          err(`[debug] ${node} ${stream === 'raw-in' ? '<' : '>'} ${JSON.stringify(chunk)}\n`);
         if (!human) return;
         if (stream === 'stdout' && !flags.groupOutput) stdoutLines.push(node, chunk);
         if (stream === 'stderr') stderrLines.push(node, chunk);

@@ -22,13 +22,19 @@ export interface NodeSelection {
 }
 
 // Resolves the selection into node targets (target = name: ssh resolves aliases itself).
-export async function resolveNodes(selection: NodeSelection, cwd: string = process.cwd(), env?: NodeJS.ProcessEnv): Promise<NodeTarget[]> {
+export async function resolveNodes(
+  selection: NodeSelection,
+  cwd: string = process.cwd(),
+  env?: NodeJS.ProcessEnv,
+): Promise<NodeTarget[]> {
   let set = NodeSet.of([]);
   if (selection.nodes !== undefined) set = set.union(NodeSet.parse(selection.nodes));
   if (selection.hostsFile !== undefined) set = set.union(readHostsFile(selection.hostsFile));
   if (selection.groups !== undefined) set = set.union(resolveNodeGroups(selection.groups, cwd));
   if (selection.slurm !== undefined && selection.slurm !== false) {
-    set = set.union(await listSlurmNodes(typeof selection.slurm === 'string' ? selection.slurm : undefined, { env }));
+    set = set.union(
+      await listSlurmNodes(typeof selection.slurm === 'string' ? selection.slurm : undefined, { env }),
+    );
   }
   const given = set.size;
   if (selection.exclude !== undefined) set = set.difference(NodeSet.parse(selection.exclude));

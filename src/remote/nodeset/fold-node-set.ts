@@ -27,7 +27,8 @@ export function foldNodeSet(names: Iterable<string>): string {
   // node09) belongs to the padded family
   const paddedWidths = new Set<string>();
   for (const e of entries) {
-    if (e.digits.length > 1 && e.digits.startsWith('0')) paddedWidths.add(`${e.prefix}\0${e.suffix}\0${e.digits.length}`);
+    if (e.digits.length > 1 && e.digits.startsWith('0'))
+      paddedWidths.add(`${e.prefix}\0${e.suffix}\0${e.digits.length}`);
   }
   for (const e of entries) {
     const padded = paddedWidths.has(`${e.prefix}\0${e.suffix}\0${e.digits.length}`);
@@ -42,13 +43,16 @@ export function foldNodeSet(names: Iterable<string>): string {
     const sorted = [...f.numbers].sort((a, b) => a - b);
     const pad = (n: number) => String(n).padStart(f.width, '0');
     const ranges: string[] = [];
-    for (let i = 0; i < sorted.length; ) {
+    for (let i = 0; i < sorted.length;) {
       let j = i;
       while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
       ranges.push(i === j ? pad(sorted[i]!) : `${pad(sorted[i]!)}-${pad(sorted[j]!)}`);
       i = j + 1;
     }
-    const text = sorted.length === 1 ? `${f.prefix}${pad(sorted[0]!)}${f.suffix}` : `${f.prefix}[${ranges.join(',')}]${f.suffix}`;
+    const text =
+      sorted.length === 1
+        ? `${f.prefix}${pad(sorted[0]!)}${f.suffix}`
+        : `${f.prefix}[${ranges.join(',')}]${f.suffix}`;
     parts.push({ sort: `${f.prefix}\0${f.suffix}\0${String(f.width).padStart(3, '0')}`, text });
   }
   parts.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));

@@ -78,13 +78,19 @@ function splitExclusions(expression: string, item: Part): Part[] {
     else if (ch === ']') depth--;
     else if ((ch === '!' && depth === 0) || ch === undefined) {
       const text = item.text.slice(start, i);
-      if (parts.length > 0 && text.trim() === '') fail(expression, 'nothing to exclude after `!`', item.offset + i - 1);
+      if (parts.length > 0 && text.trim() === '')
+        fail(expression, 'nothing to exclude after `!`', item.offset + i - 1);
       parts.push({ text, offset: item.offset + start });
       start = i + 1;
     }
   }
   if (parts[0]!.text.trim() === '' && parts.length > 1) {
-    fail(expression, 'nothing to exclude from before `!`', item.offset, 'Write what to keep first: `node[1-16]!node5`.');
+    fail(
+      expression,
+      'nothing to exclude from before `!`',
+      item.offset,
+      'Write what to keep first: `node[1-16]!node5`.',
+    );
   }
   return parts;
 }
@@ -96,7 +102,12 @@ function expandPattern(expression: string, part: Part): string[] {
   const offset = part.offset + leading;
   const bad = /[\s"'`$;&|<>(){}\\*?]/.exec(text);
   if (bad) {
-    fail(expression, `invalid character \`${bad[0]}\` in node name \`${text}\``, offset + bad.index, 'Node names contain letters, digits, `-`, `_`, `.`, `@`, `:`; ranges go in brackets.');
+    fail(
+      expression,
+      `invalid character \`${bad[0]}\` in node name \`${text}\``,
+      offset + bad.index,
+      'Node names contain letters, digits, `-`, `_`, `.`, `@`, `:`; ranges go in brackets.',
+    );
   }
   if (text.startsWith('-')) fail(expression, `node name \`${text}\` starting with \`-\``, offset);
   let names = [''];
@@ -108,7 +119,8 @@ function expandPattern(expression: string, part: Part): string[] {
     if (open === -1) break;
     const close = text.indexOf(']', open);
     const values = expandRangeList(expression, text.slice(open + 1, close), offset + open + 1, text);
-    if (names.length * values.length > MAX_NODES) fail(expression, `more than ${MAX_NODES} nodes in \`${text}\``, offset);
+    if (names.length * values.length > MAX_NODES)
+      fail(expression, `more than ${MAX_NODES} nodes in \`${text}\``, offset);
     names = names.flatMap((n) => values.map((v) => n + v));
     i = close + 1;
   }
@@ -124,7 +136,13 @@ function expandRangeList(expression: string, list: string, offset: number, patte
     const at = offset + pos;
     pos += range.length + 1;
     const m = /^(\d+)(?:-(\d+)(?:\/(\d+))?)?$/.exec(range);
-    if (!m) fail(expression, `bad range \`${range}\` in \`${pattern}\``, at, 'A range is `N`, `LOW-HIGH` or `LOW-HIGH/STEP` with digits only, e.g. `node[01-16,20]`.');
+    if (!m)
+      fail(
+        expression,
+        `bad range \`${range}\` in \`${pattern}\``,
+        at,
+        'A range is `N`, `LOW-HIGH` or `LOW-HIGH/STEP` with digits only, e.g. `node[01-16,20]`.',
+      );
     const [, lo, hi, step] = m;
     if (hi === undefined) {
       out.push(lo!);
@@ -133,9 +151,22 @@ function expandRangeList(expression: string, list: string, offset: number, patte
     const low = Number(lo);
     const high = Number(hi);
     const by = step === undefined ? 1 : Number(step);
-    if (low > high) fail(expression, `bad range \`${range}\` in \`${pattern}\``, at, `A range goes from low to high: \`${hi}-${lo}\`.`);
-    if (by === 0) fail(expression, `bad step in range \`${range}\` of \`${pattern}\``, at, 'The step after `/` must be 1 or more.');
-    if ((high - low) / by > MAX_NODES) fail(expression, `range \`${range}\` is too large in \`${pattern}\``, at);
+    if (low > high)
+      fail(
+        expression,
+        `bad range \`${range}\` in \`${pattern}\``,
+        at,
+        `A range goes from low to high: \`${hi}-${lo}\`.`,
+      );
+    if (by === 0)
+      fail(
+        expression,
+        `bad step in range \`${range}\` of \`${pattern}\``,
+        at,
+        'The step after `/` must be 1 or more.',
+      );
+    if ((high - low) / by > MAX_NODES)
+      fail(expression, `range \`${range}\` is too large in \`${pattern}\``, at);
     // zero padding: `01-16` -> width 2; `1-100` -> none (as ClusterShell and Slurm do)
     const width = lo!.length > 1 && lo!.startsWith('0') ? lo!.length : 0;
     for (let v = low; v <= high; v += by) out.push(String(v).padStart(width, '0'));

@@ -56,7 +56,10 @@ export function toJsonNode(r: NodeResult): ExecJsonNode {
 }
 
 // The whole `hsm exec --json` document.
-export function buildExecJson(results: readonly NodeResult[]): { nodes: ExecJsonNode[]; summary: ExecSummary } {
+export function buildExecJson(results: readonly NodeResult[]): {
+  nodes: ExecJsonNode[];
+  summary: ExecSummary;
+} {
   return { nodes: results.map(toJsonNode), summary: summarizeResults(results) };
 }
 

@@ -37,10 +37,14 @@ export function buildSshOptionArgs(options: SshClientOptions = {}): string[] {
   for (const o of options.options ?? []) args.push('-o', checkSshOption(o));
   // BatchMode: never prompt for a password or a host key on a terminal nobody watches
   args.push('-o', 'BatchMode=yes');
-  args.push('-o', `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC))}`);
+  args.push(
+    '-o',
+    `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC))}`,
+  );
   // an unresponsive server (hung host, unplugged link) ends the session instead of hanging
   args.push('-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
-  const controlPath = options.controlPath === undefined ? join(defaultControlDir(), '%C') : options.controlPath;
+  const controlPath =
+    options.controlPath === undefined ? join(defaultControlDir(), '%C') : options.controlPath;
   if (controlPath === null) {
     args.push('-o', 'ControlMaster=no', '-o', 'ControlPath=none');
   } else {
@@ -56,7 +60,11 @@ export function buildSshOptionArgs(options: SshClientOptions = {}): string[] {
 // stdout and stderr stay apart and `\n` stays `\n`). The command line is given to the remote
 // login shell as one word, exactly as typed; `--` ends ssh's options so a destination can never
 // be read as one.
-export function buildSshArgv(destination: string, remoteCommand: string, options: SshClientOptions = {}): string[] {
+export function buildSshArgv(
+  destination: string,
+  remoteCommand: string,
+  options: SshClientOptions = {},
+): string[] {
   checkDestination(destination);
   return ['ssh', ...buildSshOptionArgs(options), '-T', '--', destination, remoteCommand];
 }

@@ -42,19 +42,28 @@ const BEFORE_COMMAND: [RegExp, SshFailureKind][] = [
   [/Permission denied \(|Too many authentication failures/, 'auth_failed'],
   [/Could not resolve hostname|Name or service not known/, 'unknown_host'],
   [/No route to host|Network is unreachable/, 'no_route'],
-  [/Connection reset|Connection closed|kex_exchange_identification|Broken pipe|mux_client/, 'connection_lost'],
+  [
+    /Connection reset|Connection closed|kex_exchange_identification|Broken pipe|mux_client/,
+    'connection_lost',
+  ],
 ];
-const AFTER_COMMAND = /^(Timeout, server .* not responding\.?|client_loop: .*|Connection to .* closed by remote host\.?)$/m;
+const AFTER_COMMAND =
+  /^(Timeout, server .* not responding\.?|client_loop: .*|Connection to .* closed by remote host\.?)$/m;
 
 // Classifies an ssh run: `commandStarted` = the prologue's marker was seen. Returns null when the
 // result is the command's own (whatever its exit code).
-export function classifySshFailure(exitCode: number | null, sshText: string, commandStarted: boolean): SshFailure | null {
+export function classifySshFailure(
+  exitCode: number | null,
+  sshText: string,
+  commandStarted: boolean,
+): SshFailure | null {
   if (exitCode !== 255) return null;
   if (commandStarted) {
     const lost = AFTER_COMMAND.exec(sshText);
     return lost ? failure('connection_lost', lost[0]) : null;
   }
-  for (const [re, kind] of BEFORE_COMMAND) if (re.test(sshText)) return failure(kind, evidenceLine(sshText, re));
+  for (const [re, kind] of BEFORE_COMMAND)
+    if (re.test(sshText)) return failure(kind, evidenceLine(sshText, re));
   return failure('ssh_error', evidenceLine(sshText, /\S/) || 'ssh exited 255 before the command started');
 }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { NodeResult, NodeTarget, RunOptions, Transport } from '../types.js';
-import { buildSshArgv, defaultControlDir, type SshClientOptions } from './ssh-argv.js';
+import { buildSshArgv, buildSshOptionArgs, defaultControlDir, type SshClientOptions } from './ssh-argv.js';
 import { classifySshFailure } from './ssh-failure.js';
 import { MARKER_PREFIX, buildRemoteKillCommand, splitStderr, wrapRemoteCommand } from './remote-command.js';
 
@@ -27,8 +27,10 @@ export class SshTransport implements Transport {
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly options: SshTransportOptions = {}) {
+    buildSshOptionArgs(options); // bad --ssh-option values fail here, once, not on every node
     if (options.controlPath === undefined) mkdirSync(defaultControlDir(), { recursive: true, mode: 0o700 });
-    else if (options.controlPath !== null) mkdirSync(dirname(options.controlPath), { recursive: true, mode: 0o700 });
+    else if (options.controlPath !== null)
+      mkdirSync(dirname(options.controlPath), { recursive: true, mode: 0o700 });
   }
 
   // The exact argv that runs `command` on `node` (for --debug and for tests).
@@ -95,7 +97,11 @@ export class SshTransport implements Transport {
         let error: string | null = spawnError ?? failure?.message ?? null;
         if (interrupted) error = 'interrupted';
         let stderr = split.commandStderr;
-        if (failure?.kind === 'connection_lost' && started_) stderr = stderr.replace(/^(Timeout, server .*|client_loop: .*|Connection to .* closed by remote host\.?)\r?\n?/m, '');
+        if (failure?.kind === 'connection_lost' && started_)
+          stderr = stderr.replace(
+            /^(Timeout, server .*|client_loop: .*|Connection to .* closed by remote host\.?)\r?\n?/m,
+            '',
+          );
         resolve({
           node: node.name,
           exitCode: timedOut || interrupted || (failure && !started_) || spawnError ? null : code,
@@ -119,7 +125,10 @@ export class SshTransport implements Transport {
           ...this.options,
           connectTimeoutSec: Math.min(this.options.connectTimeoutSec ?? 5, 5),
         });
-        const killer = spawn(this.options.sshProgram ?? program!, args, { stdio: 'ignore', env: this.options.env });
+        const killer = spawn(this.options.sshProgram ?? program!, args, {
+          stdio: 'ignore',
+          env: this.options.env,
+        });
         if (!(await waitForExit(killer, KILL_GRACE_MS))) killer.kill('SIGKILL');
         await waitForExit(child, 1_000);
       }

@@ -15,7 +15,14 @@ function errorOf(expression: string): HsmError {
 
 describe('node set expansion', () => {
   it('expands ranges and lists, keeping zero padding', () => {
-    expect(expand('node[01-03,10],gpu[1-2]')).toEqual(['node01', 'node02', 'node03', 'node10', 'gpu1', 'gpu2']);
+    expect(expand('node[01-03,10],gpu[1-2]')).toEqual([
+      'node01',
+      'node02',
+      'node03',
+      'node10',
+      'gpu1',
+      'gpu2',
+    ]);
     expect(expand('node[08-11]')).toEqual(['node08', 'node09', 'node10', 'node11']);
     expect(expand('n[1-100]')).toHaveLength(100);
     expect(expand('n[1-100]')[99]).toBe('n100');
@@ -29,11 +36,19 @@ describe('node set expansion', () => {
   it('removes exclusions and duplicates, keeping the written order', () => {
     expect(expand('node[1-6]!node[2,4]')).toEqual(['node1', 'node3', 'node5', 'node6']);
     expect(expand('b,a,b')).toEqual(['b', 'a']);
-    expect(NodeSet.parse('node[1-5]').difference(NodeSet.parse('node[2-3]')).toArray()).toEqual(['node1', 'node4', 'node5']);
+    expect(NodeSet.parse('node[1-5]').difference(NodeSet.parse('node[2-3]')).toArray()).toEqual([
+      'node1',
+      'node4',
+      'node5',
+    ]);
   });
 
   it('accepts user@host and fully qualified names', () => {
-    expect(expand('root@login1,gpu[1-2].cluster.org')).toEqual(['root@login1', 'gpu1.cluster.org', 'gpu2.cluster.org']);
+    expect(expand('root@login1,gpu[1-2].cluster.org')).toEqual([
+      'root@login1',
+      'gpu1.cluster.org',
+      'gpu2.cluster.org',
+    ]);
   });
 
   it('points at a reversed range with its column', () => {
@@ -48,7 +63,9 @@ describe('node set expansion', () => {
     expect(errorOf('node1]').message).toContain('unmatched `]` at column 6');
     expect(errorOf('a,,b').message).toContain('empty node name at column 3');
     expect(errorOf('node[1-x]').message).toContain('bad range `1-x` in `node[1-x]` at column 6');
-    expect(errorOf('gpu[1-2],node[1,3-2]').message).toContain('bad range `3-2` in `node[1,3-2]` at column 17');
+    expect(errorOf('gpu[1-2],node[1,3-2]').message).toContain(
+      'bad range `3-2` in `node[1,3-2]` at column 17',
+    );
     expect(errorOf('node[]').message).toContain('empty range');
     expect(errorOf('node[1-4]!').message).toContain('nothing to exclude');
   });

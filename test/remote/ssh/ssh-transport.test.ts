@@ -9,19 +9,34 @@ import { NO_INFRA, privateControlPath, sshInfra } from '../test-infra.js';
 // Real OpenSSH client against the real sshd hosts of scripts/infra/up.sh (node1..node16).
 describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
   const infra = NO_INFRA ? null! : sshInfra();
-  const transport = new SshTransport({ configFile: infra.configFile, controlPath: privateControlPath(), connectTimeoutSec: 5 });
+  const transport = new SshTransport({
+    configFile: infra.configFile,
+    controlPath: privateControlPath(),
+    connectTimeoutSec: 5,
+  });
   const target = (name: string) => ({ name, target: name });
   afterAll(() => transport.close());
 
   it('returns stdout, stderr and the exit code apart, without ssh noise', async () => {
     const r = await transport.run(target('node3'), 'hostname; echo oops >&2; exit 3', { timeoutMs: 20_000 });
-    expect(r).toMatchObject({ node: 'node3', exitCode: 3, stdout: 'node3\n', stderr: 'oops\n', timedOut: false, error: null });
+    expect(r).toMatchObject({
+      node: 'node3',
+      exitCode: 3,
+      stdout: 'node3\n',
+      stderr: 'oops\n',
+      timedOut: false,
+      error: null,
+    });
   });
 
   it('runs the command line as typed by the remote shell, hostile bytes included', async () => {
-    const r = await transport.run(target('node4'), `printf '%s|' "a b" '$(id)' "it's" "ünï"; echo; X=1; echo $X`, {
-      timeoutMs: 20_000,
-    });
+    const r = await transport.run(
+      target('node4'),
+      `printf '%s|' "a b" '$(id)' "it's" "ünï"; echo; X=1; echo $X`,
+      {
+        timeoutMs: 20_000,
+      },
+    );
     expect(r.stdout).toBe("a b|$(id)|it's|ünï|\n1\n");
     expect(r.exitCode).toBe(0);
   });
@@ -32,7 +47,9 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
   });
 
   it('keeps partial output on timeout and kills the remote command', async () => {
-    const r = await transport.run(target('node5'), 'echo started; sleep 3017; echo never', { timeoutMs: 1_500 });
+    const r = await transport.run(target('node5'), 'echo started; sleep 3017; echo never', {
+      timeoutMs: 1_500,
+    });
     expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
     // the nodes share this machine's pid namespace: the remote sleep must be gone
     await transport.close();
@@ -58,14 +75,21 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
     writeFileSync(empty, '');
     const wrong = join(dir, 'wrong');
     const lines = readFileSync(infra.knownHosts, 'utf8').split('\n');
-    const h0Key = lines.find((l) => l.startsWith('h0,'))!.split(' ').slice(1).join(' ');
-    writeFileSync(wrong, lines.map((l) => (l.startsWith('node7,') ? `${l.split(' ')[0]} ${h0Key}` : l)).join('\n'));
+    const h0Key = lines
+      .find((l) => l.startsWith('h0,'))!
+      .split(' ')
+      .slice(1)
+      .join(' ');
+    writeFileSync(
+      wrong,
+      lines.map((l) => (l.startsWith('node7,') ? `${l.split(' ')[0]} ${h0Key}` : l)).join('\n'),
+    );
     const run = (knownHosts: string) =>
-      new SshTransport({ configFile: infra.configFile, controlPath: null, options: [`UserKnownHostsFile=${knownHosts}`] }).run(
-        target('node7'),
-        'echo should-not-run',
-        { timeoutMs: 20_000 },
-      );
+      new SshTransport({
+        configFile: infra.configFile,
+        controlPath: null,
+        options: [`UserKnownHostsFile=${knownHosts}`],
+      }).run(target('node7'), 'echo should-not-run', { timeoutMs: 20_000 });
     const unknown = await run(empty);
     expect(unknown.error).toMatch(/^host key unknown/);
     expect(unknown).toMatchObject({ exitCode: null, stdout: '' });

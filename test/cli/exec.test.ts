@@ -1,0 +1,285 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, HSM_BIN, waitForExit } from '../helpers/cli.js';
+import { NO_INFRA, privateControlPath, sshInfra } from '../remote/test-infra.js';
+import { spawn } from 'node:child_process';
+
+// `hsm exec` end to end: the built CLI against the real sshd hosts and Slurm of scripts/infra/up.sh.
+// node14..node16 are broken on purpose by one test (and restored): no other test uses them.
+
+const cwd = mkdtempSync(join(tmpdir(), 'hsm-exec-'));
+
+describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
+  const infra = NO_INFRA ? null! : sshInfra();
+  // a private ControlPath: masters left by other tests would survive a stopped sshd or a new key
+  const ssh = () => ['--ssh-config', infra.configFile, '--ssh-option', `ControlPath=${privateControlPath()}`];
+  const exec = (args: string[], env: NodeJS.ProcessEnv = {}) => hsm(['exec', ...ssh(), ...args], cwd, env);
+
+  beforeAll(() => ensureBuilt());
+
+  describe('one host down, one hanging, one with a wrong host key, in the same run', () => {
+    const hostCtl = (action: string, node: string) =>
+      execFileSync(infra.hostCtl, [action, node], { stdio: 'inherit' });
+    let knownHosts = '';
+    beforeAll(() => {
+      hostCtl('stop', 'node14'); // sshd killed: connection refused
+      hostCtl('freeze', 'node15'); // sshd SIGSTOPped: TCP accepted, no banner
+      // node16 presents a key that differs from the one we trust
+      const lines = readFileSync(infra.knownHosts, 'utf8').split('\n');
+      const otherKey = lines
+        .find((l) => l.startsWith('node1,'))!
+        .split(' ')
+        .slice(1)
+        .join(' ');
+      knownHosts = join(mkdtempSync(join(tmpdir(), 'hsm-kh-')), 'known_hosts');
+      writeFileSync(
+        knownHosts,
+        lines.map((l) => (l.startsWith('node16,') ? `${l.split(' ')[0]} ${otherKey}` : l)).join('\n'),
+      );
+    });
+    afterAll(() => {
+      for (const n of ['node14', 'node15', 'node16']) hostCtl('restore', n);
+    });
+    const args = () => [
+      '-w',
+      'node[1-16]',
+      '--connect-timeout',
+      '2',
+      '--ssh-option',
+      `UserKnownHostsFile=${knownHosts}`,
+    ];
+
+    it('--json reports each failure for what it is and keeps the other results intact; exit 1', () => {
+      const r = exec([...args(), '--json', 'hostname; echo to-stderr >&2']);
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.nodes.map((n: { node: string }) => n.node)).toEqual(
+        Array.from({ length: 16 }, (_, i) => `node${i + 1}`),
+      );
+      for (const n of doc.nodes.slice(0, 13)) {
+        expect(n).toMatchObject({
+          exit_code: 0,
+          stdout: `${n.node}\n`,
+          stderr: 'to-stderr\n',
+          timed_out: false,
+          error: null,
+        });
+        expect(typeof n.duration_ms).toBe('number');
+      }
+      const [down, hung, badKey] = doc.nodes.slice(13);
+      expect(down).toMatchObject({ node: 'node14', exit_code: null, stdout: '', timed_out: false });
+      expect(down.error).toMatch(/^connection refused/);
+      expect(hung).toMatchObject({ node: 'node15', exit_code: null, stdout: '' });
+      expect(hung.error).toMatch(/^connection timed out/);
+      expect(badKey).toMatchObject({ node: 'node16', exit_code: null, stdout: '' });
+      expect(badKey.error).toMatch(/^HOST KEY MISMATCH/);
+      expect(doc.summary).toEqual({ ok: 13, failed: 3, timed_out: 0, unreachable: 3 });
+    });
+
+    it('prints node-prefixed lines, one line per failed node and a summary', () => {
+      const r = exec([...args(), 'hostname']);
+      expect(r.code).toBe(1);
+      expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(
+        Array.from({ length: 13 }, (_, i) => `node${i + 1}: node${i + 1}`).sort(),
+      );
+      expect(r.stderr).toMatch(/^hsm: node14: connection refused/m);
+      expect(r.stderr).toMatch(/^hsm: node15: connection timed out/m);
+      expect(r.stderr).toMatch(/^hsm: node16: HOST KEY MISMATCH/m);
+      expect(r.stderr).toContain('hsm exec: 16 nodes: 13 ok, 3 failed (node[14-16]), 0 timed out');
+    });
+  });
+
+  it('keeps partial output of a node that times out, marks it timed_out and exits 1', () => {
+    const r = exec([
+      '-w',
+      'node[10-11]',
+      '-t',
+      '2s',
+      '--json',
+      'echo start; if [ "$(hostname)" = node11 ]; then sleep 3019; fi; echo end',
+    ]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.nodes[0]).toMatchObject({
+      node: 'node10',
+      exit_code: 0,
+      stdout: 'start\nend\n',
+      timed_out: false,
+    });
+    expect(doc.nodes[1]).toMatchObject({
+      node: 'node11',
+      exit_code: null,
+      stdout: 'start\n',
+      timed_out: true,
+    });
+    expect(doc.summary).toMatchObject({ ok: 1, failed: 0, timed_out: 1 });
+    expect(pgrep('sleep 3019')).toBe('');
+  });
+
+  it('-b prints identical outputs once under the folded node set', () => {
+    const r = exec([
+      '-w',
+      'node[1-4]',
+      '-b',
+      'echo same; if [ "$(hostname)" = node4 ]; then echo different; fi',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      '---------------\nnode[1-3] (3)\n---------------\nsame\n' +
+        '---------------\nnode4 (1)\n---------------\nsame\ndifferent\n',
+    );
+  });
+
+  it('--stream prints one JSON line per node as it finishes, then the summary', () => {
+    const r = exec(['-w', 'node[1-3],node5', '--stream', 'exit $(hostname | tr -d node)']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(5);
+    expect(
+      lines
+        .slice(0, 4)
+        .map((l) => [l.node, l.exit_code])
+        .sort(),
+    ).toEqual([
+      ['node1', 1],
+      ['node2', 2],
+      ['node3', 3],
+      ['node5', 5],
+    ]);
+    expect(lines[4]).toEqual({ summary: { ok: 0, failed: 4, timed_out: 0, unreachable: 0 } });
+  });
+
+  it('runs the command line as typed by the remote shell; -x excludes nodes', () => {
+    const r = exec([
+      '-w',
+      'node[1-3]',
+      '-x',
+      'node2',
+      '--json',
+      '--',
+      'printf "%s|" "$(hostname)" \'$HOME\' "a;b"',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).nodes.map((n: { stdout: string }) => n.stdout)).toEqual([
+      'node1|$HOME|a;b|',
+      'node3|$HOME|a;b|',
+    ]);
+  });
+
+  it('--slurm lists the nodes of a real Slurm partition', () => {
+    const r = exec(['--slurm', 'debug', '--json', 'hostname'], { SLURM_CONF: infra.slurmConf });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).nodes.map((n: { stdout: string }) => n.stdout.trim())).toEqual(
+      infra.slurmNodes,
+    );
+    const bad = exec(['--slurm', 'nosuch', 'hostname'], { SLURM_CONF: infra.slurmConf });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Slurm has no nodes in partition `nosuch`');
+    expect(bad.stderr).toContain('Partitions: debug');
+  });
+
+  it('--hosts-file reads one node set per line with comments', () => {
+    const file = join(cwd, 'hosts');
+    writeFileSync(file, '# compute\nnode[1-2]   # first two\n\nnode6\n');
+    const r = exec(['--hosts-file', file, '--json', 'hostname']);
+    expect(JSON.parse(r.stdout).nodes.map((n: { node: string }) => n.node)).toEqual([
+      'node1',
+      'node2',
+      'node6',
+    ]);
+  });
+
+  it('-g reads node groups from hsm_config.yaml and names unknown groups', () => {
+    const project = mkdtempSync(join(tmpdir(), 'hsm-groups-'));
+    writeFileSync(join(project, 'hsm_config.yaml'), 'groups:\n  pair: ["node[7-8]"]\n');
+    const ok = hsm(['exec', ...ssh(), '-g', 'pair', '--json', 'hostname'], project);
+    expect(JSON.parse(ok.stdout).nodes.map((n: { stdout: string }) => n.stdout)).toEqual([
+      'node7\n',
+      'node8\n',
+    ]);
+    const bad = hsm(['exec', ...ssh(), '-g', 'gpu', 'hostname'], project);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Unknown node group `gpu`');
+    expect(bad.stderr).toContain('Known groups: pair');
+  });
+
+  it('the shell transport runs through a --shell-command template', () => {
+    const r = exec([
+      '-w',
+      'node[1-2]',
+      '--shell-command',
+      `ssh -F ${infra.configFile} -tt {node}`,
+      '--json',
+      'hostname',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).nodes.map((n: { stdout: string }) => n.stdout.trim())).toEqual([
+      'node1',
+      'node2',
+    ]);
+  });
+
+  it('Ctrl-C interrupts the remote commands and exits 130', async () => {
+    const child = spawn(
+      process.execPath,
+      [HSM_BIN, 'exec', ...ssh(), '-w', 'node[8-9]', 'echo go; sleep 3020'],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let seen = 0;
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if ((seen = (out.match(/go/g) ?? []).length) === 2) child.kill('SIGINT');
+    });
+    const { code } = await waitForExit(child);
+    expect(seen).toBe(2);
+    expect(code).toBe(130);
+    expect(pgrep('sleep 3020')).toBe('');
+  });
+});
+
+describe('hsm exec input errors', () => {
+  beforeAll(() => ensureBuilt());
+
+  it('points at the offending part of a malformed node set (exit 2)', () => {
+    const r = hsm(['exec', '-w', 'node[5-3]', 'true'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad range `5-3` in `node[5-3]` at column 6');
+    expect(r.stderr).toContain('  | node[5-3]\n  |      ^');
+  });
+
+  it('refuses node names that would be shell syntax or ssh options', () => {
+    expect(hsm(['exec', '-w', 'node1;id', 'true'], cwd).stderr).toContain('invalid character `;`');
+    expect(hsm(['exec', '-w', '-oProxyCommand=x', 'true'], cwd).code).toBe(2);
+  });
+
+  it('refuses to turn host key checking off', () => {
+    const r = hsm(['exec', '-w', 'node1', '--ssh-option', 'StrictHostKeyChecking=no', 'true'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('does not turn off host key checking');
+  });
+
+  it('needs nodes, and a template for the shell transport', () => {
+    expect(hsm(['exec', 'true'], cwd).stderr).toContain('No nodes selected');
+    const r = hsm(['exec', '-w', 'node1', '--transport', 'shell', 'true'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--transport shell needs --shell-command');
+  });
+});
+
+function pgrep(pattern: string): string {
+  try {
+    return execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
