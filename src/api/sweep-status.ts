@@ -6,6 +6,7 @@ import { isProcessAlive } from '../state/process-liveness.js';
 import { readStartedRecord } from '../state/task-records.js';
 import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
+import type { OpenSweep } from '../state/sweep-directory.js';
 import { openSweep } from './sweep-run.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
@@ -21,37 +22,69 @@ export interface StatusReport {
   eta_seconds: number | null;
 }
 
-// The `hsm status --json` document. Task rows are spliced in as JSON text, so 100,000 tasks stay fast.
-export function renderStatusJson(project: ProjectContext, idOrPrefix: string | undefined, withTasks = true): string {
+// The `hsm status --json` document, handed to `write` in chunks of about 1 MB. Rows are read one by one
+// as arrays and written as JSON text directly (params are already JSON in the store), so 100,000 tasks
+// stay fast and never sit in memory at once.
+export function writeStatusJson(project: ProjectContext, idOrPrefix: string | undefined, write: (chunk: string) => void): void {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
-    const head = buildHead(sweep.id, sweep.paths.dir, sweep.store.counts(), sweep.store.countsBySource(), ownerPid(sweep.paths.lock), etaOf(sweep.store.rawTasks()));
-    if (!withTasks) return JSON.stringify(head, null, 2);
-    const parts: string[] = [];
-    for (const r of sweep.store.rawTasks()) {
-      parts.push(
-        `{"name":${JSON.stringify(r.name)},"key":"${r.key}","status":"${r.status}","source":${JSON.stringify(r.source)},` +
-          `"attempts":${r.attempts},"exit_code":${r.exit_code ?? 'null'},"termination_reason":${JSON.stringify(r.reason)},` +
-          `"signal":${JSON.stringify(r.signal)},"started_at":${iso(r.started_at)},"ended_at":${iso(r.ended_at)},` +
-          `"host":${JSON.stringify(r.host)},"detail":${JSON.stringify(r.detail)},"params":${r.params}}`,
-      );
+    const headText = JSON.stringify(headOf(sweep));
+    let chunk = `${headText.slice(0, -1)},"tasks":[`;
+    let first = true;
+    const q = (v: unknown) => (v === null ? 'null' : JSON.stringify(v));
+    for (const r of sweep.store.statusRows()) {
+      const [name, key, status, source, attempts, exitCode, reason, signal, startedAt, endedAt, host, detail, params] = r as [
+        string, string, string, string | null, number, number | null, string | null, string | null, number | null, number | null, string | null, string | null, string,
+      ];
+      chunk +=
+        `${first ? '' : ','}\n{"name":"${name}","key":"${key}","status":"${status}","source":${q(source)},"attempts":${attempts},` +
+        `"exit_code":${exitCode ?? 'null'},"termination_reason":${q(reason)},"signal":${q(signal)},` +
+        `"started_at":${iso(startedAt)},"ended_at":${iso(endedAt)},"host":${q(host)},"detail":${q(detail)},"params":${params}}`;
+      first = false;
+      if (chunk.length > 1 << 20) {
+        write(chunk);
+        chunk = '';
+      }
     }
-    const headText = JSON.stringify(head);
-    return `${headText.slice(0, -1)},"tasks":[\n${parts.join(',\n')}\n]}`;
+    write(`${chunk}\n]}\n`);
   } finally {
     sweep.store.close();
   }
 }
 
+// The same document as one string (and without the tasks when `withTasks` is false).
+export function renderStatusJson(project: ProjectContext, idOrPrefix: string | undefined, withTasks = true): string {
+  if (!withTasks) {
+    const sweep = openSweep(project, idOrPrefix, { readonly: true });
+    try {
+      return JSON.stringify(headOf(sweep), null, 2);
+    } finally {
+      sweep.store.close();
+    }
+  }
+  const chunks: string[] = [];
+  writeStatusJson(project, idOrPrefix, (c) => chunks.push(c));
+  return chunks.join('').trimEnd();
+}
+
 export function getSweepStatus(project: ProjectContext, idOrPrefix?: string): StatusReport & { tasks: ReturnType<typeof taskSummaries> } {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
-    const rows = sweep.store.rawTasks();
-    const head = buildHead(sweep.id, sweep.paths.dir, sweep.store.counts(), sweep.store.countsBySource(), ownerPid(sweep.paths.lock), etaOf(rows));
-    return { ...head, tasks: taskSummaries(rows) };
+    return { ...headOf(sweep), tasks: taskSummaries(sweep.store.rawTasks()) };
   } finally {
     sweep.store.close();
   }
+}
+
+function headOf(sweep: OpenSweep): StatusReport {
+  const counts = sweep.store.counts();
+  const left = counts.pending + counts.queued + counts.running;
+  const span = sweep.store.progressSpan();
+  let eta: number | null = left === 0 ? 0 : null;
+  if (left > 0 && span.finished >= 2 && span.firstStart !== null && span.lastEnd !== null && span.lastEnd > span.firstStart) {
+    eta = Math.round((((span.lastEnd - span.firstStart) / span.finished) * left) / 1000); // remaining work / finishing rate
+  }
+  return buildHead(sweep.id, sweep.paths.dir, counts, sweep.store.countsBySource(), ownerPid(sweep.paths.lock), eta);
 }
 
 function taskSummaries(rows: ReturnType<import('../state/sweep-store.js').SweepStore['rawTasks']>) {
@@ -78,17 +111,6 @@ function buildHead(
 ): StatusReport {
   const total = TASK_STATUSES.reduce((n, s) => n + counts[s], 0);
   return { sweep_id: id, sweep_dir: dir, total, counts, sources, running_pid: pid, eta_seconds: eta };
-}
-
-// Remaining work divided by the observed finishing rate.
-function etaOf(rows: { status: string; ended_at: number | null; started_at: number | null }[]): number | null {
-  const done = rows.filter((r) => r.ended_at !== null && r.status !== 'pending');
-  const left = rows.filter((r) => r.status === 'pending' || r.status === 'queued' || r.status === 'running').length;
-  if (left === 0 || done.length < 2) return left === 0 ? 0 : null;
-  const first = Math.min(...done.map((r) => r.started_at ?? r.ended_at!));
-  const last = Math.max(...done.map((r) => r.ended_at!));
-  if (last <= first) return null;
-  return Math.round(((last - first) / done.length) * left / 1000);
 }
 
 const iso = (ms: number | null) => (ms === null ? 'null' : `"${new Date(ms).toISOString()}"`);

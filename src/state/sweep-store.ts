@@ -46,6 +46,9 @@ function toTaskRow(r: RawTaskRow): TaskRow {
   };
 }
 
+/** Columns of `statusRows`, in order. */
+export const STATUS_COLUMNS = ['name', 'key', 'status', 'source', 'attempts', 'exit_code', 'reason', 'signal', 'started_at', 'ended_at', 'host', 'detail', 'params'] as const;
+
 export class SweepStore implements EngineStore {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -220,6 +223,19 @@ export class SweepStore implements EngineStore {
   taskNamesWithStatus(statuses: readonly TaskStatus[]): string[] {
     const marks = statuses.map(() => '?').join(',');
     return this.db.prepare(`SELECT name FROM tasks WHERE status IN (${marks}) ORDER BY idx`).pluck().all(...statuses) as string[];
+  }
+
+  /** Finishing rate so far: finished tasks and the time they spanned (for an ETA), in one query. */
+  progressSpan(): { finished: number; firstStart: number | null; lastEnd: number | null } {
+    const r = this.db
+      .prepare(`SELECT COUNT(*) AS n, MIN(COALESCE(started_at, ended_at)) AS a, MAX(ended_at) AS b FROM tasks WHERE ended_at IS NOT NULL AND status NOT IN ('pending', 'queued', 'running')`)
+      .get() as { n: number; a: number | null; b: number | null };
+    return { finished: r.n, firstStart: r.a, lastEnd: r.b };
+  }
+
+  /** Every task as an array of columns (see STATUS_COLUMNS), for fast serialisation of large sweeps. */
+  statusRows(): IterableIterator<unknown[]> {
+    return this.db.prepare(`SELECT ${STATUS_COLUMNS.join(', ')} FROM tasks ORDER BY idx`).raw(true).iterate() as IterableIterator<unknown[]>;
   }
 
   task(name: string): TaskRow | null {

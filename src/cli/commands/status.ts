@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { openProject, getSweepStatus, renderStatusJson } from '../../api/index.js';
+import { openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
 import { red, dim } from '../output.js';
 
@@ -16,7 +16,7 @@ export function registerStatus(program: Command): void {
     .action(async (id: string | undefined, flags: { json?: boolean; watch?: boolean; all?: boolean }) => {
       const project = openProject();
       if (flags.json && !flags.watch) {
-        process.stdout.write(renderStatusJson(project, id) + '\n');
+        writeStatusJson(project, id, (chunk) => process.stdout.write(chunk));
         return;
       }
       for (;;) {
