@@ -58,7 +58,10 @@ export function createSweepDirectory(input: {
       store.insertTasks(input.tasks);
       store.setMeta('sweep_id', input.id);
       store.recordEvent('sweep:created', { total: input.tasks.length });
-      writeFileAtomic(tmp.taskMapping, renderTaskMapping(store.rawTasks()));
+      writeFileAtomic(
+        tmp.taskMapping,
+        renderTaskMapping(input.tasks.map((t) => ({ name: t.name, key: t.key, status: 'pending', source: null, attempts: 0, params: JSON.stringify(t.params) }))),
+      );
     } finally {
       store.close();
     }
