@@ -18,7 +18,7 @@ import { SweepLog } from '../state/sweep-log.js';
 import { isProcessAlive, readProcessCommandLine } from '../state/process-liveness.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { renderYaml } from '../state/sweep-files.js';
-import { loadSweepDefinition, countTasks, generateTasks, LARGE_SWEEP_TASKS, type SweepDefinition, type Diagnostic } from '../sweep/index.js';
+import { loadSweepDefinition, countTasks, generateTasks, iterateTasks, LARGE_SWEEP_TASKS, type SweepDefinition, type Diagnostic } from '../sweep/index.js';
 import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
@@ -96,7 +96,6 @@ export async function createSweep(project: ProjectContext, plan: SweepPlan, swee
   }
   const now = new Date();
   const id = sweepId ?? uniqueSweepId(formatSweepId(plan.definition.name, now), (c) => ids.has(c) || existsSync(join(project.outputDir, c)));
-  const tasks = plan.tasks.length === plan.total ? plan.tasks : generateTasks(plan.definition);
   const git = await readGitInfo(project.projectRoot);
   return createSweepDirectory({
     outputDir: project.outputDir,
@@ -116,7 +115,7 @@ export async function createSweep(project: ProjectContext, plan: SweepPlan, swee
       git,
       version: VERSION,
     }),
-    tasks,
+    tasks: plan.tasks.length === plan.total ? plan.tasks : iterateTasks(plan.definition),
   });
 }
 

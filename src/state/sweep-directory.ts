@@ -39,7 +39,7 @@ export function createSweepDirectory(input: {
   id: string;
   sweepConfig: unknown;
   metadata: SweepMetadata;
-  tasks: readonly TaskSpec[];
+  tasks: Iterable<TaskSpec>;
 }): OpenSweep {
   ensureOutputDirectory(input.outputDir);
   const finalDir = join(input.outputDir, input.id);
@@ -55,13 +55,13 @@ export function createSweepDirectory(input: {
     writeFileAtomic(tmp.metadata, renderYaml(input.metadata));
     const store = SweepStore.open(tmp.db, { create: true });
     try {
-      store.insertTasks(input.tasks);
-      store.setMeta('sweep_id', input.id);
-      store.recordEvent('sweep:created', { total: input.tasks.length });
-      writeFileAtomic(
-        tmp.taskMapping,
-        renderTaskMapping(input.tasks.map((t) => ({ name: t.name, key: t.key, status: 'pending', source: null, attempts: 0, params: JSON.stringify(t.params) }))),
+      const mapping: string[] = [];
+      const total = store.insertTasks(input.tasks, (t, params) =>
+        mapping.push(renderTaskMapping([{ name: t.name, key: t.key, status: 'pending', source: null, attempts: 0, params }], false)),
       );
+      store.setMeta('sweep_id', input.id);
+      store.recordEvent('sweep:created', { total });
+      writeFileAtomic(tmp.taskMapping, renderTaskMapping([]) + mapping.join(''));
     } finally {
       store.close();
     }

@@ -105,8 +105,8 @@ export interface MappingRow {
   params: string;
 }
 
-export function renderTaskMapping(tasks: readonly MappingRow[]): string {
-  const lines = ['# task -> key, params, source, status, attempts (hsm rewrites this file in batches)', 'tasks:'];
+export function renderTaskMapping(tasks: readonly MappingRow[], withHeader = true): string {
+  const lines = withHeader ? ['# task -> key, params, source, status, attempts (hsm rewrites this file in batches)', 'tasks:'] : [];
   for (const t of tasks) {
     lines.push(`  ${t.name}:`);
     lines.push(`    key: ${t.key}`);

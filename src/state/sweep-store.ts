@@ -121,12 +121,20 @@ export class SweepStore implements EngineStore {
     return new SweepStore(db);
   }
 
-  // Inserts the generated tasks (all `pending`) in one transaction.
-  insertTasks(tasks: readonly TaskSpec[]): void {
+  // Inserts the generated tasks (all `pending`) in one transaction, one at a time from any iterable;
+  // `each` sees every task with its params as JSON (for files written alongside).
+  insertTasks(tasks: Iterable<TaskSpec>, each?: (task: TaskSpec, paramsJson: string) => void): number {
     const insert = this.db.prepare(`INSERT INTO tasks (idx, name, key, params, argv) VALUES (?, ?, ?, ?, ?)`);
+    let n = 0;
     this.db.transaction(() => {
-      for (const t of tasks) insert.run(t.index, t.name, t.key, JSON.stringify(t.params), JSON.stringify(t.argv));
+      for (const t of tasks) {
+        const params = JSON.stringify(t.params);
+        insert.run(t.index, t.name, t.key, params, JSON.stringify(t.argv));
+        each?.(t, params);
+        n++;
+      }
     })();
+    return n;
   }
 
   // Applies many task changes atomically, recording each as an event.

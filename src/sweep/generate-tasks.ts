@@ -34,6 +34,11 @@ interface CellText {
 
 // The first `limit` tasks (all by default). Pure and deterministic.
 export function generateTasks(def: SweepDefinition, opts: { limit?: number } = {}): TaskSpec[] {
+  return [...iterateTasks(def, opts)];
+}
+
+// The same tasks one at a time, so a 100,000-task sweep can be stored without holding all of them.
+export function* iterateTasks(def: SweepDefinition, opts: { limit?: number } = {}): Generator<TaskSpec> {
   const total = countTasks(def);
   const n = Math.max(0, Math.min(total, opts.limit ?? total));
   const keys = listAxisKeys(def.axes);
@@ -47,7 +52,6 @@ export function generateTasks(def: SweepDefinition, opts: { limit?: number } = {
   );
   const digits = new Array<number>(blocks.length).fill(0);
   const parts = new Array<string>(keys.length);
-  const tasks: TaskSpec[] = [];
   for (let i = 0; i < n; i++) {
     const params: Params = {};
     const argv = [...def.command];
@@ -65,14 +69,13 @@ export function generateTasks(def: SweepDefinition, opts: { limit?: number } = {
       for (let w = 0; w < filled.length; w++) argv[w] = filled[w]!;
     }
     const key = hashKeyText(buildKeyText(`{${parts.join(',')}}`, commandJson));
-    tasks.push({ index: i + 1, name: formatTaskName(i + 1, total), key, params, argv });
+    yield { index: i + 1, name: formatTaskName(i + 1, total), key, params, argv };
     for (let b = blocks.length - 1; b >= 0; b--) {
       digits[b]!++;
       if (digits[b]! < blocks[b]!.length) break;
       digits[b] = 0;
     }
   }
-  return tasks;
 }
 
 function buildCell(def: SweepDefinition, key: string, value: ParamValue, sortedPos: number): CellText {

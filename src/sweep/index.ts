@@ -15,7 +15,7 @@ export { listAxisKeys } from './axes.js';
 export type { ArgsStyle } from './render-argv.js';
 export { renderTaskArgv, listPlaceholders } from './render-argv.js';
 export { computeTaskKey } from './task-key.js';
-export { countTasks, generateTasks, formatTaskName } from './generate-tasks.js';
+export { countTasks, generateTasks, iterateTasks, formatTaskName } from './generate-tasks.js';
 export { parseSweepText, type ParseSweepOptions, type ParseSweepResult } from './parse-sweep.js';
 export {
   loadSweepDefinition,

@@ -54,7 +54,8 @@ export function registerRun(program: Command): void {
     .action(async (args: string[], flags: RunFlags) => {
       const project = openProject();
       const { sweepFile, overrides } = splitSweepArgs(args);
-      const plan = planSweep(project, { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes }, flags.dryRun || flags.countOnly ? 10 : undefined);
+      // only a preview is materialised; createSweep streams the rest into the store
+      const plan = planSweep(project, { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes }, flags.dryRun ? 10 : 0);
       for (const w of plan.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
       if (flags.countOnly) {
         if (flags.json) process.stdout.write(JSON.stringify({ total: plan.total }) + '\n');
@@ -66,7 +67,6 @@ export function registerRun(program: Command): void {
         return;
       }
       const sweep = await createSweep(project, plan, flags.sweepId);
-      plan.tasks.length = 0; // the store has them now: do not hold 100,000 task objects for the whole run
       process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
       if (flags.detach) {
         sweep.store.close();
