@@ -1,16 +1,7 @@
 import { Command } from 'commander';
 import { openProject, openSweep } from '../../api/index.js';
 import { runToEnd } from './run.js';
-import { parseNonNegativeInt, parsePositiveInt } from './sweep-args.js';
-import { InvalidArgumentError } from 'commander';
-
-const wrap = <T>(f: (v: string) => T) => (v: string) => {
-  try {
-    return f(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
+import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
 
 export function registerComplete(program: Command): void {
   program
@@ -18,10 +9,10 @@ export function registerComplete(program: Command): void {
     .description('run what a sweep is missing (pending and lost tasks; failed ones too with --retry-failed)')
     .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
     .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml')
-    .option('-j, --jobs <n>', 'tasks at once', wrap(parsePositiveInt('--jobs')))
+    .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
     .option('--retry-failed', 'also run tasks that failed or were cancelled')
-    .option('--retries <n>', 'extra attempts for retryable failures', wrap(parseNonNegativeInt('--retries')))
-    .option('--timeout <duration>', 'per-task time limit')
+    .option('--retries <n>', 'extra attempts for retryable failures', nonNegativeInt('--retries'))
+    .option('--timeout <duration>', 'per-task time limit', durationText)
     .option('--dry-run', 'list what would run; run nothing')
     .option('--json', 'print the final status as JSON on stdout')
     .action(async (id: string, flags: { source?: string; jobs?: number; retryFailed?: boolean; retries?: number; timeout?: string; dryRun?: boolean; json?: boolean }) => {

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { openProject, listRecentSweeps } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
-import { parsePositiveInt } from './sweep-args.js';
+import { positiveInt } from '../option-parsers.js';
 
 export function registerRecent(program: Command): void {
   program
     .command('recent')
     .description('the newest sweeps of this project')
-    .option('-n, --limit <n>', 'how many', parsePositiveInt('--limit'), 10)
+    .option('-n, --limit <n>', 'how many', positiveInt('--limit'), 10)
     .option('--json', 'as JSON')
     .action((flags: { limit: number; json?: boolean }) => {
       const project = openProject();

@@ -1,15 +1,15 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { openProject, planSweep, createSweep, executeSweep, renderStatusJson, formatDiagnostic, type RunOptions } from '../../api/index.js';
-import { parseDuration } from '../../domain/duration.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { EXIT } from '../exit-codes.js';
 import { RunProgress, describeCounts } from '../progress.js';
 import { superviseRun } from '../run-session.js';
 import { dim } from '../output.js';
-import { parsePositiveInt, parseNonNegativeInt, splitSweepArgs } from './sweep-args.js';
+import { splitSweepArgs } from './sweep-args.js';
+import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
 
 interface RunFlags {
   source?: string;
@@ -26,26 +26,18 @@ interface RunFlags {
   json?: boolean;
 }
 
-const wrap = <T>(f: (v: string) => T) => (v: string) => {
-  try {
-    return f(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
-
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('create a sweep from a sweep file and run it (overrides such as seed=1,2,3 add grid axes)')
     .argument('[args...]', 'sweep file, then Hydra-style overrides (key=v1,v2  key=range(0,1,0.1))')
     .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml, comma-separated', )
-    .option('-j, --jobs <n>', 'tasks at once', wrap(parsePositiveInt('--jobs')))
+    .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
     .option('--dry-run', 'print the plan and the exact argv of the first tasks; run nothing')
     .option('--count-only', 'print the number of tasks and exit')
-    .option('--max-tasks <n>', 'refuse sweeps with more tasks than this', wrap(parsePositiveInt('--max-tasks')))
-    .option('--retries <n>', 'extra attempts for a task that failed for a retryable reason', wrap(parseNonNegativeInt('--retries')))
-    .option('--timeout <duration>', 'per-task time limit (90s, 5m, 1h30m, HH:MM:SS)', wrap((v) => (parseDuration(v), v)))
+    .option('--max-tasks <n>', 'refuse sweeps with more tasks than this', positiveInt('--max-tasks'))
+    .option('--retries <n>', 'extra attempts for a task that failed for a retryable reason', nonNegativeInt('--retries'))
+    .option('--timeout <duration>', 'per-task time limit (90s, 5m, 1h30m, HH:MM:SS)', durationText)
     .option('--sweep-id <id>', 'the id of the new sweep (default <name>_YYYYMMDD_HHMMSS)')
     .option('--sync', 'push the project to remote sources that differ (no-op for the local source)')
     .option('-y, --yes', 'accept a sweep of over 100,000 tasks')

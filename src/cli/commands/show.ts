@@ -1,8 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { displayPath, previewSweep, renderHydraValue } from '../../api/index.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { dim, printJson } from '../output.js';
-import { parsePositiveInt, splitSweepArgs } from './sweep-args.js';
+import { splitSweepArgs } from './sweep-args.js';
+import { positiveInt } from '../option-parsers.js';
 import { printDiagnostics } from './validate.js';
 
 const HUMAN_LIMIT = 20;
@@ -21,13 +22,7 @@ export function registerShow(program: Command): void {
     .option(
       '-n, --limit <n>',
       `show the first N tasks (default: all with --json, ${HUMAN_LIMIT} otherwise)`,
-      (v: string) => {
-        try {
-          return parsePositiveInt('--limit')(v);
-        } catch (err) {
-          throw new InvalidArgumentError((err as Error).message);
-        }
-      },
+      positiveInt('--limit'),
     )
     .option('--all', 'show every task')
     .action((args: string[], flags: { json?: boolean; limit?: number; all?: boolean }) => {
