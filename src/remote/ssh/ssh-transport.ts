@@ -44,7 +44,14 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const [program, ...args] = this.argvFor(node, command);
     return new Promise((resolve) => {
-      const child = spawn(program!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.options.env });
+      // detached = setsid(): Ctrl-C at the terminal reaches hsm alone, which then ends the remote
+      // command properly; and under the kernel's autogroup scheduling each ssh gets its own CPU
+      // share, as pdsh's children do, which halves cold fan-out time on a busy machine (NOTES.md)
+      const child = spawn(program!, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: this.options.env,
+        detached: true,
+      });
       const stdout: Buffer[] = [];
       let rawStderr = '';
       let streamedStderr = 0; // bytes of the command's stderr already passed to onData
@@ -126,6 +133,7 @@ export class SshTransport implements Transport {
           connectTimeoutSec: Math.min(this.options.connectTimeoutSec ?? 5, 5),
         });
         const killer = spawn(this.options.sshProgram ?? program!, args, {
+          detached: true,
           stdio: 'ignore',
           env: this.options.env,
         });
