@@ -172,6 +172,15 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     ]);
   });
 
+  it('--debug shows the ssh argv and the raw bytes of every node on stderr', () => {
+    const r = exec(['-w', 'node2', '--debug', 'echo hi']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('node2: hi\n');
+    expect(r.stderr).toMatch(/^\[debug\] argv: \["ssh",.*"BatchMode=yes".*"--","node2","sh -c /m);
+    expect(r.stderr).toContain('[debug] node2 < "hi\\n"');
+    expect(r.stderr).toMatch(/\[debug\] node2 < "\\u001ehsm-pgid:\d+\\u001e\\n"/);
+  });
+
   it('--slurm lists the nodes of a real Slurm partition', () => {
     const r = exec(['--slurm', 'debug', '--json', 'hostname'], { SLURM_CONF: infra.slurmConf });
     expect(r.code).toBe(0);
