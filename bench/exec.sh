@@ -38,6 +38,7 @@ mkdir -p "$WORK/warm"
 MUX=(-o ControlMaster=auto -o ControlPersist=60)
 
 hsm_run() { node bin/hsm.js exec --ssh-config "$CFG" --ssh-option "ControlPath=$CP" -w "$WSET" "$CMD"; }
+hsm_nomux() { node bin/hsm.js exec --ssh-config "$CFG" --ssh-option ControlMaster=no -w "$WSET" "$CMD"; }
 pdsh_plain() { PDSH_SSH_ARGS_APPEND="-F $CFG" pdsh -R ssh -f 32 -w "$WSET" "$CMD"; }
 pdsh_mux() { PDSH_SSH_ARGS_APPEND="-F $CFG ${MUX[*]} -o ControlPath=$CP" pdsh -R ssh -f 32 -w "$WSET" "$CMD"; }
 clush_plain() { clush -o "-F $CFG" -f 32 -w "$WSET" -b "$CMD"; }
@@ -46,6 +47,7 @@ warm_up() { keep_cp; "$@" >/dev/null 2>&1; }
 
 echo "hosts: $N ($WSET), command: $CMD, repetitions: $REPS, load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 hsm_cold=$(time_runs "hsm cold" fresh_cp hsm_run)
+hsm_nomux_cold=$(time_runs "hsm ControlMaster=no" fresh_cp hsm_nomux)
 pdsh_cold=$(time_runs "pdsh cold" fresh_cp pdsh_plain)
 clush_cold=$(time_runs "clush cold" fresh_cp clush_plain)
 keep_cp; hsm_run >/dev/null 2>&1
@@ -63,6 +65,7 @@ cat <<EOF2
 | tool | cold (ms) | warm (ms) | hsm is ... x faster (cold / warm) |
 |---|---|---|---|
 | hsm exec | $hsm_cold | $hsm_warm | - |
+| hsm exec --ssh-option ControlMaster=no | $hsm_nomux_cold | - | - |
 | pdsh -R ssh | $pdsh_cold | $pdsh_warm | $(ratio "$pdsh_cold" "$hsm_cold") / $(ratio "$pdsh_warm" "$hsm_warm") |
 | clush -b | $clush_cold | $clush_warm | $(ratio "$clush_cold" "$hsm_cold") / $(ratio "$clush_warm" "$hsm_warm") |
 | pdsh + ControlMaster options | - | $pdsh_mux_warm | - / $(ratio "$pdsh_mux_warm" "$hsm_warm") |
