@@ -9,6 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 [[ $(id -u) == 0 ]] || { log "down.sh needs root"; exit 2; }
+lock_infra "$0" "$@"
 
 # ---------- Slurm ----------
 if [[ -d $SL/run ]]; then

@@ -40,6 +40,16 @@ kill_wait() { # pids... : TERM, wait up to 3 s, then KILL (by pid only, never by
 }
 descendants() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
 
+# One up/down at a time (two test runs starting together would race on namespaces and daemons).
+# The script re-runs itself under flock(1); -o keeps the lock's fd out of the daemons it starts.
+lock_infra() { # "$0" "$@"
+  [[ -n ${HSM_INFRA_LOCKED:-} ]] && return 0
+  HSM_INFRA_LOCKED=1 exec flock -o -w 300 "${INFRA}.lock" "$@"
+}
+
+# frozen NAME: its sshd is SIGSTOPped (state T), i.e. a failure test is using it right now
+is_frozen() { local p; p=$(pid_of "$(node_dir "$1")/sshd.pid"); alive "$p" && [[ $(awk '{print $3}' "/proc/$p/stat") == T ]]; }
+
 node_dir() { echo "$INFRA/hosts/$1"; }
 node_index() { echo "${1#node}"; }
 node_ns() { echo "hsm-$1"; }
