@@ -40,7 +40,7 @@ interface ExecFlags {
   transport?: 'ssh' | 'shell';
   shellCommand?: string;
   sshConfig?: string;
-  sshOption: string[];
+  sshOption?: string[];
   fanout: number;
   timeout?: number;
   connectTimeout?: number;
@@ -91,16 +91,10 @@ export function registerExec(program: Command): void {
     .option('--ssh-config <file>', 'ssh client config file (ssh -F)')
     .option(
       '--ssh-option <key=value>',
-      'extra ssh option, repeatable (ssh -o)',
-      (v: string, all: string[]) => [...all, v],
-      [],
+      'extra ssh option, repeatable (ssh -o), e.g. Port=2222 or ControlMaster=no',
+      collect,
     )
-    .option(
-      '-f, --fanout <n>',
-      `nodes at once (default ${DEFAULT_FANOUT})`,
-      asArg(parsePositiveInt('--fanout')),
-      DEFAULT_FANOUT,
-    )
+    .option('-f, --fanout <n>', 'nodes at once', asArg(parsePositiveInt('--fanout')), DEFAULT_FANOUT)
     .option(
       '-t, --timeout <duration>',
       'command timeout per node (90s, 5m); output so far is kept',
@@ -229,6 +223,10 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
   if (abort.signal.aborted) return EXIT.interrupted;
   const s = summarizeResults(results);
   return s.failed + s.timed_out > 0 ? EXIT.tasksFailed : EXIT.ok;
+}
+
+function collect(value: string, all: string[] | undefined): string[] {
+  return [...(all ?? []), value];
 }
 
 function parseTransport(v: string): 'ssh' | 'shell' {
