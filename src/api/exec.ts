@@ -9,7 +9,7 @@ import {
   createHyperPodTransport,
   discoverHyperPodNodes,
 } from '../remote/hyperpod/index.js';
-import { runInteractive } from '../remote/interactive.js';
+import { runInteractive, runNodeTest } from '../remote/interactive.js';
 import type { NodeResult, NodeTarget, Transport } from '../remote/types.js';
 
 // `hsm exec`: one command on every node. Node discovery (-w, --hosts-file, -g, --slurm,
@@ -129,4 +129,13 @@ export function execOnNodes(
 // The interactive prompt (`hsm exec` without a command); resolves with the exit code.
 export function execInteractive(options: Parameters<typeof runInteractive>[0]): Promise<number> {
   return runInteractive(options);
+}
+
+// `--test-node ID`: opens one node's session and times one round trip; resolves 0 (ok) or 1.
+export function execNodeTest(
+  transport: Transport,
+  node: NodeTarget,
+  options: Parameters<typeof runNodeTest>[2],
+): Promise<number> {
+  return runNodeTest(transport, node, options);
 }

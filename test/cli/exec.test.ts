@@ -181,6 +181,15 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     expect(r.stderr).toMatch(/\[debug\] node2 < "\\u001ehsm-pgid:\d+\\u001e\\n"/);
   });
 
+  it('--test-node checks one node and exits 0, or 1 naming the problem', () => {
+    const ok = exec(['--test-node', 'node9']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^node9 +ok /m);
+    const bad = exec(['--connect-timeout', '2', '--test-node', 'no-such-node.invalid']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('unknown host name');
+  });
+
   it('--slurm lists the nodes of a real Slurm partition', () => {
     const r = exec(['--slurm', 'debug', '--json', 'hostname'], { SLURM_CONF: infra.slurmConf });
     expect(r.code).toBe(0);

@@ -7,6 +7,7 @@ import {
   createExecTransport,
   describeProblem,
   execInteractive,
+  execNodeTest,
   execOnNodes,
   foldNodeSet,
   groupIdenticalOutputs,
@@ -48,6 +49,7 @@ interface ExecFlags {
   json?: boolean;
   stream?: boolean;
   debug?: boolean;
+  testNode?: string;
 }
 
 // setTimeout's ceiling (~24.8 days): "no timeout" for the fan-out.
@@ -108,6 +110,7 @@ export function registerExec(program: Command): void {
     .option('-b, --group-output', 'print identical outputs once, under their folded node set (clush -b)')
     .option('--json', 'one JSON document on stdout when all nodes are done')
     .option('--stream', 'one JSON line per node on stdout as each finishes')
+    .option('--test-node <node>', 'check one node (open its session, time one round trip) and exit 0 or 1')
     .option('--debug', 'print the ssh argv and the raw bytes of every node on stderr')
     .action(async (words: string[], flags: ExecFlags) => {
       process.exitCode = await runExec(words.join(' '), flags);
@@ -129,7 +132,12 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
   }
   const nodes = await resolveExecNodes(
     {
-      nodes: flags.nodes,
+      // --test-node alone names its node: no other selection needed for ssh / shell
+      nodes:
+        flags.nodes ??
+        (flags.testNode !== undefined && !flags.hostsFile && !flags.group && !flags.slurm && !flags.hyperpod
+          ? flags.testNode
+          : undefined),
       exclude: flags.exclude,
       hostsFile: flags.hostsFile,
       groups: flags.group,
@@ -152,6 +160,20 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
     profile: flags.profile,
   });
   const timeoutMs = flags.timeout ?? NO_TIMEOUT_MS;
+  if (flags.testNode !== undefined) {
+    const node = nodes.find((n) => n.name === flags.testNode || n.target === flags.testNode);
+    if (!node) {
+      throw usage(
+        `--test-node ${flags.testNode}: no such node among ${foldNodeSet(nodes.map((n) => n.name))}.`,
+        'Name one of the selected nodes.',
+      );
+    }
+    try {
+      return await execNodeTest(transport, node, { timeoutMs: flags.timeout ?? 60_000, debug: flags.debug });
+    } finally {
+      await transport.close();
+    }
+  }
   if (interactive) {
     try {
       return await execInteractive({ nodes, transport, timeoutMs, fanout: flags.fanout, debug: flags.debug });
