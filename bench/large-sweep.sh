@@ -10,7 +10,7 @@ JOBS=${JOBS:-2}
 HSM="node $PWD/bin/hsm.js"
 [ -f dist/cli.js ] || npm run --silent build
 
-work=$(mktemp -d /tmp/hsm-bench-large-XXXXXX)
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/hsm-bench-large-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sweeps"
 cat > "$work/sweeps/sweep.yaml" <<YAML

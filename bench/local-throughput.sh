@@ -13,7 +13,7 @@ HSM="node $PWD/bin/hsm.js"
 [ -f dist/cli.js ] || npm run --silent build
 command -v parallel >/dev/null || { echo "GNU parallel is missing: apt-get install parallel" >&2; exit 2; }
 
-work=$(mktemp -d /tmp/hsm-bench-XXXXXX)
+work=$(mktemp -d "${BENCH_DIR:-/tmp}/hsm-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/project/sweeps"
 {

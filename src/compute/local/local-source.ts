@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
 import type { ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
@@ -23,6 +24,8 @@ interface Runner {
 }
 
 interface InFlight {
+  /** The task directory as sent to the runner (relative to its working directory). */
+  key: string;
   task: string;
   attempt: number;
   taskDir: string;
@@ -49,6 +52,9 @@ export class LocalSource implements ComputeSource {
   private readonly runnerScript = findRunnerScript();
   private readonly host = hostname();
   private readonly onLog: (line: string) => void;
+  /** Runners start in the directory holding the task directories and are sent names relative to it:
+   * bash reads a pipe one byte at a time, so a short line is a cheap line. */
+  private baseDir: string | null = null;
 
   constructor(options: LocalSourceOptions) {
     this.name = options.name ?? 'local';
@@ -71,12 +77,13 @@ export class LocalSource implements ComputeSource {
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
     for (const req of requests) {
-      const runner = this.pickRunner();
+      const runner = this.pickRunner(req.taskDir);
       if (!runner) throw new Error(`local source: no capacity for ${req.task} (${this.inFlight()} in flight)`);
-      const entry: InFlight = { ...req, runner, pid: null, killAfterStart: null };
+      const sent = this.baseDir && req.taskDir.startsWith(this.baseDir + '/') ? req.taskDir.slice(this.baseDir.length + 1) : req.taskDir;
+      const entry: InFlight = { ...req, key: sent, runner, pid: null, killAfterStart: null };
       runner.queue.push(entry);
-      this.byDir.set(req.taskDir, entry);
-      runner.child.stdin!.write(formatRunLine(req.attempt, req.taskDir));
+      this.byDir.set(sent, entry);
+      runner.child.stdin!.write(formatRunLine(req.attempt, sent));
     }
   }
 
@@ -103,10 +110,10 @@ export class LocalSource implements ComputeSource {
     for (const t of targets) if (t.pid === null) this.signal(t, 'SIGTERM');
     for (const t of targets) if (t.pid !== null) this.signal(t, 'SIGTERM');
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && targets.some((t) => this.byDir.get(t.taskDir) === t)) {
+    while (Date.now() < deadline && targets.some((t) => this.byDir.get(t.key) === t)) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    for (const t of targets) if (this.byDir.get(t.taskDir) === t) this.signal(t, 'SIGKILL');
+    for (const t of targets) if (this.byDir.get(t.key) === t) this.signal(t, 'SIGKILL');
   }
 
   async close(): Promise<void> {
@@ -135,7 +142,8 @@ export class LocalSource implements ComputeSource {
   }
 
   // The open runner with the shortest queue; a new runner while fewer than `slots` exist.
-  private pickRunner(): Runner | null {
+  private pickRunner(taskDir: string): Runner | null {
+    this.baseDir ??= dirname(taskDir);
     const open = this.runners.filter((r) => !r.closed);
     const idle = open.find((r) => r.queue.length === 0);
     if (idle) return idle;
@@ -146,6 +154,7 @@ export class LocalSource implements ComputeSource {
 
   private startRunner(): Runner {
     const child = spawn('bash', [this.runnerScript, 'serve'], {
+      cwd: this.baseDir ?? undefined,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
@@ -157,7 +166,7 @@ export class LocalSource implements ComputeSource {
     child.on('exit', (code, signal) => {
       runner.closed = true;
       for (const lost of runner.queue.splice(0)) {
-        this.byDir.delete(lost.taskDir);
+        this.byDir.delete(lost.key);
         this.push({
           kind: 'finished',
           task: lost.task,
