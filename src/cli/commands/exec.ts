@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import {
   DEFAULT_FANOUT,
   LinePrefixer,
@@ -22,7 +22,7 @@ import { parseDuration } from '../../domain/duration.js';
 import { HsmError } from '../../domain/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
-import { parsePositiveInt } from './sweep-args.js';
+import { asOptionValue, positiveInt } from '../option-parsers.js';
 
 // `hsm exec`: one command line on every node (clush / pdsh style). Output: `node: line` as lines
 // arrive (default), identical outputs grouped under a folded node set (-b), one JSON document
@@ -55,16 +55,6 @@ interface ExecFlags {
 // setTimeout's ceiling (~24.8 days): "no timeout" for the fan-out.
 const NO_TIMEOUT_MS = 2_147_483_647;
 
-const asArg =
-  <T>(f: (v: string) => T) =>
-  (v: string) => {
-    try {
-      return f(v);
-    } catch (err) {
-      throw new InvalidArgumentError((err as Error).message);
-    }
-  };
-
 export function registerExec(program: Command): void {
   program
     .command('exec')
@@ -84,7 +74,7 @@ export function registerExec(program: Command): void {
     .option(
       '--transport <kind>',
       'ssh (exec channel, default) or shell (interactive shell in a pty)',
-      asArg(parseTransport),
+      asOptionValue(parseTransport),
     )
     .option(
       '--shell-command <template>',
@@ -96,16 +86,16 @@ export function registerExec(program: Command): void {
       'extra ssh option, repeatable (ssh -o), e.g. Port=2222 or ControlMaster=no',
       collect,
     )
-    .option('-f, --fanout <n>', 'nodes at once', asArg(parsePositiveInt('--fanout')), DEFAULT_FANOUT)
+    .option('-f, --fanout <n>', 'nodes at once', positiveInt('--fanout'), DEFAULT_FANOUT)
     .option(
       '-t, --timeout <duration>',
       'command timeout per node (90s, 5m); output so far is kept',
-      asArg(parsePositiveDuration),
+      asOptionValue(parsePositiveDuration),
     )
     .option(
       '--connect-timeout <seconds>',
       'connection timeout per node (default 10)',
-      asArg(parsePositiveInt('--connect-timeout')),
+      positiveInt('--connect-timeout'),
     )
     .option('-b, --group-output', 'print identical outputs once, under their folded node set (clush -b)')
     .option('--json', 'one JSON document on stdout when all nodes are done')

@@ -15,11 +15,3 @@ export function splitSweepArgs(words: readonly string[]): { sweepFile?: string; 
   return sweepFile === undefined ? { overrides } : { sweepFile, overrides };
 }
 
-/** @deprecated use positiveInt from ../option-parsers.js (kept while exec.ts moves over). */
-export function parsePositiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-    return n;
-  };
-}
