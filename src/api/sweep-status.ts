@@ -7,6 +7,7 @@ import { readStartedRecord } from '../state/task-records.js';
 import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
+import type { SweepSummary } from '../state/sweep-summary.js';
 import { openSweep } from './sweep-run.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
@@ -29,24 +30,13 @@ export function writeStatusJson(project: ProjectContext, idOrPrefix: string | un
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
     const headText = JSON.stringify(headOf(sweep));
-    let chunk = `${headText.slice(0, -1)},"tasks":[`;
+    write(`${headText.slice(0, -1)},"tasks":[`);
     let first = true;
-    const q = (v: unknown) => (v === null ? 'null' : JSON.stringify(v));
-    for (const r of sweep.store.statusRows()) {
-      const [name, key, status, source, attempts, exitCode, reason, signal, startedAt, endedAt, host, detail, params] = r as [
-        string, string, string, string | null, number, number | null, string | null, string | null, number | null, number | null, string | null, string | null, string,
-      ];
-      chunk +=
-        `${first ? '' : ','}\n{"name":"${name}","key":"${key}","status":"${status}","source":${q(source)},"attempts":${attempts},` +
-        `"exit_code":${exitCode ?? 'null'},"termination_reason":${q(reason)},"signal":${q(signal)},` +
-        `"started_at":${iso(startedAt)},"ended_at":${iso(endedAt)},"host":${q(host)},"detail":${q(detail)},"params":${params}}`;
+    for (const page of sweep.store.statusJsonPages()) {
+      write(`${first ? '' : ','}\n${page}`);
       first = false;
-      if (chunk.length > 1 << 20) {
-        write(chunk);
-        chunk = '';
-      }
     }
-    write(`${chunk}\n]}\n`);
+    write('\n]}\n');
   } finally {
     sweep.store.close();
   }
@@ -77,14 +67,17 @@ export function getSweepStatus(project: ProjectContext, idOrPrefix?: string): St
 }
 
 function headOf(sweep: OpenSweep): StatusReport {
-  const counts = sweep.store.counts();
+  return headFrom(sweep, sweep.store.summary());
+}
+
+function headFrom(sweep: OpenSweep, span: SweepSummary): StatusReport {
+  const counts = span.counts;
   const left = counts.pending + counts.queued + counts.running;
-  const span = sweep.store.progressSpan();
   let eta: number | null = left === 0 ? 0 : null;
   if (left > 0 && span.finished >= 2 && span.firstStart !== null && span.lastEnd !== null && span.lastEnd > span.firstStart) {
     eta = Math.round((((span.lastEnd - span.firstStart) / span.finished) * left) / 1000); // remaining work / finishing rate
   }
-  return buildHead(sweep.id, sweep.paths.dir, counts, sweep.store.countsBySource(), ownerPid(sweep.paths.lock), eta);
+  return buildHead(sweep.id, sweep.paths.dir, counts, span.bySource, ownerPid(sweep.paths.lock), eta);
 }
 
 function taskSummaries(rows: ReturnType<import('../state/sweep-store.js').SweepStore['rawTasks']>) {
@@ -113,7 +106,6 @@ function buildHead(
   return { sweep_id: id, sweep_dir: dir, total, counts, sources, running_pid: pid, eta_seconds: eta };
 }
 
-const iso = (ms: number | null) => (ms === null ? 'null' : `"${new Date(ms).toISOString()}"`);
 
 function ownerPid(lockPath: string): number | null {
   const pid = readLockOwner(lockPath);

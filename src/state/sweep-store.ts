@@ -4,6 +4,7 @@ import type { EngineStore, StatusCounts, TaskChange, TaskRow } from '../engine/p
 import { TASK_STATUSES, type TaskSpec, type TaskStatus, type TerminationReason } from '../domain/task.js';
 import { HsmError } from '../domain/errors.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql.js';
+import { SummaryBuilder, type SweepSummary } from './sweep-summary.js';
 
 // The sweep store: tasks, attempts and events of one sweep in SQLite (WAL, so readers never block the
 // writer). Every state change goes through here and is committed before the engine acts on it.
@@ -45,9 +46,6 @@ function toTaskRow(r: RawTaskRow): TaskRow {
     detail: r.detail,
   };
 }
-
-/** Columns of `statusRows`, in order. */
-export const STATUS_COLUMNS = ['name', 'key', 'status', 'source', 'attempts', 'exit_code', 'reason', 'signal', 'started_at', 'ended_at', 'host', 'detail', 'params'] as const;
 
 export class SweepStore implements EngineStore {
   private readonly db: Database.Database;
@@ -233,17 +231,40 @@ export class SweepStore implements EngineStore {
     return this.db.prepare(`SELECT name FROM tasks WHERE status IN (${marks}) ORDER BY idx`).pluck().all(...statuses) as string[];
   }
 
-  /** Finishing rate so far: finished tasks and the time they spanned (for an ETA), in one query. */
-  progressSpan(): { finished: number; firstStart: number | null; lastEnd: number | null } {
-    const r = this.db
-      .prepare(`SELECT COUNT(*) AS n, MIN(COALESCE(started_at, ended_at)) AS a, MAX(ended_at) AS b FROM tasks WHERE ended_at IS NOT NULL AND status NOT IN ('pending', 'queued', 'running')`)
-      .get() as { n: number; a: number | null; b: number | null };
-    return { finished: r.n, firstStart: r.a, lastEnd: r.b };
+  /** Counts by status, by source and the finishing span (for an ETA), in one scan of the tasks. */
+  summary(): SweepSummary {
+    const builder = new SummaryBuilder();
+    const rows = this.db
+      .prepare(`SELECT status, source, COUNT(*), MIN(COALESCE(started_at, ended_at)), MAX(ended_at) FROM tasks GROUP BY source, status`)
+      .raw(true)
+      .all() as [TaskStatus, string | null, number, number | null, number | null][];
+    for (const [status, source, n, first, last] of rows) builder.add(status, source, first, last, n);
+    return builder.result();
   }
 
-  /** Every task as an array of columns (see STATUS_COLUMNS), for fast serialisation of large sweeps. */
-  statusRows(): IterableIterator<unknown[]> {
-    return this.db.prepare(`SELECT ${STATUS_COLUMNS.join(', ')} FROM tasks ORDER BY idx`).raw(true).iterate() as IterableIterator<unknown[]>;
+  /** The `tasks` array of `hsm status --json` as JSON text, a page of rows at a time, built by SQLite
+   * itself: 100,000 tasks in about 0.1 s. Names, keys and statuses are hsm's own words (no escaping
+   * needed); other strings go through json_quote; params are stored as JSON already. Times are epoch
+   * milliseconds (formatting 200,000 ISO dates would triple the cost). Pages are joined by ",\n". */
+  *statusJsonPages(pageSize = 20_000): Generator<string> {
+    const page = this.db
+      .prepare(
+        `SELECT group_concat(j, ',' || char(10)) FROM (
+           SELECT '{"name":"' || name || '","key":"' || key || '","status":"' || status || '","source":' || json_quote(source)
+             || ',"attempts":' || attempts || ',"exit_code":' || coalesce(exit_code, 'null')
+             || ',"termination_reason":' || json_quote(reason) || ',"signal":' || json_quote(signal)
+             || ',"started_at_ms":' || coalesce(started_at, 'null') || ',"ended_at_ms":' || coalesce(ended_at, 'null')
+             || ',"host":' || json_quote(host) || ',"detail":' || json_quote(detail) || ',"params":' || params || '}' AS j
+           FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`,
+      )
+      .pluck();
+    const lastIdx = this.db.prepare(`SELECT MAX(idx) FROM (SELECT idx FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`).pluck();
+    for (let after = 0; ; ) {
+      const text = page.get(after, pageSize) as string | null;
+      if (!text) return;
+      yield text;
+      after = lastIdx.get(after, pageSize) as number;
+    }
   }
 
   task(name: string): TaskRow | null {
