@@ -134,7 +134,7 @@ export function executeSweep(
       projectRoot: sweep.metadata.project_root ?? project.projectRoot,
       venv: project.config.project.venv ?? null,
       condaEnv: project.config.project.conda_env ?? null,
-      mappingRows: () => sweep.store.rawTasks(),
+      mappingPages: () => sweep.store.mappingYamlPages(),
     });
     const previousRunners = readRunnerPids(sweep);
     const adoptedSource = new AdoptedAttempts(sources[0]!.name, workspace, previousRunners);

@@ -6,7 +6,7 @@ import { HsmError } from '../domain/errors.js';
 import type { TaskSpec } from '../domain/task.js';
 import { SweepPaths } from './sweep-paths.js';
 import { SweepStore } from './sweep-store.js';
-import { renderYaml, renderTaskMapping, type SweepMetadata } from './sweep-files.js';
+import { renderYaml, writeTaskMapping, type SweepMetadata } from './sweep-files.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { resolveSweepIdPrefix } from './sweep-id.js';
 
@@ -55,13 +55,10 @@ export function createSweepDirectory(input: {
     writeFileAtomic(tmp.metadata, renderYaml(input.metadata));
     const store = SweepStore.open(tmp.db, { create: true });
     try {
-      const mapping: string[] = [];
-      const total = store.insertTasks(input.tasks, (t, params) =>
-        mapping.push(renderTaskMapping([{ name: t.name, key: t.key, status: 'pending', source: null, attempts: 0, params }], false)),
-      );
+      const total = store.insertTasks(input.tasks);
       store.setMeta('sweep_id', input.id);
       store.recordEvent('sweep:created', { total });
-      writeFileAtomic(tmp.taskMapping, renderTaskMapping([]) + mapping.join(''));
+      writeTaskMapping(tmp.taskMapping, store.mappingYamlPages());
     } finally {
       store.close();
     }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Params } from '../domain/params.js';
 import type { TaskRow } from './sweep-store.js';
@@ -94,26 +95,18 @@ export function renderStatusYaml(task: TaskRow): string {
   });
 }
 
-// task_mapping.yaml: task -> key, params, source, status, attempts (rewritten in batches).
-/** What task_mapping.yaml shows of a task; params as the store keeps them (JSON text). */
-export interface MappingRow {
-  name: string;
-  key: string;
-  status: string;
-  source: string | null;
-  attempts: number;
-  params: string;
-}
+// task_mapping.yaml: task -> key, params, source, status, attempts, written from the store's pages
+// (sweep-store.ts) and replaced atomically.
+export const TASK_MAPPING_HEADER = '# task -> key, status, source, attempts, params (hsm rewrites this file in batches)\ntasks:\n';
 
-export function renderTaskMapping(tasks: readonly MappingRow[], withHeader = true): string {
-  const lines = withHeader ? ['# task -> key, params, source, status, attempts (hsm rewrites this file in batches)', 'tasks:'] : [];
-  for (const t of tasks) {
-    lines.push(`  ${t.name}:`);
-    lines.push(`    key: ${t.key}`);
-    lines.push(`    status: ${t.status}`);
-    lines.push(`    source: ${t.source ?? 'null'}`);
-    lines.push(`    attempts: ${t.attempts}`);
-    lines.push(`    params: ${t.params}`);
+export function writeTaskMapping(path: string, pages: Iterable<string>): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, TASK_MAPPING_HEADER);
+    for (const page of pages) writeSync(fd, page);
+  } finally {
+    closeSync(fd);
   }
-  return lines.join('\n') + '\n';
+  renameSync(tmp, path);
 }

@@ -119,16 +119,14 @@ export class SweepStore implements EngineStore {
     return new SweepStore(db);
   }
 
-  // Inserts the generated tasks (all `pending`) in one transaction, one at a time from any iterable;
-  // `each` sees every task with its params as JSON (for files written alongside).
-  insertTasks(tasks: Iterable<TaskSpec>, each?: (task: TaskSpec, paramsJson: string) => void): number {
+  // Inserts the generated tasks (all `pending`) in one transaction, one at a time from any iterable.
+  insertTasks(tasks: Iterable<TaskSpec>): number {
     const insert = this.db.prepare(`INSERT INTO tasks (idx, name, key, params, argv) VALUES (?, ?, ?, ?, ?)`);
     let n = 0;
     this.db.transaction(() => {
       for (const t of tasks) {
         const params = JSON.stringify(t.params);
         insert.run(t.index, t.name, t.key, params, JSON.stringify(t.argv));
-        each?.(t, params);
         n++;
       }
     })();
@@ -263,6 +261,27 @@ export class SweepStore implements EngineStore {
       const text = page.get(after, pageSize) as string | null;
       if (!text) return;
       yield text;
+      after = lastIdx.get(after, pageSize) as number;
+    }
+  }
+
+  /** The `tasks:` entries of task_mapping.yaml, a page at a time, built by SQLite (params are JSON, which
+   * YAML reads as a flow mapping): rewriting the mapping of 100,000 tasks holds no row objects. */
+  *mappingYamlPages(pageSize = 20_000): Generator<string> {
+    const page = this.db
+      .prepare(
+        `SELECT group_concat(j, char(10)) FROM (
+           SELECT '  ' || name || ':' || char(10) || '    key: ' || key || char(10) || '    status: ' || status || char(10)
+             || '    source: ' || json_quote(source) || char(10) || '    attempts: ' || attempts || char(10)
+             || '    params: ' || params AS j
+           FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`,
+      )
+      .pluck();
+    const lastIdx = this.db.prepare(`SELECT MAX(idx) FROM (SELECT idx FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`).pluck();
+    for (let after = 0; ; ) {
+      const text = page.get(after, pageSize) as string | null;
+      if (!text) return;
+      yield text + '\n';
       after = lastIdx.get(after, pageSize) as number;
     }
   }

@@ -4,7 +4,7 @@ import { renderCommandScript } from '../compute/command-script.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ATTEMPT_FILES, SweepPaths } from './sweep-paths.js';
 import { readExitRecord, readStartedRecord } from './task-records.js';
-import { renderParamsYaml, renderStatusYaml, renderTaskMapping, type MappingRow } from './sweep-files.js';
+import { renderParamsYaml, renderStatusYaml, writeTaskMapping } from './sweep-files.js';
 
 // Task directories on this machine: hsm writes params.yaml, command.sh and status.yaml; the runner
 // writes started/exit and the logs. Task directories are created when a task first runs, so creating
@@ -17,8 +17,8 @@ export interface WorkspaceOptions {
   condaEnv?: string | null;
   /** Extra environment for every task. */
   env?: Record<string, string>;
-  /** The rows task_mapping.yaml is written from (the store's, params still as JSON text). */
-  mappingRows?: () => readonly MappingRow[];
+  /** The pages task_mapping.yaml is written from (the store's mappingYamlPages). */
+  mappingPages?: () => Iterable<string>;
 }
 
 export class LocalTaskWorkspace implements TaskWorkspace {
@@ -71,7 +71,7 @@ export class LocalTaskWorkspace implements TaskWorkspace {
   }
 
   writeMapping(): void {
-    if (this.options.mappingRows) writeFileAtomic(this.paths.taskMapping, renderTaskMapping(this.options.mappingRows()));
+    if (this.options.mappingPages) writeTaskMapping(this.paths.taskMapping, this.options.mappingPages());
   }
 
   // Keeps an earlier attempt's logs and records under attempts/<n>/ (the latest stay at the top).

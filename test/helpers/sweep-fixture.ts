@@ -40,6 +40,6 @@ export function makeSweep(tasks: TaskSpec[], root = mkdtempSync(join(tmpdir(), '
     }),
     tasks,
   });
-  const workspace = new LocalTaskWorkspace(sweep.paths, { sweepId: id, projectRoot: root, mappingRows: () => sweep.store.rawTasks() });
+  const workspace = new LocalTaskWorkspace(sweep.paths, { sweepId: id, projectRoot: root, mappingPages: () => sweep.store.mappingYamlPages() });
   return { sweep, workspace, root };
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { TASK_MAPPING_HEADER } from '../../src/state/sweep-files.js';
 import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
 
 // The store renders `hsm status --json` task rows itself (SQLite string building): the result must be
@@ -52,5 +54,14 @@ describe('SweepStore.statusJsonPages', () => {
     expect(s.counts).toMatchObject({ completed: 1, queued: 1, pending: 1 });
     expect(s.bySource.local).toMatchObject({ completed: 1, queued: 1 });
     expect(s).toMatchObject({ finished: 1, firstStart: 100, lastEnd: 400 });
+  });
+
+  it('writes task_mapping.yaml that YAML reads back with the params and their types', () => {
+    const tasks = makeTasks([['a'], ['b']]);
+    tasks[0]!.params = { 'model.lr': 0.1, s: 'x: "y" # not a comment', n: null, yes: 'no' };
+    const { sweep } = makeSweep(tasks);
+    const doc = parse(TASK_MAPPING_HEADER + [...sweep.store.mappingYamlPages(1)].join('')) as { tasks: Record<string, { key: string; status: string; source: unknown; params: unknown }> };
+    expect(Object.keys(doc.tasks)).toEqual(['task_001', 'task_002']);
+    expect(doc.tasks.task_001).toEqual({ key: 'key1', status: 'pending', source: null, attempts: 0, params: tasks[0]!.params });
   });
 });
