@@ -127,3 +127,22 @@ describe('run options', () => {
     expect(hsm(['recent'], dir).stdout).toMatch(/^l1 .*2 tasks: 2 completed/m);
   });
 });
+
+describe('Ctrl-C while the sweep is being created', () => {
+  it('finishes creating it (all or nothing), runs no task and says how to resume', async () => {
+    const dir = makeProject(`command: ["sh", "-c", "echo ran >> ran.log"]\nargs: none\nsweep:\n  grid:\n    a: [${Array.from({ length: 300 }, (_, i) => i).join(',')}]\n    b: [${Array.from({ length: 300 }, (_, i) => i).join(',')}]\n`);
+    const child = hsmAsync(['run', '--yes', '--sweep-id', 'big'], dir);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const partial = join(dir, 'sweeps', 'outputs', '.big.partial');
+    for (let i = 0; i < 1000 && !existsSync(partial); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(existsSync(partial)).toBe(true);
+    child.kill('SIGINT');
+    expect((await waitForExit(child)).code).toBe(130);
+    expect(err).toMatch(/interrupted before any task ran; run it with: hsm complete big/);
+    expect(existsSync(partial)).toBe(false);
+    expect(existsSync(join(dir, 'ran.log'))).toBe(false);
+    const st = JSON.parse(hsm(['status', 'big', '--json'], dir).stdout) as { total: number; counts: { pending: number } };
+    expect(st).toMatchObject({ total: 90_000, counts: { pending: 90_000 } });
+  });
+});

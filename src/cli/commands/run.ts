@@ -58,8 +58,21 @@ export function registerRun(program: Command): void {
         printDryRun(plan, project.outputDir, flags);
         return;
       }
+      // A Ctrl-C while the sweep is being created waits for it to be complete (all or nothing on
+      // disk), then stops before any task runs.
+      let interrupted = false;
+      const onSignal = () => (interrupted = true);
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       const sweep = await createSweep(project, plan, flags.sweepId);
+      await new Promise((r) => setImmediate(r)); // let a signal that came during the creation be seen
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
+      if (interrupted) {
+        sweep.store.close();
+        process.stderr.write(`interrupted before any task ran; run it with: hsm complete ${sweep.id}\n`);
+        process.exitCode = EXIT.interrupted;
+        return;
+      }
       if (flags.detach) {
         sweep.store.close();
         detach(sweep.id, sweep.paths.dir, flags);
