@@ -10,6 +10,7 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
+  minify: true,
   external: ['better-sqlite3', 'node-pty'],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: 'warning',
