@@ -256,13 +256,7 @@ export class SweepStore implements EngineStore {
            FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`,
       )
       .pluck();
-    const lastIdx = this.db.prepare(`SELECT MAX(idx) FROM (SELECT idx FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`).pluck();
-    for (let after = 0; ; ) {
-      const text = page.get(after, pageSize) as string | null;
-      if (!text) return;
-      yield text;
-      after = lastIdx.get(after, pageSize) as number;
-    }
+    yield* this.pages(page, pageSize, '');
   }
 
   /** The `tasks:` entries of task_mapping.yaml, a page at a time, built by SQLite (params are JSON, which
@@ -277,11 +271,16 @@ export class SweepStore implements EngineStore {
            FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`,
       )
       .pluck();
+    yield* this.pages(page, pageSize, '\n');
+  }
+
+  // Runs a page query (`idx > ?` ... `LIMIT ?`) until it returns nothing, keyed on the last idx seen.
+  private *pages(page: Database.Statement, pageSize: number, suffix: string): Generator<string> {
     const lastIdx = this.db.prepare(`SELECT MAX(idx) FROM (SELECT idx FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`).pluck();
     for (let after = 0; ; ) {
       const text = page.get(after, pageSize) as string | null;
       if (!text) return;
-      yield text + '\n';
+      yield text + suffix;
       after = lastIdx.get(after, pageSize) as number;
     }
   }
