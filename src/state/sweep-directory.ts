@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { HsmError } from '../domain/errors.js';
@@ -122,8 +122,4 @@ export function locateSweep(outputDir: string, idOrPrefix: string | undefined): 
 function latestFirst(outputDir: string, a: string, b: string): number {
   const at = (id: string) => statSync(join(outputDir, id, 'sweep.db')).birthtimeMs || statSync(join(outputDir, id)).ctimeMs;
   return at(b) - at(a);
-}
-
-export function projectRootOf(sweepDir: string): string {
-  return dirname(sweepDir);
 }
