@@ -158,7 +158,7 @@ export function executeSweep(
       timeoutMs: options.timeout ? parseDuration(options.timeout) : project.config.defaults.timeout ? parseDuration(String(project.config.defaults.timeout)) : null,
       killGraceMs: options.killGraceMs ?? 5000,
       onTask: (row, event) => {
-        if (event === 'started') recordRunnerPids(sweep, sources, lastPids);
+        if (event === 'started') recordRunnerPids(sweep, sources, previousRunners, lastPids);
         log.write(row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info', `task:${event === 'finished' || event === 'retrying' ? row.status : event}`, {
           task: row.name,
           attempt: row.attempts,
@@ -168,12 +168,11 @@ export function executeSweep(
         options.onTask?.(row, event);
       },
     });
-    sweep.store.setMeta('runner_pids', '[]');
     const result = engine.run().finally(async () => {
       for (const s of sources) await s.close();
       log.write('info', 'run:end', { counts: sweep.store.counts() });
       log.close();
-      markSweepFinished(sweep);
+      markSweepFinished(sweep, sources.map((s) => s.name));
       lock.release();
     });
     return {
@@ -222,9 +221,10 @@ function buildSources(project: ProjectContext, options: RunOptions): ComputeSour
   return [new LocalSource({ name, slots, onLog: options.onLog })];
 }
 
-// Records the runners' pids (when they change) so a later `hsm complete` can wait for them after a crash.
-function recordRunnerPids(sweep: OpenSweep, sources: readonly ComputeSource[], last: { text: string }): void {
-  const pids = sources.flatMap((s) => (s instanceof LocalSource ? s.runnerPids() : []));
+// Records the runners' pids (when they change) so a later `hsm complete` can wait for them after a
+// crash; runners of an earlier crashed run that are still finishing stay on the list.
+function recordRunnerPids(sweep: OpenSweep, sources: readonly ComputeSource[], previous: readonly number[], last: { text: string }): void {
+  const pids = [...previous.filter(isProcessAlive), ...sources.flatMap((s) => (s instanceof LocalSource ? s.runnerPids() : []))];
   const text = JSON.stringify(pids);
   if (last.text === text) return;
   sweep.store.setMeta('runner_pids', text);
@@ -242,10 +242,11 @@ function readRunnerPids(sweep: OpenSweep): number[] {
   return pids.filter((p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'));
 }
 
-function markSweepFinished(sweep: OpenSweep): void {
+function markSweepFinished(sweep: OpenSweep, sources: readonly string[]): void {
   const counts = sweep.store.counts();
   const done = counts.pending + counts.queued + counts.running === 0;
   const now = new Date().toISOString();
+  sweep.metadata.sources = [...new Set([...(sweep.metadata.sources ?? []), ...sources])];
   const meta = { ...sweep.metadata, updated_at: now, completed_at: done && counts.failed + counts.lost + counts.cancelled === 0 ? now : null };
   sweep.metadata.updated_at = now;
   writeFileAtomic(sweep.paths.metadata, renderYaml(meta));

@@ -57,6 +57,28 @@ describe('crash and resume', () => {
     });
   }
 
+  it('two crashes in a row (hsm run, then hsm complete while the first runners still work): still exactly once', async () => {
+    const dir = project();
+    const run = hsmAsync(['run', '--jobs', '3', '--sweep-id', 'crash_2'], dir);
+    const db = join(dir, 'sweeps', 'outputs', 'crash_2', 'sweep.db');
+    for (let i = 0; i < 400 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 400));
+    run.kill('SIGKILL');
+    await waitForExit(run);
+    const again = hsmAsync(['complete', 'crash_2', '--jobs', '3'], dir);
+    await new Promise((r) => setTimeout(r, 500));
+    again.kill('SIGKILL');
+    await waitForExit(again);
+    const done = hsm(['complete', 'crash_2', '--jobs', '3', '--json'], dir);
+    expect(done.code, done.stderr).toBe(0);
+    expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(TASKS);
+    const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
+    for (let i = 1; i <= TASKS; i++) {
+      expect(ledger.filter((l) => l === `start ${i}`), `task ${i} started`).toHaveLength(1);
+      expect(ledger.filter((l) => l === `end ${i}`), `task ${i} ended`).toHaveLength(1);
+    }
+  });
+
   it('Ctrl-C: running tasks are cancelled, hsm exits 130, and hsm complete finishes the sweep', async () => {
     const dir = project();
     const child = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'int_1'], dir);
