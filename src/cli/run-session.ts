@@ -1,26 +1,53 @@
 import type { SweepRun } from '../api/index.js';
 import { HsmError } from '../domain/errors.js';
 
-// Drives a sweep run from the command line: the first Ctrl-C (or SIGTERM from `hsm cancel`) cancels
-// gracefully, a second one kills at once. Returns whether the run was interrupted.
-export async function superviseRun(run: SweepRun, onInterrupt: (level: number) => void): Promise<{ interrupted: boolean }> {
-  let level = 0;
-  const handler = () => {
-    level++;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+// Catches Ctrl-C (and SIGTERM from `hsm cancel`, SIGHUP from a closed terminal) from the moment a
+// command starts until it ends, and hands them to whoever subscribes. One latch for the whole command,
+// never removed half-way: a signal that arrives while the sweep is being created must not be lost
+// (Node drops a signal whose listener was removed before the event loop got to it).
+export class InterruptLatch {
+  count = 0;
+  private listener: ((level: number) => void) | null = null;
+  private readonly handler = () => {
+    this.count++;
+    this.listener?.(this.count);
+  };
+
+  constructor() {
+    for (const s of SIGNALS) process.on(s, this.handler);
+  }
+
+  /** Calls `fn` for every interrupt from now on, and at once if some already came. */
+  subscribe(fn: (level: number) => void): void {
+    this.listener = fn;
+    if (this.count > 0) fn(this.count);
+  }
+
+  dispose(): void {
+    this.listener = null;
+    for (const s of SIGNALS) process.off(s, this.handler);
+  }
+}
+
+// Drives a sweep run from the command line: the first interrupt cancels gracefully, a second one kills
+// at once. Returns whether the run was interrupted.
+export async function superviseRun(
+  run: SweepRun,
+  latch: InterruptLatch,
+  onInterrupt: (level: number) => void,
+): Promise<{ interrupted: boolean }> {
+  latch.subscribe((level) => {
     onInterrupt(level);
     run.cancel();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  process.on('SIGHUP', handler);
+  });
   try {
     const result = await run.result;
     return { interrupted: result.interrupted };
   } catch (err) {
     throw err instanceof HsmError ? err : new HsmError('internal', `the run of ${run.sweepId} failed: ${(err as Error).message}`, { cause: err });
   } finally {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-    process.off('SIGHUP', handler);
+    latch.dispose();
   }
 }

@@ -6,7 +6,7 @@ import { openProject, planSweep, createSweep, executeSweep, renderStatusJson, fo
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { EXIT } from '../exit-codes.js';
 import { RunProgress, describeCounts } from '../progress.js';
-import { superviseRun } from '../run-session.js';
+import { InterruptLatch, superviseRun } from '../run-session.js';
 import { dim } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
@@ -60,25 +60,24 @@ export function registerRun(program: Command): void {
       }
       // A Ctrl-C while the sweep is being created waits for it to be complete (all or nothing on
       // disk), then stops before any task runs.
-      let interrupted = false;
-      const onSignal = () => (interrupted = true);
-      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+      const latch = new InterruptLatch();
       const sweep = await createSweep(project, plan, flags.sweepId);
       await new Promise((r) => setImmediate(r)); // let a signal that came during the creation be seen
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
-      if (interrupted) {
+      if (latch.count > 0) {
+        latch.dispose();
         sweep.store.close();
         process.stderr.write(`interrupted before any task ran; run it with: hsm complete ${sweep.id}\n`);
         process.exitCode = EXIT.interrupted;
         return;
       }
       if (flags.detach) {
+        latch.dispose();
         sweep.store.close();
         detach(sweep.id, sweep.paths.dir, flags);
         return;
       }
-      process.exitCode = await runToEnd(project, sweep, flags, false);
+      process.exitCode = await runToEnd(project, sweep, flags, false, latch);
     });
 }
 
@@ -88,6 +87,7 @@ export async function runToEnd(
   sweep: Awaited<ReturnType<typeof createSweep>>,
   flags: RunFlags & { retryFailed?: boolean },
   isComplete: boolean,
+  latch: InterruptLatch = new InterruptLatch(),
 ): Promise<number> {
   const quiet = Boolean(flags.json);
   let progress: RunProgress | null = null;
@@ -100,12 +100,18 @@ export async function runToEnd(
     onTask: (row, ev) => progress?.onTask(row, ev),
     onLog: process.env.HSM_DEBUG || process.argv.includes('-v') ? (l) => process.stderr.write(dim(l) + '\n') : undefined,
   };
-  const run = executeSweep(project, sweep, options);
+  let run: ReturnType<typeof executeSweep>;
+  try {
+    run = executeSweep(project, sweep, options);
+  } catch (err) {
+    latch.dispose();
+    throw err;
+  }
   progress = new RunProgress(run.planned + run.adopted, quiet);
   if (isComplete && !quiet) {
     process.stderr.write(`sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`);
   }
-  const { interrupted } = await superviseRun(run, (level) => {
+  const { interrupted } = await superviseRun(run, latch, (level) => {
     process.stderr.write(
       level === 1
         ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
