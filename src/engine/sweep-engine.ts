@@ -46,6 +46,8 @@ interface Running {
 export class SweepEngine {
   /** Rows of tasks waiting for a retry (their attempt count and outcome are already in them). */
   private readonly retryRows = new Map<string, TaskRow>();
+  /** Attempts adopted from a dead hsm process that have not ended yet. */
+  private readonly adoptedNames = new Set<string>();
   /** The plan in order; `queueHead` is the next to submit (no O(n) shifting on large sweeps). */
   private queue: string[] = [];
   private queueHead = 0;
@@ -65,6 +67,7 @@ export class SweepEngine {
     this.now = options.now ?? Date.now;
     this.queue = [...options.tasks];
     for (const a of options.adopted ?? []) {
+      this.adoptedNames.add(a.row.name);
       const row = { ...a.row };
       this.running.set(row.name, { row, attempt: a.attempt, source: a.source, startedAt: a.startedAt });
     }
@@ -103,6 +106,11 @@ export class SweepEngine {
 
   private queued(): number {
     return this.queue.length - this.queueHead;
+  }
+
+  private requeue(row: TaskRow): void {
+    this.retryRows.set(row.name, row);
+    this.queue.push(row.name);
   }
 
   private loadRow(name: string): TaskRow {
@@ -198,16 +206,27 @@ export class SweepEngine {
         continue;
       }
       if (ev.neverStarted) {
-        // withdrawn before it started (a cancel): nothing ran, so the task is simply pending again
+        // withdrawn (a cancel) or never handed over (hsm died first): nothing ran, so the task is
+        // pending again, and runs in this run unless the run is being cancelled
         this.running.delete(ev.task);
-        const outcome = { exitCode: null, signal: null, reason: 'cancelled' as const, startedAt: null, endedAt: ev.at, host: null, detail: 'withdrawn before it started' };
+        const outcome = { exitCode: null, signal: null, reason: 'cancelled' as const, startedAt: null, endedAt: ev.at, host: null, detail: ev.detail ?? 'withdrawn before it started' };
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status: 'cancelled', outcome });
         changes.push({ kind: 'reset', task: ev.task, status: 'pending', at: ev.at });
         Object.assign(run.row, { status: 'pending' });
+        if (this.cancelLevel === 0) this.requeue(run.row);
         continue;
       }
       const outcome = this.outcomeOf(run, ev);
       const status = statusForReason(outcome.reason);
+      if (this.adoptedNames.delete(ev.task) && outcome.reason === 'lost' && this.cancelLevel === 0) {
+        // adopted from a dead hsm and gone without an exit record: run it again (the issue's rule)
+        this.running.delete(ev.task);
+        Object.assign(run.row, { status, reason: outcome.reason, detail: outcome.detail, exitCode: null, signal: null });
+        changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
+        this.requeue(run.row);
+        touched.push({ row: run.row, event: 'retrying' });
+        continue;
+      }
       this.running.delete(ev.task);
       Object.assign(run.row, {
         status,

@@ -101,3 +101,39 @@ describe('crash and resume', () => {
     expect((JSON.parse(done.stdout) as { counts: Record<string, number> }).counts.completed).toBe(TASKS);
   });
 });
+
+describe('adoption after a crash, case by case', () => {
+  it('runs again a task committed as queued but never handed over, and one whose process vanished without an exit record', async () => {
+    const dir = project();
+    expect(hsm(['run', '--dry-run'], dir).code).toBe(0);
+    // create the sweep without running it: start and kill before any task can start
+    const child = hsmAsync(['run', '--jobs', '1', '--sweep-id', 'adopt_1'], dir);
+    const db = join(dir, 'sweeps', 'outputs', 'adopt_1', 'sweep.db');
+    for (let i = 0; i < 400 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await waitForExit(child);
+    await new Promise((r) => setTimeout(r, 1500)); // let the runner of the killed run finish its task
+    const { SweepStore } = await import('../../src/state/sweep-store.js');
+    const store = SweepStore.open(db);
+    // task_013: queued (committed) but never handed to a runner; task_014: "running" as pid 999999999,
+    // which does not exist, with a started record and no exit record
+    store.apply([
+      { kind: 'queued', task: 'task_013', attempt: 1, source: 'local', at: Date.now() },
+      { kind: 'queued', task: 'task_014', attempt: 1, source: 'local', at: Date.now() },
+      { kind: 'started', task: 'task_014', attempt: 1, pid: 999999999, host: 'vm', at: Date.now() },
+    ]);
+    store.close();
+    const t14 = join(dir, 'sweeps', 'outputs', 'adopt_1', 'tasks', 'task_014');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(t14, { recursive: true });
+    writeFileSync(join(t14, 'started'), 'attempt=1 pid=999999999 host=vm\n');
+
+    const done = hsm(['complete', 'adopt_1', '--json'], dir);
+    expect(done.code, done.stderr).toBe(0);
+    const status = JSON.parse(done.stdout) as { counts: { completed: number }; tasks: { name: string; status: string; attempts: number }[] };
+    expect(status.counts.completed).toBe(TASKS);
+    expect(status.tasks.find((t) => t.name === 'task_013')).toMatchObject({ status: 'completed', attempts: 2 });
+    expect(status.tasks.find((t) => t.name === 'task_014')).toMatchObject({ status: 'completed', attempts: 2 });
+    expect(readFileSync(join(t14, 'attempts', '1', 'started'), 'utf8')).toBe('attempt=1 pid=999999999 host=vm\n');
+  });
+});

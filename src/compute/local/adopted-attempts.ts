@@ -66,6 +66,7 @@ export class AdoptedAttempts implements ComputeSource {
           task: a.task,
           attempt: a.attempt,
           exitStatus: null,
+          neverStarted: a.pid === null,
           detail: a.pid === null ? 'never started: hsm stopped before the task was handed over' : `process ${a.pid} is gone and left no exit record`,
           at: Date.now(),
         });
