@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, HSM_BIN, waitForExit } from '../helpers/cli.js';
-import { NO_INFRA, privateControlPath, sshInfra } from '../remote/test-infra.js';
+import { NO_INFRA, privateControlPath, sshInfra, waitForNoProcess } from '../remote/test-infra.js';
 import { spawn } from 'node:child_process';
 
 // `hsm exec` end to end: the built CLI against the real sshd hosts and Slurm of scripts/infra/up.sh.
@@ -92,7 +92,7 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     });
   });
 
-  it('keeps partial output of a node that times out, marks it timed_out and exits 1', () => {
+  it('keeps partial output of a node that times out, marks it timed_out and exits 1', async () => {
     const r = exec([
       '-w',
       'node[10-11]',
@@ -116,7 +116,7 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
       timed_out: true,
     });
     expect(doc.summary).toMatchObject({ ok: 1, failed: 0, timed_out: 1 });
-    expect(pgrep('sleep 3019')).toBe('');
+    expect(await waitForNoProcess('sleep 3019')).toBe('');
   });
 
   it('-b prints identical outputs once under the folded node set', () => {
@@ -261,7 +261,7 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     const { code } = await waitForExit(child);
     expect(seen).toBe(2);
     expect(code).toBe(130);
-    expect(pgrep('sleep 3020')).toBe('');
+    expect(await waitForNoProcess('sleep 3020')).toBe('');
   });
 });
 
@@ -294,10 +294,3 @@ describe('hsm exec input errors', () => {
   });
 });
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}

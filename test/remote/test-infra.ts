@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,4 +58,20 @@ export function sshInfra(): SshInfra {
 // (an existing master keeps working when the host's sshd is stopped or its key changes).
 export function privateControlPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'hsm-cm-')), '%C');
+}
+
+// Waits (up to `ms`) until no process's command line starts with `pattern`; returns the pids still
+// matching ('' when none). A remote kill travels over ssh, so "gone" is checked for a moment, not at once.
+export async function waitForNoProcess(pattern: string, ms = 5000): Promise<string> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let pids: string;
+    try {
+      pids = execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
+    } catch {
+      pids = '';
+    }
+    if (pids === '' || Date.now() > deadline) return pids;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SshTransport } from '../../../src/remote/ssh/ssh-transport.js';
-import { NO_INFRA, privateControlPath, sshInfra } from '../test-infra.js';
+import { NO_INFRA, privateControlPath, sshInfra, waitForNoProcess } from '../test-infra.js';
 
 // Real OpenSSH client against the real sshd hosts of scripts/infra/up.sh (node1..node16).
 describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
@@ -53,7 +52,7 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
     expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
     // the nodes share this machine's pid namespace: the remote sleep must be gone
     await transport.close();
-    expect(pgrep('sleep 3017')).toBe('');
+    expect(await waitForNoProcess('sleep 3017')).toBe('');
   });
 
   it('interrupts the remote command on abort', async () => {
@@ -66,7 +65,7 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
     const r = await run;
     expect(r).toMatchObject({ error: 'interrupted', stdout: 'go\n', exitCode: null });
     await transport.close();
-    expect(pgrep('sleep 3018')).toBe('');
+    expect(await waitForNoProcess('sleep 3018')).toBe('');
   });
 
   it('reports an unknown host key and a changed host key as such (keys are always checked)', async () => {
@@ -106,10 +105,3 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
   });
 });
 
-function pgrep(pattern: string): string {
-  try {
-    return execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
