@@ -29,13 +29,12 @@ export interface StatusReport {
 export function writeStatusJson(project: ProjectContext, idOrPrefix: string | undefined, write: (chunk: string) => void): void {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
+    // The rows first (one pass that brings the table into the cache), then the summary for the head,
+    // which is written first; the pages are strings SQLite built, held until then.
+    const pages = [...sweep.store.statusJsonPages()];
     const headText = JSON.stringify(headOf(sweep));
     write(`${headText.slice(0, -1)},"tasks":[`);
-    let first = true;
-    for (const page of sweep.store.statusJsonPages()) {
-      write(`${first ? '' : ','}\n${page}`);
-      first = false;
-    }
+    pages.forEach((page, i) => write(`${i === 0 ? '' : ','}\n${page}`));
     write('\n]}\n');
   } finally {
     sweep.store.close();

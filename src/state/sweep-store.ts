@@ -106,6 +106,8 @@ export class SweepStore implements EngineStore {
       });
     }
     db.pragma('busy_timeout = 5000');
+    // room for the task table of a 100,000-task sweep (~30 MB): `hsm status` reads it twice
+    db.pragma('cache_size = -65536');
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a crash of hsm (kill -9); only a power loss can lose the
