@@ -46,8 +46,13 @@ describe('architecture', () => {
         if (allowed.includes(target) || (typeOnly && (from === 'cli' || from === 'web'))) continue;
         violations.push(`${relative(SRC, file)} imports ${m[3]} (${from} -> ${target})`);
       }
-      if (['domain', 'sweep', 'engine'].includes(from) && /from 'node:child_process'|from 'better-sqlite3'/.test(text)) {
-        violations.push(`${relative(SRC, file)}: the pure core must not spawn processes or open the database`);
+      if (
+        ['domain', 'sweep', 'engine'].includes(from) &&
+        /from 'node:child_process'|from 'better-sqlite3'/.test(text)
+      ) {
+        violations.push(
+          `${relative(SRC, file)}: the pure core must not spawn processes or open the database`,
+        );
       }
     }
     expect(violations).toEqual([]);

@@ -9,7 +9,13 @@ import type { ComputeSource, TaskRow } from '../engine/ports.js';
 import { LocalSource } from '../compute/local/local-source.js';
 import { AdoptedAttempts } from '../compute/local/adopted-attempts.js';
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
-import { createSweepDirectory, openSweepDirectory, locateSweep, listSweepIds, type OpenSweep } from '../state/sweep-directory.js';
+import {
+  createSweepDirectory,
+  openSweepDirectory,
+  locateSweep,
+  listSweepIds,
+  type OpenSweep,
+} from '../state/sweep-directory.js';
 import { buildSweepMetadata } from '../state/sweep-files.js';
 import { formatSweepId, uniqueSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
@@ -18,14 +24,21 @@ import { SweepLog } from '../state/sweep-log.js';
 import { isProcessAlive, readProcessCommandLine } from '../state/process-liveness.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { renderYaml } from '../state/sweep-files.js';
-import { loadSweepDefinition, countTasks, generateTasks, iterateTasks, LARGE_SWEEP_TASKS, type SweepDefinition, type Diagnostic } from '../sweep/index.js';
+import {
+  loadSweepDefinition,
+  countTasks,
+  generateTasks,
+  iterateTasks,
+  LARGE_SWEEP_TASKS,
+  type SweepDefinition,
+  type Diagnostic,
+} from '../sweep/index.js';
 import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
 
 // Running sweeps: create one from a sweep file and run it, or complete one that exists (after a
 // crash, a Ctrl-C, or on another source). The CLI and the dashboard call these.
-
 
 export interface RunOptions {
   sources?: string[];
@@ -87,7 +100,11 @@ export function planSweep(project: ProjectContext, req: PlanRequest, limit?: num
 }
 
 // Creates the sweep directory for a plan (atomically: all of it or nothing).
-export async function createSweep(project: ProjectContext, plan: SweepPlan, sweepId?: string): Promise<OpenSweep> {
+export async function createSweep(
+  project: ProjectContext,
+  plan: SweepPlan,
+  sweepId?: string,
+): Promise<OpenSweep> {
   const ids = new Set(listSweepIds(project.outputDir));
   if (sweepId && (ids.has(sweepId) || existsSync(join(project.outputDir, sweepId)))) {
     throw new HsmError('usage', `sweep ${sweepId} already exists in ${project.outputDir}`, {
@@ -95,14 +112,26 @@ export async function createSweep(project: ProjectContext, plan: SweepPlan, swee
     });
   }
   const now = new Date();
-  const id = sweepId ?? uniqueSweepId(formatSweepId(plan.definition.name, now), (c) => ids.has(c) || existsSync(join(project.outputDir, c)));
+  const id =
+    sweepId ??
+    uniqueSweepId(
+      formatSweepId(plan.definition.name, now),
+      (c) => ids.has(c) || existsSync(join(project.outputDir, c)),
+    );
   const git = await readGitInfo(project.projectRoot);
   return createSweepDirectory({
     outputDir: project.outputDir,
     id,
     sweepConfig: {
-      ...(typeof plan.definition.raw === 'object' && plan.definition.raw !== null ? plan.definition.raw : { sweep: plan.definition.raw }),
-      hsm_resolved: { sweep_file: plan.definition.file, command: plan.definition.command, args: plan.definition.args, total: plan.total },
+      ...(typeof plan.definition.raw === 'object' && plan.definition.raw !== null
+        ? plan.definition.raw
+        : { sweep: plan.definition.raw }),
+      hsm_resolved: {
+        sweep_file: plan.definition.file,
+        command: plan.definition.command,
+        args: plan.definition.args,
+        total: plan.total,
+      },
     },
     metadata: buildSweepMetadata({
       id,
@@ -142,29 +171,57 @@ export function executeSweep(
     for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
       const started = workspace.readStarted(row.name, row.attempts);
       adoptedSource.adopt(row.name, row.attempts, started?.pid ?? null);
-      adopted.push({ row, attempt: row.attempts, source: adoptedSource, startedAt: started?.at ?? row.startedAt });
+      adopted.push({
+        row,
+        attempt: row.attempts,
+        source: adoptedSource,
+        startedAt: started?.at ?? row.startedAt,
+      });
     }
-    const planned = sweep.store.taskNamesWithStatus(options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost']);
+    const planned = sweep.store.taskNamesWithStatus(
+      options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
+    );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
     const lastPids = { text: '' };
     const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
-    log.write('info', 'run:start', { sweep_id: sweep.id, pid: process.pid, sources: sources.map((s) => s.name), planned: planned.length, adopted: adopted.length });
+    log.write('info', 'run:start', {
+      sweep_id: sweep.id,
+      pid: process.pid,
+      sources: sources.map((s) => s.name),
+      planned: planned.length,
+      adopted: adopted.length,
+    });
     const engine = new SweepEngine(sweep.store, workspace, {
       tasks: planned,
       sources,
       adopted,
       retries: options.retries ?? project.config.defaults.retries ?? 0,
       retryDelayMs: options.retryDelayMs ?? 1000,
-      timeoutMs: options.timeout ? parseDuration(options.timeout) : project.config.defaults.timeout ? parseDuration(String(project.config.defaults.timeout)) : null,
+      timeoutMs: options.timeout
+        ? parseDuration(options.timeout)
+        : project.config.defaults.timeout
+          ? parseDuration(String(project.config.defaults.timeout))
+          : null,
       killGraceMs: options.killGraceMs ?? 5000,
       onTask: (row, event) => {
         if (event === 'started') recordRunnerPids(sweep, sources, previousRunners, lastPids);
-        log.write(row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info', `task:${event === 'finished' || event === 'retrying' ? row.status : event}`, {
-          task: row.name,
-          attempt: row.attempts,
-          source: row.source,
-          ...(event === 'finished' || event === 'retrying' ? { exit_code: row.exitCode, reason: row.reason, detail: row.detail, retrying: event === 'retrying' } : {}),
-        });
+        log.write(
+          row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info',
+          `task:${event === 'finished' || event === 'retrying' ? row.status : event}`,
+          {
+            task: row.name,
+            attempt: row.attempts,
+            source: row.source,
+            ...(event === 'finished' || event === 'retrying'
+              ? {
+                  exit_code: row.exitCode,
+                  reason: row.reason,
+                  detail: row.detail,
+                  retrying: event === 'retrying',
+                }
+              : {}),
+          },
+        );
         options.onTask?.(row, event);
       },
     });
@@ -172,7 +229,10 @@ export function executeSweep(
       for (const s of sources) await s.close();
       log.write('info', 'run:end', { counts: sweep.store.counts() });
       log.close();
-      markSweepFinished(sweep, sources.map((s) => s.name));
+      markSweepFinished(
+        sweep,
+        sources.map((s) => s.name),
+      );
       lock.release();
     });
     return {
@@ -191,40 +251,67 @@ export function executeSweep(
 }
 
 // Opens an existing sweep by id, unique prefix or path.
-export function openSweep(project: ProjectContext, idOrPrefix?: string, options: { readonly?: boolean } = {}): OpenSweep {
+export function openSweep(
+  project: ProjectContext,
+  idOrPrefix?: string,
+  options: { readonly?: boolean } = {},
+): OpenSweep {
   return openSweepDirectory(locateSweep(project.outputDir, idOrPrefix), options);
 }
 
 function buildSources(project: ProjectContext, options: RunOptions): ComputeSource[] {
   const names = options.sources && options.sources.length > 0 ? options.sources : ['local'];
   if (names.length > 1) {
-    throw new HsmError('usage', `several sources at once (${names.join(', ')}) are not available yet: only the local source runs tasks`, {
-      hint: 'run with --source local',
-    });
+    throw new HsmError(
+      'usage',
+      `several sources at once (${names.join(', ')}) are not available yet: only the local source runs tasks`,
+      {
+        hint: 'run with --source local',
+      },
+    );
   }
   const name = names[0]!;
   const configured = project.config.sources?.[name];
   if (!configured && name !== 'local') {
     const known = Object.keys(project.config.sources ?? {});
     throw new HsmError('config', `unknown source "${name}"`, {
-      hint: known.length ? `sources in hsm_config.yaml: ${known.join(', ')}` : 'define it under `sources:` in hsm_config.yaml',
+      hint: known.length
+        ? `sources in hsm_config.yaml: ${known.join(', ')}`
+        : 'define it under `sources:` in hsm_config.yaml',
     });
   }
   const type = configured?.type ?? 'local';
   if (type !== 'local') {
-    throw new HsmError('config', `source "${name}" has type ${type}, which this version of hsm cannot run yet`, {
-      hint: 'use a local source (type: local) for now',
-    });
+    throw new HsmError(
+      'config',
+      `source "${name}" has type ${type}, which this version of hsm cannot run yet`,
+      {
+        hint: 'use a local source (type: local) for now',
+      },
+    );
   }
-  const slots = options.jobs ?? (configured?.max_parallel as number | undefined) ?? project.config.defaults.jobs ?? cpus().length;
-  if (!Number.isInteger(slots) || slots < 1) throw new HsmError('usage', `--jobs must be a positive integer, got ${slots}`);
+  const slots =
+    options.jobs ??
+    (configured?.max_parallel as number | undefined) ??
+    project.config.defaults.jobs ??
+    cpus().length;
+  if (!Number.isInteger(slots) || slots < 1)
+    throw new HsmError('usage', `--jobs must be a positive integer, got ${slots}`);
   return [new LocalSource({ name, slots, onLog: options.onLog })];
 }
 
 // Records the runners' pids (when they change) so a later `hsm complete` can wait for them after a
 // crash; runners of an earlier crashed run that are still finishing stay on the list.
-function recordRunnerPids(sweep: OpenSweep, sources: readonly ComputeSource[], previous: readonly number[], last: { text: string }): void {
-  const pids = [...previous.filter(isProcessAlive), ...sources.flatMap((s) => (s instanceof LocalSource ? s.runnerPids() : []))];
+function recordRunnerPids(
+  sweep: OpenSweep,
+  sources: readonly ComputeSource[],
+  previous: readonly number[],
+  last: { text: string },
+): void {
+  const pids = [
+    ...previous.filter(isProcessAlive),
+    ...sources.flatMap((s) => (s instanceof LocalSource ? s.runnerPids() : [])),
+  ];
   const text = JSON.stringify(pids);
   if (last.text === text) return;
   sweep.store.setMeta('runner_pids', text);
@@ -247,7 +334,11 @@ function markSweepFinished(sweep: OpenSweep, sources: readonly string[]): void {
   const done = counts.pending + counts.queued + counts.running === 0;
   const now = new Date().toISOString();
   sweep.metadata.sources = [...new Set([...(sweep.metadata.sources ?? []), ...sources])];
-  const meta = { ...sweep.metadata, updated_at: now, completed_at: done && counts.failed + counts.lost + counts.cancelled === 0 ? now : null };
+  const meta = {
+    ...sweep.metadata,
+    updated_at: now,
+    completed_at: done && counts.failed + counts.lost + counts.cancelled === 0 ? now : null,
+  };
   sweep.metadata.updated_at = now;
   writeFileAtomic(sweep.paths.metadata, renderYaml(meta));
 }

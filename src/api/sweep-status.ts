@@ -26,7 +26,11 @@ export interface StatusReport {
 // The `hsm status --json` document, handed to `write` in chunks of about 1 MB. Rows are read one by one
 // as arrays and written as JSON text directly (params are already JSON in the store), so 100,000 tasks
 // stay fast and never sit in memory at once.
-export function writeStatusJson(project: ProjectContext, idOrPrefix: string | undefined, write: (chunk: string) => void): void {
+export function writeStatusJson(
+  project: ProjectContext,
+  idOrPrefix: string | undefined,
+  write: (chunk: string) => void,
+): void {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
     // The rows first (one pass that brings the table into the cache), then the summary for the head,
@@ -42,7 +46,11 @@ export function writeStatusJson(project: ProjectContext, idOrPrefix: string | un
 }
 
 // The same document as one string (and without the tasks when `withTasks` is false).
-export function renderStatusJson(project: ProjectContext, idOrPrefix: string | undefined, withTasks = true): string {
+export function renderStatusJson(
+  project: ProjectContext,
+  idOrPrefix: string | undefined,
+  withTasks = true,
+): string {
   if (!withTasks) {
     const sweep = openSweep(project, idOrPrefix, { readonly: true });
     try {
@@ -56,7 +64,10 @@ export function renderStatusJson(project: ProjectContext, idOrPrefix: string | u
   return chunks.join('').trimEnd();
 }
 
-export function getSweepStatus(project: ProjectContext, idOrPrefix?: string): StatusReport & { tasks: ReturnType<typeof taskSummaries> } {
+export function getSweepStatus(
+  project: ProjectContext,
+  idOrPrefix?: string,
+): StatusReport & { tasks: ReturnType<typeof taskSummaries> } {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
     return { ...headOf(sweep), tasks: taskSummaries(sweep.store.rawTasks()) };
@@ -73,7 +84,13 @@ function headFrom(sweep: OpenSweep, span: SweepSummary): StatusReport {
   const counts = span.counts;
   const left = counts.pending + counts.queued + counts.running;
   let eta: number | null = left === 0 ? 0 : null;
-  if (left > 0 && span.finished >= 2 && span.firstStart !== null && span.lastEnd !== null && span.lastEnd > span.firstStart) {
+  if (
+    left > 0 &&
+    span.finished >= 2 &&
+    span.firstStart !== null &&
+    span.lastEnd !== null &&
+    span.lastEnd > span.firstStart
+  ) {
     eta = Math.round((((span.lastEnd - span.firstStart) / span.finished) * left) / 1000); // remaining work / finishing rate
   }
   return buildHead(sweep.id, sweep.paths.dir, counts, span.bySource, ownerPid(sweep.paths.lock), eta);
@@ -104,7 +121,6 @@ function buildHead(
   const total = TASK_STATUSES.reduce((n, s) => n + counts[s], 0);
   return { sweep_id: id, sweep_dir: dir, total, counts, sources, running_pid: pid, eta_seconds: eta };
 }
-
 
 function ownerPid(lockPath: string): number | null {
   const pid = readLockOwner(lockPath);
@@ -144,7 +160,10 @@ export function listRecentSweeps(project: ProjectContext, limit = 10): RecentSwe
 
 // Stops a sweep: asks the hsm process running it to cancel gracefully (as Ctrl-C does); with no such
 // process, terminates the task processes it left behind.
-export function cancelSweep(project: ProjectContext, idOrPrefix: string): { sweep_id: string; signalled_pid: number | null; killed_tasks: string[] } {
+export function cancelSweep(
+  project: ProjectContext,
+  idOrPrefix: string,
+): { sweep_id: string; signalled_pid: number | null; killed_tasks: string[] } {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
     const pid = ownerPid(sweep.paths.lock);
@@ -168,7 +187,9 @@ export function cancelSweep(project: ProjectContext, idOrPrefix: string): { swee
     if (killed.length === 0 && pid === null) {
       const counts = sweep.store.counts();
       if (counts.running + counts.queued === 0) {
-        throw new HsmError('usage', `sweep ${sweep.id} is not running`, { hint: `\`hsm status ${sweep.id}\` shows its state` });
+        throw new HsmError('usage', `sweep ${sweep.id} is not running`, {
+          hint: `\`hsm status ${sweep.id}\` shows its state`,
+        });
       }
     }
     return { sweep_id: sweep.id, signalled_pid: null, killed_tasks: killed };

@@ -11,11 +11,18 @@ export function locateTaskLog(
   stream: 'stdout' | 'stderr',
 ): { path: string; sweepDir: string; isFinal: () => boolean } {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
-  const name = /^\d+$/.test(task) ? resolveTaskNumber(sweep.store.tasks().map((t) => t.name), Number(task)) : task;
+  const name = /^\d+$/.test(task)
+    ? resolveTaskNumber(
+        sweep.store.tasks().map((t) => t.name),
+        Number(task),
+      )
+    : task;
   const row = sweep.store.task(name);
   if (!row) {
     sweep.store.close();
-    throw new HsmError('not_found', `no task "${task}" in sweep ${sweep.id}`, { hint: `\`hsm status ${sweep.id}\` lists its tasks` });
+    throw new HsmError('not_found', `no task "${task}" in sweep ${sweep.id}`, {
+      hint: `\`hsm status ${sweep.id}\` lists its tasks`,
+    });
   }
   const path = sweep.paths.taskFile(name, stream === 'stdout' ? 'stdout.log' : 'stderr.log');
   const isFinal = () => {
@@ -24,7 +31,10 @@ export function locateTaskLog(
   };
   if (!existsSync(path) && isFinal()) {
     sweep.store.close();
-    throw new HsmError('not_found', `task ${name} of sweep ${sweep.id} has no ${stream} log yet (status ${row.status})`);
+    throw new HsmError(
+      'not_found',
+      `task ${name} of sweep ${sweep.id} has no ${stream} log yet (status ${row.status})`,
+    );
   }
   return { path, sweepDir: sweep.paths.dir, isFinal };
 }

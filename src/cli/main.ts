@@ -7,7 +7,9 @@ import { registerCommands } from './commands/index.js';
 const program = new Command();
 program
   .name('hsm')
-  .description('HPC Sweep Manager: parameter sweeps on local, SSH, Slurm and PBS sources; one command on every node')
+  .description(
+    'HPC Sweep Manager: parameter sweeps on local, SSH, Slurm and PBS sources; one command on every node',
+  )
   .version('0.1.0')
   .option('-v, --verbose', 'debug logs and stack traces')
   .showSuggestionAfterError(true)

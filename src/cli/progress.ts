@@ -57,10 +57,14 @@ export class RunProgress {
       const rate = this.done / Math.max(0.001, (now - this.startedAt) / 1000);
       const eta = rate > 0 ? Math.round((this.total - this.done) / rate) : null;
       const failed = this.failed ? red(`, ${this.failed} failed`) : '';
-      this.stream.write(`\r\x1b[K[${bar}] ${this.done}/${this.total} done, ${this.running} running${failed}${eta !== null && this.done < this.total ? `, ETA ${eta}s` : ''}`);
+      this.stream.write(
+        `\r\x1b[K[${bar}] ${this.done}/${this.total} done, ${this.running} running${failed}${eta !== null && this.done < this.total ? `, ETA ${eta}s` : ''}`,
+      );
     } else if (force || now - this.lastPlain >= 5000) {
       this.lastPlain = now;
-      this.stream.write(`progress: ${this.done}/${this.total} done, ${this.running} running, ${this.failed} failed\n`);
+      this.stream.write(
+        `progress: ${this.done}/${this.total} done, ${this.running} running, ${this.failed} failed\n`,
+      );
     }
   }
 }

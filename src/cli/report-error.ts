@@ -8,7 +8,8 @@ export function reportError(err: unknown, verbose: boolean): number {
   const lines = [`hsm: error: ${e.message}`];
   if (e.evidence) lines.push(...e.evidence.split('\n').map((l) => `  | ${l}`));
   if (e.hint) lines.push(`  hint: ${e.hint}`);
-  if (e.code === 'internal' && !verbose) lines.push('  (this looks like a bug in hsm; run with -v for the stack trace)');
+  if (e.code === 'internal' && !verbose)
+    lines.push('  (this looks like a bug in hsm; run with -v for the stack trace)');
   if (verbose) {
     const cause = e.cause instanceof Error ? e.cause : e;
     if (cause.stack) lines.push(cause.stack);

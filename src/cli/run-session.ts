@@ -46,7 +46,11 @@ export async function superviseRun(
     const result = await run.result;
     return { interrupted: result.interrupted };
   } catch (err) {
-    throw err instanceof HsmError ? err : new HsmError('internal', `the run of ${run.sweepId} failed: ${(err as Error).message}`, { cause: err });
+    throw err instanceof HsmError
+      ? err
+      : new HsmError('internal', `the run of ${run.sweepId} failed: ${(err as Error).message}`, {
+          cause: err,
+        });
   } finally {
     latch.dispose();
   }

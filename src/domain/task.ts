@@ -13,7 +13,15 @@ export interface TaskSpec {
   argv: string[];
 }
 
-export const TASK_STATUSES = ['pending', 'queued', 'running', 'completed', 'failed', 'cancelled', 'lost'] as const;
+export const TASK_STATUSES = [
+  'pending',
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'lost',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export const TERMINATION_REASONS = [

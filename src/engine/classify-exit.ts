@@ -27,10 +27,17 @@ export function classifyExit(e: ExitEvidence): Outcome {
   const base = { startedAt: e.startedAt, endedAt: e.endedAt, host: e.host };
   if (e.exitStatus === null) {
     const reason = e.cancelled ? 'cancelled' : (e.sourceReason ?? 'lost');
-    return { ...base, exitCode: null, signal: null, reason, detail: e.sourceDetail ?? 'no exit record and the process is gone' };
+    return {
+      ...base,
+      exitCode: null,
+      signal: null,
+      reason,
+      detail: e.sourceDetail ?? 'no exit record and the process is gone',
+    };
   }
   const status = e.exitStatus;
-  const signal = status > 128 && status < 128 + 65 ? (SIGNAL_NAMES[status - 128] ?? `SIG${status - 128}`) : null;
+  const signal =
+    status > 128 && status < 128 + 65 ? (SIGNAL_NAMES[status - 128] ?? `SIG${status - 128}`) : null;
   const exitCode = signal ? null : status;
   let reason: TerminationReason;
   let detail: string | null = e.sourceDetail ?? null;
@@ -45,7 +52,8 @@ export function classifyExit(e: ExitEvidence): Outcome {
     reason = 'failed';
     if (signal) detail = `killed by ${signal}`;
     else if (status === 127) detail = 'command not found (exit 127)';
-    else if (status === 126) detail = 'command not executable, or the working directory is missing (exit 126)';
+    else if (status === 126)
+      detail = 'command not executable, or the working directory is missing (exit 126)';
     else detail = `exit code ${status}`;
   }
   return { ...base, exitCode, signal, reason, detail };

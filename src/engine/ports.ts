@@ -31,7 +31,6 @@ export type TaskChange =
 
 export type StatusCounts = Record<TaskStatus, number>;
 
-
 export interface EngineStore {
   apply(changes: readonly TaskChange[]): void;
   task(name: string): TaskRow | null;

@@ -89,7 +89,10 @@ export class SweepEngine {
 
   async run(): Promise<EngineResult> {
     this.store.recordEvent('run:started', { tasks: this.queued(), adopted: this.running.size });
-    while (this.running.size > 0 || (this.cancelLevel === 0 && (this.queued() > 0 || this.retryAt.size > 0))) {
+    while (
+      this.running.size > 0 ||
+      (this.cancelLevel === 0 && (this.queued() > 0 || this.retryAt.size > 0))
+    ) {
       // One transaction a round: the outcomes just learned and the tasks about to be handed over
       // (committed before any source sees them).
       const events = await this.pollRound();
@@ -142,7 +145,11 @@ export class SweepEngine {
         this.queue.push(name);
       }
     }
-    const handovers: { source: ComputeSource; requests: { task: string; attempt: number; taskDir: string }[]; batch: TaskRow[] }[] = [];
+    const handovers: {
+      source: ComputeSource;
+      requests: { task: string; attempt: number; taskDir: string }[];
+      batch: TaskRow[];
+    }[] = [];
     const changes: TaskChange[] = pending;
     for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
       const free = source.capacity();
@@ -152,8 +159,18 @@ export class SweepEngine {
         const attempt = row.attempts + 1;
         const taskDir = this.workspace.prepareAttempt(row, attempt);
         changes.push({ kind: 'queued', task: row.name, attempt, source: source.name, at: now });
-        Object.assign(row, { status: 'queued', source: source.name, attempts: attempt, exitCode: null, signal: null,
-          reason: null, startedAt: null, endedAt: null, host: null, detail: null });
+        Object.assign(row, {
+          status: 'queued',
+          source: source.name,
+          attempts: attempt,
+          exitCode: null,
+          signal: null,
+          reason: null,
+          startedAt: null,
+          endedAt: null,
+          host: null,
+          detail: null,
+        });
         this.running.set(row.name, { row, attempt, source, startedAt: null });
         return { task: row.name, attempt, taskDir };
       });
@@ -170,7 +187,8 @@ export class SweepEngine {
 
   private async pollRound(): Promise<SourceEvent[]> {
     const sources = new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)]);
-    const canSubmit = this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => s.capacity() > 0);
+    const canSubmit =
+      this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => s.capacity() > 0);
     if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) return [];
     const waitMs = canSubmit ? 0 : this.nextWakeMs();
     if (sources.size === 1) return [...sources][0]!.poll(waitMs);
@@ -184,7 +202,8 @@ export class SweepEngine {
     for (const at of this.retryAt.values()) wait = Math.min(wait, Math.max(0, at - now));
     if (this.options.timeoutMs !== null) {
       for (const r of this.running.values()) {
-        if (r.startedAt !== null) wait = Math.min(wait, Math.max(0, r.startedAt + this.options.timeoutMs - now));
+        if (r.startedAt !== null)
+          wait = Math.min(wait, Math.max(0, r.startedAt + this.options.timeoutMs - now));
       }
     }
     return Math.max(wait, 5);
@@ -201,7 +220,14 @@ export class SweepEngine {
       if (ev.kind === 'started') {
         run.startedAt = ev.at;
         Object.assign(run.row, { status: 'running', startedAt: ev.at, host: ev.host });
-        changes.push({ kind: 'started', task: ev.task, attempt: ev.attempt, pid: ev.pid, host: ev.host, at: ev.at });
+        changes.push({
+          kind: 'started',
+          task: ev.task,
+          attempt: ev.attempt,
+          pid: ev.pid,
+          host: ev.host,
+          at: ev.at,
+        });
         touched.push({ row: run.row, event: 'started' });
         continue;
       }
@@ -209,7 +235,15 @@ export class SweepEngine {
         // withdrawn (a cancel) or never handed over (hsm died first): nothing ran, so the task is
         // pending again, and runs in this run unless the run is being cancelled
         this.running.delete(ev.task);
-        const outcome = { exitCode: null, signal: null, reason: 'cancelled' as const, startedAt: null, endedAt: ev.at, host: null, detail: ev.detail ?? 'withdrawn before it started' };
+        const outcome = {
+          exitCode: null,
+          signal: null,
+          reason: 'cancelled' as const,
+          startedAt: null,
+          endedAt: ev.at,
+          host: null,
+          detail: ev.detail ?? 'withdrawn before it started',
+        };
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status: 'cancelled', outcome });
         changes.push({ kind: 'reset', task: ev.task, status: 'pending', at: ev.at });
         Object.assign(run.row, { status: 'pending' });
@@ -221,7 +255,13 @@ export class SweepEngine {
       if (this.adoptedNames.delete(ev.task) && outcome.reason === 'lost' && this.cancelLevel === 0) {
         // adopted from a dead hsm and gone without an exit record: run it again (the rule)
         this.running.delete(ev.task);
-        Object.assign(run.row, { status, reason: outcome.reason, detail: outcome.detail, exitCode: null, signal: null });
+        Object.assign(run.row, {
+          status,
+          reason: outcome.reason,
+          detail: outcome.detail,
+          exitCode: null,
+          signal: null,
+        });
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
         this.requeue(run.row);
         touched.push({ row: run.row, event: 'retrying' });
@@ -239,7 +279,11 @@ export class SweepEngine {
         detail: outcome.detail,
       });
       changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
-      const retry = status !== 'completed' && this.cancelLevel === 0 && run.attempt <= this.options.retries && isRetryable(outcome);
+      const retry =
+        status !== 'completed' &&
+        this.cancelLevel === 0 &&
+        run.attempt <= this.options.retries &&
+        isRetryable(outcome);
       if (retry) {
         this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
         this.retryRows.set(ev.task, run.row);

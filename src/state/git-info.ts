@@ -11,7 +11,9 @@ export interface GitInfo {
 export async function readGitInfo(projectRoot: string): Promise<GitInfo | null> {
   const head = await runCommand(['git', 'rev-parse', 'HEAD'], { cwd: projectRoot });
   if (head.exitCode !== 0) return null;
-  const status = await runCommand(['git', 'status', '--porcelain', '--untracked-files=no'], { cwd: projectRoot });
+  const status = await runCommand(['git', 'status', '--porcelain', '--untracked-files=no'], {
+    cwd: projectRoot,
+  });
   const dirtyFiles = status.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  accessSync,
+  constants,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
@@ -43,7 +52,8 @@ export function createSweepDirectory(input: {
 }): OpenSweep {
   ensureOutputDirectory(input.outputDir);
   const finalDir = join(input.outputDir, input.id);
-  if (/\n/.test(finalDir)) throw new HsmError('config', `the sweep directory path contains a newline: ${JSON.stringify(finalDir)}`);
+  if (/\n/.test(finalDir))
+    throw new HsmError('config', `the sweep directory path contains a newline: ${JSON.stringify(finalDir)}`);
   const partial = join(input.outputDir, `.${input.id}.partial`);
   rmSync(partial, { recursive: true, force: true });
   try {
@@ -91,7 +101,9 @@ export function openSweepDirectory(dir: string, options: { readonly?: boolean } 
 export function listSweepIds(outputDir: string): string[] {
   if (!existsSync(outputDir)) return [];
   return readdirSync(outputDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(outputDir, d.name, 'sweep.db')))
+    .filter(
+      (d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(outputDir, d.name, 'sweep.db')),
+    )
     .map((d) => ({ id: d.name, at: statSync(join(outputDir, d.name, 'sweep_metadata.yaml')).mtimeMs }))
     .sort((a, b) => b.at - a.at || b.id.localeCompare(a.id))
     .map((d) => d.id);
@@ -114,12 +126,17 @@ export function locateSweep(outputDir: string, idOrPrefix: string | undefined): 
       hint: '`hsm recent` lists the sweeps of this project',
     });
   }
-  throw new HsmError('usage', `"${idOrPrefix}" matches ${matches.length} sweeps: ${matches.slice(0, 5).join(', ')}`, {
-    hint: 'give more of the id',
-  });
+  throw new HsmError(
+    'usage',
+    `"${idOrPrefix}" matches ${matches.length} sweeps: ${matches.slice(0, 5).join(', ')}`,
+    {
+      hint: 'give more of the id',
+    },
+  );
 }
 
 function latestFirst(outputDir: string, a: string, b: string): number {
-  const at = (id: string) => statSync(join(outputDir, id, 'sweep.db')).birthtimeMs || statSync(join(outputDir, id)).ctimeMs;
+  const at = (id: string) =>
+    statSync(join(outputDir, id, 'sweep.db')).birthtimeMs || statSync(join(outputDir, id)).ctimeMs;
   return at(b) - at(a);
 }

@@ -42,7 +42,9 @@ export function buildSweepMetadata(input: {
     sweep_file: input.sweepFile,
     total: input.total,
     sources: input.sources,
-    git: input.git ? { commit: input.git.commit, dirty: input.git.dirty, dirty_files: input.git.dirtyFiles } : null,
+    git: input.git
+      ? { commit: input.git.commit, dirty: input.git.dirty, dirty_files: input.git.dirtyFiles }
+      : null,
     hsm_version: input.version,
   };
 }
@@ -89,7 +91,8 @@ export function renderStatusYaml(task: TaskRow): string {
     termination_reason: task.reason,
     started_at: iso(task.startedAt),
     ended_at: iso(task.endedAt),
-    duration_s: task.startedAt !== null && task.endedAt !== null ? (task.endedAt - task.startedAt) / 1000 : null,
+    duration_s:
+      task.startedAt !== null && task.endedAt !== null ? (task.endedAt - task.startedAt) / 1000 : null,
     host: task.host,
     detail: task.detail,
   });
@@ -97,7 +100,8 @@ export function renderStatusYaml(task: TaskRow): string {
 
 // task_mapping.yaml: task -> key, params, source, status, attempts, written from the store's pages
 // (sweep-store.ts) and replaced atomically.
-export const TASK_MAPPING_HEADER = '# task -> key, status, source, attempts, params (hsm rewrites this file in batches)\ntasks:\n';
+export const TASK_MAPPING_HEADER =
+  '# task -> key, status, source, attempts, params (hsm rewrites this file in batches)\ntasks:\n';
 
 export function writeTaskMapping(path: string, pages: Iterable<string>): void {
   const tmp = `${path}.tmp-${process.pid}`;

@@ -24,10 +24,14 @@ export class SweepLock {
         }
         const owner = readLockOwner(path);
         if (owner !== null && owner !== process.pid && isProcessAlive(owner)) {
-          throw new HsmError('locked', `sweep ${sweepId} is being run by another hsm process (pid ${owner})`, {
-            hint: `wait for it to finish, watch it with \`hsm status ${sweepId} --watch\`, or stop it with \`hsm cancel ${sweepId}\``,
-            details: { pid: owner },
-          });
+          throw new HsmError(
+            'locked',
+            `sweep ${sweepId} is being run by another hsm process (pid ${owner})`,
+            {
+              hint: `wait for it to finish, watch it with \`hsm status ${sweepId} --watch\`, or stop it with \`hsm cancel ${sweepId}\``,
+              details: { pid: owner },
+            },
+          );
         }
         try {
           unlinkSync(path); // stale: its owner is gone
@@ -36,7 +40,9 @@ export class SweepLock {
         }
       }
     }
-    throw new HsmError('locked', `could not take the lock of sweep ${sweepId}`, { hint: 'retry in a moment' });
+    throw new HsmError('locked', `could not take the lock of sweep ${sweepId}`, {
+      hint: 'retry in a moment',
+    });
   }
 
   release(): void {

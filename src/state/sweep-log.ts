@@ -16,7 +16,11 @@ export class SweepLog {
     mkdirSync(dirname(path), { recursive: true });
   }
 
-  write(level: 'debug' | 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown> = {}): void {
+  write(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    event: string,
+    fields: Record<string, unknown> = {},
+  ): void {
     const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields });
     this.lines.push(line);
     this.echo?.(line);

@@ -62,4 +62,10 @@ export type TaskFile =
   | 'results';
 
 /** Files moved to attempts/<n>/ before a task runs again. */
-export const ATTEMPT_FILES: readonly TaskFile[] = ['stdout.log', 'stderr.log', 'started', 'exit', 'status.yaml'];
+export const ATTEMPT_FILES: readonly TaskFile[] = [
+  'stdout.log',
+  'stderr.log',
+  'started',
+  'exit',
+  'status.yaml',
+];

@@ -116,7 +116,9 @@ export class SweepStore implements EngineStore {
     }
     if (options.create) {
       db.exec(SCHEMA_SQL);
-      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(
+        String(SCHEMA_VERSION),
+      );
     }
     return new SweepStore(db);
   }
@@ -145,12 +147,22 @@ export class SweepStore implements EngineStore {
           case 'queued':
             s.queueTask.run({ task: c.task, attempt: c.attempt, source: c.source });
             s.insertAttempt.run({ task: c.task, attempt: c.attempt, source: c.source, at: c.at });
-            s.event.run(c.at, c.task, 'task:queued', JSON.stringify({ attempt: c.attempt, source: c.source }));
+            s.event.run(
+              c.at,
+              c.task,
+              'task:queued',
+              JSON.stringify({ attempt: c.attempt, source: c.source }),
+            );
             break;
           case 'started':
             s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at });
             s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.pid, host: c.host, at: c.at });
-            s.event.run(c.at, c.task, 'task:started', JSON.stringify({ attempt: c.attempt, pid: c.pid, host: c.host }));
+            s.event.run(
+              c.at,
+              c.task,
+              'task:started',
+              JSON.stringify({ attempt: c.attempt, pid: c.pid, host: c.host }),
+            );
             break;
           case 'finished': {
             const o = c.outcome;
@@ -168,7 +180,12 @@ export class SweepStore implements EngineStore {
             };
             s.finishTask.run(row);
             s.finishAttempt.run(row);
-            s.event.run(o.endedAt ?? Date.now(), c.task, `task:${c.status}`, JSON.stringify({ attempt: c.attempt, ...o }));
+            s.event.run(
+              o.endedAt ?? Date.now(),
+              c.task,
+              `task:${c.status}`,
+              JSON.stringify({ attempt: c.attempt, ...o }),
+            );
             break;
           }
           case 'reset':
@@ -222,20 +239,29 @@ export class SweepStore implements EngineStore {
   /** Rows with one of these statuses, in task order. */
   tasksWithStatus(statuses: readonly TaskStatus[]): TaskRow[] {
     const marks = statuses.map(() => '?').join(',');
-    return (this.db.prepare(`SELECT * FROM tasks WHERE status IN (${marks}) ORDER BY idx`).all(...statuses) as RawTaskRow[]).map(toTaskRow);
+    return (
+      this.db
+        .prepare(`SELECT * FROM tasks WHERE status IN (${marks}) ORDER BY idx`)
+        .all(...statuses) as RawTaskRow[]
+    ).map(toTaskRow);
   }
 
   /** Names of the tasks with one of these statuses, in task order (cheap for large sweeps). */
   taskNamesWithStatus(statuses: readonly TaskStatus[]): string[] {
     const marks = statuses.map(() => '?').join(',');
-    return this.db.prepare(`SELECT name FROM tasks WHERE status IN (${marks}) ORDER BY idx`).pluck().all(...statuses) as string[];
+    return this.db
+      .prepare(`SELECT name FROM tasks WHERE status IN (${marks}) ORDER BY idx`)
+      .pluck()
+      .all(...statuses) as string[];
   }
 
   /** Counts by status, by source and the finishing span (for an ETA), in one scan of the tasks. */
   summary(): SweepSummary {
     const builder = new SummaryBuilder();
     const rows = this.db
-      .prepare(`SELECT status, source, COUNT(*), MIN(COALESCE(started_at, ended_at)), MAX(ended_at) FROM tasks GROUP BY source, status`)
+      .prepare(
+        `SELECT status, source, COUNT(*), MIN(COALESCE(started_at, ended_at)), MAX(ended_at) FROM tasks GROUP BY source, status`,
+      )
       .raw(true)
       .all() as [TaskStatus, string | null, number, number | null, number | null][];
     for (const [status, source, n, first, last] of rows) builder.add(status, source, first, last, n);
@@ -278,8 +304,10 @@ export class SweepStore implements EngineStore {
 
   // Runs a page query (`idx > ?` ... `LIMIT ?`) until it returns nothing, keyed on the last idx seen.
   private *pages(page: Database.Statement, pageSize: number, suffix: string): Generator<string> {
-    const lastIdx = this.db.prepare(`SELECT MAX(idx) FROM (SELECT idx FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`).pluck();
-    for (let after = 0; ; ) {
+    const lastIdx = this.db
+      .prepare(`SELECT MAX(idx) FROM (SELECT idx FROM tasks WHERE idx > ? ORDER BY idx LIMIT ?)`)
+      .pluck();
+    for (let after = 0; ;) {
       const text = page.get(after, pageSize) as string | null;
       if (!text) return;
       yield text + suffix;

@@ -14,7 +14,13 @@ export interface SweepSummary {
 const emptyCounts = () => Object.fromEntries(TASK_STATUSES.map((k) => [k, 0])) as StatusCounts;
 
 export class SummaryBuilder {
-  private readonly s: SweepSummary = { counts: emptyCounts(), bySource: {}, finished: 0, firstStart: null, lastEnd: null };
+  private readonly s: SweepSummary = {
+    counts: emptyCounts(),
+    bySource: {},
+    finished: 0,
+    firstStart: null,
+    lastEnd: null,
+  };
 
   // One task (n = 1), or a group of n tasks with the earliest start and latest end among them.
   add(status: TaskStatus, source: string | null, start: number | null, end: number | null, n = 1): void {

@@ -1,4 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, fstatSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  fstatSync,
+  writeFileSync,
+} from 'node:fs';
 import type { TaskRow, TaskWorkspace } from '../engine/ports.js';
 import { renderCommandScript } from '../compute/command-script.js';
 import { writeFileAtomic } from './atomic-write.js';

@@ -293,4 +293,3 @@ describe('hsm exec input errors', () => {
     expect(r.stderr).toContain('--transport shell needs --shell-command');
   });
 });
-

@@ -15,18 +15,24 @@ describe('the environment tasks run in', () => {
     writeFileSync(join(dir, '.venv', 'bin', 'activate'), 'export VIRTUAL_ENV_MARK=activated\n');
     const r = hsm(['run', '--sweep-id', 'env1'], join(dir, 'sweeps'));
     expect(r.code, r.stderr).toBe(0);
-    const out = readFileSync(join(dir, 'sweeps', 'outputs', 'env1', 'tasks', 'task_001', 'stdout.log'), 'utf8');
+    const out = readFileSync(
+      join(dir, 'sweeps', 'outputs', 'env1', 'tasks', 'task_001', 'stdout.log'),
+      'utf8',
+    );
     expect(out).toBe(`activated env1 task_001 1\n${dir}\n`);
   });
 });
 
 describe('hsm cancel', () => {
   it('stops a sweep run by another process: that process records cancelled tasks and exits 130', async () => {
-    const dir = makeProject(`command: ["sleep", "{s}"]\nargs: none\nsweep:\n  grid:\n    s: [30, 31, 32, 33]\n`);
+    const dir = makeProject(
+      `command: ["sleep", "{s}"]\nargs: none\nsweep:\n  grid:\n    s: [30, 31, 32, 33]\n`,
+    );
     const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'c1'], dir);
     for (let i = 0; i < 200; i++) {
       const st = hsm(['status', 'c1', '--json'], dir);
-      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running === 2) break;
+      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running === 2)
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const c = hsm(['cancel', 'c1'], dir);

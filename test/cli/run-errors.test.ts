@@ -49,9 +49,17 @@ describe('hsm run with bad input', () => {
     const dir = makeProject(`command: hsm-no-such-program-42\nsweep:\n  grid:\n    x: [1, 2]\n`);
     const r = hsm(['run', '--retries', '2', '--json'], dir);
     expect(r.code).toBe(1);
-    const status = JSON.parse(r.stdout) as { counts: { failed: number }; tasks: { exit_code: number; attempts: number; detail: string }[] };
+    const status = JSON.parse(r.stdout) as {
+      counts: { failed: number };
+      tasks: { exit_code: number; attempts: number; detail: string }[];
+    };
     expect(status.counts.failed).toBe(2);
-    for (const t of status.tasks) expect(t).toMatchObject({ exit_code: 127, attempts: 1, detail: expect.stringContaining('command not found') });
+    for (const t of status.tasks)
+      expect(t).toMatchObject({
+        exit_code: 127,
+        attempts: 1,
+        detail: expect.stringContaining('command not found'),
+      });
   });
 
   it('a bad --jobs value: exit 2 with the reason', () => {
@@ -112,7 +120,8 @@ describe('run options', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ sweep_id: 'bg' });
     let counts: Record<string, number> = {};
     for (let i = 0; i < 100; i++) {
-      counts = (JSON.parse(hsm(['status', 'bg', '--json'], dir).stdout) as { counts: Record<string, number> }).counts;
+      counts = (JSON.parse(hsm(['status', 'bg', '--json'], dir).stdout) as { counts: Record<string, number> })
+        .counts;
       if (counts.completed === 2) break;
       await new Promise((res) => setTimeout(res, 100));
     }
@@ -129,28 +138,37 @@ describe('run options', () => {
 });
 
 describe('Ctrl-C while the sweep is being created', () => {
-  it('finishes creating it (all or nothing), runs no task and says how to resume', { timeout: 120_000 }, async () => {
-    const dir = makeProject(`command: ["sh", "-c", "echo ran >> ran.log"]\nargs: none\nsweep:\n  grid:\n    a: [${Array.from({ length: 300 }, (_, i) => i).join(',')}]\n    b: [${Array.from({ length: 300 }, (_, i) => i).join(',')}]\n`);
-    const child = hsmAsync(['run', '--yes', '--sweep-id', 'big'], dir);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const partial = join(dir, 'sweeps', 'outputs', '.big.partial');
-    for (let i = 0; i < 1000 && !existsSync(partial); i++) await new Promise((r) => setTimeout(r, 5));
-    expect(existsSync(partial)).toBe(true);
-    child.kill('SIGINT');
-    expect((await waitForExit(child)).code).toBe(130);
-    expect(existsSync(partial)).toBe(false);
-    const st = JSON.parse(hsm(['status', 'big', '--json'], dir).stdout) as { total: number; counts: { pending: number; running: number; queued: number } };
-    expect(st.total).toBe(90_000); // the whole sweep is on disk, whenever the signal came
-    expect(st.counts.running + st.counts.queued).toBe(0);
-    expect(err).toMatch(/hsm complete big/);
-    // on a loaded machine the signal may land just after the creation: then the run starts and is
-    // cancelled like any run; when it lands during the creation, no task runs at all
-    if (/interrupted before any task ran/.test(err)) {
-      expect(existsSync(join(dir, 'ran.log'))).toBe(false);
-      expect(st.counts.pending).toBe(90_000);
-    } else {
-      expect(err).toMatch(/interrupted: stopping running tasks/);
-    }
-  });
+  it(
+    'finishes creating it (all or nothing), runs no task and says how to resume',
+    { timeout: 120_000 },
+    async () => {
+      const dir = makeProject(
+        `command: ["sh", "-c", "echo ran >> ran.log"]\nargs: none\nsweep:\n  grid:\n    a: [${Array.from({ length: 300 }, (_, i) => i).join(',')}]\n    b: [${Array.from({ length: 300 }, (_, i) => i).join(',')}]\n`,
+      );
+      const child = hsmAsync(['run', '--yes', '--sweep-id', 'big'], dir);
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const partial = join(dir, 'sweeps', 'outputs', '.big.partial');
+      for (let i = 0; i < 1000 && !existsSync(partial); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(existsSync(partial)).toBe(true);
+      child.kill('SIGINT');
+      expect((await waitForExit(child)).code).toBe(130);
+      expect(existsSync(partial)).toBe(false);
+      const st = JSON.parse(hsm(['status', 'big', '--json'], dir).stdout) as {
+        total: number;
+        counts: { pending: number; running: number; queued: number };
+      };
+      expect(st.total).toBe(90_000); // the whole sweep is on disk, whenever the signal came
+      expect(st.counts.running + st.counts.queued).toBe(0);
+      expect(err).toMatch(/hsm complete big/);
+      // on a loaded machine the signal may land just after the creation: then the run starts and is
+      // cancelled like any run; when it lands during the creation, no task runs at all
+      if (/interrupted before any task ran/.test(err)) {
+        expect(existsSync(join(dir, 'ran.log'))).toBe(false);
+        expect(st.counts.pending).toBe(90_000);
+      } else {
+        expect(err).toMatch(/interrupted: stopping running tasks/);
+      }
+    },
+  );
 });

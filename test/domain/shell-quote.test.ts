@@ -4,7 +4,27 @@ import { quoteShellArgv, quoteShellWord } from '../../src/domain/shell-quote.js'
 
 // The one quoting function, checked against real shells with hostile values: what the shell hands the
 // program must be exactly the value, and nothing may run.
-const HOSTILE = ['', 'plain', 'two words', "it's", '"dq"', '$(touch /tmp/hsm-q)', '`id`', '; rm -rf /', 'a\nb', 'tab\there', '日本 ✓', '\\', "'", "''", '$HOME', '*', '~', '-n', '!event'];
+const HOSTILE = [
+  '',
+  'plain',
+  'two words',
+  "it's",
+  '"dq"',
+  '$(touch /tmp/hsm-q)',
+  '`id`',
+  '; rm -rf /',
+  'a\nb',
+  'tab\there',
+  '日本 ✓',
+  '\\',
+  "'",
+  "''",
+  '$HOME',
+  '*',
+  '~',
+  '-n',
+  '!event',
+];
 
 describe('quoteShellWord', () => {
   for (const shell of ['sh', 'bash']) {

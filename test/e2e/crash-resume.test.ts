@@ -34,25 +34,38 @@ describe('crash and resume', () => {
       await new Promise((r) => setTimeout(r, delayMs));
       child.kill('SIGKILL');
       await waitForExit(child);
-      const before = JSON.parse(hsm(['status', 'crash_1', '--json'], dir).stdout) as { counts: { completed: number } };
+      const before = JSON.parse(hsm(['status', 'crash_1', '--json'], dir).stdout) as {
+        counts: { completed: number };
+      };
       expect(before.counts.completed).toBeLessThan(TASKS); // the kill came mid-sweep
 
       const done = hsm(['complete', 'crash_1', '--jobs', '3', '--json'], dir);
       expect(done.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
       expect(done.code).toBe(0);
-      const status = JSON.parse(done.stdout) as { counts: Record<string, number>; tasks: { name: string; status: string; attempts: number }[] };
+      const status = JSON.parse(done.stdout) as {
+        counts: Record<string, number>;
+        tasks: { name: string; status: string; attempts: number }[];
+      };
       expect(status.counts.completed).toBe(TASKS);
       for (const t of status.tasks) expect(t).toMatchObject({ status: 'completed', attempts: 1 });
 
       const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
       for (let i = 1; i <= TASKS; i++) {
-        expect(ledger.filter((l) => l === `start ${i}`), `task ${i} started`).toHaveLength(1);
-        expect(ledger.filter((l) => l === `end ${i}`), `task ${i} ended`).toHaveLength(1);
+        expect(
+          ledger.filter((l) => l === `start ${i}`),
+          `task ${i} started`,
+        ).toHaveLength(1);
+        expect(
+          ledger.filter((l) => l === `end ${i}`),
+          `task ${i} ended`,
+        ).toHaveLength(1);
       }
       const sweepDir = join(dir, 'sweeps', 'outputs', 'crash_1');
       for (const t of status.tasks) {
         expect(readFileSync(join(sweepDir, 'tasks', t.name, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
-        expect(readFileSync(join(sweepDir, 'tasks', t.name, 'status.yaml'), 'utf8')).toContain('status: completed');
+        expect(readFileSync(join(sweepDir, 'tasks', t.name, 'status.yaml'), 'utf8')).toContain(
+          'status: completed',
+        );
       }
     });
   }
@@ -74,8 +87,14 @@ describe('crash and resume', () => {
     expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(TASKS);
     const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
     for (let i = 1; i <= TASKS; i++) {
-      expect(ledger.filter((l) => l === `start ${i}`), `task ${i} started`).toHaveLength(1);
-      expect(ledger.filter((l) => l === `end ${i}`), `task ${i} ended`).toHaveLength(1);
+      expect(
+        ledger.filter((l) => l === `start ${i}`),
+        `task ${i} started`,
+      ).toHaveLength(1);
+      expect(
+        ledger.filter((l) => l === `end ${i}`),
+        `task ${i} ended`,
+      ).toHaveLength(1);
     }
   });
 
@@ -86,14 +105,17 @@ describe('crash and resume', () => {
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     for (let i = 0; i < 400; i++) {
       const st = hsm(['status', 'int_1', '--json'], dir);
-      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running > 0) break;
+      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running > 0)
+        break;
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGINT');
     const exit = await waitForExit(child);
     expect(exit.code).toBe(130);
     expect(err).toContain('interrupted');
-    const st = JSON.parse(hsm(["status", "int_1", "--json"], dir).stdout) as { counts: { running: number; queued: number; completed: number } };
+    const st = JSON.parse(hsm(['status', 'int_1', '--json'], dir).stdout) as {
+      counts: { running: number; queued: number; completed: number };
+    };
     expect(st.counts.running + st.counts.queued).toBe(0);
     expect(st.counts.completed).toBeLessThan(TASKS);
     const done = hsm(['complete', 'int', '--retry-failed', '--json'], dir);
@@ -130,10 +152,21 @@ describe('adoption after a crash, case by case', () => {
 
     const done = hsm(['complete', 'adopt_1', '--json'], dir);
     expect(done.code, done.stderr).toBe(0);
-    const status = JSON.parse(done.stdout) as { counts: { completed: number }; tasks: { name: string; status: string; attempts: number }[] };
+    const status = JSON.parse(done.stdout) as {
+      counts: { completed: number };
+      tasks: { name: string; status: string; attempts: number }[];
+    };
     expect(status.counts.completed).toBe(TASKS);
-    expect(status.tasks.find((t) => t.name === 'task_013')).toMatchObject({ status: 'completed', attempts: 2 });
-    expect(status.tasks.find((t) => t.name === 'task_014')).toMatchObject({ status: 'completed', attempts: 2 });
-    expect(readFileSync(join(t14, 'attempts', '1', 'started'), 'utf8')).toBe('attempt=1 pid=999999999 host=vm\n');
+    expect(status.tasks.find((t) => t.name === 'task_013')).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+    });
+    expect(status.tasks.find((t) => t.name === 'task_014')).toMatchObject({
+      status: 'completed',
+      attempts: 2,
+    });
+    expect(readFileSync(join(t14, 'attempts', '1', 'started'), 'utf8')).toBe(
+      'attempt=1 pid=999999999 host=vm\n',
+    );
   });
 });

@@ -39,7 +39,9 @@ sweep:
     expect(r.code, r.stderr).toBe(0);
     const sweepDir = join(dir, 'sweeps', 'outputs', 'hostile');
     HOSTILE.forEach((value, i) => {
-      const argv = JSON.parse(readFileSync(join(sweepDir, 'tasks', `task_${String(i + 1).padStart(3, '0')}`, 'argv.json'), 'utf8'));
+      const argv = JSON.parse(
+        readFileSync(join(sweepDir, 'tasks', `task_${String(i + 1).padStart(3, '0')}`, 'argv.json'), 'utf8'),
+      );
       expect(argv).toEqual([`pre-${value}-post`, '--v', value]);
     });
     for (let i = 1; i <= 3; i++) expect(existsSync(`/tmp/hsm-pwned-${i}`)).toBe(false);

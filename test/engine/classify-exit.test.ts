@@ -6,19 +6,39 @@ const base = { startedAt: 1000, endedAt: 2000, host: 'h' };
 
 describe('classifyExit', () => {
   it('exit 0 is completed; a non-zero exit is failed with its code', () => {
-    expect(classifyExit({ ...base, exitStatus: 0 })).toMatchObject({ reason: 'completed', exitCode: 0, signal: null });
-    expect(classifyExit({ ...base, exitStatus: 3 })).toMatchObject({ reason: 'failed', exitCode: 3, detail: 'exit code 3' });
+    expect(classifyExit({ ...base, exitStatus: 0 })).toMatchObject({
+      reason: 'completed',
+      exitCode: 0,
+      signal: null,
+    });
+    expect(classifyExit({ ...base, exitStatus: 3 })).toMatchObject({
+      reason: 'failed',
+      exitCode: 3,
+      detail: 'exit code 3',
+    });
   });
   it('128+N is death by signal N', () => {
-    expect(classifyExit({ ...base, exitStatus: 137 })).toMatchObject({ reason: 'failed', exitCode: null, signal: 'SIGKILL' });
-    expect(classifyExit({ ...base, exitStatus: 143, cancelled: true })).toMatchObject({ reason: 'cancelled', signal: 'SIGTERM' });
+    expect(classifyExit({ ...base, exitStatus: 137 })).toMatchObject({
+      reason: 'failed',
+      exitCode: null,
+      signal: 'SIGKILL',
+    });
+    expect(classifyExit({ ...base, exitStatus: 143, cancelled: true })).toMatchObject({
+      reason: 'cancelled',
+      signal: 'SIGTERM',
+    });
   });
   it('a timeout hsm enforced wins even over a graceful exit 0', () => {
-    expect(classifyExit({ ...base, exitStatus: 0, timedOutAfterMs: 90_000 })).toMatchObject({ reason: 'timeout', detail: 'timed out after 90s' });
+    expect(classifyExit({ ...base, exitStatus: 0, timedOutAfterMs: 90_000 })).toMatchObject({
+      reason: 'timeout',
+      detail: 'timed out after 90s',
+    });
   });
   it('no exit record: lost, unless the source knows better', () => {
     expect(classifyExit({ ...base, exitStatus: null })).toMatchObject({ reason: 'lost', exitCode: null });
-    expect(classifyExit({ ...base, exitStatus: null, sourceReason: 'node_fail', sourceDetail: 'NODE_FAIL' })).toMatchObject({ reason: 'node_fail', detail: 'NODE_FAIL' });
+    expect(
+      classifyExit({ ...base, exitStatus: null, sourceReason: 'node_fail', sourceDetail: 'NODE_FAIL' }),
+    ).toMatchObject({ reason: 'node_fail', detail: 'NODE_FAIL' });
   });
   it('names exit 127 and 126 for what they usually are', () => {
     expect(classifyExit({ ...base, exitStatus: 127 }).detail).toContain('command not found');
@@ -27,7 +47,13 @@ describe('classifyExit', () => {
 });
 
 describe('retry policy', () => {
-  const o = (reason: Parameters<typeof isRetryable>[0]['reason'], exitCode: number | null = 1) => ({ ...base, reason, exitCode, signal: null, detail: null });
+  const o = (reason: Parameters<typeof isRetryable>[0]['reason'], exitCode: number | null = 1) => ({
+    ...base,
+    reason,
+    exitCode,
+    signal: null,
+    detail: null,
+  });
   it('retries transient failures but not a missing command, an OOM or a cancel', () => {
     expect(isRetryable(o('failed'))).toBe(true);
     expect(isRetryable(o('lost', null))).toBe(true);

@@ -28,7 +28,9 @@ const sh = (script: string) => ['sh', '-c', script];
 describe('SweepEngine with the local source', () => {
   it('runs every task with bounded parallelism, records outcomes, logs and the HSM_* environment', async () => {
     const { engine, sweep, root } = engineFor(
-      Array.from({ length: 12 }, (_, i) => sh(`echo "out $HSM_TASK_ID $HSM_ATTEMPT $HSM_SWEEP_ID"; echo err >&2; pwd; exit ${i === 4 ? 3 : 0}`)),
+      Array.from({ length: 12 }, (_, i) =>
+        sh(`echo "out $HSM_TASK_ID $HSM_ATTEMPT $HSM_SWEEP_ID"; echo err >&2; pwd; exit ${i === 4 ? 3 : 0}`),
+      ),
       { jobs: 3 },
     );
     const result = await engine.run();
@@ -41,19 +43,31 @@ describe('SweepEngine with the local source', () => {
     expect(out).toBe(`out task_002 1 test_sweep\n${root}\n`);
     expect(readFileSync(sweep.paths.taskFile('task_002', 'stderr.log'), 'utf8')).toBe('err\n');
     expect(readFileSync(sweep.paths.taskFile('task_005', 'exit'), 'utf8')).toBe('attempt=1 exit=3\n');
-    expect(readFileSync(sweep.paths.taskFile('task_005', 'status.yaml'), 'utf8')).toContain('termination_reason: failed');
-    expect(readFileSync(sweep.paths.taskMapping, 'utf8')).toMatch(/task_012:\n {4}key: key12\n {4}status: completed/);
+    expect(readFileSync(sweep.paths.taskFile('task_005', 'status.yaml'), 'utf8')).toContain(
+      'termination_reason: failed',
+    );
+    expect(readFileSync(sweep.paths.taskMapping, 'utf8')).toMatch(
+      /task_012:\n {4}key: key12\n {4}status: completed/,
+    );
   });
 
   it('never runs more tasks at once than there are slots, and queued tasks flow', async () => {
     const ledger = join(makeSweep([]).root, 'ledger');
-    const argv = sh(`echo "start $(date +%s%N)" >> ${ledger}; sleep 0.1; echo "end $(date +%s%N)" >> ${ledger}`);
-    const { engine, sweep } = engineFor(Array.from({ length: 10 }, () => argv), { jobs: 3 });
+    const argv = sh(
+      `echo "start $(date +%s%N)" >> ${ledger}; sleep 0.1; echo "end $(date +%s%N)" >> ${ledger}`,
+    );
+    const { engine, sweep } = engineFor(
+      Array.from({ length: 10 }, () => argv),
+      { jobs: 3 },
+    );
     await engine.run();
     expect(sweep.store.counts().completed).toBe(10);
     let running = 0;
     let peak = 0;
-    const events = readFileSync(ledger, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]);
+    const events = readFileSync(ledger, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]);
     events.sort((a, b) => (BigInt(a[1]) < BigInt(b[1]) ? -1 : 1));
     for (const [kind] of events) {
       running += kind === 'start' ? 1 : -1;
@@ -64,10 +78,13 @@ describe('SweepEngine with the local source', () => {
   });
 
   it('times a task out: TERM then KILL to its whole process group, reason timeout', async () => {
-    const { engine, sweep } = engineFor([sh(`trap '' TERM; sleep 30 & echo $! > "$HSM_TASK_DIR/child"; wait`)], {
-      timeoutMs: 300,
-      killGraceMs: 300,
-    });
+    const { engine, sweep } = engineFor(
+      [sh(`trap '' TERM; sleep 30 & echo $! > "$HSM_TASK_DIR/child"; wait`)],
+      {
+        timeoutMs: 300,
+        killGraceMs: 300,
+      },
+    );
     await engine.run();
     const row = sweep.store.task('task_001')!;
     expect(row).toMatchObject({ status: 'failed', reason: 'timeout', signal: 'SIGKILL' });
@@ -80,9 +97,12 @@ describe('SweepEngine with the local source', () => {
   it('retries a failed task with backoff and keeps the earlier attempt under attempts/1', async () => {
     const fx = makeSweep([]);
     const marker = join(fx.root, 'tried');
-    const { engine, sweep } = engineFor([sh(`if [ -e ${marker} ]; then echo second; else touch ${marker}; echo first; exit 1; fi`)], {
-      retries: 2,
-    });
+    const { engine, sweep } = engineFor(
+      [sh(`if [ -e ${marker} ]; then echo second; else touch ${marker}; echo first; exit 1; fi`)],
+      {
+        retries: 2,
+      },
+    );
     await engine.run();
     expect(sweep.store.task('task_001')).toMatchObject({ status: 'completed', attempts: 2 });
     expect(readFileSync(sweep.paths.taskFile('task_001', 'stdout.log'), 'utf8')).toBe('second\n');
@@ -101,10 +121,13 @@ describe('SweepEngine with the local source', () => {
   it('streams output to the log file while the task runs', async () => {
     const fx = makeSweep([]);
     const go = join(fx.root, 'go');
-    const { engine, sweep } = engineFor([sh(`echo early; while [ ! -e ${go} ]; do sleep 0.05; done; echo late`)]);
+    const { engine, sweep } = engineFor([
+      sh(`echo early; while [ ! -e ${go} ]; do sleep 0.05; done; echo late`),
+    ]);
     const done = engine.run();
     const log = sweep.paths.taskFile('task_001', 'stdout.log');
-    for (let i = 0; i < 200 && !(existsSync(log) && readFileSync(log, 'utf8') === 'early\n'); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !(existsSync(log) && readFileSync(log, 'utf8') === 'early\n'); i++)
+      await new Promise((r) => setTimeout(r, 25));
     expect(readFileSync(log, 'utf8')).toBe('early\n');
     writeFileSync(go, '');
     await done;
@@ -112,9 +135,13 @@ describe('SweepEngine with the local source', () => {
   });
 
   it('cancels: running tasks are terminated and recorded cancelled, unstarted ones stay pending', async () => {
-    const { engine, sweep } = engineFor(Array.from({ length: 6 }, () => sh('sleep 30')), { jobs: 2 });
+    const { engine, sweep } = engineFor(
+      Array.from({ length: 6 }, () => sh('sleep 30')),
+      { jobs: 2 },
+    );
     const done = engine.run();
-    for (let i = 0; i < 200 && sweep.store.counts().running < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && sweep.store.counts().running < 2; i++)
+      await new Promise((r) => setTimeout(r, 25));
     engine.cancel();
     const result = await done;
     expect(result.interrupted).toBe(true);

@@ -7,17 +7,29 @@ import { join, resolve } from 'node:path';
 export const HSM_BIN = resolve(__dirname, '../../bin/hsm.js');
 
 export function ensureBuilt(): void {
-  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: resolve(__dirname, '../..'), encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: resolve(__dirname, '../..'),
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }
 
 export function hsm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [HSM_BIN, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: '1', ...env } });
+  const r = spawnSync(process.execPath, [HSM_BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function hsmAsync(args: string[], cwd: string): ChildProcess {
-  return spawn(process.execPath, [HSM_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  return spawn(process.execPath, [HSM_BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 }
 
 // A throwaway project with hsm_config.yaml and sweeps/sweep.yaml.
@@ -29,6 +41,8 @@ export function makeProject(sweepYaml: string, config = ''): string {
   return dir;
 }
 
-export function waitForExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export function waitForExit(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
 }

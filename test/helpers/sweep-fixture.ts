@@ -17,7 +17,10 @@ export function makeTasks(argvs: string[][]): TaskSpec[] {
   }));
 }
 
-export function makeSweep(tasks: TaskSpec[], root = mkdtempSync(join(tmpdir(), 'hsm-test-'))): {
+export function makeSweep(
+  tasks: TaskSpec[],
+  root = mkdtempSync(join(tmpdir(), 'hsm-test-')),
+): {
   sweep: OpenSweep;
   workspace: LocalTaskWorkspace;
   root: string;
@@ -40,6 +43,10 @@ export function makeSweep(tasks: TaskSpec[], root = mkdtempSync(join(tmpdir(), '
     }),
     tasks,
   });
-  const workspace = new LocalTaskWorkspace(sweep.paths, { sweepId: id, projectRoot: root, mappingPages: () => sweep.store.mappingYamlPages() });
+  const workspace = new LocalTaskWorkspace(sweep.paths, {
+    sweepId: id,
+    projectRoot: root,
+    mappingPages: () => sweep.store.mappingYamlPages(),
+  });
   return { sweep, workspace, root };
 }

@@ -18,7 +18,15 @@ describe('SweepStore.statusJsonPages', () => {
         task: 'task_002',
         attempt: 1,
         status: 'failed',
-        outcome: { exitCode: 3, signal: null, reason: 'failed', startedAt: 1000, endedAt: 2500, host: 'h\t1', detail: 'said "no"\n\u0001' },
+        outcome: {
+          exitCode: 3,
+          signal: null,
+          reason: 'failed',
+          startedAt: 1000,
+          endedAt: 2500,
+          host: 'h\t1',
+          detail: 'said "no"\n\u0001',
+        },
       },
     ]);
     const pages = [...sweep.store.statusJsonPages(3)];
@@ -40,14 +48,34 @@ describe('SweepStore.statusJsonPages', () => {
       detail: 'said "no"\n\u0001',
       params: tasks[1]!.params,
     });
-    expect(rows[0]).toMatchObject({ status: 'pending', source: null, exit_code: null, started_at_ms: null, params: { i: 1 } });
+    expect(rows[0]).toMatchObject({
+      status: 'pending',
+      source: null,
+      exit_code: null,
+      started_at_ms: null,
+      params: { i: 1 },
+    });
   });
 
   it('summarises counts by status and source and the span of finished tasks', () => {
     const { sweep } = makeSweep(makeTasks([['a'], ['b'], ['c']]));
     sweep.store.apply([
       { kind: 'queued', task: 'task_001', attempt: 1, source: 'local', at: 10 },
-      { kind: 'finished', task: 'task_001', attempt: 1, status: 'completed', outcome: { exitCode: 0, signal: null, reason: 'completed', startedAt: 100, endedAt: 400, host: 'h', detail: null } },
+      {
+        kind: 'finished',
+        task: 'task_001',
+        attempt: 1,
+        status: 'completed',
+        outcome: {
+          exitCode: 0,
+          signal: null,
+          reason: 'completed',
+          startedAt: 100,
+          endedAt: 400,
+          host: 'h',
+          detail: null,
+        },
+      },
       { kind: 'queued', task: 'task_002', attempt: 1, source: 'local', at: 10 },
     ]);
     const s = sweep.store.summary();
@@ -60,8 +88,16 @@ describe('SweepStore.statusJsonPages', () => {
     const tasks = makeTasks([['a'], ['b']]);
     tasks[0]!.params = { 'model.lr': 0.1, s: 'x: "y" # not a comment', n: null, yes: 'no' };
     const { sweep } = makeSweep(tasks);
-    const doc = parse(TASK_MAPPING_HEADER + [...sweep.store.mappingYamlPages(1)].join('')) as { tasks: Record<string, { key: string; status: string; source: unknown; params: unknown }> };
+    const doc = parse(TASK_MAPPING_HEADER + [...sweep.store.mappingYamlPages(1)].join('')) as {
+      tasks: Record<string, { key: string; status: string; source: unknown; params: unknown }>;
+    };
     expect(Object.keys(doc.tasks)).toEqual(['task_001', 'task_002']);
-    expect(doc.tasks.task_001).toEqual({ key: 'key1', status: 'pending', source: null, attempts: 0, params: tasks[0]!.params });
+    expect(doc.tasks.task_001).toEqual({
+      key: 'key1',
+      status: 'pending',
+      source: null,
+      attempts: 0,
+      params: tasks[0]!.params,
+    });
   });
 });

@@ -10,7 +10,11 @@ export function registerCancel(program: Command): void {
     .action((id: string, flags: { json?: boolean }) => {
       const r = cancelSweep(openProject(), id);
       if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
-      else if (r.signalled_pid !== null) process.stderr.write(`asked hsm (pid ${r.signalled_pid}) to cancel sweep ${r.sweep_id}\n`);
-      else process.stderr.write(`terminated ${r.killed_tasks.length} task(s) of sweep ${r.sweep_id} left running: ${r.killed_tasks.join(', ')}\n`);
+      else if (r.signalled_pid !== null)
+        process.stderr.write(`asked hsm (pid ${r.signalled_pid}) to cancel sweep ${r.sweep_id}\n`);
+      else
+        process.stderr.write(
+          `terminated ${r.killed_tasks.length} task(s) of sweep ${r.sweep_id} left running: ${r.killed_tasks.join(', ')}\n`,
+        );
     });
 }

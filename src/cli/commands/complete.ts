@@ -15,23 +15,44 @@ export function registerComplete(program: Command): void {
     .option('--timeout <duration>', 'per-task time limit', durationText)
     .option('--dry-run', 'list what would run; run nothing')
     .option('--json', 'print the final status as JSON on stdout')
-    .action(async (id: string, flags: { source?: string; jobs?: number; retryFailed?: boolean; retries?: number; timeout?: string; dryRun?: boolean; json?: boolean }) => {
-      const project = openProject();
-      const sweep = openSweep(project, id);
-      if (flags.dryRun) {
-        const wanted = new Set(['pending', 'lost', ...(flags.retryFailed ? ['failed', 'cancelled'] : [])]);
-        const rows = sweep.store.tasks().filter((t) => wanted.has(t.status));
-        const running = sweep.store.tasks().filter((t) => t.status === 'running' || t.status === 'queued');
-        sweep.store.close();
-        if (flags.json) {
-          process.stdout.write(JSON.stringify({ sweep_id: sweep.id, to_run: rows.map((r) => r.name), to_adopt: running.map((r) => r.name) }, null, 2) + '\n');
-        } else {
-          process.stdout.write(`sweep ${sweep.id}: ${rows.length} tasks would run, ${running.length} would be adopted\n`);
-          for (const r of rows.slice(0, 20)) process.stdout.write(`  ${r.name} (${r.status})\n`);
-          if (rows.length > 20) process.stdout.write(`  ... and ${rows.length - 20} more\n`);
+    .action(
+      async (
+        id: string,
+        flags: {
+          source?: string;
+          jobs?: number;
+          retryFailed?: boolean;
+          retries?: number;
+          timeout?: string;
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const project = openProject();
+        const sweep = openSweep(project, id);
+        if (flags.dryRun) {
+          const wanted = new Set(['pending', 'lost', ...(flags.retryFailed ? ['failed', 'cancelled'] : [])]);
+          const rows = sweep.store.tasks().filter((t) => wanted.has(t.status));
+          const running = sweep.store.tasks().filter((t) => t.status === 'running' || t.status === 'queued');
+          sweep.store.close();
+          if (flags.json) {
+            process.stdout.write(
+              JSON.stringify(
+                { sweep_id: sweep.id, to_run: rows.map((r) => r.name), to_adopt: running.map((r) => r.name) },
+                null,
+                2,
+              ) + '\n',
+            );
+          } else {
+            process.stdout.write(
+              `sweep ${sweep.id}: ${rows.length} tasks would run, ${running.length} would be adopted\n`,
+            );
+            for (const r of rows.slice(0, 20)) process.stdout.write(`  ${r.name} (${r.status})\n`);
+            if (rows.length > 20) process.stdout.write(`  ... and ${rows.length - 20} more\n`);
+          }
+          return;
         }
-        return;
-      }
-      process.exitCode = await runToEnd(project, sweep, flags, true);
-    });
+        process.exitCode = await runToEnd(project, sweep, flags, true);
+      },
+    );
 }

@@ -21,7 +21,9 @@ export function registerRecent(program: Command): void {
         return;
       }
       for (const s of sweeps) {
-        process.stdout.write(`${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts)}${s.running ? '  (running)' : ''}\n`);
+        process.stdout.write(
+          `${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts)}${s.running ? '  (running)' : ''}\n`,
+        );
       }
     });
 }

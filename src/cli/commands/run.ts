@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { openProject, planSweep, createSweep, executeSweep, renderStatusJson, formatDiagnostic, type RunOptions } from '../../api/index.js';
+import {
+  openProject,
+  planSweep,
+  createSweep,
+  executeSweep,
+  renderStatusJson,
+  formatDiagnostic,
+  type RunOptions,
+} from '../../api/index.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { EXIT } from '../exit-codes.js';
 import { RunProgress, describeCounts } from '../progress.js';
@@ -31,12 +39,16 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('create a sweep from a sweep file and run it (overrides such as seed=1,2,3 add grid axes)')
     .argument('[args...]', 'sweep file, then Hydra-style overrides (key=v1,v2  key=range(0,1,0.1))')
-    .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml, comma-separated', )
+    .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml, comma-separated')
     .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
     .option('--dry-run', 'print the plan and the exact argv of the first tasks; run nothing')
     .option('--count-only', 'print the number of tasks and exit')
     .option('--max-tasks <n>', 'refuse sweeps with more tasks than this', positiveInt('--max-tasks'))
-    .option('--retries <n>', 'extra attempts for a task that failed for a retryable reason', nonNegativeInt('--retries'))
+    .option(
+      '--retries <n>',
+      'extra attempts for a task that failed for a retryable reason',
+      nonNegativeInt('--retries'),
+    )
     .option('--timeout <duration>', 'per-task time limit (90s, 5m, 1h30m, HH:MM:SS)', durationText)
     .option('--sweep-id <id>', 'the id of the new sweep (default <name>_YYYYMMDD_HHMMSS)')
     .option('--sync', 'push the project to remote sources that differ (no-op for the local source)')
@@ -47,7 +59,11 @@ export function registerRun(program: Command): void {
       const project = openProject();
       const { sweepFile, overrides } = splitSweepArgs(args);
       // only a preview is materialised; createSweep streams the rest into the store
-      const plan = planSweep(project, { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes }, flags.dryRun ? 10 : 0);
+      const plan = planSweep(
+        project,
+        { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes },
+        flags.dryRun ? 10 : 0,
+      );
       for (const w of plan.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
       if (flags.countOnly) {
         if (flags.json) process.stdout.write(JSON.stringify({ total: plan.total }) + '\n');
@@ -92,13 +108,21 @@ export async function runToEnd(
   const quiet = Boolean(flags.json);
   let progress: RunProgress | null = null;
   const options: RunOptions & { retryFailed?: boolean } = {
-    sources: flags.source ? flags.source.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    sources: flags.source
+      ? flags.source
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
     jobs: flags.jobs,
     retries: flags.retries,
     timeout: flags.timeout,
     retryFailed: flags.retryFailed,
     onTask: (row, ev) => progress?.onTask(row, ev),
-    onLog: process.env.HSM_DEBUG || process.argv.includes('-v') ? (l) => process.stderr.write(dim(l) + '\n') : undefined,
+    onLog:
+      process.env.HSM_DEBUG || process.argv.includes('-v')
+        ? (l) => process.stderr.write(dim(l) + '\n')
+        : undefined,
   };
   let run: ReturnType<typeof executeSweep>;
   try {
@@ -109,7 +133,9 @@ export async function runToEnd(
   }
   progress = new RunProgress(run.planned + run.adopted, quiet);
   if (isComplete && !quiet) {
-    process.stderr.write(`sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`);
+    process.stderr.write(
+      `sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`,
+    );
   }
   const { interrupted } = await superviseRun(run, latch, (level) => {
     process.stderr.write(
@@ -119,12 +145,18 @@ export async function runToEnd(
     );
   });
   progress.finish();
-  const status = JSON.parse(renderStatusJson(project, run.sweepDir, false)) as { counts: Record<string, number> };
+  const status = JSON.parse(renderStatusJson(project, run.sweepDir, false)) as {
+    counts: Record<string, number>;
+  };
   if (flags.json) process.stdout.write(renderStatusJson(project, run.sweepDir) + '\n');
   else {
     process.stderr.write(`sweep ${run.sweepId}: ${describeCounts(status.counts)}\n`);
-    const left = status.counts.pending! + status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
-    if (left > 0) process.stderr.write(`  finish it with: hsm complete ${run.sweepId}${status.counts.failed ? ' --retry-failed' : ''}\n`);
+    const left =
+      status.counts.pending! + status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
+    if (left > 0)
+      process.stderr.write(
+        `  finish it with: hsm complete ${run.sweepId}${status.counts.failed ? ' --retry-failed' : ''}\n`,
+      );
     if (status.counts.failed) process.stderr.write(`  see why tasks failed: hsm status ${run.sweepId}\n`);
   }
   if (interrupted) return EXIT.interrupted;
@@ -134,11 +166,22 @@ export async function runToEnd(
 
 function printDryRun(plan: ReturnType<typeof planSweep>, outputDir: string, flags: RunFlags): void {
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ total: plan.total, tasks: plan.tasks.map((t) => ({ name: t.name, key: t.key, params: t.params, argv: t.argv })) }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        {
+          total: plan.total,
+          tasks: plan.tasks.map((t) => ({ name: t.name, key: t.key, params: t.params, argv: t.argv })),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
     return;
   }
   const out = process.stdout;
-  out.write(`dry run: ${plan.total} tasks would run on ${flags.source ?? 'local'} with ${flags.jobs ?? 'default'} jobs; outputs under ${outputDir}\n`);
+  out.write(
+    `dry run: ${plan.total} tasks would run on ${flags.source ?? 'local'} with ${flags.jobs ?? 'default'} jobs; outputs under ${outputDir}\n`,
+  );
   for (const t of plan.tasks) out.write(`  ${t.name}  ${quoteShellArgv(t.argv)}\n`);
   if (plan.total > plan.tasks.length) out.write(`  ... and ${plan.total - plan.tasks.length} more\n`);
 }
@@ -151,8 +194,15 @@ function detach(sweepId: string, sweepDir: string, flags: RunFlags): void {
   if (flags.source) argv.push('--source', flags.source);
   if (flags.retries !== undefined) argv.push('--retries', String(flags.retries));
   if (flags.timeout) argv.push('--timeout', flags.timeout);
-  const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', log, log], cwd: process.cwd() });
+  const child = spawn(process.execPath, argv, {
+    detached: true,
+    stdio: ['ignore', log, log],
+    cwd: process.cwd(),
+  });
   child.unref();
-  process.stderr.write(`running in the background (pid ${child.pid}); follow it with: hsm status ${sweepId} --watch\n`);
-  if (flags.json) process.stdout.write(JSON.stringify({ sweep_id: sweepId, sweep_dir: sweepDir, pid: child.pid }) + '\n');
+  process.stderr.write(
+    `running in the background (pid ${child.pid}); follow it with: hsm status ${sweepId} --watch\n`,
+  );
+  if (flags.json)
+    process.stdout.write(JSON.stringify({ sweep_id: sweepId, sweep_dir: sweepDir, pid: child.pid }) + '\n');
 }

@@ -14,4 +14,3 @@ export function splitSweepArgs(words: readonly string[]): { sweepFile?: string; 
   }
   return sweepFile === undefined ? { overrides } : { sweepFile, overrides };
 }
-

@@ -48,14 +48,27 @@ export class AdoptedAttempts implements ComputeSource {
     for (const a of this.adopted.values()) {
       const exit = this.workspace.readExit(a.task, a.attempt);
       if (exit) {
-        events.push({ kind: 'finished', task: a.task, attempt: a.attempt, exitStatus: exit.exit, at: exit.at });
+        events.push({
+          kind: 'finished',
+          task: a.task,
+          attempt: a.attempt,
+          exitStatus: exit.exit,
+          at: exit.at,
+        });
         continue;
       }
       if (a.pid === null) {
         const started = this.workspace.readStarted(a.task, a.attempt);
         if (started) {
           a.pid = started.pid;
-          events.push({ kind: 'started', task: a.task, attempt: a.attempt, pid: started.pid, host: started.host, at: started.at });
+          events.push({
+            kind: 'started',
+            task: a.task,
+            attempt: a.attempt,
+            pid: started.pid,
+            host: started.host,
+            at: started.at,
+          });
         }
       }
       const alive = a.pid !== null ? isProcessAlive(a.pid) : runnersAlive;
@@ -67,7 +80,10 @@ export class AdoptedAttempts implements ComputeSource {
           attempt: a.attempt,
           exitStatus: null,
           neverStarted: a.pid === null,
-          detail: a.pid === null ? 'never started: hsm stopped before the task was handed over' : `process ${a.pid} is gone and left no exit record`,
+          detail:
+            a.pid === null
+              ? 'never started: hsm stopped before the task was handed over'
+              : `process ${a.pid} is gone and left no exit record`,
           at: Date.now(),
         });
       }

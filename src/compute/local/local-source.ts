@@ -78,8 +78,12 @@ export class LocalSource implements ComputeSource {
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
     for (const req of requests) {
       const runner = this.pickRunner(req.taskDir);
-      if (!runner) throw new Error(`local source: no capacity for ${req.task} (${this.inFlight()} in flight)`);
-      const sent = this.baseDir && req.taskDir.startsWith(this.baseDir + '/') ? req.taskDir.slice(this.baseDir.length + 1) : req.taskDir;
+      if (!runner)
+        throw new Error(`local source: no capacity for ${req.task} (${this.inFlight()} in flight)`);
+      const sent =
+        this.baseDir && req.taskDir.startsWith(this.baseDir + '/')
+          ? req.taskDir.slice(this.baseDir.length + 1)
+          : req.taskDir;
       const entry: InFlight = { ...req, key: sent, runner, pid: null, killAfterStart: null };
       runner.queue.push(entry);
       this.byDir.set(sent, entry);
@@ -148,7 +152,10 @@ export class LocalSource implements ComputeSource {
     const idle = open.find((r) => r.queue.length === 0);
     if (idle) return idle;
     if (open.length < this.slots) return this.startRunner();
-    const best = open.reduce<Runner | null>((b, r) => (b === null || r.queue.length < b.queue.length ? r : b), null);
+    const best = open.reduce<Runner | null>(
+      (b, r) => (b === null || r.queue.length < b.queue.length ? r : b),
+      null,
+    );
     return best && best.queue.length < QUEUE_DEPTH ? best : null;
   }
 
@@ -162,7 +169,9 @@ export class LocalSource implements ComputeSource {
     this.runners.push(runner);
     child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
     createInterface({ input: child.stdout! }).on('line', (line) => this.onRunnerLine(runner, line));
-    createInterface({ input: child.stderr! }).on('line', (line) => this.onLog(`runner ${child.pid}: ${line}`));
+    createInterface({ input: child.stderr! }).on('line', (line) =>
+      this.onLog(`runner ${child.pid}: ${line}`),
+    );
     child.on('exit', (code, signal) => {
       runner.closed = true;
       for (const lost of runner.queue.splice(0)) {
@@ -190,16 +199,36 @@ export class LocalSource implements ComputeSource {
     if (!entry || entry.attempt !== msg.attempt) return;
     if (msg.kind === 'S') {
       entry.pid = msg.pid;
-      this.push({ kind: 'started', task: entry.task, attempt: entry.attempt, pid: msg.pid, host: this.host, at: Date.now() });
+      this.push({
+        kind: 'started',
+        task: entry.task,
+        attempt: entry.attempt,
+        pid: msg.pid,
+        host: this.host,
+        at: Date.now(),
+      });
       if (entry.killAfterStart) this.signal(entry, entry.killAfterStart);
       return;
     }
     this.byDir.delete(msg.taskDir);
     runner.queue = runner.queue.filter((e) => e !== entry);
     if (msg.kind === 'X') {
-      this.push({ kind: 'finished', task: entry.task, attempt: entry.attempt, exitStatus: null, neverStarted: true, at: Date.now() });
+      this.push({
+        kind: 'finished',
+        task: entry.task,
+        attempt: entry.attempt,
+        exitStatus: null,
+        neverStarted: true,
+        at: Date.now(),
+      });
     } else {
-      this.push({ kind: 'finished', task: entry.task, attempt: entry.attempt, exitStatus: msg.status, at: Date.now() });
+      this.push({
+        kind: 'finished',
+        task: entry.task,
+        attempt: entry.attempt,
+        exitStatus: msg.status,
+        at: Date.now(),
+      });
     }
   }
 

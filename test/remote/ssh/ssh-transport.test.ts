@@ -104,4 +104,3 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
     expect(r.exitCode).toBeNull();
   });
 });
-
