@@ -172,7 +172,9 @@ export class LocalSource implements ComputeSource {
     createInterface({ input: child.stderr! }).on('line', (line) =>
       this.onLog(`runner ${child.pid}: ${line}`),
     );
-    child.on('exit', (code, signal) => {
+    // The tasks handed to a runner that dies (or never starts: bash missing) end with no exit record:
+    // the engine reads their records and records them lost if there are none.
+    const loseQueue = (detail: string) => {
       runner.closed = true;
       for (const lost of runner.queue.splice(0)) {
         this.byDir.delete(lost.key);
@@ -181,11 +183,18 @@ export class LocalSource implements ComputeSource {
           task: lost.task,
           attempt: lost.attempt,
           exitStatus: null,
-          detail: `the task runner exited (${signal ?? code}) before the task ended`,
+          detail,
           at: Date.now(),
         });
       }
+    };
+    child.on('error', (err) => {
+      this.onLog(`cannot start the task runner (bash ${this.runnerScript}): ${err.message}`);
+      loseQueue(`the task runner could not start: ${err.message}`);
     });
+    child.on('exit', (code, signal) =>
+      loseQueue(`the task runner exited (${signal ?? code}) before the task ended`),
+    );
     return runner;
   }
 
