@@ -1,4 +1,4 @@
-import type { NodeResult, NodeTarget, Transport } from './types.js';
+import { nodeErrorResult, type NodeResult, type NodeTarget, type Transport } from './types.js';
 
 // Runs one command on many nodes through a transport, at most `fanout` at a time (clush -f).
 // Every node gets a result, in the order the nodes were given, whatever happens to the others; a
@@ -33,7 +33,7 @@ export async function runOnNodes(
       const i = next++;
       const node = nodes[i]!;
       results[i] = options.signal?.aborted
-        ? notStarted(node)
+        ? nodeErrorResult(node, 'interrupted')
         : await runOne(transport, node, command, options);
       options.onResult?.(results[i]!);
     }
@@ -56,22 +56,6 @@ async function runOne(
       onData: options.onData && ((stream, chunk) => options.onData!(node.name, stream, chunk)),
     });
   } catch (err) {
-    return {
-      ...notStarted(node),
-      error: err instanceof Error ? err.message : String(err),
-      durationMs: Date.now() - started,
-    };
+    return nodeErrorResult(node, err instanceof Error ? err.message : String(err), Date.now() - started);
   }
-}
-
-function notStarted(node: NodeTarget): NodeResult {
-  return {
-    node: node.name,
-    exitCode: null,
-    stdout: '',
-    stderr: '',
-    timedOut: false,
-    error: 'interrupted',
-    durationMs: 0,
-  };
 }

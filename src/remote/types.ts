@@ -40,3 +40,8 @@ export interface Transport {
   /** Closes every session / master connection this transport opened. */
   close(): Promise<void>;
 }
+
+// The result of a node that did not run the command (interrupted, no session, connection failure).
+export function nodeErrorResult(node: NodeTarget, error: string, durationMs = 0): NodeResult {
+  return { node: node.name, exitCode: null, stdout: '', stderr: '', timedOut: false, error, durationMs };
+}

@@ -23,6 +23,21 @@ sweep:
 
 beforeAll(() => ensureBuilt());
 
+// Every task appended `start i` and `end i` to the ledger exactly once: nothing lost, nothing run twice.
+function expectEachTaskRanOnce(dir: string): void {
+  const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
+  for (let i = 1; i <= TASKS; i++) {
+    expect(
+      ledger.filter((l) => l === `start ${i}`),
+      `task ${i} started`,
+    ).toHaveLength(1);
+    expect(
+      ledger.filter((l) => l === `end ${i}`),
+      `task ${i} ended`,
+    ).toHaveLength(1);
+  }
+}
+
 describe('crash and resume', () => {
   const random = Math.round(Math.random() * 1200);
   for (const delayMs of [0, 250, 500, 800, random]) {
@@ -49,17 +64,7 @@ describe('crash and resume', () => {
       expect(status.counts.completed).toBe(TASKS);
       for (const t of status.tasks) expect(t).toMatchObject({ status: 'completed', attempts: 1 });
 
-      const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
-      for (let i = 1; i <= TASKS; i++) {
-        expect(
-          ledger.filter((l) => l === `start ${i}`),
-          `task ${i} started`,
-        ).toHaveLength(1);
-        expect(
-          ledger.filter((l) => l === `end ${i}`),
-          `task ${i} ended`,
-        ).toHaveLength(1);
-      }
+      expectEachTaskRanOnce(dir);
       const sweepDir = join(dir, 'sweeps', 'outputs', 'crash_1');
       for (const t of status.tasks) {
         expect(readFileSync(join(sweepDir, 'tasks', t.name, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
@@ -85,17 +90,7 @@ describe('crash and resume', () => {
     const done = hsm(['complete', 'crash_2', '--jobs', '3', '--json'], dir);
     expect(done.code, done.stderr).toBe(0);
     expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(TASKS);
-    const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
-    for (let i = 1; i <= TASKS; i++) {
-      expect(
-        ledger.filter((l) => l === `start ${i}`),
-        `task ${i} started`,
-      ).toHaveLength(1);
-      expect(
-        ledger.filter((l) => l === `end ${i}`),
-        `task ${i} ended`,
-      ).toHaveLength(1);
-    }
+    expectEachTaskRanOnce(dir);
   });
 
   it('Ctrl-C: running tasks are cancelled, hsm exits 130, and hsm complete finishes the sweep', async () => {

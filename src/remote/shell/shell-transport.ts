@@ -1,5 +1,11 @@
 import { HsmError } from '../../domain/errors.js';
-import type { NodeResult, NodeTarget, RunOptions, Transport } from '../types.js';
+import {
+  nodeErrorResult,
+  type NodeResult,
+  type NodeTarget,
+  type RunOptions,
+  type Transport,
+} from '../types.js';
 import { SessionStartLimiter } from './session-start-limiter.js';
 import { ShellSession } from './shell-session.js';
 import {
@@ -110,15 +116,7 @@ export class ShellTransport implements Transport {
     const started = Date.now();
     const error = await this.ensureSession(entry, node, options);
     if (error || !entry.session) {
-      return {
-        node: node.name,
-        exitCode: null,
-        stdout: '',
-        stderr: '',
-        timedOut: false,
-        error: error ?? 'no session',
-        durationMs: Date.now() - started,
-      };
+      return nodeErrorResult(node, error ?? 'no session', Date.now() - started);
     }
     const result = await entry.session.run(node.name, command, options);
     return { ...result, durationMs: Date.now() - started };
