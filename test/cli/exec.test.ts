@@ -200,6 +200,16 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('Slurm has no nodes in partition `nosuch`');
     expect(bad.stderr).toContain('Partitions: debug');
+    const idle = exec(['--slurm', 'debug', '--slurm-state', 'idle,mix,alloc', '--json', 'hostname'], {
+      SLURM_CONF: infra.slurmConf,
+    });
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(JSON.parse(idle.stdout).nodes.map((n: { node: string }) => n.node)).toEqual(infra.slurmNodes);
+    const drained = exec(['--slurm', 'debug', '--slurm-state', 'drain', 'hostname'], {
+      SLURM_CONF: infra.slurmConf,
+    });
+    expect(drained.code).toBe(2);
+    expect(drained.stderr).toContain('Slurm has no nodes in partition `debug` in state `drain`');
   });
 
   it('--hosts-file reads one node set per line with comments', () => {

@@ -35,6 +35,7 @@ interface ExecFlags {
   hostsFile?: string;
   group?: string;
   slurm?: string | boolean;
+  slurmState?: string;
   hyperpod?: string;
   region?: string;
   profile?: string;
@@ -68,6 +69,7 @@ export function registerExec(program: Command): void {
     .option('--hosts-file <file>', 'nodes from a file, one per line (# comments)')
     .option('-g, --group <names>', 'node groups from the groups: map of hsm_config.yaml (comma-separated)')
     .option('--slurm [partition]', 'the nodes of a Slurm partition (all nodes without one)')
+    .option('--slurm-state <states>', 'with --slurm: only nodes in these states, e.g. idle,mix (sinfo -t)')
     .option('--hyperpod <cluster>', 'the running nodes of a SageMaker HyperPod cluster (through the AWS CLI)')
     .option('--region <region>', 'AWS region for --hyperpod')
     .option('--profile <profile>', 'AWS profile for --hyperpod')
@@ -132,6 +134,7 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
       hostsFile: flags.hostsFile,
       groups: flags.group,
       slurm: flags.slurm,
+      slurmStates: flags.slurmState,
       hyperpod: flags.hyperpod,
       region: flags.region,
       profile: flags.profile,

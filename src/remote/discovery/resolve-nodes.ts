@@ -17,6 +17,8 @@ export interface NodeSelection {
   groups?: string;
   /** --slurm [PARTITION]: true = every node. */
   slurm?: string | boolean;
+  /** --slurm-state STATES: only Slurm nodes in these states (sinfo -t). */
+  slurmStates?: string;
   /** -x NODESET */
   exclude?: string;
 }
@@ -33,7 +35,10 @@ export async function resolveNodes(
   if (selection.groups !== undefined) set = set.union(resolveNodeGroups(selection.groups, cwd));
   if (selection.slurm !== undefined && selection.slurm !== false) {
     set = set.union(
-      await listSlurmNodes(typeof selection.slurm === 'string' ? selection.slurm : undefined, { env }),
+      await listSlurmNodes(typeof selection.slurm === 'string' ? selection.slurm : undefined, {
+        env,
+        states: selection.slurmStates,
+      }),
     );
   }
   const given = set.size;

@@ -8,6 +8,8 @@ import { runCommand } from '../../process/run-command.js';
 
 export interface SlurmNodeOptions {
   env?: NodeJS.ProcessEnv;
+  /** Only nodes in these states (`sinfo -t`, e.g. `idle,mix`). */
+  states?: string;
 }
 
 // Lists the nodes of a partition (all nodes without one); throws usage for an unknown or empty
@@ -16,7 +18,17 @@ export async function listSlurmNodes(
   partition: string | undefined,
   options: SlurmNodeOptions = {},
 ): Promise<string[]> {
-  const sinfo = await run(['sinfo', '-h', '-o', '%N', ...(partition ? ['-p', partition] : [])], options);
+  const sinfo = await run(
+    [
+      'sinfo',
+      '-h',
+      '-o',
+      '%N',
+      ...(partition ? ['-p', partition] : []),
+      ...(options.states ? ['-t', options.states] : []),
+    ],
+    options,
+  );
   const lists = sinfo
     .split('\n')
     .map((l) => l.trim())
@@ -26,15 +38,12 @@ export async function listSlurmNodes(
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean);
-    throw new HsmError(
-      'usage',
-      partition ? `Slurm has no nodes in partition \`${partition}\`.` : 'Slurm reports no nodes.',
-      {
-        hint: partitions.length
-          ? `Partitions: ${[...new Set(partitions)].join(', ')}.`
-          : 'Check the cluster with `sinfo`.',
-      },
-    );
+    const where = `${partition ? ` in partition \`${partition}\`` : ''}${options.states ? ` in state \`${options.states}\`` : ''}`;
+    throw new HsmError('usage', where ? `Slurm has no nodes${where}.` : 'Slurm reports no nodes.', {
+      hint: partitions.length
+        ? `Partitions: ${[...new Set(partitions)].join(', ')}.`
+        : 'Check the cluster with `sinfo`.',
+    });
   }
   const names = await run(['scontrol', 'show', 'hostnames', lists.join(',')], options);
   return [
