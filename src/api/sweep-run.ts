@@ -166,7 +166,9 @@ export function executeSweep(
       mappingPages: () => sweep.store.mappingYamlPages(),
     });
     const previousRunners = readRunnerPids(sweep);
-    const adoptedSource = new AdoptedAttempts(sources[0]!.name, workspace, previousRunners);
+    const adoptedSource = new AdoptedAttempts(sources[0]!.name, workspace, previousRunners, (task, attempt) =>
+      workspace.withdrawAttempt(task, attempt),
+    );
     const adopted: { row: TaskRow; attempt: number; source: ComputeSource; startedAt: number | null }[] = [];
     for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
       const started = workspace.readStarted(row.name, row.attempts);

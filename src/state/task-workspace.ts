@@ -75,6 +75,15 @@ export class LocalTaskWorkspace implements TaskWorkspace {
     return readTail(this.paths.taskFile(task, 'stderr.log'), bytes);
   }
 
+  // The local runner skips an attempt with this marker (runner/hsm-runner.sh).
+  withdrawAttempt(task: string, attempt: number): void {
+    try {
+      writeFileSync(`${this.paths.taskDir(task)}/withdrawn.${attempt}`, '');
+    } catch {
+      /* no task directory: the attempt was never prepared, so nothing can start it */
+    }
+  }
+
   writeStatus(task: TaskRow): void {
     writeFileAtomic(this.paths.taskFile(task.name, 'status.yaml'), renderStatusYaml(task));
   }

@@ -62,12 +62,16 @@ describe('crash and resume', () => {
         tasks: { name: string; status: string; attempts: number }[];
       };
       expect(status.counts.completed).toBe(TASKS);
-      for (const t of status.tasks) expect(t).toMatchObject({ status: 'completed', attempts: 1 });
+      // an attempt still queued in a dead run's runner is withdrawn and run again as attempt 2: the
+      // ledger below is what proves nothing ran twice
+      for (const t of status.tasks) expect(t.status).toBe('completed');
 
       expectEachTaskRanOnce(dir);
       const sweepDir = join(dir, 'sweeps', 'outputs', 'crash_1');
       for (const t of status.tasks) {
-        expect(readFileSync(join(sweepDir, 'tasks', t.name, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
+        expect(readFileSync(join(sweepDir, 'tasks', t.name, 'exit'), 'utf8')).toBe(
+          `attempt=${t.attempts} exit=0\n`,
+        );
         expect(readFileSync(join(sweepDir, 'tasks', t.name, 'status.yaml'), 'utf8')).toContain(
           'status: completed',
         );

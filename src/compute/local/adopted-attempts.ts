@@ -23,10 +23,16 @@ export class AdoptedAttempts implements ComputeSource {
     private readonly workspace: TaskWorkspace,
     /** Runners of the dead hsm process still alive: while one lives, a task may still start or end. */
     private readonly runnerPids: readonly number[] = [],
+    /** Withdraws an attempt a runner has not started yet (the runner skips it). */
+    private readonly withdraw: (task: string, attempt: number) => void = () => {},
   ) {}
 
+  // An attempt without a started record may still sit in a surviving runner's queue: it is withdrawn,
+  // so that runner skips it instead of running it after its current task; once the runners are gone
+  // it counts as never started and runs again. (One the runner starts meanwhile is adopted as usual.)
   adopt(task: string, attempt: number, pid: number | null): void {
     this.adopted.set(task, { task, attempt, pid, goneRounds: 0 });
+    if (pid === null) this.withdraw(task, attempt);
   }
 
   capacity(): number {
