@@ -126,7 +126,14 @@ export class SshTransport implements Transport {
   // this takes milliseconds), then the local client. Bounded: a dead link cannot hold us up.
   private stopRemote(node: NodeTarget, child: ChildProcess, pgidOf: () => number | null): Promise<void> {
     const work = (async () => {
-      const pgid = pgidOf();
+      // The prologue announcing the process group comes on stderr, the command's first output on
+      // stdout: an abort triggered by that output can come before the announcement has been read.
+      // Give it a moment (while the child is alive) rather than leave the remote command running.
+      let pgid = pgidOf();
+      for (let i = 0; pgid === null && i < 40 && child.exitCode === null && child.signalCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        pgid = pgidOf();
+      }
       if (pgid !== null) {
         const [program, ...args] = buildSshArgv(node.target, buildRemoteKillCommand(pgid), {
           ...this.options,
