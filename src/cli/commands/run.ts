@@ -151,6 +151,9 @@ export async function runToEnd(
   if (flags.json) process.stdout.write(renderStatusJson(project, run.sweepDir) + '\n');
   else {
     process.stderr.write(`sweep ${run.sweepId}: ${describeCounts(status.counts)}\n`);
+    process.stderr.write(
+      `  outputs: ${run.sweepDir}/tasks/<task>/ (stdout.log, stderr.log, params.yaml, status.yaml)\n`,
+    );
     const left =
       status.counts.pending! + status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
     if (left > 0)
