@@ -12,6 +12,8 @@ import { spawn } from 'node:child_process';
 
 const cwd = mkdtempSync(join(tmpdir(), 'hsm-exec-'));
 
+// Skipped only when HSM_TEST_NO_INFRA=1 is set on purpose (no root for network namespaces, see the
+// README); `npm test` and CI start the hosts and run these. Absent hosts without the flag fail loudly.
 describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
   const infra = NO_INFRA ? null! : sshInfra();
   // a private ControlPath: masters left by other tests would survive a stopped sshd or a new key
