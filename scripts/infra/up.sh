@@ -2,7 +2,7 @@
 # Starts the project's real test infrastructure (root only, idempotent, seconds once packages exist):
 #   h0          sshd on 127.0.0.1:2222 in the root namespace
 #   node1..N    one network namespace each: own address ($SUBNET.(10+i)), hostname, host key,
-#               private home, sshd on port 22. N = HSM_TEST_HOSTS (default 16).
+#               private home, sshd on port 22. N = HSM_TEST_HOSTS (default 20).
 #   Slurm 22.05 munge + MariaDB + slurmdbd + slurmctld, and one slurmd inside each of the first
 #               HSM_TEST_SLURM_NODES (default 3) netns hosts, so Slurm node names are ssh hosts.
 # Writes .test-infra.env in the repo root (sourced by scripts/test.sh). Pitfalls: NOTES.md here.
@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-N=${HSM_TEST_HOSTS:-16}
+N=${HSM_TEST_HOSTS:-20}
 NSLURM=${HSM_TEST_SLURM_NODES:-3}
 ((NSLURM <= N)) || NSLURM=$N
 t0=$(date +%s%N)
