@@ -73,6 +73,8 @@ export interface SweepRun {
   /** Tasks this run executes (and adopted attempts it awaits). */
   planned: number;
   adopted: number;
+  /** Things the user should know before the run's output (the project root moved, ...). */
+  notices: string[];
   result: Promise<EngineResult>;
   cancel(): void;
 }
@@ -158,9 +160,11 @@ export function executeSweep(
   const lock = SweepLock.acquire(sweep.paths.lock, sweep.id);
   try {
     const sources = buildSources(project, options);
+    const notices: string[] = [];
+    const projectRoot = resolveProjectRoot(sweep, project, notices);
     const workspace = new LocalTaskWorkspace(sweep.paths, {
       sweepId: sweep.id,
-      projectRoot: sweep.metadata.project_root ?? project.projectRoot,
+      projectRoot,
       venv: project.config.project.venv ?? null,
       condaEnv: project.config.project.conda_env ?? null,
       mappingPages: () => sweep.store.mappingYamlPages(),
@@ -243,6 +247,7 @@ export function executeSweep(
       total,
       planned: planned.length,
       adopted: adopted.length,
+      notices,
       result,
       cancel: () => engine.cancel(),
     };
@@ -329,6 +334,19 @@ function readRunnerPids(sweep: OpenSweep): number[] {
     return [];
   }
   return pids.filter((p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'));
+}
+
+// The directory tasks run in, resolved when a run starts: the recorded project root while it exists,
+// else the project this command runs in (the project was moved or renamed since the sweep was
+// created: command.sh would `cd` to a path that is gone and every task would fail with exit 126).
+function resolveProjectRoot(sweep: OpenSweep, project: ProjectContext, notices: string[]): string {
+  const recorded = sweep.metadata.project_root;
+  if (!recorded || recorded === project.projectRoot) return project.projectRoot;
+  if (existsSync(recorded)) return recorded;
+  notices.push(`project moved: ${recorded} -> ${project.projectRoot} (tasks run there from now on)`);
+  sweep.metadata.project_root = project.projectRoot;
+  writeFileAtomic(sweep.paths.metadata, renderYaml(sweep.metadata));
+  return project.projectRoot;
 }
 
 function markSweepFinished(sweep: OpenSweep, sources: readonly string[]): void {

@@ -132,6 +132,7 @@ export async function runToEnd(
     throw err;
   }
   progress = new RunProgress(run.planned + run.adopted, quiet);
+  for (const notice of run.notices) process.stderr.write(`${notice}\n`);
   if (isComplete && !quiet) {
     process.stderr.write(
       `sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`,
