@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import { HsmError } from '../domain/errors.js';
 import { parseDuration } from '../domain/duration.js';
 import type { TaskSpec } from '../domain/task.js';
-import { SweepEngine, type EngineResult } from '../engine/sweep-engine.js';
+import { SweepEngine, type AdoptedAttempt, type EngineResult } from '../engine/sweep-engine.js';
 import type { ComputeSource, TaskRow } from '../engine/ports.js';
-import { LocalSource } from '../compute/local/local-source.js';
-import { AdoptedAttempts } from '../compute/local/adopted-attempts.js';
+import { buildSource } from '../compute/source-registry.js';
+import type { SweepContext } from '../compute/source-context.js';
+import type { SourceConfig } from '../config/index.js';
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
 import {
   createSweepDirectory,
@@ -21,7 +22,6 @@ import { formatSweepId, uniqueSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
 import { SweepLock } from '../state/sweep-lock.js';
 import { SweepLog } from '../state/sweep-log.js';
-import { isProcessAlive, readProcessCommandLine } from '../state/process-liveness.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { renderYaml } from '../state/sweep-files.js';
 import {
@@ -159,36 +159,18 @@ export function executeSweep(
 ): SweepRun {
   const lock = SweepLock.acquire(sweep.paths.lock, sweep.id);
   try {
-    const sources = buildSources(project, options);
     const notices: string[] = [];
     const projectRoot = resolveProjectRoot(sweep, project, notices);
+    const context = sweepContext(project, sweep, projectRoot, options.onLog);
+    const sources = buildSources(project, options, context);
     const workspace = new LocalTaskWorkspace(sweep.paths, {
-      sweepId: sweep.id,
-      projectRoot,
-      venv: project.config.project.venv ?? null,
-      condaEnv: project.config.project.conda_env ?? null,
       mappingPages: () => sweep.store.mappingYamlPages(),
     });
-    const previousRunners = readRunnerPids(sweep);
-    const adoptedSource = new AdoptedAttempts(sources[0]!.name, workspace, previousRunners, (task, attempt) =>
-      workspace.withdrawAttempt(task, attempt),
-    );
-    const adopted: { row: TaskRow; attempt: number; source: ComputeSource; startedAt: number | null }[] = [];
-    for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
-      const started = workspace.readStarted(row.name, row.attempts);
-      adoptedSource.adopt(row.name, row.attempts, started?.pid ?? null);
-      adopted.push({
-        row,
-        attempt: row.attempts,
-        source: adoptedSource,
-        startedAt: started?.at ?? row.startedAt,
-      });
-    }
+    const { adopted, all } = adoptionsFor(project, sweep, sources, context);
     const planned = sweep.store.taskNamesWithStatus(
       options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
     );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
-    const lastPids = { text: '' };
     const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
     log.write('info', 'run:start', {
       sweep_id: sweep.id,
@@ -210,7 +192,6 @@ export function executeSweep(
           : null,
       killGraceMs: options.killGraceMs ?? 5000,
       onTask: (row, event) => {
-        if (event === 'started') recordRunnerPids(sweep, sources, previousRunners, lastPids);
         log.write(
           row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info',
           `task:${event === 'finished' || event === 'retrying' ? row.status : event}`,
@@ -232,7 +213,7 @@ export function executeSweep(
       },
     });
     const result = engine.run().finally(async () => {
-      for (const s of sources) await s.close();
+      for (const s of all) await s.close();
       log.write('info', 'run:end', { counts: sweep.store.counts() });
       log.close();
       markSweepFinished(
@@ -257,6 +238,40 @@ export function executeSweep(
   }
 }
 
+// Stops the attempts an hsm process that is gone left queued or running (`hsm cancel` when no hsm
+// runs the sweep): each goes back to its source, which withdraws it or kills its process group.
+// Returns the tasks that had started.
+export async function stopLeftAttempts(project: ProjectContext, sweep: OpenSweep): Promise<string[]> {
+  const context = sweepContext(project, sweep, sweep.metadata.project_root ?? project.projectRoot);
+  const { adopted, all } = adoptionsFor(project, sweep, [], context);
+  const workspace = new LocalTaskWorkspace(sweep.paths);
+  try {
+    await Promise.all(
+      all.map(async (source) => {
+        const mine = adopted.filter((a) => a.source === source);
+        source.adopt(
+          mine.map((a) => ({
+            task: a.row.name,
+            attempt: a.attempt,
+            localDir: a.localDir,
+            handle: a.handle,
+            host: a.row.host,
+          })),
+        );
+        await source.terminate(
+          mine.map((a) => ({ task: a.row.name, attempt: a.attempt })),
+          2000,
+        );
+      }),
+    );
+  } finally {
+    for (const s of all) await s.close();
+  }
+  return adopted
+    .filter((a) => a.handle !== null || workspace.readStarted(a.row.name, a.attempt) !== null)
+    .map((a) => a.row.name);
+}
+
 // Opens an existing sweep by id, unique prefix or path.
 export function openSweep(
   project: ProjectContext,
@@ -266,74 +281,87 @@ export function openSweep(
   return openSweepDirectory(locateSweep(project.outputDir, idOrPrefix), options);
 }
 
-function buildSources(project: ProjectContext, options: RunOptions): ComputeSource[] {
-  const names = options.sources && options.sources.length > 0 ? options.sources : ['local'];
-  if (names.length > 1) {
-    throw new HsmError(
-      'usage',
-      `several sources at once (${names.join(', ')}) are not available yet: only the local source runs tasks`,
-      {
-        hint: 'run with --source local',
-      },
-    );
-  }
-  const name = names[0]!;
-  const configured = project.config.sources?.[name];
-  if (!configured && name !== 'local') {
-    const known = Object.keys(project.config.sources ?? {});
-    throw new HsmError('config', `unknown source "${name}"`, {
-      hint: known.length
-        ? `sources in hsm_config.yaml: ${known.join(', ')}`
-        : 'define it under `sources:` in hsm_config.yaml',
-    });
-  }
-  const type = configured?.type ?? 'local';
-  if (type !== 'local') {
-    throw new HsmError(
-      'config',
-      `source "${name}" has type ${type}, which this version of hsm cannot run yet`,
-      {
-        hint: 'use a local source (type: local) for now',
-      },
-    );
-  }
-  const slots =
-    options.jobs ??
-    (configured?.max_parallel as number | undefined) ??
-    project.config.defaults.jobs ??
-    cpus().length;
-  if (!Number.isInteger(slots) || slots < 1)
-    throw new HsmError('usage', `--jobs must be a positive integer, got ${slots}`);
-  return [new LocalSource({ name, slots, onLog: options.onLog })];
+// What the sources of this run are told about the sweep.
+function sweepContext(
+  project: ProjectContext,
+  sweep: OpenSweep,
+  projectRoot: string,
+  onLog?: (line: string) => void,
+): SweepContext {
+  return {
+    sweepId: sweep.id,
+    sweepDir: sweep.paths.dir,
+    tasksDir: sweep.paths.tasksDir,
+    projectRoot,
+    environment: {
+      venv: project.config.project.venv ?? null,
+      condaEnv: project.config.project.conda_env ?? null,
+    },
+    state: (source) => ({
+      get: (key) => sweep.store.getMeta(`source:${source}:${key}`),
+      set: (key, value) => sweep.store.setMeta(`source:${source}:${key}`, value),
+    }),
+    ...(onLog ? { onLog } : {}),
+  };
 }
 
-// Records the runners' pids (when they change) so a later `hsm complete` can wait for them after a
-// crash; runners of an earlier crashed run that are still finishing stay on the list.
-function recordRunnerPids(
+// The sources named on the command line (default: local), built by type.
+function buildSources(project: ProjectContext, options: RunOptions, context: SweepContext): ComputeSource[] {
+  const names = options.sources && options.sources.length > 0 ? [...new Set(options.sources)] : ['local'];
+  if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1))
+    throw new HsmError('usage', `--jobs must be a positive integer, got ${options.jobs}`);
+  return names.map((name) => {
+    const config = sourceConfig(project, name);
+    const slots =
+      names.length === 1 && options.jobs !== undefined
+        ? options.jobs
+        : (config.max_parallel ??
+          (config.type === 'local' ? (project.config.defaults.jobs ?? cpus().length) : null));
+    return buildSource({ name, config, slots }, context);
+  });
+}
+
+// A source's entry in hsm_config.yaml; `local` needs none.
+function sourceConfig(project: ProjectContext, name: string, why?: string): SourceConfig {
+  const configured = project.config.sources?.[name];
+  if (configured) return configured;
+  if (name === 'local') return { type: 'local' };
+  const known = Object.keys(project.config.sources ?? {});
+  throw new HsmError('config', `unknown source "${name}"${why ? ` (${why})` : ''}`, {
+    hint: known.length
+      ? `sources in hsm_config.yaml: ${known.join(', ')}`
+      : 'define it under `sources:` in hsm_config.yaml',
+  });
+}
+
+// Attempts a dead hsm process left queued or running go back to the source they were handed to
+// (built for adoption alone when this run does not use it: start on a host, finish locally).
+function adoptionsFor(
+  project: ProjectContext,
   sweep: OpenSweep,
   sources: readonly ComputeSource[],
-  previous: readonly number[],
-  last: { text: string },
-): void {
-  const pids = [
-    ...previous.filter(isProcessAlive),
-    ...sources.flatMap((s) => (s instanceof LocalSource ? s.runnerPids() : [])),
-  ];
-  const text = JSON.stringify(pids);
-  if (last.text === text) return;
-  sweep.store.setMeta('runner_pids', text);
-  last.text = text;
-}
-
-// Runners of an earlier hsm process of this sweep that are still alive (it died: kill -9).
-function readRunnerPids(sweep: OpenSweep): number[] {
-  let pids: number[];
-  try {
-    pids = JSON.parse(sweep.store.getMeta('runner_pids') ?? '[]') as number[];
-  } catch {
-    return [];
+  context: SweepContext,
+): { adopted: AdoptedAttempt[]; all: ComputeSource[] } {
+  const byName = new Map(sources.map((s) => [s.name, s]));
+  const adopted: AdoptedAttempt[] = [];
+  for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
+    const name = row.source ?? 'local';
+    let source = byName.get(name);
+    if (!source) {
+      const config = sourceConfig(project, name, `task ${row.name} of this sweep is still on it`);
+      source = buildSource({ name, config, slots: 0 }, context);
+      byName.set(name, source);
+    }
+    adopted.push({
+      row,
+      attempt: row.attempts,
+      source,
+      handle: sweep.store.attemptHandle(row.name, row.attempts),
+      startedAt: row.startedAt,
+      localDir: sweep.paths.taskDir(row.name),
+    });
   }
-  return pids.filter((p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'));
+  return { adopted, all: [...byName.values()] };
 }
 
 // The directory tasks run in, resolved when a run starts: the recorded project root while it exists,

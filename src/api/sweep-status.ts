@@ -3,12 +3,11 @@ import { HsmError } from '../domain/errors.js';
 import { listSweepIds, openSweepDirectory } from '../state/sweep-directory.js';
 import { readLockOwner } from '../state/sweep-lock.js';
 import { isProcessAlive } from '../state/process-liveness.js';
-import { readStartedRecord } from '../state/task-records.js';
 import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import type { SweepSummary } from '../state/sweep-summary.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep, stopLeftAttempts } from './sweep-run.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
 
@@ -159,39 +158,25 @@ export function listRecentSweeps(project: ProjectContext, limit = 10): RecentSwe
 }
 
 // Stops a sweep: asks the hsm process running it to cancel gracefully (as Ctrl-C does); with no such
-// process, terminates the task processes it left behind.
-export function cancelSweep(
+// process, terminates the tasks it left behind, on whatever source they run.
+export async function cancelSweep(
   project: ProjectContext,
   idOrPrefix: string,
-): { sweep_id: string; signalled_pid: number | null; killed_tasks: string[] } {
-  const sweep = openSweep(project, idOrPrefix, { readonly: true });
+): Promise<{ sweep_id: string; signalled_pid: number | null; killed_tasks: string[] }> {
+  const sweep = openSweep(project, idOrPrefix);
   try {
     const pid = ownerPid(sweep.paths.lock);
     if (pid !== null) {
       process.kill(pid, 'SIGTERM');
       return { sweep_id: sweep.id, signalled_pid: pid, killed_tasks: [] };
     }
-    const killed: string[] = [];
-    for (const t of sweep.store.tasks()) {
-      if (t.status !== 'running' && t.status !== 'queued') continue;
-      const started = readStartedRecord(sweep.paths.taskFile(t.name, 'started'), t.attempts);
-      if (started && isProcessAlive(started.pid)) {
-        try {
-          process.kill(-started.pid, 'SIGTERM');
-          killed.push(t.name);
-        } catch {
-          /* gone */
-        }
-      }
+    const counts = sweep.store.counts();
+    if (counts.running + counts.queued === 0) {
+      throw new HsmError('usage', `sweep ${sweep.id} is not running`, {
+        hint: `\`hsm status ${sweep.id}\` shows its state`,
+      });
     }
-    if (killed.length === 0 && pid === null) {
-      const counts = sweep.store.counts();
-      if (counts.running + counts.queued === 0) {
-        throw new HsmError('usage', `sweep ${sweep.id} is not running`, {
-          hint: `\`hsm status ${sweep.id}\` shows its state`,
-        });
-      }
-    }
+    const killed = await stopLeftAttempts(project, sweep);
     return { sweep_id: sweep.id, signalled_pid: null, killed_tasks: killed };
   } finally {
     sweep.store.close();

@@ -1,20 +1,38 @@
 import { quoteShellArgv, quoteShellWord } from '../domain/shell-quote.js';
 
 // Renders a task's command.sh: what the runner sources (in a subshell) to run one task, the same on
-// every source. Every value is quoted by the one quoting function; the argv is exec'd, never parsed.
-export interface CommandScriptInput {
-  argv: readonly string[];
-  cwd: string;
-  env: Record<string, string>;
+// every source; each source says where the task runs (its task directory and project root there).
+// Every value is quoted by the one quoting function; the argv is exec'd, never parsed.
+
+/** How a source prepares a task's environment (hsm_config.yaml: project and source fields). */
+export interface TaskEnvironment {
+  /** Extra exported variables. */
+  env?: Record<string, string>;
   /** `venv` path (bin/activate is sourced) or conda environment name. */
   venv?: string | null;
   condaEnv?: string | null;
+  /** Environment modules loaded first (`module load NAME`). */
+  modules?: readonly string[];
+}
+
+/** Where one task runs, as the task sees it. */
+export interface TaskPlacement {
+  sweepId: string;
+  sweepDir: string;
+  taskDir: string;
+  projectRoot: string;
+}
+
+export interface CommandScriptInput extends TaskEnvironment {
+  argv: readonly string[];
+  cwd: string;
 }
 
 export function renderCommandScript(input: CommandScriptInput): string {
   const lines = ['# hsm: the exact command of this task (sourced by runner/hsm-runner.sh)'];
   lines.push(`cd ${quoteShellWord(input.cwd)} || exit 126`);
-  for (const [k, v] of Object.entries(input.env)) lines.push(`export ${k}=${quoteShellWord(v)}`);
+  for (const [k, v] of Object.entries(input.env ?? {})) lines.push(`export ${k}=${quoteShellWord(v)}`);
+  for (const m of input.modules ?? []) lines.push(`module load ${quoteShellWord(m)} || exit 126`);
   if (input.venv) lines.push(`. ${quoteShellWord(input.venv + '/bin/activate')} || exit 126`);
   if (input.condaEnv) {
     // conda's activate is a shell function: load it from the base install, then activate.
@@ -24,4 +42,25 @@ export function renderCommandScript(input: CommandScriptInput): string {
   }
   lines.push(`exec ${quoteShellArgv(input.argv)}`);
   return lines.join('\n') + '\n';
+}
+
+// The command.sh of one task at its place, with the HSM_* variables every task sees.
+export function renderTaskScript(
+  task: { task: string; key: string; argv: readonly string[] },
+  place: TaskPlacement,
+  environment: TaskEnvironment,
+): string {
+  return renderCommandScript({
+    ...environment,
+    argv: task.argv,
+    cwd: place.projectRoot,
+    env: {
+      ...environment.env,
+      HSM_SWEEP_ID: place.sweepId,
+      HSM_SWEEP_DIR: place.sweepDir,
+      HSM_TASK_ID: task.task,
+      HSM_TASK_KEY: task.key,
+      HSM_TASK_DIR: place.taskDir,
+    },
+  });
 }

@@ -25,7 +25,7 @@ export interface TaskRow {
 /** A change of one task, applied with others in one transaction. */
 export type TaskChange =
   | { kind: 'queued'; task: string; attempt: number; source: string; at: number }
-  | { kind: 'started'; task: string; attempt: number; pid: number; host: string; at: number }
+  | { kind: 'started'; task: string; attempt: number; handle: AttemptHandle; host: string; at: number }
   | { kind: 'finished'; task: string; attempt: number; status: TaskStatus; outcome: Outcome }
   | { kind: 'reset'; task: string; status: 'pending'; at: number };
 
@@ -38,11 +38,16 @@ export interface EngineStore {
   recordEvent(kind: string, data?: unknown): void;
 }
 
-/** The task directories: what the engine writes before an attempt and reads after it. */
+/** Where an attempt runs, in its source's own words: a local pid (`4242`), a pid on an ssh host
+ * (`gpubox:4242`), a Slurm job (`1234_5`). The engine stores and passes it, never reads it. */
+export type AttemptHandle = string;
+
+/** The task directories on this machine: what the engine writes before an attempt and reads after it.
+ * The script that runs the task is the source's to render (its task root and project root). */
 export interface TaskWorkspace {
-  /** Moves an earlier attempt's files aside, writes params.yaml and command.sh; returns the task dir. */
+  /** Moves an earlier attempt's files aside and writes params.yaml; returns the local task dir. */
   prepareAttempt(task: TaskRow, attempt: number): string;
-  readStarted(task: string, attempt: number): { pid: number; host: string; at: number } | null;
+  readStarted(task: string, attempt: number): { handle: AttemptHandle; host: string; at: number } | null;
   readExit(task: string, attempt: number): { exit: number; at: number } | null;
   /** Last lines of the attempt's stderr (for classification and error messages). */
   stderrTail(task: string, bytes?: number): string;
@@ -53,16 +58,30 @@ export interface TaskWorkspace {
 
 // ---- compute sources ----
 
-/** A request to run one attempt of a task. The task directory already holds command.sh. */
+/** A request to run one attempt of a task. The local task directory exists (params.yaml written);
+ * the source renders the task's script for where it runs it (compute/command-script.ts). */
 export interface SubmitRequest {
   task: string;
+  key: string;
+  argv: readonly string[];
   attempt: number;
-  taskDir: string;
+  /** The task's directory on this machine (tasks/task_NNN): where its results end up. */
+  localDir: string;
+}
+
+/** An attempt left queued or running by an hsm process that is gone, handed back to its source. */
+export interface AdoptRequest {
+  task: string;
+  attempt: number;
+  localDir: string;
+  /** The handle recorded when it started; null when no start was recorded. */
+  handle: AttemptHandle | null;
+  host: string | null;
 }
 
 /** What a source reports about attempts, in batches (`poll`). */
 export type SourceEvent =
-  | { kind: 'started'; task: string; attempt: number; pid: number; host: string; at: number }
+  | { kind: 'started'; task: string; attempt: number; handle: AttemptHandle; host: string; at: number }
   | {
       kind: 'finished';
       task: string;
@@ -84,8 +103,14 @@ export interface ComputeSource {
   readonly slots: number;
   /** How many more attempts it accepts now (may exceed free slots: a source may queue a few ahead). */
   capacity(): number;
-  /** Starts attempts; returns once each is handed over (not when it ends). */
+  /** Starts attempts; returns once each is handed over (not when it ends). A rejection means none of
+   * them was handed over: the engine records them `submit_error`. One that fails alone is reported
+   * by `poll` as finished with reason `submit_error`. */
   submit(requests: readonly SubmitRequest[]): Promise<void>;
+  /** Takes over attempts an hsm process that is gone left on this source: they are awaited (and
+   * reported by `poll`) like submitted ones; one that never started is reported `neverStarted`, one
+   * whose process is gone without an exit record is reported with no exit status (`lost`). */
+  adopt(attempts: readonly AdoptRequest[]): void;
   /** Resolves when events are available or after `waitMs`; returns and clears them (one call per round). */
   poll(waitMs: number): Promise<SourceEvent[]>;
   /** Stops attempts: TERM to the whole process tree, KILL after `graceMs`. */

@@ -1,6 +1,15 @@
 import { statusForReason, type TaskStatus } from '../domain/task.js';
 import type { Outcome } from '../domain/outcome.js';
-import type { ComputeSource, EngineStore, SourceEvent, TaskChange, TaskRow, TaskWorkspace } from './ports.js';
+import type {
+  AttemptHandle,
+  ComputeSource,
+  EngineStore,
+  SourceEvent,
+  SubmitRequest,
+  TaskChange,
+  TaskRow,
+  TaskWorkspace,
+} from './ports.js';
 import { classifyExit } from './classify-exit.js';
 import { isRetryable, retryDelayMs } from './retry-policy.js';
 
@@ -12,9 +21,11 @@ export interface EngineOptions {
   /** Names of the tasks to run, in order (the plan). Rows are read from the store when submitted, so a
    * 100,000-task sweep does not hold 100,000 rows in memory. */
   tasks: readonly string[];
+  /** Sources that take new tasks. */
   sources: readonly ComputeSource[];
-  /** Attempts already running on a source (adopted after a crash): awaited, not started again. */
-  adopted?: readonly { row: TaskRow; attempt: number; source: ComputeSource; startedAt: number | null }[];
+  /** Attempts an hsm process that is gone left queued or running: handed to their source (which need
+   * not be one of `sources`) with `adopt`, awaited, not started again. */
+  adopted?: readonly AdoptedAttempt[];
   /** Extra attempts after a retryable failure. */
   retries: number;
   retryDelayMs: number;
@@ -26,6 +37,15 @@ export interface EngineOptions {
   mappingIntervalMs?: number;
   onTask?: (task: TaskRow, event: 'queued' | 'started' | 'finished' | 'retrying') => void;
   now?: () => number;
+}
+
+export interface AdoptedAttempt {
+  row: TaskRow;
+  attempt: number;
+  source: ComputeSource;
+  handle: AttemptHandle | null;
+  startedAt: number | null;
+  localDir: string;
 }
 
 export interface EngineResult {
@@ -53,6 +73,8 @@ export class SweepEngine {
   private queueHead = 0;
   private readonly retryAt = new Map<string, number>();
   private readonly running = new Map<string, Running>();
+  /** Attempts a source refused to take (its submit rejected), reported with the next round's events. */
+  private readonly submitFailures: SourceEvent[] = [];
   private cancelLevel = 0;
   private readonly now: () => number;
   private mappingDirty = false;
@@ -77,7 +99,7 @@ export class SweepEngine {
   cancel(): void {
     this.cancelLevel++;
     const graceMs = this.cancelLevel === 1 ? this.options.killGraceMs : 0;
-    for (const source of this.options.sources) {
+    for (const source of this.allSources()) {
       const mine = [...this.running.values()].filter((r) => r.source === source);
       for (const r of mine) r.cancelled = true;
       void source.terminate(
@@ -89,6 +111,20 @@ export class SweepEngine {
 
   async run(): Promise<EngineResult> {
     this.store.recordEvent('run:started', { tasks: this.queued(), adopted: this.running.size });
+    const bySource = new Map<ComputeSource, AdoptedAttempt[]>();
+    for (const a of this.options.adopted ?? [])
+      bySource.set(a.source, [...(bySource.get(a.source) ?? []), a]);
+    for (const [source, list] of bySource) {
+      source.adopt(
+        list.map((a) => ({
+          task: a.row.name,
+          attempt: a.attempt,
+          localDir: a.localDir,
+          handle: a.handle,
+          host: a.row.host,
+        })),
+      );
+    }
     while (
       this.running.size > 0 ||
       (this.cancelLevel === 0 && (this.queued() > 0 || this.retryAt.size > 0))
@@ -145,11 +181,7 @@ export class SweepEngine {
         this.queue.push(name);
       }
     }
-    const handovers: {
-      source: ComputeSource;
-      requests: { task: string; attempt: number; taskDir: string }[];
-      batch: TaskRow[];
-    }[] = [];
+    const handovers: { source: ComputeSource; requests: SubmitRequest[]; batch: TaskRow[] }[] = [];
     const changes: TaskChange[] = pending;
     for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
       const free = source.capacity();
@@ -157,7 +189,7 @@ export class SweepEngine {
       const batch = this.takeFromQueue(free).map((name) => this.loadRow(name));
       const requests = batch.map((row) => {
         const attempt = row.attempts + 1;
-        const taskDir = this.workspace.prepareAttempt(row, attempt);
+        const localDir = this.workspace.prepareAttempt(row, attempt);
         changes.push({ kind: 'queued', task: row.name, attempt, source: source.name, at: now });
         Object.assign(row, {
           status: 'queued',
@@ -172,7 +204,7 @@ export class SweepEngine {
           detail: null,
         });
         this.running.set(row.name, { row, attempt, source, startedAt: null });
-        return { task: row.name, attempt, taskDir };
+        return { task: row.name, key: row.key, argv: row.argv, attempt, localDir };
       });
       handovers.push({ source, requests, batch });
     }
@@ -181,19 +213,42 @@ export class SweepEngine {
     this.mappingDirty = true;
     for (const h of handovers) {
       for (const row of h.batch) this.options.onTask?.(row, 'queued');
-      await h.source.submit(h.requests);
+      try {
+        await h.source.submit(h.requests);
+      } catch (err) {
+        // none of them was handed over: recorded as submit_error with the source's words, retried
+        // like any transient failure; the run goes on with the other sources and tasks
+        const detail = `${h.source.name}: ${err instanceof Error ? err.message : String(err)}`;
+        this.store.recordEvent('source:submit_error', { source: h.source.name, detail });
+        this.submitFailures.push(
+          ...h.requests.map((r) => ({
+            kind: 'finished' as const,
+            task: r.task,
+            attempt: r.attempt,
+            exitStatus: null,
+            reason: 'submit_error' as const,
+            detail,
+            at: this.now(),
+          })),
+        );
+      }
     }
   }
 
+  private allSources(): ComputeSource[] {
+    return [...new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)])];
+  }
+
   private async pollRound(): Promise<SourceEvent[]> {
-    const sources = new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)]);
+    const failed = this.submitFailures.splice(0);
+    const sources = this.allSources();
     const canSubmit =
       this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => s.capacity() > 0);
-    if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) return [];
-    const waitMs = canSubmit ? 0 : this.nextWakeMs();
-    if (sources.size === 1) return [...sources][0]!.poll(waitMs);
-    const batches = await Promise.all([...sources].map((s) => s.poll(Math.min(waitMs, 100))));
-    return batches.flat();
+    if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) return failed;
+    const waitMs = canSubmit || failed.length > 0 ? 0 : this.nextWakeMs();
+    if (sources.length === 1) return [...failed, ...(await sources[0]!.poll(waitMs))];
+    const batches = await Promise.all(sources.map((s) => s.poll(Math.min(waitMs, 100))));
+    return [...failed, ...batches.flat()];
   }
 
   private nextWakeMs(): number {
@@ -224,7 +279,7 @@ export class SweepEngine {
           kind: 'started',
           task: ev.task,
           attempt: ev.attempt,
-          pid: ev.pid,
+          handle: ev.handle,
           host: ev.host,
           at: ev.at,
         });

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   attempt     INTEGER NOT NULL,
   source      TEXT NOT NULL,
   status      TEXT NOT NULL,
-  pid         INTEGER,
+  pid         INTEGER, -- the source's attempt handle (a local pid; text such as node3:4242 elsewhere)
   host        TEXT,
   queued_at   INTEGER NOT NULL,
   started_at  INTEGER,

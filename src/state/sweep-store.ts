@@ -156,12 +156,12 @@ export class SweepStore implements EngineStore {
             break;
           case 'started':
             s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at });
-            s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.pid, host: c.host, at: c.at });
+            s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.handle, host: c.host, at: c.at });
             s.event.run(
               c.at,
               c.task,
               'task:started',
-              JSON.stringify({ attempt: c.attempt, pid: c.pid, host: c.host }),
+              JSON.stringify({ attempt: c.attempt, handle: c.handle, host: c.host }),
             );
             break;
           case 'finished': {
@@ -320,9 +320,10 @@ export class SweepStore implements EngineStore {
     return r ? toTaskRow(r) : null;
   }
 
-  attemptPid(task: string, attempt: number): number | null {
-    const r = this.stmts.attemptPid.get(task, attempt) as { pid: number | null } | undefined;
-    return r?.pid ?? null;
+  /** The handle its source gave an attempt when it started (kept in the `pid` column), or null. */
+  attemptHandle(task: string, attempt: number): string | null {
+    const r = this.stmts.attemptPid.get(task, attempt) as { pid: number | string | null } | undefined;
+    return r?.pid === null || r?.pid === undefined ? null : String(r.pid);
   }
 
   close(): void {

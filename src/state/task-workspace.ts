@@ -9,23 +9,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import type { TaskRow, TaskWorkspace } from '../engine/ports.js';
-import { renderCommandScript } from '../compute/command-script.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ATTEMPT_FILES, SweepPaths } from './sweep-paths.js';
 import { readExitRecord, readStartedRecord } from './task-records.js';
 import { renderParamsYaml, renderStatusYaml, writeTaskMapping } from './sweep-files.js';
 
-// Task directories on this machine: hsm writes params.yaml, command.sh and status.yaml; the runner
-// writes started/exit and the logs. Task directories are created when a task first runs, so creating
+// Task directories on this machine: hsm writes params.yaml and status.yaml, the source command.sh;
+// the runner writes started/exit and the logs (a remote source's come back with its results). Task directories are created when a task first runs, so creating
 // a sweep of 100,000 tasks does not create 100,000 directories up front.
 
 export interface WorkspaceOptions {
-  sweepId: string;
-  projectRoot: string;
-  venv?: string | null;
-  condaEnv?: string | null;
-  /** Extra environment for every task. */
-  env?: Record<string, string>;
   /** The pages task_mapping.yaml is written from (the store's mappingYamlPages). */
   mappingPages?: () => Iterable<string>;
 }
@@ -33,7 +26,7 @@ export interface WorkspaceOptions {
 export class LocalTaskWorkspace implements TaskWorkspace {
   constructor(
     readonly paths: SweepPaths,
-    private readonly options: WorkspaceOptions,
+    private readonly options: WorkspaceOptions = {},
   ) {}
 
   prepareAttempt(task: TaskRow, attempt: number): string {
@@ -45,26 +38,12 @@ export class LocalTaskWorkspace implements TaskWorkspace {
     if (attempt === 1 || !existsSync(this.paths.taskFile(task.name, 'params.yaml'))) {
       writeFileSync(this.paths.taskFile(task.name, 'params.yaml'), renderParamsYaml(task.params));
     }
-    const script = renderCommandScript({
-      argv: task.argv,
-      cwd: this.options.projectRoot,
-      env: {
-        ...this.options.env,
-        HSM_SWEEP_ID: this.options.sweepId,
-        HSM_SWEEP_DIR: this.paths.dir,
-        HSM_TASK_ID: task.name,
-        HSM_TASK_KEY: task.key,
-        HSM_TASK_DIR: dir,
-      },
-      venv: this.options.venv ?? null,
-      condaEnv: this.options.condaEnv ?? null,
-    });
-    writeFileSync(this.paths.taskFile(task.name, 'command.sh'), script);
     return dir;
   }
 
   readStarted(task: string, attempt: number) {
-    return readStartedRecord(this.paths.taskFile(task, 'started'), attempt);
+    const r = readStartedRecord(this.paths.taskFile(task, 'started'), attempt);
+    return r && { handle: String(r.pid), host: r.host, at: r.at };
   }
 
   readExit(task: string, attempt: number) {
@@ -73,15 +52,6 @@ export class LocalTaskWorkspace implements TaskWorkspace {
 
   stderrTail(task: string, bytes = 4096): string {
     return readTail(this.paths.taskFile(task, 'stderr.log'), bytes);
-  }
-
-  // The local runner skips an attempt with this marker (runner/hsm-runner.sh).
-  withdrawAttempt(task: string, attempt: number): void {
-    try {
-      writeFileSync(`${this.paths.taskDir(task)}/withdrawn.${attempt}`, '');
-    } catch {
-      /* no task directory: the attempt was never prepared, so nothing can start it */
-    }
   }
 
   writeStatus(task: TaskRow): void {

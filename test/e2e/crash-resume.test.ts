@@ -141,7 +141,7 @@ describe('adoption after a crash, case by case', () => {
     store.apply([
       { kind: 'queued', task: 'task_013', attempt: 1, source: 'local', at: Date.now() },
       { kind: 'queued', task: 'task_014', attempt: 1, source: 'local', at: Date.now() },
-      { kind: 'started', task: 'task_014', attempt: 1, pid: 999999999, host: 'vm', at: Date.now() },
+      { kind: 'started', task: 'task_014', attempt: 1, handle: '999999999', host: 'vm', at: Date.now() },
     ]);
     store.close();
     const t14 = join(dir, 'sweeps', 'outputs', 'adopt_1', 'tasks', 'task_014');

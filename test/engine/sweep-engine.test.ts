@@ -10,7 +10,7 @@ import { isProcessAlive } from '../../src/state/process-liveness.js';
 
 function engineFor(argvs: string[][], opts: Partial<EngineOptions> & { jobs?: number } = {}) {
   const fx = makeSweep(makeTasks(argvs));
-  const source = new LocalSource({ slots: opts.jobs ?? 2 });
+  const source = new LocalSource({ slots: opts.jobs ?? 2, context: fx.context });
   const engine = new SweepEngine(fx.sweep.store, fx.workspace, {
     tasks: fx.sweep.store.tasks().map((t) => t.name),
     sources: [source],

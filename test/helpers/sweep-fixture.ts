@@ -5,6 +5,7 @@ import type { TaskSpec } from '../../src/domain/task.js';
 import { createSweepDirectory, type OpenSweep } from '../../src/state/sweep-directory.js';
 import { buildSweepMetadata } from '../../src/state/sweep-files.js';
 import { LocalTaskWorkspace } from '../../src/state/task-workspace.js';
+import type { SweepContext } from '../../src/compute/source-context.js';
 
 // A real sweep directory with hand-made tasks, for engine and source tests that do not need a sweep file.
 export function makeTasks(argvs: string[][]): TaskSpec[] {
@@ -23,6 +24,8 @@ export function makeSweep(
 ): {
   sweep: OpenSweep;
   workspace: LocalTaskWorkspace;
+  /** What sources are told about this sweep (project root = `root`). */
+  context: SweepContext;
   root: string;
 } {
   const id = 'test_sweep';
@@ -44,9 +47,18 @@ export function makeSweep(
     tasks,
   });
   const workspace = new LocalTaskWorkspace(sweep.paths, {
-    sweepId: id,
-    projectRoot: root,
     mappingPages: () => sweep.store.mappingYamlPages(),
   });
-  return { sweep, workspace, root };
+  const context: SweepContext = {
+    sweepId: id,
+    sweepDir: sweep.paths.dir,
+    tasksDir: sweep.paths.tasksDir,
+    projectRoot: root,
+    environment: {},
+    state: (source) => ({
+      get: (key) => sweep.store.getMeta(`source:${source}:${key}`),
+      set: (key, value) => sweep.store.setMeta(`source:${source}:${key}`, value),
+    }),
+  };
+  return { sweep, workspace, context, root };
 }

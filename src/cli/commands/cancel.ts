@@ -7,8 +7,8 @@ export function registerCancel(program: Command): void {
     .description('stop a running sweep: running tasks are terminated and recorded as cancelled')
     .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
     .option('--json', 'as JSON')
-    .action((id: string, flags: { json?: boolean }) => {
-      const r = cancelSweep(openProject(), id);
+    .action(async (id: string, flags: { json?: boolean }) => {
+      const r = await cancelSweep(openProject(), id);
       if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
       else if (r.signalled_pid !== null)
         process.stderr.write(`asked hsm (pid ${r.signalled_pid}) to cancel sweep ${r.sweep_id}\n`);

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
-import type { ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
+import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
+import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
+import { signalProcessGroup, withdrawLocally } from '../runner-control.js';
+import type { SweepContext } from '../source-context.js';
 import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
+import { LocalAdoption } from './local-adoption.js';
 
 // The local source: this machine. One long-lived runner per slot (runner/hsm-runner.sh under bash)
 // forks a subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
@@ -18,6 +21,9 @@ import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 
 const QUEUE_DEPTH = 16;
 const COALESCE_MS = 10;
+/** How often attempts adopted from a dead hsm process are checked (their records, their pids). */
+const ADOPTED_CHECK_MS = 200;
+const RUNNER_PIDS_KEY = 'runner_pids';
 
 interface Runner {
   child: ChildProcess;
@@ -40,8 +46,9 @@ interface InFlight {
 export interface LocalSourceOptions {
   name?: string;
   slots: number;
-  /** Debug lines from the runners (their stderr). */
-  onLog?: (line: string) => void;
+  context: SweepContext;
+  /** The source's own environment fields (hsm_config.yaml), over the project's. */
+  environment?: TaskEnvironment;
 }
 
 export class LocalSource implements ComputeSource {
@@ -57,21 +64,34 @@ export class LocalSource implements ComputeSource {
   private readonly onLog: (line: string) => void;
   /** Runners start in the directory holding the task directories and are sent names relative to it:
    * bash reads a pipe one byte at a time, so a short line is a cheap line. */
-  private baseDir: string | null = null;
+  private readonly baseDir: string;
+  private readonly context: SweepContext;
+  private readonly environment: TaskEnvironment;
+  private readonly adoption = new LocalAdoption();
+  private recordedPids = '';
 
   constructor(options: LocalSourceOptions) {
     this.name = options.name ?? 'local';
     this.slots = Math.max(1, options.slots);
-    this.onLog = options.onLog ?? (() => {});
-  }
-
-  /** Pids of the runners, recorded so a later `hsm complete` can wait for them after a crash. */
-  runnerPids(): number[] {
-    return this.runners.filter((r) => !r.closed && r.child.pid).map((r) => r.child.pid!);
+    this.context = options.context;
+    this.onLog = options.context.onLog ?? (() => {});
+    this.baseDir = options.context.tasksDir;
+    this.environment = { ...options.context.environment, ...options.environment };
   }
 
   inFlight(): number {
-    return this.byDir.size;
+    return this.byDir.size + this.adoption.size;
+  }
+
+  adopt(attempts: readonly AdoptRequest[]): void {
+    let recorded: number[] = [];
+    try {
+      recorded = JSON.parse(this.context.state(this.name).get(RUNNER_PIDS_KEY) ?? '[]') as number[];
+    } catch {
+      /* unreadable: no runner to wait for */
+    }
+    this.adoption.adopt(attempts, recorded);
+    this.recordRunnerPids();
   }
 
   capacity(): number {
@@ -80,14 +100,36 @@ export class LocalSource implements ComputeSource {
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
     for (const req of requests) {
-      const runner = this.pickRunner(req.taskDir);
+      writeFileSync(
+        `${req.localDir}/command.sh`,
+        renderTaskScript(
+          req,
+          {
+            sweepId: this.context.sweepId,
+            sweepDir: this.context.sweepDir,
+            taskDir: req.localDir,
+            projectRoot: this.context.projectRoot,
+          },
+          this.environment,
+        ),
+      );
+    }
+    for (const req of requests) {
+      const runner = this.pickRunner();
       if (!runner)
         throw new Error(`local source: no capacity for ${req.task} (${this.inFlight()} in flight)`);
-      const sent =
-        this.baseDir && req.taskDir.startsWith(this.baseDir + '/')
-          ? req.taskDir.slice(this.baseDir.length + 1)
-          : req.taskDir;
-      const entry: InFlight = { ...req, key: sent, runner, pid: null, killAfterStart: null };
+      const sent = req.localDir.startsWith(this.baseDir + '/')
+        ? req.localDir.slice(this.baseDir.length + 1)
+        : req.localDir;
+      const entry: InFlight = {
+        task: req.task,
+        attempt: req.attempt,
+        taskDir: req.localDir,
+        key: sent,
+        runner,
+        pid: null,
+        killAfterStart: null,
+      };
       runner.queue.push(entry);
       this.byDir.set(sent, entry);
       runner.child.stdin!.write(formatRunLine(req.attempt, sent));
@@ -95,6 +137,10 @@ export class LocalSource implements ComputeSource {
   }
 
   poll(waitMs: number): Promise<SourceEvent[]> {
+    return this.adoption.size > 0 ? this.pollWithAdopted(waitMs) : this.pollOwn(waitMs);
+  }
+
+  private pollOwn(waitMs: number): Promise<SourceEvent[]> {
     if (this.events.length > 0 || waitMs <= 0) return Promise.resolve(this.drain());
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -116,11 +162,14 @@ export class LocalSource implements ComputeSource {
     // withdraw the ones not started first, so a runner freed by the kills below cannot start them
     for (const t of targets) if (t.pid === null) this.signal(t, 'SIGTERM');
     for (const t of targets) if (t.pid !== null) this.signal(t, 'SIGTERM');
+    let adoptedAlive = this.adoption.signal(attempts, 'SIGTERM');
     const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline && targets.some((t) => this.byDir.get(t.key) === t)) {
+    while (Date.now() < deadline && (targets.some((t) => this.byDir.get(t.key) === t) || adoptedAlive > 0)) {
       await new Promise((r) => setTimeout(r, 20));
+      if (adoptedAlive > 0) adoptedAlive = this.adoption.alive(attempts);
     }
     for (const t of targets) if (this.byDir.get(t.key) === t) this.signal(t, 'SIGKILL');
+    this.adoption.signal(attempts, 'SIGKILL');
   }
 
   async close(): Promise<void> {
@@ -130,27 +179,43 @@ export class LocalSource implements ComputeSource {
     }
   }
 
+  private async pollWithAdopted(waitMs: number): Promise<SourceEvent[]> {
+    const own =
+      this.byDir.size > 0 || this.events.length > 0
+        ? await this.pollOwn(Math.min(waitMs, ADOPTED_CHECK_MS))
+        : await new Promise<SourceEvent[]>((r) =>
+            setTimeout(() => r([]), Math.min(Math.max(waitMs, 5), ADOPTED_CHECK_MS)),
+          );
+    const adopted = this.adoption.check(Date.now());
+    this.recordRunnerPids();
+    return [...own, ...adopted];
+  }
+
   private signal(entry: InFlight, sig: NodeJS.Signals): void {
     if (entry.pid === null) {
       // not started yet: withdraw it (the runner skips it), and stop it should it start meanwhile
       entry.killAfterStart = sig;
-      try {
-        writeFileSync(`${entry.taskDir}/withdrawn.${entry.attempt}`, '');
-      } catch {
-        /* the task directory is gone: nothing to start */
-      }
+      withdrawLocally(entry.taskDir, entry.attempt);
       return;
     }
-    try {
-      process.kill(-entry.pid, sig); // the task's whole process group (the runner uses set -m)
-    } catch {
-      /* already gone */
-    }
+    signalProcessGroup(entry.pid, sig); // the task's whole process group (the runner uses set -m)
+  }
+
+  // Records the runners' pids (when they change) so that a later `hsm complete` can wait for them
+  // after a crash; runners of an earlier crashed process still finishing stay on the list.
+  private recordRunnerPids(): void {
+    const pids = [
+      ...this.adoption.liveRunners(),
+      ...this.runners.filter((r) => !r.closed && r.child.pid).map((r) => r.child.pid!),
+    ];
+    const text = JSON.stringify(pids);
+    if (text === this.recordedPids) return;
+    this.context.state(this.name).set(RUNNER_PIDS_KEY, text);
+    this.recordedPids = text;
   }
 
   // The open runner with the shortest queue; a new runner while fewer than `slots` exist.
-  private pickRunner(taskDir: string): Runner | null {
-    this.baseDir ??= dirname(taskDir);
+  private pickRunner(): Runner | null {
     const open = this.runners.filter((r) => !r.closed);
     const idle = open.find((r) => r.queue.length === 0);
     if (idle) return idle;
@@ -164,12 +229,13 @@ export class LocalSource implements ComputeSource {
 
   private startRunner(): Runner {
     const child = spawn('bash', [this.runnerScript, 'serve'], {
-      cwd: this.baseDir ?? undefined,
+      cwd: this.baseDir,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
     const runner: Runner = { child, queue: [], closed: false };
     this.runners.push(runner);
+    this.recordRunnerPids();
     child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
     createInterface({ input: child.stdout! }).on('line', (line) => this.onRunnerLine(runner, line));
     createInterface({ input: child.stderr! }).on('line', (line) =>
@@ -215,7 +281,7 @@ export class LocalSource implements ComputeSource {
         kind: 'started',
         task: entry.task,
         attempt: entry.attempt,
-        pid: msg.pid,
+        handle: String(msg.pid),
         host: this.host,
         at: Date.now(),
       });

@@ -1,0 +1,122 @@
+import type { AdoptRequest, SourceEvent } from '../../engine/ports.js';
+import { isProcessAlive, readProcessCommandLine } from '../../state/process-liveness.js';
+import { readExitRecord, readStartedRecord } from '../../state/task-records.js';
+import { signalProcessGroup, withdrawLocally } from '../runner-control.js';
+
+// Attempts left on this machine by an hsm process that died (kill -9, a closed terminal). They are
+// awaited, not run again: the runners of the dead process read the rest of their input, finish their
+// task and write its exit record. An attempt with no started record may still sit in a surviving
+// runner's queue: it is withdrawn (the runner skips it) and, once the runners are gone, reported as
+// never started so it runs again. One whose process is gone without an exit record is reported with
+// no exit status, which the engine records as `lost`.
+
+interface Adopted {
+  task: string;
+  attempt: number;
+  dir: string;
+  pid: number | null;
+  /** Rounds seen with the process gone and no record: the runner writes the record just after. */
+  goneRounds: number;
+}
+
+export class LocalAdoption {
+  private readonly adopted = new Map<string, Adopted>();
+  private runnerPids: number[] = [];
+
+  get size(): number {
+    return this.adopted.size;
+  }
+
+  /** Runner pids recorded by earlier hsm processes; only live runners are kept. */
+  adopt(attempts: readonly AdoptRequest[], recordedRunnerPids: readonly number[]): void {
+    this.runnerPids = recordedRunnerPids.filter(
+      (p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'),
+    );
+    for (const a of attempts) {
+      const started = readStartedRecord(`${a.localDir}/started`, a.attempt);
+      const pid = started?.pid ?? (a.handle !== null && /^\d+$/.test(a.handle) ? Number(a.handle) : null);
+      this.adopted.set(a.task, { task: a.task, attempt: a.attempt, dir: a.localDir, pid, goneRounds: 0 });
+      if (pid === null) withdrawLocally(a.localDir, a.attempt);
+    }
+  }
+
+  /** Runners of the dead process still alive (kept in the source's state until they are gone). */
+  liveRunners(): number[] {
+    this.runnerPids = this.runnerPids.filter(isProcessAlive);
+    return this.runnerPids;
+  }
+
+  has(task: string, attempt: number): boolean {
+    return this.adopted.get(task)?.attempt === attempt;
+  }
+
+  /** Sends `signal` to the adopted attempts' process groups; returns those still alive. */
+  signal(attempts: readonly { task: string; attempt: number }[], signal: NodeJS.Signals): number {
+    let alive = 0;
+    for (const t of attempts) {
+      const a = this.adopted.get(t.task);
+      if (!a || a.attempt !== t.attempt) continue;
+      if (a.pid === null) withdrawLocally(a.dir, a.attempt);
+      else if (isProcessAlive(a.pid) && signalProcessGroup(a.pid, signal)) alive++;
+    }
+    return alive;
+  }
+
+  /** How many of these adopted attempts still have a live process. */
+  alive(attempts: readonly { task: string; attempt: number }[]): number {
+    return attempts.filter((t) => {
+      const a = this.adopted.get(t.task);
+      return a !== undefined && a.attempt === t.attempt && a.pid !== null && isProcessAlive(a.pid);
+    }).length;
+  }
+
+  check(now: number): SourceEvent[] {
+    const events: SourceEvent[] = [];
+    const runnersAlive = this.liveRunners().length > 0;
+    for (const a of this.adopted.values()) {
+      const exit = readExitRecord(`${a.dir}/exit`, a.attempt);
+      if (exit) {
+        events.push({
+          kind: 'finished',
+          task: a.task,
+          attempt: a.attempt,
+          exitStatus: exit.exit,
+          at: exit.at,
+        });
+        continue;
+      }
+      if (a.pid === null) {
+        const started = readStartedRecord(`${a.dir}/started`, a.attempt);
+        if (started) {
+          a.pid = started.pid;
+          events.push({
+            kind: 'started',
+            task: a.task,
+            attempt: a.attempt,
+            handle: String(started.pid),
+            host: started.host,
+            at: started.at,
+          });
+        }
+      }
+      const alive = a.pid !== null ? isProcessAlive(a.pid) : runnersAlive;
+      a.goneRounds = alive || runnersAlive ? 0 : a.goneRounds + 1;
+      if (a.goneRounds >= 2) {
+        events.push({
+          kind: 'finished',
+          task: a.task,
+          attempt: a.attempt,
+          exitStatus: null,
+          neverStarted: a.pid === null,
+          detail:
+            a.pid === null
+              ? 'never started: hsm stopped before the task was handed over'
+              : `process ${a.pid} is gone and left no exit record`,
+          at: now,
+        });
+      }
+    }
+    for (const e of events) if (e.kind === 'finished') this.adopted.delete(e.task);
+    return events;
+  }
+}

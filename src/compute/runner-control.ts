@@ -1,0 +1,28 @@
+import { writeFileSync } from 'node:fs';
+
+// The two ways hsm stops an attempt on this machine, each in one place: withdrawing one a runner has
+// not started yet (a marker the runner checks before starting it: runner/hsm-runner.sh), and
+// signalling a started one's whole process group (the runner gives each task its own group). On a
+// remote host the runner script does both itself (`hsm-runner.sh withdraw|kill`).
+
+export function withdrawalMarker(taskDir: string, attempt: number): string {
+  return `${taskDir}/withdrawn.${attempt}`;
+}
+
+export function withdrawLocally(taskDir: string, attempt: number): void {
+  try {
+    writeFileSync(withdrawalMarker(taskDir, attempt), '');
+  } catch {
+    /* no task directory: the attempt was never prepared, so nothing can start it */
+  }
+}
+
+/** Sends `signal` to the process group led by `pid`; false when it is gone. */
+export function signalProcessGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,58 @@
+import { HsmError } from '../domain/errors.js';
+import type { ComputeSource } from '../engine/ports.js';
+import type { SourceConfig, SourceType } from '../config/project-config.js';
+import type { SweepContext } from './source-context.js';
+import type { TaskEnvironment } from './command-script.js';
+import { LocalSource } from './local/local-source.js';
+
+// Compute sources are built here, by type, from their hsm_config.yaml entry: api/ never names a
+// source class. A type with no builder is refused with a clear error, never run as another.
+
+export interface SourceRequest {
+  name: string;
+  config: SourceConfig;
+  /** Attempts at once (`--jobs`), over the config's max_parallel; null: the source's default. */
+  slots: number | null;
+}
+
+type SourceBuilder = (req: SourceRequest, context: SweepContext) => ComputeSource;
+
+const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
+  local: (req, context) =>
+    new LocalSource({
+      name: req.name,
+      slots: req.slots ?? req.config.max_parallel ?? 1,
+      context,
+      environment: sourceEnvironment(req.config),
+    }),
+};
+
+export function buildSource(req: SourceRequest, context: SweepContext): ComputeSource {
+  const build = BUILDERS[req.config.type];
+  if (!build) {
+    throw new HsmError(
+      'config',
+      `source "${req.name}" has type ${req.config.type}, which this version of hsm cannot run yet`,
+      { hint: `sources hsm runs: ${Object.keys(BUILDERS).join(', ')}` },
+    );
+  }
+  return build(req, context);
+}
+
+/** The source types hsm can run. */
+export function runnableSourceTypes(): SourceType[] {
+  return Object.keys(BUILDERS) as SourceType[];
+}
+
+// A source's own environment fields (venv, conda_env, env, modules), over the project's.
+export function sourceEnvironment(config: SourceConfig): TaskEnvironment {
+  const env: TaskEnvironment = {};
+  if (typeof config.venv === 'string') env.venv = config.venv;
+  if (typeof config.conda_env === 'string') env.condaEnv = config.conda_env;
+  if (config.env && typeof config.env === 'object')
+    env.env = Object.fromEntries(
+      Object.entries(config.env as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
+  if (Array.isArray(config.modules)) env.modules = config.modules.map(String);
+  return env;
+}
