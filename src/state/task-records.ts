@@ -8,6 +8,8 @@ export interface StartedRecord {
   attempt: number;
   pid: number;
   host: string;
+  /** The attempt's cgroup, when it has one (everything the task started is in it). */
+  cgroup: string | null;
   /** mtime of the record: when the task started. */
   at: number;
 }
@@ -47,7 +49,13 @@ export function readStartedRecord(path: string, attempt: number): StartedRecord 
   if (!r || Number(r.fields.get('attempt')) !== attempt) return null;
   const pid = Number(r.fields.get('pid'));
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  return { attempt, pid, host: r.fields.get('host') ?? 'unknown', at: Math.round(r.at) };
+  return {
+    attempt,
+    pid,
+    host: r.fields.get('host') ?? 'unknown',
+    cgroup: r.fields.get('cgroup') ?? null,
+    at: Math.round(r.at),
+  };
 }
 
 // Reads a task's `exit` record for `attempt` (null if absent, incomplete or of another attempt).

@@ -8,9 +8,12 @@ import { isProcessAlive } from '../../src/state/process-liveness.js';
 
 // The engine with the real local source, real runner processes and a real store.
 
-function engineFor(argvs: string[][], opts: Partial<EngineOptions> & { jobs?: number } = {}) {
+function engineFor(
+  argvs: string[][],
+  opts: Partial<EngineOptions> & { jobs?: number; cgroups?: boolean } = {},
+) {
   const fx = makeSweep(makeTasks(argvs));
-  const source = new LocalSource({ slots: opts.jobs ?? 2, context: fx.context });
+  const source = new LocalSource({ slots: opts.jobs ?? 2, context: fx.context, cgroups: opts.cgroups });
   const engine = new SweepEngine(fx.sweep.store, fx.workspace, {
     tasks: fx.sweep.store.tasks().map((t) => t.name),
     sources: [source],
@@ -148,5 +151,17 @@ describe('SweepEngine with the local source', () => {
     const counts = sweep.store.counts();
     expect(counts).toMatchObject({ cancelled: 2, pending: 4, running: 0, queued: 0 });
     expect(sweep.store.task('task_001')).toMatchObject({ reason: 'cancelled', signal: 'SIGTERM' });
+  });
+
+  it('without cgroups, a background child of a task dies with the task (its process group)', async () => {
+    const fx = makeSweep([]);
+    const pids = join(fx.root, 'kid');
+    const { engine, sweep } = engineFor([sh(`sleep 300 & echo $! > ${pids}; exit 0`)], { cgroups: false });
+    await engine.run();
+    expect(sweep.store.task('task_001')).toMatchObject({ status: 'completed' });
+    const kid = Number(readFileSync(pids, 'utf8'));
+    for (let i = 0; i < 250 && isProcessAlive(kid); i++) await new Promise((r) => setTimeout(r, 20));
+    if (isProcessAlive(kid)) process.kill(kid, 'SIGKILL');
+    expect(isProcessAlive(kid)).toBe(false);
   });
 });

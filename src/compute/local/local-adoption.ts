@@ -1,7 +1,8 @@
 import type { AdoptRequest, SourceEvent } from '../../engine/ports.js';
 import { isProcessAlive, readProcessCommandLine } from '../../state/process-liveness.js';
 import { readExitRecord, readStartedRecord } from '../../state/task-records.js';
-import { signalProcessGroup, withdrawLocally } from '../runner-control.js';
+import { withdrawLocally } from '../runner-control.js';
+import { signalTaskTree } from './task-tree.js';
 
 // Attempts left on this machine by an hsm process that died (kill -9, a closed terminal). They are
 // awaited, not run again: the runners of the dead process read the rest of their input, finish their
@@ -15,6 +16,8 @@ interface Adopted {
   attempt: number;
   dir: string;
   pid: number | null;
+  /** The cgroup of the runner that runs it (from the started record), if any. */
+  cgroup: string | null;
   /** Rounds seen with the process gone and no record: the runner writes the record just after. */
   goneRounds: number;
 }
@@ -35,7 +38,14 @@ export class LocalAdoption {
     for (const a of attempts) {
       const started = readStartedRecord(`${a.localDir}/started`, a.attempt);
       const pid = started?.pid ?? (a.handle !== null && /^\d+$/.test(a.handle) ? Number(a.handle) : null);
-      this.adopted.set(a.task, { task: a.task, attempt: a.attempt, dir: a.localDir, pid, goneRounds: 0 });
+      this.adopted.set(a.task, {
+        task: a.task,
+        attempt: a.attempt,
+        dir: a.localDir,
+        pid,
+        cgroup: started?.cgroup ?? null,
+        goneRounds: 0,
+      });
       if (pid === null) withdrawLocally(a.localDir, a.attempt);
     }
   }
@@ -57,7 +67,10 @@ export class LocalAdoption {
       const a = this.adopted.get(t.task);
       if (!a || a.attempt !== t.attempt) continue;
       if (a.pid === null) withdrawLocally(a.dir, a.attempt);
-      else if (isProcessAlive(a.pid) && signalProcessGroup(a.pid, signal)) alive++;
+      else if (isProcessAlive(a.pid)) {
+        signalTaskTree(a.pid, a.cgroup, signal, this.runnerPids);
+        alive++;
+      }
     }
     return alive;
   }
@@ -89,6 +102,7 @@ export class LocalAdoption {
         const started = readStartedRecord(`${a.dir}/started`, a.attempt);
         if (started) {
           a.pid = started.pid;
+          a.cgroup = started.cgroup;
           events.push({
             kind: 'started',
             task: a.task,

@@ -4,11 +4,12 @@ import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
-import { signalProcessGroup, withdrawLocally } from '../runner-control.js';
+import { withdrawLocally } from '../runner-control.js';
 import type { SweepContext } from '../source-context.js';
 import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
+import { signalTaskTree, TaskCgroups } from './task-tree.js';
 
 // The local source: this machine. One long-lived runner per slot (runner/hsm-runner.sh under bash)
 // forks a subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
@@ -30,6 +31,9 @@ interface Runner {
   /** Tasks handed to this runner, oldest (running or about to) first. */
   queue: InFlight[];
   closed: boolean;
+  /** The runner's cgroup, where the machine allows them (task-tree.ts); its tasks are born in it. */
+  cgroup: string | null;
+  exited: Promise<void>;
 }
 
 interface InFlight {
@@ -49,6 +53,8 @@ export interface LocalSourceOptions {
   context: SweepContext;
   /** The source's own environment fields (hsm_config.yaml), over the project's. */
   environment?: TaskEnvironment;
+  /** Track each task's processes in its runner's cgroup where the machine allows it (default true). */
+  cgroups?: boolean;
 }
 
 export class LocalSource implements ComputeSource {
@@ -69,6 +75,7 @@ export class LocalSource implements ComputeSource {
   private readonly environment: TaskEnvironment;
   private readonly adoption = new LocalAdoption();
   private recordedPids = '';
+  private readonly cgroups: TaskCgroups | null;
 
   constructor(options: LocalSourceOptions) {
     this.name = options.name ?? 'local';
@@ -77,6 +84,7 @@ export class LocalSource implements ComputeSource {
     this.onLog = options.context.onLog ?? (() => {});
     this.baseDir = options.context.tasksDir;
     this.environment = { ...options.context.environment, ...options.environment };
+    this.cgroups = options.cgroups === false ? null : TaskCgroups.create();
   }
 
   inFlight(): number {
@@ -141,6 +149,7 @@ export class LocalSource implements ComputeSource {
   }
 
   private pollOwn(waitMs: number): Promise<SourceEvent[]> {
+    this.cgroups?.sweep();
     if (this.events.length > 0 || waitMs <= 0) return Promise.resolve(this.drain());
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -177,6 +186,12 @@ export class LocalSource implements ComputeSource {
       r.closed = true;
       r.child.stdin!.end();
     }
+    // idle runners exit at once on end of input; their cgroups can go once they have
+    await Promise.race([
+      Promise.all(this.runners.map((r) => r.exited)),
+      new Promise((r) => setTimeout(r, 2000).unref()),
+    ]);
+    this.cgroups?.sweep(true);
   }
 
   private async pollWithAdopted(waitMs: number): Promise<SourceEvent[]> {
@@ -198,7 +213,9 @@ export class LocalSource implements ComputeSource {
       withdrawLocally(entry.taskDir, entry.attempt);
       return;
     }
-    signalProcessGroup(entry.pid, sig); // the task's whole process group (the runner uses set -m)
+    // its process group (the runner uses set -m) and what else is in the runner's cgroup
+    const runner = entry.runner.child.pid;
+    signalTaskTree(entry.pid, entry.runner.cgroup, sig, runner ? [runner] : []);
   }
 
   // Records the runners' pids (when they change) so that a later `hsm complete` can wait for them
@@ -228,12 +245,15 @@ export class LocalSource implements ComputeSource {
   }
 
   private startRunner(): Runner {
+    const cgroup = this.cgroups?.prepare() ?? null;
     const child = spawn('bash', [this.runnerScript, 'serve'], {
       cwd: this.baseDir,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
+      env: cgroup ? { ...process.env, HSM_RUNNER_CGROUP: cgroup } : process.env,
     });
-    const runner: Runner = { child, queue: [], closed: false };
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const runner: Runner = { child, queue: [], closed: false, cgroup, exited };
     this.runners.push(runner);
     this.recordRunnerPids();
     child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
@@ -261,9 +281,10 @@ export class LocalSource implements ComputeSource {
       this.onLog(`cannot start the task runner (bash ${this.runnerScript}): ${err.message}`);
       loseQueue(`the task runner could not start: ${err.message}`);
     });
-    child.on('exit', (code, signal) =>
-      loseQueue(`the task runner exited (${signal ?? code}) before the task ended`),
-    );
+    child.on('exit', (code, signal) => {
+      loseQueue(`the task runner exited (${signal ?? code}) before the task ended`);
+      if (cgroup) this.cgroups?.release(cgroup);
+    });
     return runner;
   }
 

@@ -1,0 +1,155 @@
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isProcessAlive } from '../../state/process-liveness.js';
+import { signalProcessGroup } from '../runner-control.js';
+
+// Everything a task started, as one unit to signal: the task's process group (the runner starts each
+// task in its own, `set -m`) and, where the machine allows it, the cgroup (v2) of the runner that runs
+// it. A cgroup also holds what left the process group or session (`setsid`, a double fork): only a
+// process with the right to move itself to another cgroup escapes it. Without cgroups, the process
+// group is all there is (docs/ARCHITECTURE.md lists what escapes it).
+//
+// One cgroup per runner, not per attempt: moving a process between cgroups waits for an RCU grace
+// period (~3 ms here), which would triple the cost of a short task; a runner moves itself once, and its
+// tasks are born in its cgroup. A runner runs one task at a time, so every member of its cgroup but the
+// runner itself belongs to the current task (or to the previous one, being killed).
+// Layout: <hsm's own cgroup>/hsm-<hsm pid>-<random>/runner-<n>.
+
+/** Signals a task's tree: its process group and the members of its cgroup but the runners. */
+export function signalTaskTree(
+  pgid: number | null,
+  cgroup: string | null,
+  sig: NodeJS.Signals,
+  runners: readonly number[] = [],
+): void {
+  if (pgid !== null) signalProcessGroup(pgid, sig);
+  if (cgroup === null) return;
+  for (const pid of cgroupMembers(cgroup)) {
+    if (runners.includes(pid)) continue;
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+}
+
+/** Kills everything in a cgroup, runner included (a cancel of a sweep whose hsm is gone). */
+export function killCgroup(cgroup: string): void {
+  try {
+    writeFileSync(join(cgroup, 'cgroup.kill'), '1'); // atomic for the whole cgroup (Linux 5.14+)
+    return;
+  } catch {
+    /* no cgroup.kill (older kernel) or gone */
+  }
+  for (const pid of cgroupMembers(cgroup)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+}
+
+function cgroupMembers(cgroup: string): number[] {
+  try {
+    return readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The cgroups of one hsm process's runners. `create()` returns null where cgroups cannot be used. */
+export class TaskCgroups {
+  /** Runner cgroups whose removal waits for their last process to be gone. */
+  private readonly toRemove = new Set<string>();
+
+  private constructor(readonly base: string) {}
+
+  static create(): TaskCgroups | null {
+    const parent = ownCgroupDir();
+    if (parent === null) return null;
+    removeStaleBases(parent);
+    const base = join(parent, `hsm-${process.pid}-${randomBytes(3).toString('hex')}`);
+    try {
+      mkdirSync(base);
+      return new TaskCgroups(base);
+    } catch {
+      return null; // not delegated to this user, read-only, ...: process groups only
+    }
+  }
+
+  private runners = 0;
+
+  /** A new runner's cgroup (the runner moves itself in: HSM_RUNNER_CGROUP), or null. */
+  prepare(): string | null {
+    const dir = join(this.base, `runner-${++this.runners}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Removes an exited runner's cgroup (later, if processes in it are still being killed). */
+  release(dir: string): void {
+    this.toRemove.add(dir);
+    this.sweep();
+  }
+
+  /** Retries pending removals; with `all`, the base too (at the end of a run). */
+  sweep(all = false): void {
+    for (const dir of this.toRemove) if (tryRmdir(dir)) this.toRemove.delete(dir);
+    if (all) tryRmdir(this.base); // fails while a runner cgroup is left (removed by a later hsm)
+  }
+}
+
+function tryRmdir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+// Bases left by hsm processes that died (kill -9): their empty attempt cgroups are removed.
+function removeStaleBases(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent).filter((n) => /^hsm-\d+-[0-9a-f]+$/.test(n));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (isProcessAlive(Number(name.split('-')[1]))) continue;
+    const base = join(parent, name);
+    try {
+      for (const d of readdirSync(base, { withFileTypes: true }))
+        if (d.isDirectory()) tryRmdir(join(base, d.name));
+    } catch {
+      /* gone */
+    }
+    tryRmdir(base);
+  }
+}
+
+// The directory of this process's cgroup in the cgroup v2 hierarchy, or null (no cgroup v2 mounted,
+// not Linux, or a path with whitespace, which the runner's records cannot carry).
+function ownCgroupDir(): string | null {
+  try {
+    const own = /^0::(\/.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    if (own === undefined) return null;
+    const mount = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4];
+    if (!mount) return null;
+    const dir = join(mount, own.replace(/ \(deleted\)$/, ''));
+    return /\s|\\/.test(dir) ? null : dir;
+  } catch {
+    return null;
+  }
+}
