@@ -1,7 +1,7 @@
 import { TASK_STATUSES, type TaskStatus } from '../domain/task.js';
 import { HsmError } from '../domain/errors.js';
 import { listSweepIds, openSweepDirectory } from '../state/sweep-directory.js';
-import { readLockOwner } from '../state/sweep-lock.js';
+import { liveLockOwner } from '../state/sweep-lock.js';
 import { isProcessAlive } from '../state/process-liveness.js';
 import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
@@ -122,8 +122,7 @@ function buildHead(
 }
 
 function ownerPid(lockPath: string): number | null {
-  const pid = readLockOwner(lockPath);
-  return pid !== null && isProcessAlive(pid) ? pid : null;
+  return liveLockOwner(lockPath);
 }
 
 export interface RecentSweep {

@@ -25,3 +25,47 @@ export function readProcessCommandLine(pid: number): string | null {
     return null;
   }
 }
+
+// What tells one process from a later one that got the same pid: its start time (clock ticks since
+// boot, /proc/<pid>/stat field 22) and the boot it belongs to. Null where there is no /proc.
+export interface ProcessIdentity {
+  pid: number;
+  start: string | null;
+  boot: string | null;
+}
+
+export function processIdentity(pid: number): ProcessIdentity {
+  return { pid, start: processStartTime(pid), boot: bootId() };
+}
+
+// Whether the process an identity was taken from still runs: the pid is alive and, where the start
+// time and boot are known, they are the same (a pid reused after a reboot or a wrap is another process).
+export function isSameProcessAlive(id: ProcessIdentity): boolean {
+  if (!isProcessAlive(id.pid)) return false;
+  if (id.boot !== null && bootId() !== null && id.boot !== bootId()) return false;
+  if (id.start === null) return true;
+  const now = processStartTime(id.pid);
+  return now === null || now === id.start;
+}
+
+function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name (which may hold spaces and parentheses): state is field 3
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let cachedBootId: string | null | undefined;
+function bootId(): string | null {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      cachedBootId = null;
+    }
+  }
+  return cachedBootId;
+}

@@ -16,8 +16,13 @@ export class SweepPaths {
   get db(): string {
     return join(this.dir, 'sweep.db');
   }
+  /** The owner (pid, start time, host) of the hsm process running the sweep. */
   get lock(): string {
     return join(this.dir, 'sweep.lock');
+  }
+  /** Held locked (an OS lock) by the hsm process running the sweep, for the whole run. */
+  get osLock(): string {
+    return join(this.dir, 'sweep.lock.db');
   }
   get tasksDir(): string {
     return join(this.dir, 'tasks');
