@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { HsmError } from '../domain/errors.js';
 import { parseDuration } from '../domain/duration.js';
 import type { TaskSpec } from '../domain/task.js';
@@ -14,11 +14,10 @@ import {
   createSweepDirectory,
   openSweepDirectory,
   locateSweep,
-  listSweepIds,
   type OpenSweep,
 } from '../state/sweep-directory.js';
 import { buildSweepMetadata } from '../state/sweep-files.js';
-import { formatSweepId, uniqueSweepId } from '../state/sweep-id.js';
+import { checkSweepId, formatSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
 import { SweepLock } from '../state/sweep-lock.js';
 import { SweepLog } from '../state/sweep-log.js';
@@ -107,23 +106,14 @@ export async function createSweep(
   plan: SweepPlan,
   sweepId?: string,
 ): Promise<OpenSweep> {
-  const ids = new Set(listSweepIds(project.outputDir));
-  if (sweepId && (ids.has(sweepId) || existsSync(join(project.outputDir, sweepId)))) {
-    throw new HsmError('usage', `sweep ${sweepId} already exists in ${project.outputDir}`, {
-      hint: `finish it with \`hsm complete ${sweepId}\`, or choose another --sweep-id`,
-    });
-  }
+  if (sweepId !== undefined) checkSweepId(sweepId);
   const now = new Date();
-  const id =
-    sweepId ??
-    uniqueSweepId(
-      formatSweepId(plan.definition.name, now),
-      (c) => ids.has(c) || existsSync(join(project.outputDir, c)),
-    );
+  const id = sweepId ?? formatSweepId(plan.definition.name, now);
   const git = await readGitInfo(project.projectRoot);
   return createSweepDirectory({
     outputDir: project.outputDir,
     id,
+    uniqueId: sweepId === undefined,
     sweepConfig: {
       ...(typeof plan.definition.raw === 'object' && plan.definition.raw !== null
         ? plan.definition.raw
@@ -157,7 +147,7 @@ export function executeSweep(
   sweep: OpenSweep,
   options: RunOptions & { retryFailed?: boolean },
 ): SweepRun {
-  const lock = SweepLock.acquire(sweep.paths.lock, sweep.id);
+  const lock = SweepLock.acquire(sweep.paths, sweep.id);
   try {
     const notices: string[] = [];
     const projectRoot = resolveProjectRoot(sweep, project, notices);

@@ -2,7 +2,6 @@ import { TASK_STATUSES, type TaskStatus } from '../domain/task.js';
 import { HsmError } from '../domain/errors.js';
 import { listSweepIds, openSweepDirectory } from '../state/sweep-directory.js';
 import { liveLockOwner } from '../state/sweep-lock.js';
-import { isProcessAlive } from '../state/process-liveness.js';
 import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
 import type { OpenSweep } from '../state/sweep-directory.js';

@@ -46,43 +46,81 @@ export function ensureOutputDirectory(outputDir: string): void {
 export function createSweepDirectory(input: {
   outputDir: string;
   id: string;
+  /** Take the first free id among id, id_2, id_3... instead of refusing an id that exists. */
+  uniqueId?: boolean;
   sweepConfig: unknown;
+  /** Its `id` is set to the id the sweep gets. */
   metadata: SweepMetadata;
   tasks: Iterable<TaskSpec>;
 }): OpenSweep {
   ensureOutputDirectory(input.outputDir);
-  const finalDir = join(input.outputDir, input.id);
-  if (/\n/.test(finalDir))
-    throw new HsmError('config', `the sweep directory path contains a newline: ${JSON.stringify(finalDir)}`);
-  const partial = join(input.outputDir, `.${input.id}.partial`);
-  rmSync(partial, { recursive: true, force: true });
+  if (/\n/.test(input.outputDir))
+    throw new HsmError(
+      'config',
+      `the output directory path contains a newline: ${JSON.stringify(input.outputDir)}`,
+    );
+  const { id, partial } = claimSweepId(input.outputDir, input.id, input.uniqueId ?? false);
+  const finalDir = join(input.outputDir, id);
   try {
     const tmp = new SweepPaths(partial);
     mkdirSync(tmp.tasksDir, { recursive: true });
     mkdirSync(join(tmp.logsDir, 'sources'), { recursive: true });
     mkdirSync(join(tmp.logsDir, 'errors'), { recursive: true });
     writeFileAtomic(tmp.config, renderYaml(input.sweepConfig));
-    writeFileAtomic(tmp.metadata, renderYaml(input.metadata));
+    writeFileAtomic(tmp.metadata, renderYaml({ ...input.metadata, id }));
     const store = SweepStore.open(tmp.db, { create: true });
     try {
       const total = store.insertTasks(input.tasks);
-      store.setMeta('sweep_id', input.id);
+      store.setMeta('sweep_id', id);
       store.recordEvent('sweep:created', { total });
       writeTaskMapping(tmp.taskMapping, store.mappingYamlPages());
     } finally {
       store.close();
     }
+    // the claim (below) makes this id ours: nobody else renames a directory to it
     renameSync(partial, finalDir);
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
     if (err instanceof HsmError) throw err;
-    throw new HsmError('infra', `could not create sweep ${input.id} in ${input.outputDir}`, {
+    throw new HsmError('infra', `could not create sweep ${id} in ${input.outputDir}`, {
       evidence: (err as Error).message,
       hint: 'check free disk space and permissions of the output directory; nothing was left behind',
       cause: err,
     });
   }
   return openSweepDirectory(finalDir);
+}
+
+// Makes a sweep id ours, atomically, among hsm processes creating sweeps in one output directory at
+// the same moment: the `.<id>.partial` directory a sweep is built in is created with a plain mkdir,
+// which exactly one process can do; the id is then ours unless the sweep already exists. The partial
+// directory exists until it is renamed to the id, so a later claimant sees one or the other.
+function claimSweepId(outputDir: string, wanted: string, unique: boolean): { id: string; partial: string } {
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? wanted : `${wanted}_${n}`;
+    const partial = join(outputDir, `.${id}.partial`);
+    try {
+      mkdirSync(partial);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new HsmError('infra', `cannot create sweep ${id} in ${outputDir}`, {
+          evidence: (err as Error).message,
+          hint: 'check free disk space and permissions of the output directory',
+          cause: err,
+        });
+      }
+      if (unique) continue;
+      throw new HsmError('usage', `sweep ${id} is being created by another hsm process in ${outputDir}`, {
+        hint: `choose another --sweep-id; if no hsm process is creating it (one was killed), remove ${partial}`,
+      });
+    }
+    if (!existsSync(join(outputDir, id))) return { id, partial };
+    rmSync(partial, { recursive: true, force: true });
+    if (unique) continue;
+    throw new HsmError('usage', `sweep ${id} already exists in ${outputDir}`, {
+      hint: `finish it with \`hsm complete ${id}\`, or choose another --sweep-id`,
+    });
+  }
 }
 
 export function openSweepDirectory(dir: string, options: { readonly?: boolean } = {}): OpenSweep {

@@ -1,3 +1,6 @@
+import { HsmError } from '../domain/errors.js';
+import { SWEEP_ID_RULE, sweepIdProblem } from '../domain/sweep-id.js';
+
 // Sweep ids: `<name or sweep>_YYYYMMDD_HHMMSS`, with `_2`, `_3`... on a clash (shared/cli.md).
 export function formatSweepId(name: string | null, now: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -6,10 +9,16 @@ export function formatSweepId(name: string | null, now: Date): string {
   return `${base}_${stamp}`;
 }
 
-// Picks the first free id among base, base_2, base_3...
-export function uniqueSweepId(base: string, exists: (id: string) => boolean): string {
-  if (!exists(base)) return base;
-  for (let i = 2; ; i++) if (!exists(`${base}_${i}`)) return `${base}_${i}`;
+// Refuses an id given by the user (`--sweep-id`) that is not one plain directory name.
+export function checkSweepId(id: string): void {
+  const problem = sweepIdProblem(id, 'id');
+  if (problem === null) return;
+  const shown = JSON.stringify(id);
+  throw new HsmError(
+    'usage',
+    `--sweep-id ${shown.length > 80 ? `${shown.slice(0, 77)}..."` : shown} ${problem}`,
+    { hint: `a sweep id is one directory name: ${SWEEP_ID_RULE}` },
+  );
 }
 
 // Resolves a unique prefix of an id among the known ids.

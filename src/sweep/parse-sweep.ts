@@ -7,6 +7,7 @@ import { readGrid, readPaired, type KeyOrigins } from './read-axes.js';
 import { listPlaceholders, type ArgsStyle } from './render-argv.js';
 import { LARGE_SWEEP_TASKS, type SweepDefinition } from './sweep-definition.js';
 import { YamlContext } from './yaml-context.js';
+import { MAX_SWEEP_NAME_LENGTH, sweepIdProblem } from '../domain/sweep-id.js';
 
 // Sweep file text -> SweepDefinition, with every problem found as a diagnostic. Pure: the file
 // loader (load-sweep.ts) reads the file and decides what to throw.
@@ -14,7 +15,6 @@ import { YamlContext } from './yaml-context.js';
 const TOP_KEYS = ['name', 'description', 'command', 'args', 'sweep', 'metadata', 'defaults'];
 const BLOCK_KEYS = ['grid', 'paired'];
 const ARGS_STYLES: ArgsStyle[] = ['hydra', 'flags', 'none'];
-const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export interface ParseSweepOptions {
   /** Absolute path, recorded in the definition. */
@@ -167,12 +167,14 @@ function readName(ctx: YamlContext, pair: Pair | undefined): string | null {
   if (!pair) return null;
   const value = ctx.toValue(pair.value);
   if (value === null) return null;
-  if (typeof value !== 'string' || !SWEEP_NAME.test(value)) {
+  const problem = typeof value === 'string' ? sweepIdProblem(value, 'name') : 'must be a word';
+  if (typeof value !== 'string' || problem !== null) {
+    const shown = JSON.stringify(value);
     ctx.report(
       'error',
       pair.value as Node,
-      `\`name\` must be a word usable in a directory name, got ${JSON.stringify(value)}`,
-      'use letters, digits, `.`, `_` and `-`, e.g. `name: lr-study`',
+      `\`name\` starts the sweep id (a directory name) and ${problem}: got ${shown.length > 80 ? `${shown.slice(0, 77)}..."` : shown}`,
+      `use letters, digits, \`.\`, \`_\` and \`-\`, at most ${MAX_SWEEP_NAME_LENGTH} characters, e.g. \`name: lr-study\``,
     );
     return null;
   }
