@@ -22,3 +22,4 @@ export {
   type InitResult,
   type ProjectFacts,
 } from './init-project.js';
+export { readSshSource, defaultWorkdir, type SshSourceSpec } from './ssh-source.js';

@@ -21,6 +21,8 @@ const REMOTE: Record<string, FieldKind> = {
   ssh_options: 'string_list',
   workdir: 'string',
   project_dir: 'string',
+  sync_exclude: 'string_list',
+  rsync_path: 'string',
 };
 const BATCH: Record<string, FieldKind> = {
   account: 'string',

@@ -11,3 +11,4 @@ export {
   type SshClientOptions,
 } from './ssh-argv.js';
 export { classifySshFailure, type SshFailure, type SshFailureKind } from './ssh-failure.js';
+export { sshEndpointOf, type SshEndpoint } from './source-client.js';

@@ -1,0 +1,94 @@
+import { basename } from 'node:path';
+import { HsmError } from '../domain/errors.js';
+import type { ProjectConfig, SourceConfig } from './project-config.js';
+
+// One `type: ssh` source of hsm_config.yaml, typed: what the ssh compute source and project sync
+// both read (one reading of the fields, so both connect to the same place the same way).
+
+export interface SshSourceSpec {
+  /** The source's name in hsm_config.yaml. */
+  name: string;
+  /** Host name or ~/.ssh/config alias. */
+  host: string;
+  user: string | null;
+  port: number | null;
+  identityFile: string | null;
+  /** Extra `-o Key=Value` options, as written (validated when the ssh argv is built). */
+  sshOptions: string[];
+  /**
+   * The project's directory on the host, as rsync and the remote shell read it: relative to the
+   * login directory (`hsm/myproj`, from `~/hsm/myproj`) or absolute. Never starts with `~`.
+   */
+  workdir: string;
+  /** The workdir as written in hsm_config.yaml (or the default), for messages. */
+  workdirDisplay: string;
+  /** rsync patterns left out of sync (besides .gitignore'd files and the sweep output directory). */
+  syncExclude: string[];
+  /** The rsync program on the host (`--rsync-path`), default `rsync`. */
+  rsyncPath: string;
+  max_parallel: number | null;
+  /** The whole source entry, for fields read elsewhere (setup, env, ...). */
+  raw: SourceConfig;
+}
+
+// The default workdir: `~/hsm/<project directory name>`.
+export function defaultWorkdir(projectRoot: string): string {
+  return `~/hsm/${basename(projectRoot)}`;
+}
+
+// The ssh source `name` of the project's configuration; a clear error when it is missing or is
+// not an ssh source.
+export function readSshSource(config: ProjectConfig, name: string): SshSourceSpec {
+  const source = config.sources[name];
+  const where = config.file ?? 'hsm_config.yaml';
+  if (!source) {
+    const ssh = Object.entries(config.sources)
+      .filter(([, s]) => s.type === 'ssh')
+      .map(([n]) => n);
+    throw new HsmError('config', `No source named \`${name}\` in ${where}.`, {
+      hint: ssh.length
+        ? `ssh sources there: ${ssh.join(', ')}.`
+        : `Add one under \`sources:\`, e.g. ${name}: {type: ssh, host: ${name}, workdir: ~/hsm/myproj}.`,
+    });
+  }
+  if (source.type !== 'ssh') {
+    throw new HsmError('config', `Source \`${name}\` is of type ${source.type}, not ssh.`, {
+      hint: 'Project sync works with `type: ssh` sources.',
+    });
+  }
+  const str = (v: unknown): string | null =>
+    typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  const host = str(source.host);
+  if (!host) throw new HsmError('config', `Source \`${name}\` (ssh) has no \`host\` in ${where}.`);
+  const written = str(source.workdir) ?? defaultWorkdir(config.projectRoot);
+  return {
+    name,
+    host,
+    user: str(source.user),
+    port: typeof source.port === 'number' ? source.port : null,
+    identityFile: str(source.identity_file),
+    sshOptions: list(source.ssh_options),
+    workdir: normalizeWorkdir(name, written),
+    workdirDisplay: written,
+    syncExclude: list(source.sync_exclude),
+    rsyncPath: str(source.rsync_path) ?? 'rsync',
+    max_parallel: typeof source.max_parallel === 'number' ? source.max_parallel : null,
+    raw: source,
+  };
+}
+
+// `~/x` -> `x` (a remote shell and rsync both start in the login directory); `~` -> `.`.
+function normalizeWorkdir(name: string, workdir: string): string {
+  const w = workdir.trim();
+  if (w === '~' || w === '~/' || w === '') return '.';
+  if (w.startsWith('~/')) return w.slice(2).replace(/^\/+/, '') || '.';
+  if (w.startsWith('~')) {
+    throw new HsmError('config', `Source \`${name}\`: workdir \`${workdir}\` names another user's home.`, {
+      hint: 'Write the path in full (/home/alice/proj) or relative to the login directory (~/proj).',
+    });
+  }
+  if (w.includes('\0') || w.includes('\n'))
+    throw new HsmError('config', `Source \`${name}\`: workdir contains a newline or NUL byte.`);
+  return w;
+}
