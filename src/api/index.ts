@@ -6,3 +6,4 @@ export * from './sweep-status.js';
 export * from './task-logs.js';
 export { VERSION } from './version.js';
 export * from './exec.js';
+export * from './sync.js';

@@ -10,6 +10,10 @@ export class SweepPaths {
   get metadata(): string {
     return join(this.dir, 'sweep_metadata.yaml');
   }
+  /** Per source: the project's commit and sync verdict when the sweep ran there (sync/sync-record.ts). */
+  get syncRecord(): string {
+    return join(this.dir, 'source_sync.yaml');
+  }
   get taskMapping(): string {
     return join(this.dir, 'task_mapping.yaml');
   }

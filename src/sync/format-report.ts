@@ -1,0 +1,82 @@
+import type { SideState, SyncReport, SyncTransfer } from './sync-types.js';
+
+// Sync reports as people read them (the CLI and the errors of push, pull and the pre-run check).
+
+const VERDICT_TEXT = {
+  in_sync: 'in sync',
+  local_newer: 'local newer',
+  remote_newer: 'remote newer',
+  diverged: 'diverged',
+} as const;
+
+export function verdictText(report: SyncReport): string {
+  if (report.remote_missing) return 'local newer (no copy on the host yet)';
+  return VERDICT_TEXT[report.verdict];
+}
+
+const SHOWN = 20;
+
+// `  local   train.py` lines (config files marked), at most 20, then a count of the rest.
+export function summarizeDifferences(report: SyncReport, limit = SHOWN): string {
+  if (report.remote_missing) return `${report.host} has no copy of the project in ${report.workdir}`;
+  const lines = report.files
+    .slice(0, limit)
+    .map((f) => `${f.side.padEnd(6)}  ${f.path}${f.config ? '  [config]' : ''}`);
+  if (report.files.length > limit) lines.push(`... and ${report.files.length - limit} more`);
+  if (report.files.length === 0 && report.verdict !== 'in_sync') lines.push('(only git metadata differs)');
+  return lines.join('\n');
+}
+
+function side(s: SideState): string {
+  if (s.commit === null) return s.dirty_files.length ? `no commit, ${s.dirty_files.length} files` : 'no git';
+  const dirty = s.dirty_files.length ? ` + ${s.dirty_files.length} changed file(s)` : ', clean';
+  return `${s.commit.slice(0, 10)}${s.branch ? ` (${s.branch})` : ''}${dirty}`;
+}
+
+export function renderSyncReport(report: SyncReport): string {
+  const lines = [`${report.source} (${report.host}:${report.workdir}): ${verdictText(report)}`];
+  if (report.mode === 'git') {
+    lines.push(`  local   ${side(report.local)}`);
+    if (!report.remote_missing) lines.push(`  remote  ${side(report.remote)}`);
+  } else lines.push('  compared by checksum (no git)');
+  if (report.files.length) {
+    lines.push(`  ${report.files.length} file(s) differ (changed on):`);
+    lines.push(
+      ...summarizeDifferences(report, 50)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
+  }
+  if (report.config_files.length) lines.push(`  configuration differs: ${report.config_files.join(', ')}`);
+  const next = {
+    in_sync: null,
+    local_newer: `push it: hsm sync push ${report.source}`,
+    remote_newer: `bring it here: hsm sync pull ${report.source}`,
+    diverged: `both sides changed: pull or push with --force after looking at the files`,
+  }[report.verdict];
+  if (next) lines.push(`  ${next}`);
+  return lines.join('\n');
+}
+
+export function renderTransfer(t: SyncTransfer): string {
+  const verb = t.dry_run ? 'would' : '';
+  const sends = t.items.filter((i) => i.action === 'send');
+  const deletes = t.items.filter((i) => i.action === 'delete');
+  const where = t.direction === 'push' ? `${t.before.host}:${t.before.workdir}` : 'here';
+  const lines: string[] = [];
+  if (t.dry_run) {
+    const isGit = (p: string) => p === '.git' || p.startsWith('.git/');
+    for (const i of t.items.filter((i) => !isGit(i.path)))
+      lines.push(`${i.action === 'send' ? 'send  ' : 'delete'}  ${i.path}`);
+    const git = t.items.filter((i) => isGit(i.path)).length;
+    if (git) lines.push(`(and ${git} file(s) of git metadata under .git/; --json lists them)`);
+  }
+  const kb = (t.bytes / 1024).toFixed(1);
+  lines.push(
+    t.items.length === 0
+      ? `${t.before.source}: nothing to ${t.direction} (${verdictText(t.before)})`
+      : `${t.before.source}: ${verb ? 'would send' : 'sent'} ${sends.length} file(s), ${verb ? 'would delete' : 'deleted'} ${deletes.length} in ${where}` +
+          (t.dry_run ? '' : ` (${kb} KiB over the connection, ${(t.duration_ms / 1000).toFixed(2)} s)`),
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,159 @@
+import { quoteShellArgv } from '../domain/shell-quote.js';
+
+// The probe: one POSIX sh script that describes a project directory, run the same way on both
+// sides (locally through `sh -c`, remotely through one ssh command), so that the two descriptions
+// can only differ where the directories do. It reports whether rsync and git exist, whether the
+// directory exists and is empty, and for a git work tree: HEAD, the branch, whether a given commit
+// is contained in HEAD's history, the files changed between that commit and HEAD, and every file
+// whose content differs from HEAD (tracked changes and untracked, not ignored, files) with the git
+// blob id of its current content.
+//
+// The dirty files and their blob ids come from `git add -A` into a throw-away index (a copy of the
+// real one, so only files whose stat data changed are hashed) with a throw-away object directory:
+// the repository itself is never written. `git diff-index --cached` of that index against HEAD
+// then lists `path -> new blob id` (zeros for a deleted file). core.checkStat=minimal and
+// core.trustctime=false make a copy made by rsync (same size and mtime, new inode and ctime) count
+// as unchanged, as git does for the racy cases it re-hashes anyway.
+//
+// Output: `key=value` records, each NUL-terminated, then raw `-z` sections of git: a record
+// `section=NAME` followed by `:meta\0path\0` pairs (a meta always starts with `:`).
+
+const SCRIPT = String.raw`
+wd=$1 rs=$2 anc=$3 out=$4
+r() { printf '%s=%s\0' "$1" "$2"; }
+r version 1
+if command -v "$rs" >/dev/null 2>&1; then r rsync 1; else r rsync 0; fi
+if command -v git >/dev/null 2>&1; then r gitbin 1; else r gitbin 0; fi
+if [ ! -e "$wd" ]; then r exists 0; exit 0; fi
+if [ ! -d "$wd" ]; then r exists notdir; exit 0; fi
+cd "$wd" 2>/dev/null || { r exists denied; exit 0; }
+r exists 1
+r root "$(pwd -P)"
+if [ -n "$(ls -A . 2>/dev/null | head -n 1)" ]; then r empty 0; else r empty 1; fi
+if [ ! -d .git ] || ! command -v git >/dev/null 2>&1; then r git 0; exit 0; fi
+if ! top=$(git rev-parse --show-toplevel 2>&1); then r error "$(printf '%s' "$top" | head -c 400)"; exit 0; fi
+if [ ! "$top" -ef . ]; then r git 0; exit 0; fi
+r git 1
+GIT_OPTIONAL_LOCKS=0; export GIT_OPTIONAL_LOCKS
+head=$(git rev-parse -q --verify 'HEAD^{commit}' 2>/dev/null) || head=
+r head "$head"
+r branch "$(git symbolic-ref -q --short HEAD 2>/dev/null)"
+if [ -n "$anc" ] && [ -n "$head" ]; then
+  if git merge-base --is-ancestor "$anc" "$head" 2>/dev/null; then r contains 1; else r contains 0; fi
+fi
+tmp=$(mktemp -d "${'${TMPDIR:-/tmp}'}/hsm-sync.XXXXXX") || { r error 'mktemp failed'; exit 0; }
+trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/objects"
+gd=$(cd "$(git rev-parse --git-dir)" && pwd -P)
+if [ -f "$gd/index" ]; then cp -p "$gd/index" "$tmp/index"; fi
+base=${'${head:-4b825dc642cb6eb9a060e54bf8d69288fbee4904}'}
+if [ -n "$out" ]; then set -- . ":(exclude)$out"; else set -- .; fi
+export GIT_INDEX_FILE="$tmp/index" GIT_OBJECT_DIRECTORY="$tmp/objects" GIT_ALTERNATE_OBJECT_DIRECTORIES="$gd/objects"
+if ! git -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false add -A -- "$@" >/dev/null 2>"$tmp/err"; then
+  r error "$(head -c 400 "$tmp/err")"; exit 0
+fi
+printf 'section=dirty\0'
+git diff-index --cached -z --no-renames "$base" -- "$@"
+if [ -n "$anc" ] && [ -n "$head" ] && [ "$anc" != "$head" ] && git merge-base --is-ancestor "$anc" "$head" 2>/dev/null; then
+  printf 'section=commits\0'
+  git diff-tree -r -z --no-renames "$anc" "$head" -- "$@"
+fi
+exit 0
+`;
+
+/** What the probe found in one directory. */
+export interface ProbeResult {
+  rsync: boolean;
+  gitInstalled: boolean;
+  exists: 'yes' | 'no' | 'notdir' | 'denied';
+  /** The directory resolved (symlinks followed); null when it does not exist. */
+  root: string | null;
+  empty: boolean;
+  git: boolean;
+  head: string | null;
+  branch: string | null;
+  /** Whether the commit asked about is in HEAD's history; null when not asked. */
+  containsAsked: boolean | null;
+  /** Dirty file -> blob id of its content, or `deleted`. */
+  dirty: Map<string, string>;
+  /** Files changed from the commit asked about to HEAD (when HEAD contains it) -> blob id or `deleted`. */
+  commitChanges: Map<string, string>;
+  /** git failed while describing the work tree. */
+  error: string | null;
+}
+
+export interface ProbeArgs {
+  /** The directory to describe (relative to the login directory, or absolute). */
+  dir: string;
+  /** The rsync program whose presence is checked. */
+  rsyncProgram: string;
+  /** A commit to test for in HEAD's history ('' for none). */
+  ancestor: string;
+  /** A directory (relative to `dir`) left out of the dirty files: the sweep outputs. */
+  exclude: string;
+}
+
+/** argv running the probe on this machine. */
+export function localProbeArgv(args: ProbeArgs): string[] {
+  return ['sh', '-c', SCRIPT, 'hsm-sync-probe', args.dir, args.rsyncProgram, args.ancestor, args.exclude];
+}
+
+/** The command line running the probe on a host (given to its login shell). */
+export function remoteProbeCommand(args: ProbeArgs): string {
+  return quoteShellArgv(localProbeArgv(args));
+}
+
+const ZERO = /^0+$/;
+
+// `git diff-index|diff-tree -z` raw output (`:mode mode old new status\0path\0` pairs) -> path ->
+// new blob id, `deleted` for a deletion.
+export function parseRawDiff(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const parts = text.split('\0');
+  for (let i = 0; i + 1 < parts.length; i++) {
+    if (!parts[i]!.startsWith(':')) continue;
+    const newId = parts[i]!.slice(1).split(' ')[3] ?? '';
+    out.set(parts[++i]!, ZERO.test(newId) ? 'deleted' : newId);
+  }
+  return out;
+}
+
+export function parseProbeOutput(output: string): ProbeResult {
+  const parts = output.split('\0');
+  const rec = new Map<string, string>();
+  const dirty = new Map<string, string>();
+  const commitChanges = new Map<string, string>();
+  let section: 'dirty' | 'commits' | null = null;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.startsWith(':') && section !== null) {
+      for (const [path, id] of parseRawDiff(`${part}\0${parts[++i] ?? ''}\0`))
+        (section === 'dirty' ? dirty : commitChanges).set(path, id);
+      continue;
+    }
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq);
+    const value = part.slice(eq + 1);
+    if (key === 'section') section = value === 'commits' ? 'commits' : 'dirty';
+    else rec.set(key, value);
+  }
+  if (rec.get('version') !== '1') {
+    throw new Error(`unexpected probe output: ${JSON.stringify(output.slice(0, 200))}`);
+  }
+  const exists = rec.get('exists');
+  return {
+    rsync: rec.get('rsync') === '1',
+    gitInstalled: rec.get('gitbin') === '1',
+    exists: exists === '1' ? 'yes' : exists === 'notdir' ? 'notdir' : exists === 'denied' ? 'denied' : 'no',
+    root: rec.get('root') ?? null,
+    empty: rec.get('empty') !== '0',
+    git: rec.get('git') === '1',
+    head: rec.get('head') || null,
+    branch: rec.get('branch') || null,
+    containsAsked: rec.has('contains') ? rec.get('contains') === '1' : null,
+    dirty,
+    commitChanges,
+    error: rec.get('error') ?? null,
+  };
+}

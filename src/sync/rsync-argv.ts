@@ -1,0 +1,68 @@
+import { buildSshOptionArgs } from '../remote/ssh/ssh-argv.js';
+import type { SshEndpoint } from '../remote/ssh/source-client.js';
+
+// argv of rsync for project sync, and nothing else (rsync-run.ts starts it). rsync reaches the
+// host through `-e`: the same OpenSSH options as every other ssh command of hsm (ssh-argv.ts), so
+// it rides the same ControlMaster connection, in BatchMode, with host keys verified.
+
+export interface RsyncPlan {
+  endpoint: SshEndpoint;
+  /** The project's directory on the host (relative to the login directory, or absolute). */
+  workdir: string;
+  /** The rsync program on the host. */
+  rsyncPath: string;
+  /** Anchored rsync patterns always left out (the sweep output directory). */
+  protectedPaths: string[];
+  /** The source's `sync_exclude` patterns. */
+  excludes: string[];
+}
+
+export interface RsyncRun {
+  direction: 'push' | 'pull';
+  dryRun: boolean;
+  /** Compare contents instead of size + mtime (the check; a transfer relies on rsync's quick check). */
+  checksum?: boolean;
+  /** Leave .git/ out (listing project files); else it travels with the project. */
+  withoutGit?: boolean;
+  /** Overall progress lines (`--info=progress2`). */
+  progress?: boolean;
+}
+
+/** One `%i\t%M\t%n` line per item: what changes, the sender's mtime, the name. */
+export const ITEM_FORMAT = '%i\t%M\t%n';
+
+export function buildRsyncArgv(plan: RsyncPlan, run: RsyncRun): string[] {
+  // -a without owner and group: a copy belongs to whoever receives it (as root, -a would hand
+  // the project directory itself to the other side's uid)
+  const argv = [
+    'rsync',
+    '-a',
+    '--no-owner',
+    '--no-group',
+    '--delete',
+    `--out-format=${ITEM_FORMAT}`,
+    '--stats',
+  ];
+  if (run.dryRun) argv.push('--dry-run');
+  if (run.checksum) argv.push('--checksum');
+  if (run.progress) argv.push('--info=progress2');
+  argv.push('-e', rsyncShellCommand(['ssh', ...buildSshOptionArgs(plan.endpoint.client)]));
+  if (plan.rsyncPath !== 'rsync') argv.push(`--rsync-path=${plan.rsyncPath}`);
+  // First match wins: .git/ is whole or absent (a .gitignore pattern such as `logs/` or `*.pack`
+  // must never take parts of it), then what the user left out, then .gitignore files everywhere.
+  for (const p of plan.protectedPaths) argv.push(`--exclude=${p}`);
+  argv.push(run.withoutGit ? '--exclude=/.git/' : '--include=/.git/***');
+  for (const p of plan.excludes) argv.push(`--exclude=${p}`);
+  argv.push('--filter=:- .gitignore');
+  const remote = `${plan.endpoint.destination}:${plan.workdir.replace(/\/+$/, '')}/`;
+  if (run.direction === 'push') argv.push('./', remote);
+  else argv.push(remote, './');
+  return argv;
+}
+
+// rsync splits its -e value itself (no shell): words are separated by spaces and may be quoted,
+// a doubled quote inside quotes standing for the quote. Every word is quoted this way so that
+// option values with spaces (an identity file under "My Keys") stay one word.
+export function rsyncShellCommand(argv: readonly string[]): string {
+  return argv.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "''")}'`)).join(' ');
+}

@@ -1,0 +1,170 @@
+import { HsmError } from '../domain/errors.js';
+import { quoteShellArgv } from '../domain/shell-quote.js';
+import { runCommand } from '../process/run-command.js';
+import { buildSshOptionArgs } from '../remote/ssh/ssh-argv.js';
+import { assertRsyncOk, compareSite, type SiteComparison } from './check.js';
+import { summarizeDifferences } from './format-report.js';
+import { buildRsyncArgv } from './rsync-argv.js';
+import { runRsync } from './rsync-run.js';
+import { describeSite, runOnHost, tail, type SyncSite } from './sync-site.js';
+import type { SyncTransfer, TransferOptions } from './sync-types.js';
+
+// `hsm sync push|pull`: compare first, refuse to overwrite the other side's own changes (unless
+// forced), then one incremental rsync. A push carries .git/ along (the copy on the host is then
+// the same repository, so the next check compares commits); a pull never writes the local .git/:
+// new commits come with `git fetch` + a fast-forward, files with rsync.
+
+export async function pushSite(
+  site: SyncSite,
+  options: TransferOptions = {},
+  compared?: SiteComparison,
+): Promise<SyncTransfer> {
+  const started = Date.now();
+  const cmp =
+    compared ?? (await compareSite(site, { signal: options.signal, allowNonGitRemote: options.force }));
+  const before = cmp.report;
+  if ((before.verdict === 'remote_newer' || before.verdict === 'diverged') && !options.force) {
+    throw new HsmError(
+      'usage',
+      `Not pushing to ${describeSite(site)}: its copy has changes of its own (${before.verdict.replace('_', ' ')}) that a push would overwrite.`,
+      {
+        evidence: summarizeDifferences(before),
+        hint: `Look at them with \`hsm sync check ${site.source.name}\`; bring them here with \`hsm sync pull ${site.source.name}\`, or overwrite them with \`hsm sync push ${site.source.name} --force\`.`,
+      },
+    );
+  }
+  if (before.verdict === 'in_sync') return done();
+  if (before.remote_missing && !options.dryRun) await makeWorkdir(site, options.signal);
+  const argv = buildRsyncArgv(site.plan, {
+    direction: 'push',
+    dryRun: Boolean(options.dryRun),
+    withoutGit: before.mode !== 'git',
+    progress: Boolean(options.onProgress),
+  });
+  const r = await runRsync(argv, {
+    cwd: site.localRoot,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  assertRsyncOk(site, r, 'pushing the project');
+  return done(
+    r.items.filter((i) => !i.directory && (i.data || i.action === 'delete')),
+    r.bytes,
+  );
+
+  function done(items: SyncTransfer['items'] = [], bytes = 0): SyncTransfer {
+    return {
+      direction: 'push',
+      dry_run: Boolean(options.dryRun),
+      before,
+      items: items.map((i) => ({ path: i.path, action: i.action })),
+      bytes,
+      duration_ms: Date.now() - started,
+    };
+  }
+}
+
+export async function pullSite(site: SyncSite, options: TransferOptions = {}): Promise<SyncTransfer> {
+  const started = Date.now();
+  const cmp = await compareSite(site, { signal: options.signal });
+  const before = cmp.report;
+  if (before.remote_missing) {
+    throw new HsmError(
+      'usage',
+      `Nothing to pull: ${describeSite(site)} has no copy of the project in ${before.workdir}.`,
+      {
+        hint: `Push it there first with \`hsm sync push ${site.source.name}\`.`,
+      },
+    );
+  }
+  if ((before.verdict === 'local_newer' || before.verdict === 'diverged') && !options.force) {
+    throw new HsmError(
+      'usage',
+      `Not pulling from ${describeSite(site)}: the local project has changes of its own (${before.verdict.replace('_', ' ')}) that a pull would overwrite.`,
+      {
+        evidence: summarizeDifferences(before),
+        hint: `Commit or stash them, push them with \`hsm sync push ${site.source.name}\`, or overwrite them with \`hsm sync pull ${site.source.name} --force\`.`,
+      },
+    );
+  }
+  let items: SyncTransfer['items'] = [];
+  let bytes = 0;
+  if (before.verdict !== 'in_sync') {
+    const newCommits =
+      before.mode === 'git' &&
+      cmp.remote.head !== null &&
+      cmp.remote.head !== cmp.local.head &&
+      cmp.remote.containsAsked;
+    if (newCommits && !options.dryRun) await fetchAndFastForward(site, options.signal);
+    const argv = buildRsyncArgv(site.plan, {
+      direction: 'pull',
+      dryRun: Boolean(options.dryRun),
+      withoutGit: true,
+      progress: Boolean(options.onProgress),
+    });
+    const r = await runRsync(argv, {
+      cwd: site.localRoot,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    assertRsyncOk(site, r, 'pulling the project');
+    items = r.items.filter((i) => !i.directory && (i.data || i.action === 'delete'));
+    bytes = r.bytes;
+  }
+  return {
+    direction: 'pull',
+    dry_run: Boolean(options.dryRun),
+    before,
+    items: items.map((i) => ({ path: i.path, action: i.action })),
+    bytes,
+    duration_ms: Date.now() - started,
+  };
+}
+
+async function makeWorkdir(site: SyncSite, signal?: AbortSignal): Promise<void> {
+  const r = await runOnHost(site, ['mkdir', '-p', '--', site.source.workdir], 'creating the workdir', {
+    signal,
+  });
+  if (r.exitCode !== 0) {
+    throw new HsmError(
+      'infra',
+      `Cannot create the workdir ${site.source.workdirDisplay} on ${describeSite(site)}.`,
+      {
+        evidence: tail(r.stderr),
+        hint: `Point \`workdir:\` of source \`${site.source.name}\` at a directory the login user can create (e.g. ~/hsm/${site.localRoot.split('/').pop()}).`,
+      },
+    );
+  }
+}
+
+// New commits of the host come as git objects (fetch over the same ssh options), then a fast-forward
+// of the local branch; the local repository is never overwritten file by file.
+async function fetchAndFastForward(site: SyncSite, signal?: AbortSignal): Promise<void> {
+  const sshCommand = quoteShellArgv(['ssh', ...buildSshOptionArgs(site.endpoint.client)]);
+  const env = { ...process.env, GIT_SSH_COMMAND: sshCommand, GIT_SSH_VARIANT: 'ssh' };
+  const url = `${site.endpoint.destination}:${site.source.workdir}`;
+  const fetch = await runCommand(['git', 'fetch', '--no-tags', '--quiet', url, 'HEAD'], {
+    cwd: site.localRoot,
+    env,
+  });
+  if (signal?.aborted) throw new HsmError('interrupted', 'Interrupted while fetching commits.');
+  if (fetch.exitCode !== 0) {
+    throw new HsmError('infra', `Cannot fetch the new commits from ${describeSite(site)}.`, {
+      evidence: tail(fetch.stderr),
+      hint: `Check \`git fetch ${url}\` by hand.`,
+    });
+  }
+  const merge = await runCommand(['git', 'merge', '--ff-only', '--quiet', 'FETCH_HEAD'], {
+    cwd: site.localRoot,
+  });
+  if (merge.exitCode !== 0) {
+    throw new HsmError(
+      'infra',
+      `Cannot fast-forward the local branch to the commit of ${describeSite(site)}.`,
+      {
+        evidence: tail(merge.stderr),
+        hint: 'Commit or stash local changes to the files the new commits touch, then pull again.',
+      },
+    );
+  }
+}
