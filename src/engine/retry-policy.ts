@@ -1,23 +1,33 @@
-import type { Outcome } from '../domain/outcome.js';
-import type { TerminationReason } from '../domain/task.js';
+import type { FailureCategory } from '../diagnose/index.js';
 
-// Which outcomes are worth another attempt. A command that does not exist or cannot execute will
-// fail the same way again; a cancel is the user's decision; everything else may be transient.
-const RETRYABLE: Record<TerminationReason, boolean> = {
-  completed: false,
-  failed: true,
-  timeout: true,
+// Which failures are worth another attempt unchanged, by cause (diagnose/). What fails the same way
+// again is not retried: a missing command, module or file, a permission, a full disk, running out of
+// memory (the same params need the same memory: retrying blindly only burns time); nor a cancel (the
+// user's decision). What may be transient is: crashes, timeouts (a hang), node and network failures,
+// preemption, lost tasks, and anything hsm does not recognise.
+const RETRY: Record<FailureCategory, boolean> = {
   oom: false,
+  cuda_oom: false,
+  timeout: true,
+  segfault: true,
+  command_not_found: false,
+  missing_module: false,
+  missing_file: false,
+  permission_denied: false,
+  disk_full: false,
+  nccl: true,
+  gpu_unavailable: true,
+  python_exception: true,
   cancelled: false,
-  preempted: true,
   node_fail: true,
+  preempted: true,
   lost: true,
   submit_error: true,
+  unknown: true,
 };
 
-export function isRetryable(outcome: Outcome): boolean {
-  if (outcome.reason === 'failed' && (outcome.exitCode === 127 || outcome.exitCode === 126)) return false;
-  return RETRYABLE[outcome.reason];
+export function isRetryable(diagnosis: { category: FailureCategory }): boolean {
+  return RETRY[diagnosis.category];
 }
 
 // Exponential backoff before attempt n+1 (n = attempts so far): base, 2*base, 4*base... capped.

@@ -12,6 +12,7 @@ import type {
 } from './ports.js';
 import { classifyExit } from './classify-exit.js';
 import { isRetryable, retryDelayMs } from './retry-policy.js';
+import { diagnoseFailure, type Diagnosis } from '../diagnose/index.js';
 
 // The run loop: plan -> submit -> poll -> finish, over any compute sources. Every change is committed
 // to the store before it is acted on (a task is `queued` in the store before a source sees it), so a
@@ -35,7 +36,12 @@ export interface EngineOptions {
   killGraceMs: number;
   /** How often task_mapping.yaml is rewritten while running. */
   mappingIntervalMs?: number;
-  onTask?: (task: TaskRow, event: 'queued' | 'started' | 'finished' | 'retrying') => void;
+  /** `diagnosis`: the cause of an attempt that did not complete (on `finished` and `retrying`). */
+  onTask?: (
+    task: TaskRow,
+    event: 'queued' | 'started' | 'finished' | 'retrying',
+    diagnosis?: Diagnosis | null,
+  ) => void;
   now?: () => number;
 }
 
@@ -268,7 +274,11 @@ export class SweepEngine {
   private finishRound(events: readonly SourceEvent[]): TaskChange[] {
     const changes: TaskChange[] = [];
     if (events.length === 0) return changes;
-    const touched: { row: TaskRow; event: 'started' | 'finished' | 'retrying' }[] = [];
+    const touched: {
+      row: TaskRow;
+      event: 'started' | 'finished' | 'retrying';
+      diagnosis?: Diagnosis | null;
+    }[] = [];
     for (const ev of events) {
       const run = this.running.get(ev.task);
       if (!run || run.attempt !== ev.attempt) continue;
@@ -305,7 +315,7 @@ export class SweepEngine {
         if (this.cancelLevel === 0) this.requeue(run.row);
         continue;
       }
-      const outcome = this.outcomeOf(run, ev);
+      const { outcome, diagnosis } = this.outcomeOf(run, ev);
       const status = statusForReason(outcome.reason);
       if (this.adoptedNames.delete(ev.task) && outcome.reason === 'lost' && this.cancelLevel === 0) {
         // adopted from a dead hsm and gone without an exit record: run it again (the issue's rule)
@@ -319,7 +329,7 @@ export class SweepEngine {
         });
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
         this.requeue(run.row);
-        touched.push({ row: run.row, event: 'retrying' });
+        touched.push({ row: run.row, event: 'retrying', diagnosis });
         continue;
       }
       this.running.delete(ev.task);
@@ -338,21 +348,27 @@ export class SweepEngine {
         status !== 'completed' &&
         this.cancelLevel === 0 &&
         run.attempt <= this.options.retries &&
-        isRetryable(outcome);
+        diagnosis !== null &&
+        isRetryable(diagnosis);
       if (retry) {
         this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
         this.retryRows.set(ev.task, run.row);
       }
-      touched.push({ row: run.row, event: retry ? 'retrying' : 'finished' });
+      touched.push({ row: run.row, event: retry ? 'retrying' : 'finished', diagnosis });
     }
     for (const t of touched) {
       if (t.event !== 'started') this.workspace.writeStatus(t.row); // status.yaml: final states only
-      this.options.onTask?.(t.row, t.event);
+      this.options.onTask?.(t.row, t.event, t.diagnosis);
     }
     return changes;
   }
 
-  private outcomeOf(run: Running, ev: Extract<SourceEvent, { kind: 'finished' }>): Outcome {
+  // The outcome of an ended attempt and, when it did not complete, its cause (which may make the
+  // termination reason precise: a SIGKILL hsm did not send is `oom`).
+  private outcomeOf(
+    run: Running,
+    ev: Extract<SourceEvent, { kind: 'finished' }>,
+  ): { outcome: Outcome; diagnosis: Diagnosis | null } {
     let exitStatus = ev.exitStatus;
     let endedAt = ev.at;
     if (exitStatus === null) {
@@ -363,7 +379,7 @@ export class SweepEngine {
       }
     }
     const started = run.startedAt ?? this.workspace.readStarted(ev.task, ev.attempt)?.at ?? null;
-    return classifyExit({
+    const outcome = classifyExit({
       exitStatus,
       sourceReason: ev.reason,
       sourceDetail: ev.detail,
@@ -373,6 +389,9 @@ export class SweepEngine {
       endedAt,
       host: run.row.host,
     });
+    if (outcome.reason === 'completed') return { outcome, diagnosis: null };
+    const diagnosis = diagnoseFailure({ ...outcome, stderrTail: this.workspace.stderrTail(ev.task) });
+    return { outcome: { ...outcome, reason: diagnosis.reason }, diagnosis };
   }
 
   private enforceTimeouts(): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyExit } from '../../src/engine/classify-exit.js';
 import { isRetryable, retryDelayMs } from '../../src/engine/retry-policy.js';
+import { diagnoseFailure } from '../../src/diagnose/index.js';
 
 const base = { startedAt: 1000, endedAt: 2000, host: 'h' };
 
@@ -47,22 +48,27 @@ describe('classifyExit', () => {
 });
 
 describe('retry policy', () => {
-  const o = (reason: Parameters<typeof isRetryable>[0]['reason'], exitCode: number | null = 1) => ({
-    ...base,
-    reason,
-    exitCode,
-    signal: null,
-    detail: null,
-  });
-  it('retries transient failures but not a missing command, an OOM or a cancel', () => {
-    expect(isRetryable(o('failed'))).toBe(true);
-    expect(isRetryable(o('lost', null))).toBe(true);
-    expect(isRetryable(o('preempted', null))).toBe(true);
-    expect(isRetryable(o('failed', 127))).toBe(false);
-    expect(isRetryable(o('failed', 126))).toBe(false);
-    expect(isRetryable(o('oom'))).toBe(false);
-    expect(isRetryable(o('cancelled'))).toBe(false);
-    expect(isRetryable(o('completed', 0))).toBe(false);
+  // an outcome -> its cause (as the engine diagnoses it) -> retried or not
+  const retried = (
+    reason: Parameters<typeof diagnoseFailure>[0]['reason'],
+    exitCode: number | null = 1,
+    stderrTail = '',
+    signal: string | null = null,
+  ) => isRetryable(diagnoseFailure({ reason, exitCode, signal, stderrTail }));
+  it('retries transient failures but not a missing command, module or file, an OOM or a cancel', () => {
+    expect(retried('failed')).toBe(true);
+    expect(retried('lost', null)).toBe(true);
+    expect(retried('preempted', null)).toBe(true);
+    expect(retried('timeout', null)).toBe(true);
+    expect(retried('failed', null, '', 'SIGSEGV')).toBe(true);
+    expect(retried('failed', 127)).toBe(false);
+    expect(retried('failed', 126)).toBe(false);
+    expect(retried('oom')).toBe(false);
+    expect(retried('failed', null, '', 'SIGKILL')).toBe(false); // the OOM killer, not hsm
+    expect(retried('failed', 1, 'torch.OutOfMemoryError: CUDA out of memory.\n')).toBe(false);
+    expect(retried('failed', 1, "ModuleNotFoundError: No module named 'wandb'\n")).toBe(false);
+    expect(retried('failed', 1, 'OSError: [Errno 28] No space left on device\n')).toBe(false);
+    expect(retried('cancelled')).toBe(false);
   });
   it('backs off exponentially up to a cap', () => {
     expect([1, 2, 3, 4].map((n) => retryDelayMs(n, 1000))).toEqual([1000, 2000, 4000, 8000]);

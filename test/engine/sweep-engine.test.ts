@@ -121,6 +121,41 @@ describe('SweepEngine with the local source', () => {
     expect(readFileSync(sweep.paths.taskFile('task_001', 'stderr.log'), 'utf8')).toMatch(/not found/);
   });
 
+  it('diagnoses what did not complete: a SIGKILL it did not send is an OOM, recorded as such and not retried', async () => {
+    const seen: { task: string; event: string; category: string | undefined }[] = [];
+    const { engine, sweep } = engineFor(
+      [
+        sh('echo allocating >&2; kill -9 $$'),
+        sh('echo "ModuleNotFoundError: No module named \'wandb\'" >&2; exit 1'),
+        sh('exit 3'),
+      ],
+      {
+        retries: 1,
+        onTask: (row, event, diagnosis) => {
+          if (event === 'finished' || event === 'retrying')
+            seen.push({ task: row.name, event, category: diagnosis?.category });
+        },
+      },
+    );
+    await engine.run();
+    expect(sweep.store.task('task_001')).toMatchObject({
+      status: 'failed',
+      reason: 'oom',
+      signal: 'SIGKILL',
+      attempts: 1,
+    });
+    expect(sweep.store.task('task_002')).toMatchObject({ status: 'failed', reason: 'failed', attempts: 1 });
+    expect(sweep.store.task('task_003')).toMatchObject({ status: 'failed', attempts: 2 }); // unknown: may be transient
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        { task: 'task_001', event: 'finished', category: 'oom' },
+        { task: 'task_002', event: 'finished', category: 'missing_module' },
+        { task: 'task_003', event: 'retrying', category: 'unknown' },
+        { task: 'task_003', event: 'finished', category: 'unknown' },
+      ]),
+    );
+  });
+
   it('streams output to the log file while the task runs', async () => {
     const fx = makeSweep([]);
     const go = join(fx.root, 'go');
