@@ -1,7 +1,6 @@
 // The last lines of a task's stderr as people read them: escape sequences removed, progress bars
 // (carriage-return redraws) reduced to their final state, blank lines dropped.
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*(?:\x07|\x1b\\)/g;
 
 export function splitStderrLines(text: string): string[] {
