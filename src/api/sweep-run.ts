@@ -35,6 +35,7 @@ import {
 import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
+import { reconcileSweep } from './reconcile-sweep.js';
 
 // Running sweeps: create one from a sweep file and run it, or complete one that exists (after a
 // crash, a Ctrl-C, or on another source). The CLI and the dashboard call these.
@@ -156,6 +157,11 @@ export function executeSweep(
     const workspace = new LocalTaskWorkspace(sweep.paths, {
       mappingPages: () => sweep.store.mappingYamlPages(),
     });
+    const reconciled = reconcileSweep(sweep, sources[0]!.name);
+    if (reconciled.length > 0)
+      notices.push(
+        `the store was behind the task directories for ${reconciled.length} task(s) (${reconciled.slice(0, 5).join(', ')}${reconciled.length > 5 ? ', ...' : ''}): corrected from their exit and start records`,
+      );
     const { adopted, all } = adoptionsFor(project, sweep, sources, context);
     const planned = sweep.store.taskNamesWithStatus(
       options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],

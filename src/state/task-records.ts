@@ -45,6 +45,18 @@ function readRecord(path: string): { fields: Map<string, string>; at: number } |
 
 // Reads a task's `started` record for `attempt` (null if absent, incomplete or of another attempt).
 export function readStartedRecord(path: string, attempt: number): StartedRecord | null {
+  const a = recordAttempt(path);
+  return a === attempt ? readStartedRecordOf(path, a) : null;
+}
+
+/** The attempt a complete record names, or null. */
+export function recordAttempt(path: string): number | null {
+  const r = readRecord(path);
+  const attempt = r ? Number(r.fields.get('attempt')) : NaN;
+  return Number.isInteger(attempt) && attempt > 0 ? attempt : null;
+}
+
+function readStartedRecordOf(path: string, attempt: number): StartedRecord | null {
   const r = readRecord(path);
   if (!r || Number(r.fields.get('attempt')) !== attempt) return null;
   const pid = Number(r.fields.get('pid'));

@@ -12,6 +12,7 @@ import type { TaskRow, TaskWorkspace } from '../engine/ports.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ATTEMPT_FILES, SweepPaths } from './sweep-paths.js';
 import { readExitRecord, readStartedRecord } from './task-records.js';
+import { attemptAtTop, highestArchivedAttempt } from './task-dir-scan.js';
 import { renderParamsYaml, renderStatusYaml, writeTaskMapping } from './sweep-files.js';
 
 // Task directories on this machine: hsm writes params.yaml and status.yaml, the source command.sh;
@@ -31,7 +32,7 @@ export class LocalTaskWorkspace implements TaskWorkspace {
 
   prepareAttempt(task: TaskRow, attempt: number): string {
     const dir = this.paths.taskDir(task.name);
-    if (attempt > 1 && existsSync(dir)) this.archivePreviousAttempt(task.name, attempt - 1);
+    if (existsSync(dir)) this.archiveEarlierAttempt(task.name, attempt);
     else mkdirSync(dir, { recursive: true });
     // Plain writes: these files are written before the attempt is committed as queued, so a crash
     // half-way leaves an attempt that never started, and the next run writes them again.
@@ -62,9 +63,16 @@ export class LocalTaskWorkspace implements TaskWorkspace {
     if (this.options.mappingPages) writeTaskMapping(this.paths.taskMapping, this.options.mappingPages());
   }
 
-  // Keeps an earlier attempt's logs and records under attempts/<n>/ (the latest stay at the top).
-  private archivePreviousAttempt(task: string, previous: number): void {
-    const target = this.paths.attemptDir(task, previous);
+  // Keeps an earlier attempt's logs and records under attempts/<n>/ (the latest stay at the top), n
+  // being the attempt its records name. Never overwrites: files already under attempts/<n>/ stay, and
+  // the files at the top go to the next free number instead.
+  private archiveEarlierAttempt(task: string, attempt: number): void {
+    const atTop = attemptAtTop(this.paths, task);
+    if (atTop === null) return;
+    let n = atTop > 0 ? atTop : attempt - 1;
+    if (n < 1 || existsSync(this.paths.attemptDir(task, n)))
+      n = Math.max(n, highestArchivedAttempt(this.paths, task) + 1);
+    const target = this.paths.attemptDir(task, n);
     mkdirSync(target, { recursive: true });
     for (const f of ATTEMPT_FILES) {
       const from = this.paths.taskFile(task, f);
