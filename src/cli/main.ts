@@ -1,6 +1,7 @@
 // hsm's command line. Each command lives in its own file under commands/ and calls the API only;
 // errors of every command are mapped to exit codes in one place (report-error.ts).
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../api/index.js';
 import { reportError } from './report-error.js';
 import { registerCommands } from './commands/index.js';
 
@@ -10,7 +11,7 @@ program
   .description(
     'HPC Sweep Manager: parameter sweeps on local, SSH, Slurm and PBS sources; one command on every node',
   )
-  .version('0.1.0')
+  .version(VERSION)
   .option('-v, --verbose', 'debug logs and stack traces')
   .showSuggestionAfterError(true)
   .exitOverride();
