@@ -1,4 +1,5 @@
-import { TASK_STATUSES, type TaskStatus } from '../domain/task.js';
+import { TASK_STATUSES, type TaskStatus, type TerminationReason } from '../domain/task.js';
+import type { Params } from '../domain/params.js';
 import { HsmError } from '../domain/errors.js';
 import { listSweepIds, openSweepDirectory } from '../state/sweep-directory.js';
 import { liveLockOwner } from '../state/sweep-lock.js';
@@ -62,13 +63,33 @@ export function renderStatusJson(
   return chunks.join('').trimEnd();
 }
 
+/** One task as `hsm status --json` (and `--watch --json`) shows it: the same fields in both. */
+export interface StatusTaskRow {
+  name: string;
+  key: string;
+  status: TaskStatus;
+  source: string | null;
+  attempts: number;
+  exit_code: number | null;
+  termination_reason: TerminationReason | null;
+  signal: string | null;
+  /** Epoch milliseconds. */
+  started_at_ms: number | null;
+  ended_at_ms: number | null;
+  host: string | null;
+  detail: string | null;
+  params: Params;
+}
+
+// The status document with its tasks, as an object (the rows are the ones `writeStatusJson` writes).
 export function getSweepStatus(
   project: ProjectContext,
   idOrPrefix?: string,
-): StatusReport & { tasks: ReturnType<typeof taskSummaries> } {
+): StatusReport & { tasks: StatusTaskRow[] } {
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
-    return { ...headOf(sweep), tasks: taskSummaries(sweep.store.rawTasks()) };
+    const tasks = JSON.parse(`[${[...sweep.store.statusJsonPages()].join(',')}]`) as StatusTaskRow[];
+    return { ...headOf(sweep), tasks };
   } finally {
     sweep.store.close();
   }
@@ -92,20 +113,6 @@ function headFrom(sweep: OpenSweep, span: SweepSummary): StatusReport {
     eta = Math.round((((span.lastEnd - span.firstStart) / span.finished) * left) / 1000); // remaining work / finishing rate
   }
   return buildHead(sweep.id, sweep.paths.dir, counts, span.bySource, ownerPid(sweep.paths.lock), eta);
-}
-
-function taskSummaries(rows: ReturnType<import('../state/sweep-store.js').SweepStore['rawTasks']>) {
-  return rows.map((r) => ({
-    name: r.name,
-    status: r.status,
-    source: r.source,
-    attempts: r.attempts,
-    exit_code: r.exit_code,
-    termination_reason: r.reason,
-    detail: r.detail,
-    started_at: r.started_at,
-    ended_at: r.ended_at,
-  }));
 }
 
 function buildHead(
