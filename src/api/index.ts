@@ -1,9 +1,17 @@
-// The programmatic API: cli/ and web/ call only this. One file per area under api/, re-exported here.
+// The programmatic API (docs/api.md): cli/ and web/ call only this, and so do programs that import the
+// package. One file per area under api/, re-exported here.
 export * from './project.js';
 export * from './sweep-run.js';
+export * from './sweep-lifecycle.js';
 export * from './sweep-definition.js';
 export * from './sweep-status.js';
+export * from './sweep-results.js';
 export * from './task-logs.js';
 export { VERSION } from './version.js';
 export * from './exec.js';
 export * from './sync.js';
+export { HsmError, type ErrorCode } from '../domain/errors.js';
+export type { TaskSpec, TaskStatus, TerminationReason } from '../domain/task.js';
+export type { Params, ParamValue } from '../domain/params.js';
+export type { TaskRow } from '../engine/ports.js';
+export type { EngineResult } from '../engine/sweep-engine.js';

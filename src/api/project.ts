@@ -1,5 +1,7 @@
 import { resolve, isAbsolute } from 'node:path';
-import { loadProjectConfig, type ProjectConfig } from '../config/index.js';
+import { loadProjectConfig } from '../config/index.js';
+// Types from their own files, not the barrel: the package's declarations must not pull in the parsers.
+import type { ProjectConfig } from '../config/project-config.js';
 
 // Where a command stands: the project root, its config and where its sweeps live.
 export interface ProjectContext {

@@ -5,9 +5,9 @@ import {
   findGitRoot,
   initProject,
   loadProjectConfig,
-  type InitResult,
-  type ProjectConfig,
 } from '../config/index.js';
+import type { InitResult } from '../config/init-project.js';
+import type { ProjectConfig } from '../config/project-config.js';
 import { HsmError } from '../domain/errors.js';
 import type { TaskSpec } from '../domain/task.js';
 import {

@@ -81,8 +81,12 @@ export interface SweepRun {
 
 // Loads and expands a sweep file; refuses huge sweeps unless confirmed.
 export function planSweep(project: ProjectContext, req: PlanRequest, limit?: number): SweepPlan {
-  const file = req.sweepFile ?? resolve(project.projectRoot, project.config.defaults.sweep_file);
+  const file =
+    req.sweepFile !== undefined
+      ? resolve(project.cwd, req.sweepFile)
+      : resolve(project.projectRoot, project.config.defaults.sweep_file);
   const { definition, warnings } = loadSweepDefinition(file, {
+    cwd: project.cwd,
     overrides: req.overrides ?? [],
     defaultCommand: buildDefaultCommand(project.config) ?? undefined,
   });

@@ -1,0 +1,132 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The package as a user gets it: `npm pack` (which builds the bundle and the declarations), the
+// tarball installed into an empty TypeScript project, `npx hpc-sweep-manager`, and the API example
+// type-checked and run against the installed package. Offline: the consumer project takes the two
+// native modules (better-sqlite3, node-pty) and @types/node from this checkout's node_modules as local
+// links, as a machine that already has them built would; everything else comes from the tarball.
+
+const ROOT = resolve(__dirname, '../..');
+const NODE_MODULES = join(ROOT, 'node_modules');
+const TSC = join(NODE_MODULES, 'typescript', 'bin', 'tsc');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+
+let work: string;
+let consumer: string;
+let tarball: string;
+
+function run(cmd: string, args: string[], cwd: string) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: `${r.stdout}\n${r.stderr}` };
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+  const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
+  expect(packed.code, packed.all).toBe(0);
+  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string }[];
+  tarball = join(work, info!.filename);
+
+  consumer = join(work, 'consumer');
+  cpSync(join(ROOT, 'examples', 'api'), consumer, {
+    recursive: true,
+    filter: (src) => !/\/(out|outputs)$/.test(src),
+  });
+  const link = (name: string) => `file:${join(NODE_MODULES, name)}`;
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({
+      name: 'consumer',
+      private: true,
+      type: 'module',
+      dependencies: {
+        'better-sqlite3': link('better-sqlite3'),
+        'node-pty': link('node-pty'),
+        '@types/node': link('@types/node'),
+      },
+    }),
+  );
+  // --ignore-scripts: the links are built already (a linked directory would otherwise run its prepare).
+  const installed = run(
+    'npm',
+    ['install', '--no-save', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball],
+    consumer,
+  );
+  expect(installed.code, installed.all).toBe(0);
+}, 300_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// Packing builds the bundle and the declarations, and the compiler reads every declaration file: slow
+// on a loaded machine, so the timeouts are generous.
+describe('the packed package', { timeout: 180_000 }, () => {
+  it('ships the bundle, the declarations and the runner, not the sources or tests', () => {
+    const listed = run('tar', ['-tzf', tarball], work);
+    expect(listed.code).toBe(0);
+    const files = listed.stdout.split('\n').filter(Boolean);
+    for (const f of [
+      'package/bin/hsm.js',
+      'package/dist/cli.js',
+      'package/dist/api.js',
+      'package/dist/types/api/index.d.ts',
+      'package/runner/hsm-runner.sh',
+      'package/docs/api.md',
+    ])
+      expect(files).toContain(f);
+    expect(files.filter((f) => /^package\/(src|test)\//.test(f))).toEqual([]);
+  });
+
+  it('`npx hpc-sweep-manager` runs the hsm command', () => {
+    const help = run('npx', ['--offline', pkg.name, '--help'], consumer);
+    expect(help.code, help.all).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: hsm /);
+    expect(help.stdout).toContain('run [options]');
+    const version = run('npx', ['--offline', 'hsm', '--version'], consumer);
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('type-checks the example against the declarations, and rejects a program that misuses them', () => {
+    // One compiler run (it is the slow step): the example must compile cleanly, and a wrong use of the
+    // API must be an error that names the types (proof that they are real, not `any`).
+    writeFileSync(
+      join(consumer, 'misuse.ts'),
+      "import { openProject } from 'hpc-sweep-manager';\nconst root: number = openProject('.').projectRoot;\nconsole.log(root);\n",
+    );
+    const checked = run(process.execPath, [TSC, '-p', '.', '--listEmittedFiles'], consumer);
+    const errors = checked.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+    expect(errors, checked.all).toEqual([
+      expect.stringMatching(
+        /^misuse\.ts\(2,7\): error TS2322: Type 'string' is not assignable to type 'number'/,
+      ),
+    ]);
+    expect(checked.stdout).toContain('out/run-sweep.js');
+  });
+
+  it('runs the API example: plan, run with progress, stop, complete, statuses and metrics', () => {
+    const ran = run(process.execPath, [join('out', 'run-sweep.js')], consumer);
+    expect(ran.code, ran.all).toBe(0);
+    expect(ran.stdout).toContain('plan: 6 tasks');
+    expect(ran.stdout).toContain('task_001 python3 train.py lr=0.1 layers=2');
+    // how many tasks the stop caught depends on timing; that the sweep ends complete does not
+    expect(ran.stdout).toMatch(/^first run (stopped|ended): .*\d+ completed/m);
+    expect(ran.stdout).toMatch(/^completing: \d+ tasks to run$/m);
+    expect(ran.stdout).toContain('status: 6 completed');
+    // every task reported its metric, read back through the API
+    const losses = [...ran.stdout.matchAll(/^ {2}(task_\d+) completed \{.*\} loss=([\d.]+)$/gm)];
+    expect(losses.map((m) => m[1])).toEqual([
+      'task_001',
+      'task_002',
+      'task_003',
+      'task_004',
+      'task_005',
+      'task_006',
+    ]);
+    expect(ran.stdout).toContain('best: task_004 {"lr":0.01,"layers":4}');
+  });
+});
