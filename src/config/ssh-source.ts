@@ -62,6 +62,16 @@ export function readSshSource(config: ProjectConfig, name: string): SshSourceSpe
   const host = str(source.host);
   if (!host) throw new HsmError('config', `Source \`${name}\` (ssh) has no \`host\` in ${where}.`);
   const written = str(source.workdir) ?? defaultWorkdir(config.projectRoot);
+  const syncExclude = list(source.sync_exclude);
+  const bad = syncExclude.find((p) => p.trim() === '' || /[\n\r\0]/.test(p));
+  if (bad !== undefined)
+    throw new HsmError(
+      'config',
+      `Source \`${name}\`: sync_exclude has an empty pattern or one with a line break.`,
+      {
+        hint: 'Write one rsync/gitignore pattern per list item, e.g. sync_exclude: [data/, "*.ckpt"].',
+      },
+    );
   return {
     name,
     host,
@@ -71,7 +81,7 @@ export function readSshSource(config: ProjectConfig, name: string): SshSourceSpe
     sshOptions: list(source.ssh_options),
     workdir: normalizeWorkdir(name, written),
     workdirDisplay: written,
-    syncExclude: list(source.sync_exclude),
+    syncExclude,
     rsyncPath: str(source.rsync_path) ?? 'rsync',
     max_parallel: typeof source.max_parallel === 'number' ? source.max_parallel : null,
     raw: source,

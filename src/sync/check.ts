@@ -34,6 +34,7 @@ export async function compareSite(
     rsyncProgram: site.source.rsyncPath,
     ancestor: local.head ?? '',
     exclude: site.outputDir,
+    patterns: site.source.syncExclude,
   });
   const r = await runCommandLineOnHost(site, probe, 'inspecting the project directory', {
     timeoutMs: 180_000,
@@ -81,7 +82,13 @@ export async function compareSite(
 
 async function probeLocal(site: SyncSite): Promise<ProbeResult> {
   const r = await runCommand(
-    localProbeArgv({ dir: site.localRoot, rsyncProgram: 'rsync', ancestor: '', exclude: site.outputDir }),
+    localProbeArgv({
+      dir: site.localRoot,
+      rsyncProgram: 'rsync',
+      ancestor: '',
+      exclude: site.outputDir,
+      patterns: site.source.syncExclude,
+    }),
     { cwd: site.localRoot },
   );
   if (r.exitCode !== 0)

@@ -9,8 +9,11 @@ import { quoteShellArgv } from '../domain/shell-quote.js';
 // blob id of its current content.
 //
 // The dirty files and their blob ids come from `git add -A` into a throw-away index (a copy of the
-// real one, so only files whose stat data changed are hashed) with a throw-away object directory:
-// the repository itself is never written. `git diff-index --cached` of that index against HEAD
+// real one, so only files whose stat data changed are hashed) with a throw-away object directory
+// and no access to the repository's objects: git "freshens" (touches) an object it finds already
+// there, and rsync would then send those objects again. The repository itself is never written.
+// The excludes file is the source's sync_exclude patterns, on both sides alike (a user's global
+// excludes file would make the sides disagree; rsync does not read it either). `git diff-index --cached` of that index against HEAD
 // then lists `path -> new blob id` (zeros for a deleted file). core.checkStat=minimal and
 // core.trustctime=false make a copy made by rsync (same size and mtime, new inode and ctime) count
 // as unchanged, as git does for the racy cases it re-hashes anyway.
@@ -19,7 +22,7 @@ import { quoteShellArgv } from '../domain/shell-quote.js';
 // `section=NAME` followed by `:meta\0path\0` pairs (a meta always starts with `:`).
 
 const SCRIPT = String.raw`
-wd=$1 rs=$2 anc=$3 out=$4
+wd=$1 rs=$2 anc=$3 out=$4 excl=$5
 r() { printf '%s=%s\0' "$1" "$2"; }
 r version 1
 if command -v "$rs" >/dev/null 2>&1; then r rsync 1; else r rsync 0; fi
@@ -48,12 +51,13 @@ gd=$(cd "$(git rev-parse --git-dir)" && pwd -P)
 if [ -f "$gd/index" ]; then cp -p "$gd/index" "$tmp/index"; fi
 base=${'${head:-4b825dc642cb6eb9a060e54bf8d69288fbee4904}'}
 if [ -n "$out" ]; then set -- . ":(exclude)$out"; else set -- .; fi
-export GIT_INDEX_FILE="$tmp/index" GIT_OBJECT_DIRECTORY="$tmp/objects" GIT_ALTERNATE_OBJECT_DIRECTORIES="$gd/objects"
-if ! git -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false add -A -- "$@" >/dev/null 2>"$tmp/err"; then
+export GIT_INDEX_FILE="$tmp/index"
+printf '%s\n' "$excl" > "$tmp/exclude"
+if ! GIT_OBJECT_DIRECTORY="$tmp/objects" git -c core.excludesFile="$tmp/exclude" -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false add -A -- "$@" >/dev/null 2>"$tmp/err"; then
   r error "$(head -c 400 "$tmp/err")"; exit 0
 fi
 printf 'section=dirty\0'
-git diff-index --cached -z --no-renames "$base" -- "$@"
+GIT_ALTERNATE_OBJECT_DIRECTORIES="$tmp/objects" git diff-index --cached -z --no-renames "$base" -- "$@"
 if [ -n "$anc" ] && [ -n "$head" ] && [ "$anc" != "$head" ] && git merge-base --is-ancestor "$anc" "$head" 2>/dev/null; then
   printf 'section=commits\0'
   git diff-tree -r -z --no-renames "$anc" "$head" -- "$@"
@@ -91,11 +95,23 @@ export interface ProbeArgs {
   ancestor: string;
   /** A directory (relative to `dir`) left out of the dirty files: the sweep outputs. */
   exclude: string;
+  /** The source's sync_exclude patterns (gitignore syntax, which rsync's exclude patterns share). */
+  patterns: readonly string[];
 }
 
 /** argv running the probe on this machine. */
 export function localProbeArgv(args: ProbeArgs): string[] {
-  return ['sh', '-c', SCRIPT, 'hsm-sync-probe', args.dir, args.rsyncProgram, args.ancestor, args.exclude];
+  return [
+    'sh',
+    '-c',
+    SCRIPT,
+    'hsm-sync-probe',
+    args.dir,
+    args.rsyncProgram,
+    args.ancestor,
+    args.exclude,
+    args.patterns.join('\n'),
+  ];
 }
 
 /** The command line running the probe on a host (given to its login shell). */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -203,7 +203,13 @@ describe('probe (run here on real git repositories)', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const probe = (dir: string, ancestor = '') => {
-    const argv = localProbeArgv({ dir, rsyncProgram: 'rsync', ancestor, exclude: 'sweeps/outputs' });
+    const argv = localProbeArgv({
+      dir,
+      rsyncProgram: 'rsync',
+      ancestor,
+      exclude: 'sweeps/outputs',
+      patterns: [],
+    });
     return parseProbeOutput(execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' }));
   };
   const sh = (cwd: string, ...args: string[]) =>
@@ -228,7 +234,19 @@ describe('probe (run here on real git repositories)', () => {
     rmSync(join(dir, 'gone.py'));
     mkdirSync(join(dir, 'sweeps/outputs'), { recursive: true });
     writeFileSync(join(dir, 'sweeps/outputs/out.txt'), 'result\n');
-    const objectsBefore = readdirSync(join(dir, '.git/objects')).sort();
+    const objects = () =>
+      readdirSync(join(dir, '.git/objects'), { recursive: true })
+        .map(String)
+        .filter((f) => /^[0-9a-f]{2}\/[0-9a-f]{38}$/.test(f))
+        .map((f) => `${f} ${statSync(join(dir, '.git/objects', f)).mtimeMs}`)
+        .sort();
+    // make every file racy (mtime = the index's): git re-hashes them, and must not touch the
+    // repository's objects (not even their mtimes, which rsync would see as changes)
+    const now = new Date();
+    for (const f of ['.git/index', 'a.py', 'new file.txt', 'x.log', '.gitignore'])
+      utimesSync(join(dir, f), now, now);
+    const objectsBefore = objects();
+    expect(objectsBefore.length).toBe(5);
     const p = probe(dir);
     expect(p).toMatchObject({ rsync: true, exists: 'yes', git: true, head, empty: false, error: null });
     expect(Object.fromEntries(p.dirty)).toEqual({
@@ -236,7 +254,7 @@ describe('probe (run here on real git repositories)', () => {
       'new file.txt': sh(dir, 'hash-object', 'new file.txt'),
       'gone.py': 'deleted',
     });
-    expect(readdirSync(join(dir, '.git/objects')).sort()).toEqual(objectsBefore);
+    expect(objects()).toEqual(objectsBefore);
     expect(sh(dir, 'status', '--porcelain')).toContain('?? "new file.txt"'); // the real index untouched
 
     sh(dir, 'add', '-A');

@@ -91,7 +91,7 @@ let progressShown = false;
 // rsync's overall progress on stderr: one redrawn line on a terminal, a line every 5 s otherwise.
 function progressPrinter(): (p: SyncProgress) => void {
   const tty = Boolean(process.stderr.isTTY);
-  let last = 0;
+  let last = tty ? 0 : Date.now(); // piped: the first line after 5 s, short transfers stay quiet
   return (p) => {
     const now = Date.now();
     const text = `${p.percent}%  ${(p.bytes / 1048576).toFixed(1)} MiB  ${p.rate}  eta ${p.eta}`;
