@@ -1,4 +1,5 @@
 import { HsmError } from '../domain/errors.js';
+import { nodeGroupResolver } from '../remote/discovery/node-groups.js';
 import { resolveNodes, type NodeSelection } from '../remote/discovery/resolve-nodes.js';
 import { NodeSet } from '../remote/nodeset/index.js';
 import { runOnNodes, DEFAULT_FANOUT, type FanOutOptions } from '../remote/fan-out.js';
@@ -70,7 +71,10 @@ export async function resolveExecNodes(
     });
   }
   const cluster = await discoverHyperPodNodes(hyperpod, { region, profile });
-  const drop = selection.exclude === undefined ? NodeSet.of([]) : NodeSet.parse(selection.exclude);
+  const drop =
+    selection.exclude === undefined
+      ? NodeSet.empty()
+      : NodeSet.parse(selection.exclude, nodeGroupResolver(cwd));
   const nodes = cluster.nodes.filter((n) => !drop.has(n.name));
   if (nodes.length === 0) {
     throw new HsmError('not_found', `HyperPod cluster \`${hyperpod}\` has no running node to run on.`, {

@@ -225,13 +225,25 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     ]);
   });
 
-  it('-g reads node groups from hsm_config.yaml and names unknown groups', () => {
+  it('-g and @group read node groups from hsm_config.yaml and name unknown groups', () => {
     const project = mkdtempSync(join(tmpdir(), 'hsm-groups-'));
-    writeFileSync(join(project, 'hsm_config.yaml'), 'groups:\n  pair: ["node[7-8]"]\n');
+    writeFileSync(
+      join(project, 'hsm_config.yaml'),
+      'groups:\n  pair: ["node[7-8]"]\n  more: ["@pair", "node[9-10]"]\n',
+    );
     const ok = hsm(['exec', ...ssh(), '-g', 'pair', '--json', 'hostname'], project);
     expect(JSON.parse(ok.stdout).nodes.map((n: { stdout: string }) => n.stdout)).toEqual([
       'node7\n',
       'node8\n',
+    ]);
+    const at = hsm(
+      ['exec', ...ssh(), '-w', '@more&node[8-12]', '-x', 'node9', '--json', 'hostname'],
+      project,
+    );
+    expect(at.code, at.stderr).toBe(0);
+    expect(JSON.parse(at.stdout).nodes.map((n: { stdout: string }) => n.stdout)).toEqual([
+      'node8\n',
+      'node10\n',
     ]);
     const bad = hsm(['exec', ...ssh(), '-g', 'gpu', 'hostname'], project);
     expect(bad.code).toBe(2);
@@ -283,7 +295,7 @@ describe('hsm exec input errors', () => {
   it('points at the offending part of a malformed node set (exit 2)', () => {
     const r = hsm(['exec', '-w', 'node[5-3]', 'true'], cwd);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('bad range `5-3` in `node[5-3]` at column 6');
+    expect(r.stderr).toContain('bad range `5-3` in `node[5-3]` (high before low) at column 6');
     expect(r.stderr).toContain('  | node[5-3]\n  |      ^');
   });
 

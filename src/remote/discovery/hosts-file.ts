@@ -5,7 +5,8 @@ import { expandNodeSet } from '../nodeset/index.js';
 // `--hosts-file F`: one node (or node set, `gpu[1-4]`) per line; `#` starts a comment; blank
 // lines are skipped. Errors name the file and line.
 
-// Parses the text of a hosts file into node names, in file order, without duplicates.
+// Parses the text of a hosts file into node names, without duplicates (in file order; a node set
+// sorts them anyway).
 export function parseHostsFile(text: string, file: string): string[] {
   const names = new Set<string>();
   text.split(/\r?\n/).forEach((raw, i) => {
