@@ -2,6 +2,10 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import type { ParamValue } from '../domain/params.js';
 import { buildExcerpt, type Diagnostic, type Severity } from './diagnostic.js';
 
+// More values than aliases add to any real sweep file or hsm_config.yaml (a file may hold any number
+// of values written out: its length bounds those).
+const MAX_ALIAS_VALUES = 100_000;
+
 // A parsed YAML file that remembers where every node came from, and collects diagnostics that
 // point at `file:line:col`. Shared by the sweep file and hsm_config.yaml readers.
 export class YamlContext {
@@ -22,10 +26,48 @@ export class YamlContext {
         hint: 'fix the YAML syntax at this line (indentation, a missing `:` or closing bracket, a tab)',
       });
     }
+    if (this.doc.errors.length === 0) this.refuseAliasBomb();
     for (const w of this.doc.warnings) {
       const pos = this.lines.linePos(w.pos[0]);
       this.add('warning', { line: pos.line, col: pos.col }, `YAML: ${firstLine(w.message)}`, {});
     }
+  }
+
+  // A few lines of nested aliases (`&a [x, x]`, `&b [*a, *a]`, ...) name billions of values: reading
+  // them would take every command GBs and minutes. Counts the values aliases add once followed (each
+  // node once, memoised: linear in the file) and refuses the file past a bound no real file reaches.
+  private refuseAliasBomb(): void {
+    const sizes = new Map<unknown, number>();
+    const open = new Set<unknown>();
+    let firstAlias: Node | null = null;
+    let written = 0; // values as written, each alias counting one
+    const size = (node: unknown): number => {
+      if (node === null || node === undefined) return 0;
+      const known = sizes.get(node);
+      if (known !== undefined) return known;
+      if (open.has(node)) return Infinity; // an alias inside the node it names
+      open.add(node);
+      written++;
+      let n = 1;
+      if (isAlias(node)) {
+        firstAlias ??= node as unknown as Node;
+        n = size(node.resolve(this.doc));
+      } else if (isMap(node)) {
+        for (const pair of node.items) n += size(pair.key) + size(pair.value);
+      } else if (isSeq(node)) {
+        for (const item of node.items) n += size(item);
+      }
+      open.delete(node);
+      sizes.set(node, n);
+      return n;
+    };
+    if (size(this.doc.contents) - written <= MAX_ALIAS_VALUES) return;
+    this.report(
+      'error',
+      firstAlias,
+      `YAML aliases (\`*name\`) expand to more than ${MAX_ALIAS_VALUES.toLocaleString('en-US')} values (or refer to themselves); refused`,
+      'write the values out, or use fewer nested aliases (`&anchor` ... `*anchor`)',
+    );
   }
 
   // 1-based line and column of a node's first character.

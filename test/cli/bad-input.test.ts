@@ -2,7 +2,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+import { ensureBuilt, hsm as run, makeProject } from '../helpers/cli.js';
+
+// no test may hang: a command that takes more than 20 s fails the test
+const hsm = (args: string[], cwd: string) => run(args, cwd, {}, 20_000);
 
 // Hostile or careless input: sweep ids and names that are not one plain directory name, YAML alias
 // bombs. Each gets a one-paragraph error with exit 2, in well under a second, and nothing is written.
@@ -63,5 +66,48 @@ describe('sweep ids and names', () => {
     const r = hsm(['run', '--sweep-id', 'same'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sweep same already exists/);
+  });
+});
+
+// "Billion laughs": nine levels of nine aliases each, 9^9 (387 million) values once expanded.
+const BOMB = [
+  'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+  ...'bcdefghi'.split('').map((l, i) => `${l}: &${l} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`),
+].join('\n');
+
+describe('YAML alias bombs', () => {
+  it('in a sweep file: hsm validate and hsm run fail at once with exit 2, naming the file and line', () => {
+    const dir = makeProject(
+      `metadata:\n${BOMB.replace(/^/gm, '  ')}\ncommand: echo\nsweep:\n  grid:\n    x: *i\n`,
+    );
+    for (const args of [['validate'], ['run'], ['show']]) {
+      const r = hsm(args, dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(
+        /sweep\.yaml:\d+:\d+: error: YAML aliases .* expand to more than 100,000 values/,
+      );
+      noStack(r.stderr);
+    }
+  });
+
+  it('in hsm_config.yaml: every command fails at once with exit 2', () => {
+    const dir = makeProject(GOOD, `${BOMB}\ndefaults:\n  output_dir: sweeps/outputs\n  jobs: *i\n`);
+    for (const args of [['status'], ['validate']]) {
+      const r = hsm(args, dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(
+        /hsm_config\.yaml:\d+:\d+: error: YAML aliases .* expand to more than 100,000 values/,
+      );
+      noStack(r.stderr);
+    }
+  });
+
+  it('aliases used as intended (a shared list, a few times) are fine', () => {
+    const dir = makeProject(
+      'command: ["sh", "-c", "echo {a} {b}"]\nargs: none\nsweep:\n  grid:\n    a: &v [1, 2, 3]\n    b: *v\n',
+    );
+    const r = hsm(['show', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { total: number }).total).toBe(9);
   });
 });

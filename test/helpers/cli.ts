@@ -14,10 +14,11 @@ export function ensureBuilt(): void {
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }
 
-export function hsm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+export function hsm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs?: number) {
   const r = spawnSync(process.execPath, [HSM_BIN, ...args], {
     cwd,
     encoding: 'utf8',
+    timeout: timeoutMs,
     maxBuffer: 1 << 28,
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
