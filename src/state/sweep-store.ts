@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Params } from '../domain/params.js';
 import type { EngineStore, StatusCounts, TaskChange, TaskRow } from '../engine/ports.js';
@@ -93,11 +94,13 @@ export class SweepStore implements EngineStore {
     };
   }
 
-  // Opens (and with `create`, initialises) the store of a sweep directory.
+  // Opens (and with `create`, initialises) the store of a sweep directory. `readonly` never writes, so
+  // it also reads a sweep directory the user cannot write (another user's, an archive).
   static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): SweepStore {
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create });
+      if (options.readonly) db = readableInPlace(db, path);
     } catch (err) {
       throw new HsmError('not_found', `cannot open the sweep store ${path}`, {
         evidence: (err as Error).message,
@@ -328,6 +331,25 @@ export class SweepStore implements EngineStore {
 
   close(): void {
     this.db.close();
+  }
+}
+
+// A read-only connection to a WAL store needs the shared-memory index (sweep.db-shm). While a run
+// writes the store it exists and SQLite reads it without writing; when no run is active it is gone,
+// and creating it fails in a directory the user cannot write (SQLITE_READONLY_DIRECTORY). Then the
+// database file holds every commit (the last connection checkpointed the log into it) and is read
+// as an in-memory copy, marked as a rollback-journal file so that SQLite needs no index.
+function readableInPlace(db: Database.Database, path: string): Database.Database {
+  try {
+    db.prepare('SELECT 1 FROM meta LIMIT 1').get();
+    return db;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN') throw err;
+    db.close();
+    const image = readFileSync(path);
+    if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;
+    return new Database(image, { readonly: true });
   }
 }
 

@@ -29,7 +29,7 @@ export function registerComplete(program: Command): void {
         },
       ) => {
         const project = openProject();
-        const sweep = openSweep(project, id);
+        const sweep = openSweep(project, id, { readonly: Boolean(flags.dryRun) });
         if (flags.dryRun) {
           const wanted = new Set(['pending', 'lost', ...(flags.retryFailed ? ['failed', 'cancelled'] : [])]);
           const rows = sweep.store.tasks().filter((t) => wanted.has(t.status));
