@@ -150,7 +150,7 @@ export async function createSweep(
 export function executeSweep(
   project: ProjectContext,
   sweep: OpenSweep,
-  options: RunOptions & { retryFailed?: boolean },
+  options: RunOptions & { retryFailed?: boolean; adoptOnly?: boolean },
 ): SweepRun {
   const lock = SweepLock.acquire(sweep.paths, sweep.id);
   try {
@@ -167,9 +167,11 @@ export function executeSweep(
         `the store was behind the task directories for ${reconciled.length} task(s) (${reconciled.slice(0, 5).join(', ')}${reconciled.length > 5 ? ', ...' : ''}): corrected from their exit and start records`,
       );
     const { adopted, all } = adoptionsFor(project, sweep, sources, context);
-    const planned = sweep.store.taskNamesWithStatus(
-      options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
-    );
+    const planned = options.adoptOnly
+      ? []
+      : sweep.store.taskNamesWithStatus(
+          options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
+        );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
     const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
     log.write('info', 'run:start', {
@@ -238,38 +240,25 @@ export function executeSweep(
   }
 }
 
-// Stops the attempts an hsm process that is gone left queued or running (`hsm cancel` when no hsm
-// runs the sweep): each goes back to its source, which withdraws it or kills its process group.
-// Returns the tasks that had started.
-export async function stopLeftAttempts(project: ProjectContext, sweep: OpenSweep): Promise<string[]> {
-  const context = sweepContext(project, sweep, sweep.metadata.project_root ?? project.projectRoot);
-  const { adopted, all } = adoptionsFor(project, sweep, [], context);
-  const workspace = new LocalTaskWorkspace(sweep.paths);
-  try {
-    await Promise.all(
-      all.map(async (source) => {
-        const mine = adopted.filter((a) => a.source === source);
-        source.adopt(
-          mine.map((a) => ({
-            task: a.row.name,
-            attempt: a.attempt,
-            localDir: a.localDir,
-            handle: a.handle,
-            host: a.row.host,
-          })),
-        );
-        await source.terminate(
-          mine.map((a) => ({ task: a.row.name, attempt: a.attempt })),
-          2000,
-        );
-      }),
-    );
-  } finally {
-    for (const s of all) await s.close();
-  }
-  return adopted
-    .filter((a) => a.handle !== null || workspace.readStarted(a.row.name, a.attempt) !== null)
-    .map((a) => a.row.name);
+// Cancels what an hsm process that is gone left queued or running (`hsm cancel` when no hsm runs the
+// sweep), the way Ctrl-C would have: under the sweep's lock, through the engine, so the store records
+// it. Each attempt goes back to its source, which stops the runners the dead process left (nothing
+// more starts), withdraws what they had queued, and terminates the rest (TERM, KILL after `graceMs`).
+// Started attempts are recorded `cancelled`; ones that never started go back to `pending`.
+export async function cancelLeftAttempts(
+  project: ProjectContext,
+  sweep: OpenSweep,
+  graceMs: number,
+): Promise<{ cancelled: string[]; withdrawn: string[] }> {
+  const left = sweep.store.taskNamesWithStatus(['queued', 'running']);
+  const run = executeSweep(project, sweep, { adoptOnly: true, killGraceMs: graceMs });
+  run.cancel();
+  await run.result;
+  const rows = left.map((name) => sweep.store.task(name)!);
+  return {
+    cancelled: rows.filter((r) => r.status === 'cancelled').map((r) => r.name),
+    withdrawn: rows.filter((r) => r.status === 'pending').map((r) => r.name),
+  };
 }
 
 // Opens an existing sweep by id, unique prefix or path.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import type { SweepSummary } from '../state/sweep-summary.js';
-import { openSweep, stopLeftAttempts } from './sweep-run.js';
+import { openSweep, cancelLeftAttempts } from './sweep-run.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
 
@@ -163,17 +163,23 @@ export function listRecentSweeps(project: ProjectContext, limit = 10): RecentSwe
 }
 
 // Stops a sweep: asks the hsm process running it to cancel gracefully (as Ctrl-C does); with no such
-// process, terminates the tasks it left behind, on whatever source they run.
+// process, cancels what it left behind itself (sweep-run.ts: cancelLeftAttempts).
 export async function cancelSweep(
   project: ProjectContext,
   idOrPrefix: string,
-): Promise<{ sweep_id: string; signalled_pid: number | null; killed_tasks: string[] }> {
+  graceMs = 5000,
+): Promise<{
+  sweep_id: string;
+  signalled_pid: number | null;
+  killed_tasks: string[];
+  withdrawn_tasks: string[];
+}> {
   const sweep = openSweep(project, idOrPrefix);
   try {
     const pid = ownerPid(sweep.paths.lock);
     if (pid !== null) {
       process.kill(pid, 'SIGTERM');
-      return { sweep_id: sweep.id, signalled_pid: pid, killed_tasks: [] };
+      return { sweep_id: sweep.id, signalled_pid: pid, killed_tasks: [], withdrawn_tasks: [] };
     }
     const counts = sweep.store.counts();
     if (counts.running + counts.queued === 0) {
@@ -181,8 +187,8 @@ export async function cancelSweep(
         hint: `\`hsm status ${sweep.id}\` shows its state`,
       });
     }
-    const killed = await stopLeftAttempts(project, sweep);
-    return { sweep_id: sweep.id, signalled_pid: null, killed_tasks: killed };
+    const { cancelled, withdrawn } = await cancelLeftAttempts(project, sweep, graceMs);
+    return { sweep_id: sweep.id, signalled_pid: null, killed_tasks: cancelled, withdrawn_tasks: withdrawn };
   } finally {
     sweep.store.close();
   }

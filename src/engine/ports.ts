@@ -113,8 +113,13 @@ export interface ComputeSource {
   adopt(attempts: readonly AdoptRequest[]): void;
   /** Resolves when events are available or after `waitMs`; returns and clears them (one call per round). */
   poll(waitMs: number): Promise<SourceEvent[]>;
-  /** Stops attempts: TERM to the whole process tree, KILL after `graceMs`. */
-  terminate(attempts: readonly { task: string; attempt: number }[], graceMs: number): Promise<void>;
+  /** Stops attempts: TERM to the whole process tree, KILL after `graceMs`. A `cancel` also stops
+   * what an hsm process that is gone left behind to start more attempts (the local runners). */
+  terminate(
+    attempts: readonly { task: string; attempt: number }[],
+    graceMs: number,
+    why?: 'timeout' | 'cancel',
+  ): Promise<void>;
   /** Number of attempts handed over and not yet reported finished. */
   inFlight(): number;
   /** Stops the source's helpers; with `wait`, lets running attempts finish and record their exit. */

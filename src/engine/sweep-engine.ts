@@ -111,6 +111,7 @@ export class SweepEngine {
       void source.terminate(
         mine.map((r) => ({ task: r.row.name, attempt: r.attempt })),
         graceMs,
+        'cancel',
       );
     }
   }
@@ -403,7 +404,11 @@ export class SweepEngine {
       r.killing = true;
       r.timedOutAfterMs = limit;
       this.store.recordEvent('task:timeout', { task: r.row.name, attempt: r.attempt, after_ms: limit });
-      void r.source.terminate([{ task: r.row.name, attempt: r.attempt }], this.options.killGraceMs);
+      void r.source.terminate(
+        [{ task: r.row.name, attempt: r.attempt }],
+        this.options.killGraceMs,
+        'timeout',
+      );
     }
   }
 

@@ -14,7 +14,10 @@ export function registerCancel(program: Command): void {
         process.stderr.write(`asked hsm (pid ${r.signalled_pid}) to cancel sweep ${r.sweep_id}\n`);
       else
         process.stderr.write(
-          `terminated ${r.killed_tasks.length} task(s) of sweep ${r.sweep_id} left running: ${r.killed_tasks.join(', ')}\n`,
+          `sweep ${r.sweep_id}: no hsm process was running it; stopped what it left: ` +
+            `${r.killed_tasks.length} task(s) cancelled${r.killed_tasks.length ? ` (${r.killed_tasks.join(', ')})` : ''}, ` +
+            `${r.withdrawn_tasks.length} queued task(s) withdrawn (pending again)\n` +
+            `  finish it with: hsm complete ${r.sweep_id}${r.killed_tasks.length ? ' --retry-failed' : ''}\n`,
         );
     });
 }

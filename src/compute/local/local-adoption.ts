@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AdoptRequest, SourceEvent } from '../../engine/ports.js';
 import { isProcessAlive, readProcessCommandLine } from '../../state/process-liveness.js';
 import { readExitRecord, readStartedRecord } from '../../state/task-records.js';
@@ -25,6 +26,8 @@ interface Adopted {
 export class LocalAdoption {
   private readonly adopted = new Map<string, Adopted>();
   private runnerPids: number[] = [];
+  /** Task processes of stopped runners with no started record (yet): signalled with the attempts. */
+  private strays: number[] = [];
 
   get size(): number {
     return this.adopted.size;
@@ -60,9 +63,26 @@ export class LocalAdoption {
     return this.adopted.get(task)?.attempt === attempt;
   }
 
-  /** Sends `signal` to the adopted attempts' process groups; returns those still alive. */
+  /** Stops the runners of the dead hsm process (a cancel): each is frozen (SIGSTOP: it can start
+   * nothing more), the task processes it forked are noted (one may have started without its started
+   * record yet), then it is killed. Their tasks are terminated with the adopted attempts; attempts
+   * they had not started are reported never started once the runners are gone. */
+  stopRunners(): void {
+    const runners = this.liveRunners();
+    for (const pid of runners) sendSignal(pid, 'SIGSTOP');
+    for (const pid of runners) this.strays.push(...childrenOf(pid));
+    for (const pid of runners) sendSignal(pid, 'SIGKILL');
+    this.runnerPids = [];
+  }
+
+  /** Sends `signal` to the adopted attempts' process trees; returns those still alive. */
   signal(attempts: readonly { task: string; attempt: number }[], signal: NodeJS.Signals): number {
     let alive = 0;
+    this.strays = this.strays.filter(isProcessAlive);
+    for (const pid of this.strays) {
+      signalTaskTree(pid, null, signal);
+      alive++;
+    }
     for (const t of attempts) {
       const a = this.adopted.get(t.task);
       if (!a || a.attempt !== t.attempt) continue;
@@ -75,12 +95,16 @@ export class LocalAdoption {
     return alive;
   }
 
-  /** How many of these adopted attempts still have a live process. */
+  /** How many of these adopted attempts (and stray task processes) still have a live process. */
   alive(attempts: readonly { task: string; attempt: number }[]): number {
-    return attempts.filter((t) => {
-      const a = this.adopted.get(t.task);
-      return a !== undefined && a.attempt === t.attempt && a.pid !== null && isProcessAlive(a.pid);
-    }).length;
+    this.strays = this.strays.filter(isProcessAlive);
+    return (
+      this.strays.length +
+      attempts.filter((t) => {
+        const a = this.adopted.get(t.task);
+        return a !== undefined && a.attempt === t.attempt && a.pid !== null && isProcessAlive(a.pid);
+      }).length
+    );
   }
 
   check(now: number): SourceEvent[] {
@@ -132,5 +156,24 @@ export class LocalAdoption {
     }
     for (const e of events) if (e.kind === 'finished') this.adopted.delete(e.task);
     return events;
+  }
+}
+
+function sendSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}
+
+// The children of a process (Linux: /proc/PID/task/TID/children of each thread).
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
   }
 }

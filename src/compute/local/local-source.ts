@@ -164,7 +164,13 @@ export class LocalSource implements ComputeSource {
     });
   }
 
-  async terminate(attempts: readonly { task: string; attempt: number }[], graceMs: number): Promise<void> {
+  async terminate(
+    attempts: readonly { task: string; attempt: number }[],
+    graceMs: number,
+    why: 'timeout' | 'cancel' = 'cancel',
+  ): Promise<void> {
+    // a cancel stops the runners of a dead hsm process first, so that none starts anything more
+    if (why === 'cancel' && this.adoption.size > 0) this.adoption.stopRunners();
     const targets = [...this.byDir.values()].filter((f) =>
       attempts.some((a) => a.task === f.task && a.attempt === f.attempt),
     );

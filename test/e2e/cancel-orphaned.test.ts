@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { isProcessAlive } from '../../src/state/process-liveness.js';
+import { SweepStore } from '../../src/state/sweep-store.js';
+
+// `hsm cancel` when the hsm process running the sweep is dead (kill -9): the runners it left are
+// stopped themselves (nothing more starts), what they had queued is withdrawn, tasks that ignore TERM
+// are killed after the grace period, and the store records the started ones `cancelled`.
+
+beforeAll(() => ensureBuilt());
+
+const TASKS = 12;
+const pids: number[] = [];
+afterEach(() => {
+  for (const p of pids.splice(0).filter(isProcessAlive)) process.kill(p, 'SIGKILL');
+});
+
+describe('hsm cancel of a sweep whose hsm process is gone', () => {
+  it('stops the runners, withdraws queued tasks, kills TERM-ignoring tasks, records cancelled', async () => {
+    const values = Array.from({ length: TASKS }, (_, i) => i + 1).join(', ');
+    const dir = makeProject(`name: orphan
+command: ["sh", "-c", "trap '' TERM; echo $$ > pid_{i}; echo start {i} >> ledger; sleep 300"]
+args: none
+sweep:
+  grid:
+    i: [${values}]
+`);
+    const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'orph_1'], dir);
+    const started = () => readLedger(dir).length;
+    for (let i = 0; i < 1000 && started() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    run.kill('SIGKILL');
+    await waitForExit(run);
+    const store = SweepStore.open(join(dir, 'sweeps', 'outputs', 'orph_1', 'sweep.db'), { readonly: true });
+    const runnerPids = JSON.parse(store.getMeta('source:local:runner_pids') ?? '[]') as number[];
+    store.close();
+    expect(runnerPids.filter(isProcessAlive)).toHaveLength(2);
+    pids.push(...runnerPids);
+    const taskPids = [1, 2].map((i) => Number(readFileSync(join(dir, `pid_${i}`), 'utf8')));
+    pids.push(...taskPids);
+
+    const r = hsm(['cancel', 'orph_1', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { killed_tasks: string[]; signalled_pid: number | null };
+    expect(out.signalled_pid).toBeNull();
+    expect(out.killed_tasks.sort()).toEqual(['task_001', 'task_002']);
+    // the tasks ignored TERM: they were killed after the grace period, before cancel returned
+    expect(taskPids.filter(isProcessAlive)).toEqual([]);
+    // nothing more started: the runners are gone, so nothing can start later either
+    expect(runnerPids.filter(isProcessAlive)).toEqual([]);
+    expect(readLedger(dir).sort()).toEqual(['start 1', 'start 2']);
+    const status = JSON.parse(hsm(['status', 'orph_1', '--json'], dir).stdout) as {
+      counts: Record<string, number>;
+      tasks: { name: string; status: string; termination_reason: string | null }[];
+    };
+    expect(status.counts).toMatchObject({ running: 0, queued: 0, cancelled: 2, pending: TASKS - 2 });
+    for (const name of ['task_001', 'task_002'])
+      expect(status.tasks.find((t) => t.name === name)).toMatchObject({
+        status: 'cancelled',
+        termination_reason: 'cancelled',
+      });
+  });
+});
+
+function readLedger(dir: string): string[] {
+  const path = join(dir, 'ledger');
+  return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
