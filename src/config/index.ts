@@ -1,5 +1,5 @@
 // config/: hsm_config.yaml: where it is, what it says, and the command a sweep runs by default.
-export type { ProjectConfig, SourceConfig, SourceType } from './project-config.js';
+export type { ExecCommandConfig, ProjectConfig, SourceConfig, SourceType } from './project-config.js';
 export {
   SOURCE_TYPES,
   DEFAULT_OUTPUT_DIR,

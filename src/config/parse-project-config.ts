@@ -1,7 +1,6 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
-import { parseDuration } from '../domain/duration.js';
-import { describeUnknownKey, suggestNearest } from '../sweep/diagnostic.js';
+import { isMap, isSeq, type Node } from 'yaml';
+import { suggestNearest } from '../sweep/diagnostic.js';
 import { YamlContext } from '../sweep/yaml-context.js';
 import {
   buildDefaultConfig,
@@ -10,12 +9,14 @@ import {
   type SourceConfig,
   type SourceType,
 } from './project-config.js';
+import { readExecCommands } from './exec-commands.js';
 import { KNOWN_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
+import { entries, readDuration, readInt, readString } from './yaml-fields.js';
 
 // hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
 // arithmetic only); find-project-config.ts reads the file.
 
-const TOP_KEYS = ['project', 'defaults', 'sources', 'groups'];
+const TOP_KEYS = ['project', 'defaults', 'sources', 'groups', 'commands'];
 const PROJECT_KEYS = ['root', 'python_interpreter', 'training_script', 'conda_env', 'venv'];
 const DEFAULT_KEYS = ['jobs', 'retries', 'timeout', 'output_dir', 'sweep_file'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -90,6 +91,7 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
   }
   if (top.has('sources')) config.sources = readSources(ctx, top.get('sources')!.value);
   if (top.has('groups')) config.groups = readGroups(ctx, top.get('groups')!.value);
+  if (top.has('commands')) config.commands = readExecCommands(ctx, top.get('commands')!.value);
   return { config, ctx };
 }
 
@@ -98,76 +100,6 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
 function relativeToRoot(root: string, abs: string): string {
   const rel = relative(root, abs);
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
-}
-
-function entries(
-  ctx: YamlContext,
-  node: unknown,
-  valid: string[],
-  unknownSeverity: 'error' | 'warning',
-): Map<string, Pair> {
-  const out = new Map<string, Pair>();
-  const map = ctx.resolve(node);
-  if (map === null) return out;
-  if (!isMap(map)) {
-    ctx.report('error', map, `expected a mapping with keys ${valid.map((k) => `\`${k}\``).join(', ')}`);
-    return out;
-  }
-  for (const pair of map.items as Pair[]) {
-    const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
-    if (valid.length && !valid.includes(key)) {
-      const { message, hint } = describeUnknownKey(key, valid);
-      ctx.report(
-        unknownSeverity,
-        pair.key as Node,
-        unknownSeverity === 'warning' ? `${message} (ignored)` : message,
-        hint,
-      );
-      continue;
-    }
-    out.set(key, pair);
-  }
-  return out;
-}
-
-function readString(ctx: YamlContext, node: unknown, what: string): string | null {
-  const n = ctx.resolve(node);
-  const v = ctx.toValue(n);
-  if (v === null) return null;
-  if (typeof v === 'string' || typeof v === 'number') return String(v);
-  ctx.report('error', n, `\`${what}\` must be a string, got ${JSON.stringify(v)}`);
-  return null;
-}
-
-function readInt(ctx: YamlContext, node: unknown, what: string, min: number): number | null {
-  const n = ctx.resolve(node);
-  const v = ctx.toValue(n);
-  if (v === null) return null;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-  ctx.report('error', n, `\`${what}\` must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
-  return null;
-}
-
-function readDuration(ctx: YamlContext, node: unknown, what: string): string | number | null {
-  const n = ctx.resolve(node);
-  const v = ctx.toValue(n);
-  if (v === null) return null;
-  if (typeof v === 'number' && v > 0) return v;
-  if (typeof v === 'string') {
-    try {
-      parseDuration(v);
-      return v;
-    } catch {
-      /* reported below */
-    }
-  }
-  ctx.report(
-    'error',
-    n,
-    `\`${what}\` must be a duration, got ${JSON.stringify(v)}`,
-    'write seconds (90), units (90s, 5m, 1h30m) or HH:MM:SS',
-  );
-  return null;
 }
 
 function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConfig> {

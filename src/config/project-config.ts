@@ -14,6 +14,16 @@ export interface SourceConfig {
   [field: string]: unknown;
 }
 
+/** A named command of `hsm exec @NAME`. */
+export interface ExecCommandConfig {
+  /** The nodes (a node set, `@group`s allowed); null: they are given on the command line. */
+  nodes: string | null;
+  /** Command lines run in order on each node, which stops at its first failure. */
+  run: string[];
+  /** Per-command timeout as written (`30s`), or null. */
+  timeout: string | number | null;
+}
+
 export interface ProjectConfig {
   /** Absolute path of the file read; null when none was found (all defaults). */
   file: string | null;
@@ -40,8 +50,10 @@ export interface ProjectConfig {
     sweep_file: string;
   };
   sources: Record<string, SourceConfig>;
-  /** Node groups for `hsm exec -g NAME`: node set expressions, as written. */
+  /** Node groups for `hsm exec -g NAME` and `@NAME` in node sets: node set expressions, as written. */
   groups: Record<string, string[]>;
+  /** Named commands for `hsm exec @NAME`. */
+  commands: Record<string, ExecCommandConfig>;
   /** Warnings and suggestions found while reading the file (errors are thrown). */
   diagnostics: Diagnostic[];
 }
@@ -70,6 +82,7 @@ export function buildDefaultConfig(projectRoot: string): ProjectConfig {
     },
     sources: {},
     groups: {},
+    commands: {},
     diagnostics: [],
   };
 }

@@ -117,6 +117,36 @@ groups:
     );
   });
 
+  it('reads named commands for hsm exec @NAME, and points at bad ones', () => {
+    const good = project({
+      'hsm_config.yaml': `
+commands:
+  up: uptime
+  gpu-check:
+    nodes: "@gpu!gpu03"
+    run: [nvidia-smi -L, "df -h /scratch"]
+    timeout: 30s
+`,
+    });
+    expect(loadProjectConfig(good.dir, { homeDir: good.home }).commands).toEqual({
+      up: { nodes: null, run: ['uptime'], timeout: null },
+      'gpu-check': { nodes: '@gpu!gpu03', run: ['nvidia-smi -L', 'df -h /scratch'], timeout: '30s' },
+    });
+    const bad = project({
+      'hsm_config.yaml':
+        'commands:\n  a: {nodes: n1}\n  b: {run: [ls, 3]}\n  c: {run: ls, timout: 5s}\n  d: {run: ls, timeout: soon}\n',
+    });
+    const err = configError(() => loadProjectConfig(bad.dir, { homeDir: bad.home }));
+    expect(err.evidence).toContain('hsm_config.yaml:2:3: error: command `a` has no `run`');
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:3:12: error: command `b` must run a command line or a list of them',
+    );
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:4:16: error: unknown key `timout`; did you mean `timeout`?',
+    );
+    expect(err.evidence).toContain('hsm_config.yaml:5:25: error: `timeout` must be a duration, got "soon"');
+  });
+
   it('warns about unknown top-level sections and near-miss source fields, and keeps going', () => {
     const { dir, home } = project({
       'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local, max_paralel: 2}\n',

@@ -1,0 +1,73 @@
+import { isMap, isSeq, type Node } from 'yaml';
+import type { YamlContext } from '../sweep/yaml-context.js';
+import type { ExecCommandConfig } from './project-config.js';
+import { entries, readDuration, readString } from './yaml-fields.js';
+
+// The `commands:` map of hsm_config.yaml: named commands for `hsm exec @NAME`.
+//   commands:
+//     uptime: uptime                  # short form: one command line, nodes from the command line
+//     gpu-check:
+//       nodes: "@gpu"                 # a node set; -w / -g / --hosts-file / --slurm override it
+//       run:                          # one command line, or several run in order: a node stops
+//         - nvidia-smi -L             # at its first failure (as with --script)
+//         - nvidia-smi -q -d ECC | grep -i 'volatile' -A3
+//       timeout: 30s                  # per command; -t overrides it
+
+const COMMAND_KEYS = ['nodes', 'run', 'timeout'];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function readExecCommands(ctx: YamlContext, node: unknown): Record<string, ExecCommandConfig> {
+  const out: Record<string, ExecCommandConfig> = {};
+  for (const [name, pair] of entries(ctx, node, [], 'error')) {
+    if (!NAME.test(name)) {
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `command name \`${name}\` is not a simple word`,
+        'use letters, digits, `.`, `_` and `-` (run it as `hsm exec @NAME`)',
+      );
+      continue;
+    }
+    const body = ctx.resolve(pair.value);
+    if (!isMap(body)) {
+      const run = readRun(ctx, body, name, pair.key as Node);
+      if (run) out[name] = { nodes: null, run, timeout: null };
+      continue;
+    }
+    const fields = entries(ctx, body, COMMAND_KEYS, 'error');
+    if (!fields.has('run')) {
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `command \`${name}\` has no \`run\``,
+        `e.g. ${name}: {nodes: "node[01-16]", run: "nvidia-smi -L"}`,
+      );
+      continue;
+    }
+    const run = readRun(ctx, ctx.resolve(fields.get('run')!.value), name, pair.key as Node);
+    const nodes = fields.has('nodes') ? readString(ctx, fields.get('nodes')!.value, 'nodes') : null;
+    const timeout = fields.has('timeout') ? readDuration(ctx, fields.get('timeout')!.value, 'timeout') : null;
+    if (run) out[name] = { nodes: nodes?.trim() || null, run, timeout };
+  }
+  return out;
+}
+
+// `run:` — a command line, or a non-empty list of them.
+function readRun(ctx: YamlContext, body: Node | null, name: string, at: Node): string[] | null {
+  const value = ctx.toValue(body);
+  if (typeof value === 'string' && value.trim() !== '') return [value.trim()];
+  if (
+    isSeq(body) &&
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => typeof v === 'string' && v.trim() !== '')
+  )
+    return (value as string[]).map((v) => v.trim());
+  ctx.report(
+    'error',
+    body ?? at,
+    `command \`${name}\` must run a command line or a list of them`,
+    `e.g. ${name}: "df -h /scratch", or run: ["nvidia-smi -L", "df -h /scratch"]`,
+  );
+  return null;
+}

@@ -1,0 +1,77 @@
+import { isMap, isScalar, type Node, type Pair } from 'yaml';
+import { parseDuration } from '../domain/duration.js';
+import { describeUnknownKey } from '../sweep/diagnostic.js';
+import type { YamlContext } from '../sweep/yaml-context.js';
+
+// Readers of hsm_config.yaml fields: each reports a bad value at its file:line:col and returns
+// null (or skips it) so that every problem of the file is reported at once.
+
+export function entries(
+  ctx: YamlContext,
+  node: unknown,
+  valid: string[],
+  unknownSeverity: 'error' | 'warning',
+): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  const map = ctx.resolve(node);
+  if (map === null) return out;
+  if (!isMap(map)) {
+    ctx.report('error', map, `expected a mapping with keys ${valid.map((k) => `\`${k}\``).join(', ')}`);
+    return out;
+  }
+  for (const pair of map.items as Pair[]) {
+    const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+    if (valid.length && !valid.includes(key)) {
+      const { message, hint } = describeUnknownKey(key, valid);
+      ctx.report(
+        unknownSeverity,
+        pair.key as Node,
+        unknownSeverity === 'warning' ? `${message} (ignored)` : message,
+        hint,
+      );
+      continue;
+    }
+    out.set(key, pair);
+  }
+  return out;
+}
+
+export function readString(ctx: YamlContext, node: unknown, what: string): string | null {
+  const n = ctx.resolve(node);
+  const v = ctx.toValue(n);
+  if (v === null) return null;
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  ctx.report('error', n, `\`${what}\` must be a string, got ${JSON.stringify(v)}`);
+  return null;
+}
+
+export function readInt(ctx: YamlContext, node: unknown, what: string, min: number): number | null {
+  const n = ctx.resolve(node);
+  const v = ctx.toValue(n);
+  if (v === null) return null;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
+  ctx.report('error', n, `\`${what}\` must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
+  return null;
+}
+
+export function readDuration(ctx: YamlContext, node: unknown, what: string): string | number | null {
+  const n = ctx.resolve(node);
+  const v = ctx.toValue(n);
+  if (v === null) return null;
+  if (typeof v === 'number' && v > 0) return v;
+  if (typeof v === 'string') {
+    try {
+      parseDuration(v);
+      return v;
+    } catch {
+      /* reported below */
+    }
+  }
+  ctx.report(
+    'error',
+    n,
+    `\`${what}\` must be a duration, got ${JSON.stringify(v)}`,
+    'write seconds (90), units (90s, 5m, 1h30m) or HH:MM:SS',
+  );
+  return null;
+}
