@@ -11,6 +11,7 @@ import {
   discoverHyperPodNodes,
 } from '../remote/hyperpod/index.js';
 import { runInteractive, runNodeTest } from '../remote/interactive.js';
+import { scriptTransport } from '../remote/script-transport.js';
 import type { NodeResult, NodeTarget, Transport } from '../remote/types.js';
 
 // `hsm exec`: one command on every node. Node discovery (-w, --hosts-file, -g, --slurm,
@@ -29,6 +30,7 @@ export { groupIdenticalOutputs, renderOutputGroups } from '../remote/output/grou
 export { LinePrefixer } from '../remote/output/line-prefixer.js';
 export { NodeSet, foldNodeSet, expandNodeSet } from '../remote/nodeset/index.js';
 export { DEFAULT_FANOUT };
+export { prepareExecJob, readScriptFile, type ExecJob } from '../remote/exec-job.js';
 export type { NodeResult, NodeTarget, Transport, NodeSelection };
 
 export interface ExecTargetOptions extends NodeSelection {
@@ -121,13 +123,15 @@ export function createExecTransport(options: ExecTransportOptions): Transport {
 }
 
 // Runs one command line on every node (at most `fanout` at once); one result per node, in order.
+// With `script`, its commands instead, in order, each node stopping at its first failure.
 export function execOnNodes(
   transport: Transport,
   nodes: readonly NodeTarget[],
   command: string,
-  options: FanOutOptions,
+  options: FanOutOptions & { script?: readonly string[] | null },
 ): Promise<NodeResult[]> {
-  return runOnNodes(transport, nodes, command, options);
+  const runner = options.script ? scriptTransport(transport, options.script) : transport;
+  return runOnNodes(runner, nodes, command, options);
 }
 
 // The interactive prompt (`hsm exec` without a command); resolves with the exit code.

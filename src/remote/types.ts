@@ -20,7 +20,14 @@ export interface NodeResult {
   /** Why the node could not run the command (connect failure, host key mismatch), else null. */
   error: string | null;
   durationMs: number;
+  /** A script (--script, a named command's `run:` list): its commands that ran, in order. The node
+   * stopped at the first that failed; the fields above are then those of that command (outputs:
+   * of all the commands run). */
+  steps?: StepResult[];
 }
+
+/** One command of a script on one node. */
+export type StepResult = Omit<NodeResult, 'node' | 'steps'> & { command: string };
 
 export interface RunOptions {
   /** Command timeout; output produced so far is kept and `timedOut` is set. */

@@ -11,11 +11,13 @@ import {
   execOnNodes,
   foldNodeSet,
   groupIdenticalOutputs,
+  prepareExecJob,
   renderOutputGroups,
   renderSummaryLine,
   resolveExecNodes,
   summarizeResults,
   toJsonNode,
+  type ExecJob,
   type NodeResult,
 } from '../../api/index.js';
 import { parseDuration } from '../../domain/duration.js';
@@ -30,6 +32,9 @@ import { asOptionValue, positiveInt } from '../option-parsers.js';
 // failed or timed out, 2 on bad usage, 130 after Ctrl-C. Without a command: interactive prompt.
 
 interface ExecFlags {
+  /** --script FILE; its commands, or a named command's, in scriptCommands. */
+  script?: string;
+  scriptCommands?: string[] | null;
   nodes?: string;
   exclude?: string;
   hostsFile?: string;
@@ -66,6 +71,10 @@ export function registerExec(program: Command): void {
     )
     .option('-w, --nodes <nodeset>', 'nodes, ClusterShell syntax: node[01-16,20],gpu[1-4]')
     .option('-x, --exclude <nodeset>', 'leave these nodes out')
+    .option(
+      '--script <file>',
+      'run the commands of FILE (one per line) in order; a node stops at its first failure',
+    )
     .option('--hosts-file <file>', 'nodes from a file, one per line (# comments)')
     .option('-g, --group <names>', 'node groups from the groups: map of hsm_config.yaml (comma-separated)')
     .option('--slurm [partition]', 'the nodes of a Slurm partition (all nodes without one)')
@@ -105,8 +114,20 @@ export function registerExec(program: Command): void {
     .option('--test-node <node>', 'check one node (open its session, time one round trip) and exit 0 or 1')
     .option('--debug', 'print the ssh argv and the raw bytes of every node on stderr')
     .action(async (words: string[], flags: ExecFlags) => {
-      process.exitCode = await runExec(words.join(' '), flags);
+      const job = prepareExecJob(words, flags.script, process.cwd());
+      process.exitCode = await runExec(job.command, withJob(flags, job));
     });
+}
+
+// A named command's nodes and timeout apply unless the command line gives its own.
+function withJob(flags: ExecFlags, job: ExecJob): ExecFlags {
+  const selected = flags.nodes ?? flags.hostsFile ?? flags.group ?? flags.slurm ?? flags.hyperpod;
+  return {
+    ...flags,
+    nodes: selected === undefined ? (job.nodes ?? undefined) : flags.nodes,
+    timeout: flags.timeout ?? job.timeoutMs ?? undefined,
+    scriptCommands: job.script,
+  };
 }
 
 async function runExec(command: string, flags: ExecFlags): Promise<number> {
@@ -208,6 +229,7 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
   try {
     results = await execOnNodes(transport, nodes, command, {
       fanout: flags.fanout,
+      script: flags.scriptCommands,
       timeoutMs,
       signal: abort.signal,
       onData: (node, stream, chunk) => {

@@ -22,6 +22,8 @@ export interface ExecJsonNode {
   timed_out: boolean;
   error: string | null;
   duration_ms: number;
+  /** Scripts only: each command run, in order (the node stopped at the first that failed). */
+  steps?: (Omit<ExecJsonNode, 'node' | 'steps'> & { command: string })[];
 }
 
 export type NodeOutcome = 'ok' | 'failed' | 'timed_out';
@@ -44,7 +46,7 @@ export function summarizeResults(results: readonly NodeResult[]): ExecSummary {
 
 // One `nodes[]` item of `hsm exec --json` (also one line of --stream).
 export function toJsonNode(r: NodeResult): ExecJsonNode {
-  return {
+  const json: ExecJsonNode = {
     node: r.node,
     exit_code: r.exitCode,
     stdout: r.stdout,
@@ -53,6 +55,13 @@ export function toJsonNode(r: NodeResult): ExecJsonNode {
     error: r.error,
     duration_ms: r.durationMs,
   };
+  if (r.steps) {
+    json.steps = r.steps.map((s) => {
+      const { node: _node, steps: _steps, ...step } = toJsonNode({ node: r.node, ...s });
+      return { command: s.command, ...step };
+    });
+  }
+  return json;
 }
 
 // The whole `hsm exec --json` document.
@@ -74,8 +83,17 @@ export function renderSummaryLine(results: readonly NodeResult[]): string {
   return `${results.length} node${results.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
 }
 
-// What to say about a node that did not end with exit 0 (null when it did).
+// What to say about a node that did not end with exit 0 (null when it did); for a script, which
+// command it stopped at.
 export function describeProblem(r: NodeResult, timeoutMs: number): string | null {
+  const problem = describeCommandProblem(r, timeoutMs);
+  const stoppedAt = r.steps?.[r.steps.length - 1];
+  return problem && stoppedAt
+    ? `stopped at command ${r.steps!.length} (${stoppedAt.command}): ${problem}`
+    : problem;
+}
+
+function describeCommandProblem(r: NodeResult, timeoutMs: number): string | null {
   if (r.timedOut) return `timed out after ${formatSeconds(timeoutMs)} (output so far kept)`;
   if (r.error) return r.error;
   if (r.exitCode !== 0) return `exit code ${r.exitCode}`;
