@@ -7,6 +7,8 @@ export * from './sweep-definition.js';
 export * from './sweep-status.js';
 export * from './sweep-results.js';
 export * from './task-logs.js';
+export * from './sweep-errors.js';
+export * from './task-selection.js';
 export { VERSION } from './version.js';
 export * from './exec.js';
 export * from './sync.js';

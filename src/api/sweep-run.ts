@@ -21,6 +21,9 @@ import { checkSweepId, formatSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
 import { SweepLock } from '../state/sweep-lock.js';
 import { SweepLog } from '../state/sweep-log.js';
+import type { Diagnosis } from '../diagnose/index.js';
+import { FindingsRecorder } from './findings-recorder.js';
+import { selectTasks } from './task-selection.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { renderYaml } from '../state/sweep-files.js';
 import {
@@ -47,7 +50,11 @@ export interface RunOptions {
   retryDelayMs?: number;
   timeout?: string;
   killGraceMs?: number;
-  onTask?: (task: TaskRow, event: 'queued' | 'started' | 'finished' | 'retrying') => void;
+  onTask?: (
+    task: TaskRow,
+    event: 'queued' | 'started' | 'finished' | 'retrying',
+    diagnosis?: Diagnosis | null,
+  ) => void;
   onLog?: (line: string) => void;
 }
 
@@ -150,7 +157,7 @@ export async function createSweep(
 export function executeSweep(
   project: ProjectContext,
   sweep: OpenSweep,
-  options: RunOptions & { retryFailed?: boolean; adoptOnly?: boolean },
+  options: RunOptions & { retryFailed?: boolean; adoptOnly?: boolean; tasks?: string },
 ): SweepRun {
   const lock = SweepLock.acquire(sweep.paths, sweep.id);
   try {
@@ -169,11 +176,14 @@ export function executeSweep(
     const { adopted, all } = adoptionsFor(project, sweep, sources, context);
     const planned = options.adoptOnly
       ? []
-      : sweep.store.taskNamesWithStatus(
-          options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
-        );
+      : options.tasks !== undefined
+        ? selectTasks(sweep, options.tasks, notices)
+        : sweep.store.taskNamesWithStatus(
+            options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
+          );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
     const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
+    const findings = new FindingsRecorder(sweep);
     log.write('info', 'run:start', {
       sweep_id: sweep.id,
       pid: process.pid,
@@ -193,7 +203,9 @@ export function executeSweep(
           ? parseDuration(String(project.config.defaults.timeout))
           : null,
       killGraceMs: options.killGraceMs ?? 5000,
-      onTask: (row, event) => {
+      onTask: (row, event, diagnosis) => {
+        if (event === 'finished' || event === 'retrying')
+          findings.onAttemptEnded(row, event === 'retrying', diagnosis);
         log.write(
           row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info',
           `task:${event === 'finished' || event === 'retrying' ? row.status : event}`,
@@ -206,16 +218,22 @@ export function executeSweep(
                   exit_code: row.exitCode,
                   reason: row.reason,
                   detail: row.detail,
+                  ...(diagnosis ? { category: diagnosis.category } : {}),
                   retrying: event === 'retrying',
                 }
               : {}),
           },
         );
-        options.onTask?.(row, event);
+        options.onTask?.(row, event, diagnosis);
       },
     });
     const result = engine.run().finally(async () => {
       for (const s of all) await s.close();
+      try {
+        findings.close();
+      } catch (err) {
+        log.write('warn', 'errors:not-written', { error: (err as Error).message });
+      }
       log.write('info', 'run:end', { counts: sweep.store.counts() });
       log.close();
       markSweepFinished(

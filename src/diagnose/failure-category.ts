@@ -121,6 +121,6 @@ export const CATEGORY_INFO: Record<FailureCategory, CategoryInfo> = {
   unknown: {
     title: 'unrecognised failure',
     reason: null,
-    hint: 'hsm does not recognise this failure: the stderr lines below are the evidence (`hsm logs SWEEP TASK --stderr` shows all of it)',
+    hint: 'hsm does not recognise this failure: the last stderr line shown is the evidence (`hsm logs SWEEP TASK --stderr` shows all of it)',
   },
 };

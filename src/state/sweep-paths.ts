@@ -40,6 +40,14 @@ export class SweepPaths {
   sourceLog(source: string): string {
     return join(this.dir, 'logs', 'sources', `${source}.log`);
   }
+  /** Every failed attempt, appended as it ends. */
+  get failedTasksLog(): string {
+    return join(this.dir, 'logs', 'errors', 'failed_tasks.yaml');
+  }
+  /** Failures grouped by cause, rewritten as failures happen. */
+  get errorPatterns(): string {
+    return join(this.dir, 'logs', 'errors', 'error_patterns.yaml');
+  }
   get scriptsDir(): string {
     return join(this.dir, 'scripts');
   }

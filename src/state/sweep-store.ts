@@ -6,6 +6,7 @@ import { TASK_STATUSES, type TaskSpec, type TaskStatus, type TerminationReason }
 import { HsmError } from '../domain/errors.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql.js';
 import { SummaryBuilder, type SweepSummary } from './sweep-summary.js';
+import { TaskFindings } from './task-findings.js';
 
 // The sweep store: tasks, attempts and events of one sweep in SQLite (WAL, so readers never block the
 // writer). Every state change goes through here and is committed before the engine acts on it.
@@ -50,10 +51,13 @@ function toTaskRow(r: RawTaskRow): TaskRow {
 
 export class SweepStore implements EngineStore {
   private readonly db: Database.Database;
+  /** Causes of failures and reported metrics (task-findings.ts). */
+  readonly findings: TaskFindings;
   private readonly stmts;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.findings = new TaskFindings(db);
     this.stmts = {
       queueTask: db.prepare(
         `UPDATE tasks SET status='queued', source=@source, attempts=@attempt, exit_code=NULL, signal=NULL,

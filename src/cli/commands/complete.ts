@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { openProject, openSweep } from '../../api/index.js';
+import { openProject, openSweep, selectTasks } from '../../api/index.js';
 import { runToEnd } from './run.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
 
@@ -11,6 +11,10 @@ export function registerComplete(program: Command): void {
     .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml')
     .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
     .option('--retry-failed', 'also run tasks that failed or were cancelled')
+    .option(
+      '--tasks <set>',
+      "run just these tasks, e.g. 'task_[004-026,031]' (what `hsm errors --rerun` prints)",
+    )
     .option('--retries <n>', 'extra attempts for retryable failures', nonNegativeInt('--retries'))
     .option('--timeout <duration>', 'per-task time limit', durationText)
     .option('--dry-run', 'list what would run; run nothing')
@@ -22,6 +26,7 @@ export function registerComplete(program: Command): void {
           source?: string;
           jobs?: number;
           retryFailed?: boolean;
+          tasks?: string;
           retries?: number;
           timeout?: string;
           dryRun?: boolean;
@@ -32,7 +37,10 @@ export function registerComplete(program: Command): void {
         const sweep = openSweep(project, id, { readonly: Boolean(flags.dryRun) });
         if (flags.dryRun) {
           const wanted = new Set(['pending', 'lost', ...(flags.retryFailed ? ['failed', 'cancelled'] : [])]);
-          const rows = sweep.store.tasks().filter((t) => wanted.has(t.status));
+          const rows =
+            flags.tasks !== undefined
+              ? selectTasks(sweep, flags.tasks, []).map((name) => sweep.store.task(name)!)
+              : sweep.store.tasks().filter((t) => wanted.has(t.status));
           const running = sweep.store.tasks().filter((t) => t.status === 'running' || t.status === 'queued');
           sweep.store.close();
           if (flags.json) {

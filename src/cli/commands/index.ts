@@ -9,6 +9,7 @@ import { registerValidate } from './validate.js';
 import { registerShow } from './show.js';
 import { registerInit } from './init.js';
 import { registerExec } from './exec.js';
+import { registerErrors } from './errors.js';
 import { registerSync } from './sync.js';
 
 // Every command registers itself here; one line each.
@@ -23,5 +24,6 @@ export function registerCommands(program: Command): void {
   registerShow(program);
   registerInit(program);
   registerExec(program);
+  registerErrors(program);
   registerSync(program);
 }

@@ -101,13 +101,13 @@ export function registerRun(program: Command): void {
 export async function runToEnd(
   project: ReturnType<typeof openProject>,
   sweep: Awaited<ReturnType<typeof createSweep>>,
-  flags: RunFlags & { retryFailed?: boolean },
+  flags: RunFlags & { retryFailed?: boolean; tasks?: string },
   isComplete: boolean,
   latch: InterruptLatch = new InterruptLatch(),
 ): Promise<number> {
   const quiet = Boolean(flags.json);
   let progress: RunProgress | null = null;
-  const options: RunOptions & { retryFailed?: boolean } = {
+  const options: RunOptions & { retryFailed?: boolean; tasks?: string } = {
     sources: flags.source
       ? flags.source
           .split(',')
@@ -118,6 +118,7 @@ export async function runToEnd(
     retries: flags.retries,
     timeout: flags.timeout,
     retryFailed: flags.retryFailed,
+    tasks: flags.tasks,
     onTask: (row, ev) => progress?.onTask(row, ev),
     onLog:
       process.env.HSM_DEBUG || process.argv.includes('-v')
@@ -161,7 +162,7 @@ export async function runToEnd(
       process.stderr.write(
         `  finish it with: hsm complete ${run.sweepId}${status.counts.failed ? ' --retry-failed' : ''}\n`,
       );
-    if (status.counts.failed) process.stderr.write(`  see why tasks failed: hsm status ${run.sweepId}\n`);
+    if (status.counts.failed) process.stderr.write(`  see why tasks failed: hsm errors ${run.sweepId}\n`);
   }
   if (interrupted) return EXIT.interrupted;
   const bad = status.counts.failed! + status.counts.lost! + status.counts.cancelled!;

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import type { Diagnosis } from '../diagnose/index.js';
+import type { TaskRow } from '../engine/ports.js';
+import type { OpenSweep } from '../state/sweep-directory.js';
+import { appendFailedAttempt } from '../state/failure-log.js';
+import { readTaskMetrics, type Metrics } from '../results/task-metrics.js';
+import { writeSweepErrorPatterns } from './sweep-errors.js';
+
+// What a run learns as each attempt ends, kept as it happens: the task's metrics and, for an attempt
+// that did not complete, its cause (in the store, and appended to logs/errors/failed_tasks.yaml);
+// logs/errors/error_patterns.yaml is rewritten from them now and then, and when the run ends.
+export class FindingsRecorder {
+  private pendingMetrics: { task: string; attempt: number; metrics: Metrics }[] = [];
+  private metricsFlush: NodeJS.Immediate | null = null;
+  private patternsTimer: NodeJS.Timeout | null = null;
+  private patternsDirty = false;
+  private lastPatternsWrite = 0;
+  private patternsCostMs = 0;
+
+  constructor(private readonly sweep: OpenSweep) {}
+
+  onAttemptEnded(row: TaskRow, retrying: boolean, diagnosis: Diagnosis | null | undefined): void {
+    this.pendingMetrics.push({
+      task: row.name,
+      attempt: row.attempts,
+      metrics: readTaskMetrics(this.sweep.paths, row.name),
+    });
+    // many attempts end in one engine round: their metrics go to the store in one transaction
+    this.metricsFlush ??= setImmediate(() => this.flushMetrics());
+    if (!diagnosis) return;
+    this.sweep.store.findings.recordFailure(row.name, row.attempts, diagnosis);
+    appendFailedAttempt(this.sweep.paths.failedTasksLog, this.sweep.id, {
+      task: row.name,
+      attempt: row.attempts,
+      at: new Date(row.endedAt ?? Date.now()).toISOString(),
+      status: row.status,
+      category: diagnosis.category,
+      termination_reason: row.reason,
+      exit_code: row.exitCode,
+      signal: row.signal,
+      host: row.host,
+      source: row.source,
+      evidence: diagnosis.evidence,
+      fingerprint: diagnosis.fingerprint,
+      retrying,
+      params: row.params,
+    });
+    this.patternsDirty = true;
+    this.schedulePatterns();
+  }
+
+  /** Writes what is still pending; the run has ended. */
+  close(): void {
+    this.flushMetrics();
+    if (this.patternsTimer) clearTimeout(this.patternsTimer);
+    // a task that failed earlier may have completed since: the groups must say so
+    if (this.patternsDirty || existsSync(this.sweep.paths.errorPatterns)) this.writePatterns();
+  }
+
+  private flushMetrics(): void {
+    if (this.metricsFlush) clearImmediate(this.metricsFlush);
+    this.metricsFlush = null;
+    if (this.pendingMetrics.length === 0) return;
+    const batch = this.pendingMetrics;
+    this.pendingMetrics = [];
+    this.sweep.store.findings.recordMetrics(batch);
+  }
+
+  // At most every 2 s, or 20 times what a rewrite costs (a sweep with 100,000 failures), whichever is longer.
+  private schedulePatterns(): void {
+    if (this.patternsTimer) return;
+    const interval = Math.max(2000, this.patternsCostMs * 20);
+    const wait = Math.max(0, this.lastPatternsWrite + interval - Date.now());
+    this.patternsTimer = setTimeout(() => {
+      this.patternsTimer = null;
+      this.writePatterns();
+    }, wait);
+    this.patternsTimer.unref();
+  }
+
+  private writePatterns(): void {
+    this.flushMetrics();
+    const t0 = Date.now();
+    writeSweepErrorPatterns(this.sweep);
+    this.patternsCostMs = Date.now() - t0;
+    this.lastPatternsWrite = Date.now();
+    this.patternsDirty = false;
+  }
+}

@@ -1,0 +1,128 @@
+import type { Params } from '../domain/params.js';
+import { HsmError } from '../domain/errors.js';
+import { quoteShellWord } from '../domain/shell-quote.js';
+import {
+  CATEGORY_INFO,
+  FAILURE_CATEGORIES,
+  addTraits,
+  diagnoseFailure,
+  groupFailures,
+  type Diagnosis,
+  type FailedTask,
+  type FailureCategory,
+  type FailureGroup,
+  type ValueCounts,
+} from '../diagnose/index.js';
+import type { OpenSweep } from '../state/sweep-directory.js';
+import type { FailedTaskRow } from '../state/task-findings.js';
+import { readTail } from '../state/task-workspace.js';
+import { writeErrorPatterns } from '../state/failure-log.js';
+import { foldNodeSet } from '../remote/nodeset/index.js';
+import type { ProjectContext } from './project.js';
+import { openSweep } from './sweep-run.js';
+
+// `hsm errors`: the tasks of a sweep that did not complete (failed, lost, cancelled), grouped by cause,
+// with what each group's tasks share and the command that runs just them again. Causes come from the
+// store (recorded when each attempt ended); a task with none recorded is diagnosed from its files now.
+
+export interface ErrorsReport {
+  sweep_id: string;
+  sweep_dir: string;
+  total: number;
+  /** Tasks listed: failed + lost + cancelled (of `category` only, when given). */
+  failed: number;
+  counts: { failed: number; lost: number; cancelled: number };
+  groups: FailureGroup[];
+  /** The command that runs the listed tasks again. */
+  rerun: string;
+}
+
+export interface ErrorsOptions {
+  /** Only failures of this category. */
+  category?: string;
+}
+
+export function getSweepErrors(
+  project: ProjectContext,
+  idOrPrefix?: string,
+  options: ErrorsOptions = {},
+): ErrorsReport {
+  const sweep = openSweep(project, idOrPrefix, { readonly: true });
+  try {
+    return analyseSweepErrors(sweep, options);
+  } finally {
+    sweep.store.close();
+  }
+}
+
+export function analyseSweepErrors(sweep: OpenSweep, options: ErrorsOptions = {}): ErrorsReport {
+  const category = options.category === undefined ? undefined : checkCategory(options.category);
+  const findings = sweep.store.findings;
+  const counts = { failed: 0, lost: 0, cancelled: 0 };
+  const failed: FailedTask[] = [];
+  for (const row of findings.failedTasks()) {
+    const diagnosis = causeOf(sweep, row);
+    if (category !== undefined && diagnosis.category !== category) continue;
+    if (row.status === 'failed' || row.status === 'lost' || row.status === 'cancelled') counts[row.status]++;
+    failed.push({ name: row.name, params: JSON.parse(row.params) as Params, host: row.host, diagnosis });
+  }
+  const sweepCounts: ValueCounts = { total: 0, params: new Map(), hosts: new Map(), withHost: 0 };
+  if (failed.length > 0) {
+    for (const [params, host] of findings.taskTraits())
+      addTraits(sweepCounts, { params: JSON.parse(params) as Params, host });
+  }
+  const groups = groupFailures(failed, sweepCounts);
+  return {
+    sweep_id: sweep.id,
+    sweep_dir: sweep.paths.dir,
+    total: Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0),
+    failed: failed.length,
+    counts,
+    groups,
+    rerun:
+      category === undefined
+        ? `hsm complete ${quoteShellWord(sweep.id)} --retry-failed`
+        : buildRerunCommand(
+            sweep.id,
+            failed.map((t) => t.name),
+          ),
+  };
+}
+
+// The command that runs exactly these tasks again.
+export function buildRerunCommand(sweepId: string, tasks: readonly string[]): string {
+  return `hsm complete ${quoteShellWord(sweepId)} --tasks ${quoteShellWord(foldNodeSet(tasks))}`;
+}
+
+// Rewrites logs/errors/error_patterns.yaml from the store (during a run and at its end).
+export function writeSweepErrorPatterns(sweep: OpenSweep): void {
+  writeErrorPatterns(sweep.paths.errorPatterns, sweep.id, analyseSweepErrors(sweep));
+}
+
+function causeOf(sweep: OpenSweep, row: FailedTaskRow): Diagnosis {
+  const cause = row.cause;
+  if (cause && (FAILURE_CATEGORIES as readonly string[]).includes(cause.category)) {
+    const c = cause.category as FailureCategory;
+    return { ...cause, category: c, reason: row.reason ?? 'failed', hint: CATEGORY_INFO[c].hint };
+  }
+  return diagnoseFailure({
+    reason:
+      row.reason ?? (row.status === 'cancelled' ? 'cancelled' : row.status === 'lost' ? 'lost' : 'failed'),
+    exitCode: row.exitCode,
+    signal: row.signal,
+    detail: row.detail,
+    stderrTail: readTail(sweep.paths.taskFile(row.name, 'stderr.log'), 4096),
+  });
+}
+
+function checkCategory(name: string): FailureCategory {
+  if ((FAILURE_CATEGORIES as readonly string[]).includes(name)) return name as FailureCategory;
+  throw new HsmError('usage', `unknown failure category "${name}"`, {
+    hint: `categories: ${FAILURE_CATEGORIES.join(', ')}`,
+  });
+}
+
+/** Task names folded for people: `task_[004-026,031]`. */
+export function foldTaskNames(names: readonly string[]): string {
+  return foldNodeSet(names);
+}
