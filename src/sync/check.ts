@@ -28,18 +28,25 @@ export async function compareSite(
   site: SyncSite,
   options: { signal?: AbortSignal; allowNonGitRemote?: boolean } = {},
 ): Promise<SiteComparison> {
-  const local = await probeLocal(site);
+  // The host's probe needs the local HEAD (is it in the host's history?): read it first, then
+  // describe both sides at once.
+  const head = await runCommand(['git', 'rev-parse', '-q', '--verify', 'HEAD^{commit}'], {
+    cwd: site.localRoot,
+  });
   const probe = remoteProbeCommand({
     dir: site.source.workdir,
     rsyncProgram: site.source.rsyncPath,
-    ancestor: local.head ?? '',
+    ancestor: head.exitCode === 0 ? head.stdout.trim() : '',
     exclude: site.outputDir,
     patterns: site.source.syncExclude,
   });
-  const r = await runCommandLineOnHost(site, probe, 'inspecting the project directory', {
-    timeoutMs: 180_000,
-    signal: options.signal,
-  });
+  const [local, r] = await Promise.all([
+    probeLocal(site),
+    runCommandLineOnHost(site, probe, 'inspecting the project directory', {
+      timeoutMs: 180_000,
+      signal: options.signal,
+    }),
+  ]);
   if (r.exitCode !== 0) {
     throw new HsmError('infra', `Cannot inspect the project directory on ${describeSite(site)}.`, {
       evidence: tail(r.stderr),
@@ -164,11 +171,12 @@ async function compareGitSides(site: SyncSite, local: ProbeResult, remote: Probe
     localCommitChanges,
     localHeadInRemote: remote.containsAsked === true,
     remoteCommitChanges: remote.commitChanges,
+    base: remote.base && { head: remote.base.commit, dirty: remote.base.dirty },
   });
 }
 
 async function gitOutput(site: SyncSite, args: string[]): Promise<string> {
-  const pathspec = site.outputDir ? ['--', '.', `:(exclude)${site.outputDir}`] : [];
+  const pathspec = ['--', '.', ':(exclude).hsm', ...(site.outputDir ? [`:(exclude)${site.outputDir}`] : [])];
   const r = await runCommand(['git', ...args, ...pathspec], { cwd: site.localRoot });
   if (r.exitCode !== 0) throw new HsmError('internal', `git ${args[0]} failed`, { evidence: tail(r.stderr) });
   return r.stdout;

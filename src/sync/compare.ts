@@ -21,6 +21,8 @@ export interface GitComparison {
   localHeadInRemote: boolean;
   /** Files changed from local HEAD to remote HEAD (when localHeadInRemote) -> blob id / `deleted`. */
   remoteCommitChanges: Map<string, string>;
+  /** What both sides had after the last push or pull (recorded on the host), if known. */
+  base?: SideChanges | null;
 }
 
 export interface Comparison {
@@ -31,7 +33,10 @@ export interface Comparison {
 
 // A file's content on a side is its dirty blob id, else the one the side's newer commits gave it,
 // else the content of the older HEAD, which both sides share. A file whose content is the same on
-// both sides is no difference, whoever changed it.
+// both sides is no difference, whoever changed it. Which side changed it: with the state of the
+// last push or pull (the base) on a side's commit, the side whose content is not the base's (so
+// uncommitted edits pushed earlier are not the host's own changes); without it, a side whose
+// dirty files or newer commits name the file.
 export function compareGit(c: GitComparison): Comparison {
   const { local, remote } = c;
   const none = new Map<string, string>();
@@ -43,20 +48,26 @@ export function compareGit(c: GitComparison): Comparison {
     else return { verdict: 'diverged', files: null };
   }
   const BASE = '';
+  const base = c.base ?? null;
+  const content = (side: SideChanges, commits: Map<string, string>, p: string) =>
+    side.dirty.get(p) ?? commits.get(p) ?? BASE;
+  const changedBy = (side: SideChanges, commits: Map<string, string>, p: string) =>
+    base !== null && base.head === side.head
+      ? content(side, commits, p) !== (base.dirty.get(p) ?? BASE)
+      : side.dirty.has(p) || commits.has(p);
   const files = new Map<string, ChangeSide>();
   const paths = new Set([
     ...localCommits.keys(),
     ...local.dirty.keys(),
     ...remoteCommits.keys(),
     ...remote.dirty.keys(),
+    ...(base?.dirty.keys() ?? []),
   ]);
   for (const p of paths) {
-    const l = local.dirty.get(p) ?? localCommits.get(p) ?? BASE;
-    const r = remote.dirty.get(p) ?? remoteCommits.get(p) ?? BASE;
-    if (l === r) continue;
-    const byLocal = local.dirty.has(p) || localCommits.has(p);
-    const byRemote = remote.dirty.has(p) || remoteCommits.has(p);
-    files.set(p, byLocal && byRemote ? 'both' : byLocal ? 'local' : 'remote');
+    if (content(local, localCommits, p) === content(remote, remoteCommits, p)) continue;
+    const byLocal = changedBy(local, localCommits, p);
+    const byRemote = changedBy(remote, remoteCommits, p);
+    files.set(p, byLocal === byRemote ? 'both' : byLocal ? 'local' : 'remote');
   }
   let verdict = verdictOf(files);
   // the same files, but one side has commits the other lacks

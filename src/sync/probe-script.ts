@@ -37,6 +37,7 @@ if [ ! -d .git ] || ! command -v git >/dev/null 2>&1; then r git 0; exit 0; fi
 if ! top=$(git rev-parse --show-toplevel 2>&1); then r error "$(printf '%s' "$top" | head -c 400)"; exit 0; fi
 if [ ! "$top" -ef . ]; then r git 0; exit 0; fi
 r git 1
+if [ -f .hsm/sync-base ]; then printf 'base='; head -c 4000000 .hsm/sync-base; printf '\0'; fi
 GIT_OPTIONAL_LOCKS=0; export GIT_OPTIONAL_LOCKS
 head=$(git rev-parse -q --verify 'HEAD^{commit}' 2>/dev/null) || head=
 r head "$head"
@@ -50,7 +51,8 @@ mkdir "$tmp/objects"
 gd=$(cd "$(git rev-parse --git-dir)" && pwd -P)
 if [ -f "$gd/index" ]; then cp -p "$gd/index" "$tmp/index"; fi
 base=${'${head:-4b825dc642cb6eb9a060e54bf8d69288fbee4904}'}
-if [ -n "$out" ]; then set -- . ":(exclude)$out"; else set -- .; fi
+set -- . ':(exclude).hsm'
+if [ -n "$out" ]; then set -- "$@" ":(exclude)$out"; fi
 export GIT_INDEX_FILE="$tmp/index"
 printf '%s\n' "$excl" > "$tmp/exclude"
 if ! GIT_OBJECT_DIRECTORY="$tmp/objects" git -c core.excludesFile="$tmp/exclude" -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false add -A -- "$@" >/dev/null 2>"$tmp/err"; then
@@ -84,6 +86,33 @@ export interface ProbeResult {
   commitChanges: Map<string, string>;
   /** git failed while describing the work tree. */
   error: string | null;
+  /** The state the last push or pull left in this directory (`.hsm/sync-base`), if any. */
+  base: SyncBase | null;
+}
+
+/** What both sides had after the last push or pull: a commit and its dirty files (blob ids). */
+export interface SyncBase {
+  commit: string | null;
+  dirty: Map<string, string>;
+}
+
+/** The record a push or pull leaves on the host (`.hsm/sync-base`, never synced): JSON, one line. */
+export function serializeSyncBase(base: SyncBase): string {
+  return JSON.stringify({ version: 1, commit: base.commit, dirty: Object.fromEntries(base.dirty) });
+}
+
+function parseSyncBase(text: string | undefined): SyncBase | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as { version?: number; commit?: unknown; dirty?: Record<string, unknown> };
+    if (v.version !== 1 || typeof v.dirty !== 'object' || v.dirty === null) return null;
+    const dirty = new Map(
+      Object.entries(v.dirty).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    return { commit: typeof v.commit === 'string' ? v.commit : null, dirty };
+  } catch {
+    return null; // a damaged record only loses the discount it gives
+  }
 }
 
 export interface ProbeArgs {
@@ -171,5 +200,6 @@ export function parseProbeOutput(output: string): ProbeResult {
     dirty,
     commitChanges,
     error: rec.get('error') ?? null,
+    base: parseSyncBase(rec.get('base')),
   };
 }

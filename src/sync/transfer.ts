@@ -4,6 +4,7 @@ import { runCommand } from '../process/run-command.js';
 import { buildSshOptionArgs } from '../remote/ssh/ssh-argv.js';
 import { assertRsyncOk, compareSite, type SiteComparison } from './check.js';
 import { summarizeDifferences } from './format-report.js';
+import { serializeSyncBase, type SyncBase } from './probe-script.js';
 import { buildRsyncArgv } from './rsync-argv.js';
 import { runRsync } from './rsync-run.js';
 import { describeSite, runOnHost, tail, type SyncSite } from './sync-site.js';
@@ -47,6 +48,8 @@ export async function pushSite(
     onProgress: options.onProgress,
   });
   assertRsyncOk(site, r, 'pushing the project');
+  if (!options.dryRun && before.mode === 'git')
+    await recordBase(site, { commit: cmp.local.head, dirty: cmp.local.dirty }, options.signal);
   return done(
     r.items.filter((i) => !i.directory && (i.data || i.action === 'delete')),
     r.bytes,
@@ -108,6 +111,8 @@ export async function pullSite(site: SyncSite, options: TransferOptions = {}): P
       onProgress: options.onProgress,
     });
     assertRsyncOk(site, r, 'pulling the project');
+    if (!options.dryRun && before.mode === 'git')
+      await recordBase(site, { commit: cmp.remote.head, dirty: cmp.remote.dirty }, options.signal);
     items = r.items.filter((i) => !i.directory && (i.data || i.action === 'delete'));
     bytes = r.bytes;
   }
@@ -119,6 +124,24 @@ export async function pullSite(site: SyncSite, options: TransferOptions = {}): P
     bytes,
     duration_ms: Date.now() - started,
   };
+}
+
+// The state both sides now share, kept on the host in .hsm/sync-base (never synced): the next
+// comparison then knows that uncommitted edits pushed earlier are not the host's own changes.
+// Best effort: without it the comparison only gets more cautious (diverged instead of local newer).
+async function recordBase(site: SyncSite, base: SyncBase, signal?: AbortSignal): Promise<void> {
+  const script =
+    'cd -- "$1" && mkdir -p .hsm && printf "%s\\n" "$2" >.hsm/sync-base.tmp && mv -f .hsm/sync-base.tmp .hsm/sync-base';
+  try {
+    await runOnHost(
+      site,
+      ['sh', '-c', script, 'sh', site.source.workdir, serializeSyncBase(base)],
+      'recording the sync',
+      { signal },
+    );
+  } catch {
+    /* see above */
+  }
 }
 
 async function makeWorkdir(site: SyncSite, signal?: AbortSignal): Promise<void> {

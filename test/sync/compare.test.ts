@@ -89,6 +89,69 @@ describe('git verdict', () => {
   });
 });
 
+describe('git verdict with the state of the last push (base)', () => {
+  const base = { head: 'A', dirty: m({ 'a.py': 'pushed' }) };
+  it('more local edits to a pushed uncommitted file: local newer (the host only has what was pushed)', () => {
+    const c = compareGit(
+      git({
+        local: { head: 'A', dirty: m({ 'a.py': 'later' }) },
+        remote: { head: 'A', dirty: m({ 'a.py': 'pushed' }) },
+        base,
+      }),
+    );
+    expect(c.verdict).toBe('local_newer');
+    // without the base the same sides look diverged: each has its own edit of a.py
+    expect(
+      compareGit(
+        git({
+          local: { head: 'A', dirty: m({ 'a.py': 'later' }) },
+          remote: { head: 'A', dirty: m({ 'a.py': 'pushed' }) },
+        }),
+      ).verdict,
+    ).toBe('diverged');
+  });
+
+  it('an edit on the host after the push: remote newer; the host reverting the file counts too', () => {
+    const edited = compareGit(
+      git({
+        local: { head: 'A', dirty: m({ 'a.py': 'pushed' }) },
+        remote: { head: 'A', dirty: m({ 'a.py': 'host' }) },
+        base,
+      }),
+    );
+    expect(edited.verdict).toBe('remote_newer');
+    const reverted = compareGit(
+      git({
+        local: { head: 'A', dirty: m({ 'a.py': 'pushed' }) },
+        remote: { head: 'A', dirty: m({}) },
+        base,
+      }),
+    );
+    expect(Object.fromEntries(reverted.files!)).toEqual({ 'a.py': 'remote' });
+    const both = compareGit(
+      git({
+        local: { head: 'A', dirty: m({ 'a.py': 'later' }) },
+        remote: { head: 'A', dirty: m({ 'a.py': 'host' }) },
+        base,
+      }),
+    );
+    expect(both.verdict).toBe('diverged');
+  });
+
+  it('a base of another commit is not used for that side', () => {
+    const c = compareGit(
+      git({
+        local: { head: 'B', dirty: m({}) },
+        remote: { head: 'A', dirty: m({ 'a.py': 'pushed' }) },
+        remoteHeadInLocal: true,
+        localCommitChanges: m({ 'a.py': 'committed' }),
+        base,
+      }),
+    );
+    expect(c.verdict).toBe('local_newer'); // the host's a.py is what was pushed; local committed a newer one
+  });
+});
+
 describe('checksum verdict (no git)', () => {
   it('uses presence and modification times', () => {
     const t1 = '2026/01/01-10:00:00';

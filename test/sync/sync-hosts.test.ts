@@ -126,6 +126,21 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
     expect(moved).toEqual(['sweeps/sweep.yaml', 'training/new_model.py', 'training/train.py']);
     expect(p.check().report.verdict).toBe('in_sync');
     expect(remote(p.host, `cat ${p.remotePath}/training/train.py`)).toBe('print("v2")\n');
+
+    // edited again, still uncommitted: the host has only what was pushed, so local is newer
+    writeFileSync(join(p.dir, 'training/train.py'), 'print("v3")\n');
+    expect(p.check().report).toMatchObject({
+      verdict: 'local_newer',
+      files: [{ path: 'training/train.py', side: 'local' }],
+    });
+    expect(p.sync('push').code).toBe(0);
+    expect(remote(p.host, `cat ${p.remotePath}/training/train.py`)).toBe('print("v3")\n');
+    // ...and an edit on the host after that push is the host's own
+    remote(p.host, `echo '# host' >> ${p.remotePath}/training/train.py`);
+    expect(p.check().report).toMatchObject({
+      verdict: 'remote_newer',
+      files: [{ path: 'training/train.py', side: 'remote' }],
+    });
   });
 
   it('remote edits: remote newer, a push is refused (exit 2), a pull brings them; remote outputs are kept', () => {
