@@ -2,8 +2,8 @@ import type { ParamValue, Params } from '../domain/params.js';
 import type { TaskSpec } from '../domain/task.js';
 import { countAxisTasks, listAxisKeys } from './axes.js';
 import { canonicalJson } from './canonical-json.js';
-import { formatPlainValue, renderHydraValue, type IsIntegralFloat } from './hydra-value.js';
-import { listPlaceholders } from './render-argv.js';
+import { formatPlainValue, type IsIntegralFloat } from './hydra-value.js';
+import { fillWordTemplate, parseWordTemplate, renderParamWords } from './render-argv.js';
 import type { SweepDefinition } from './sweep-definition.js';
 import { buildKeyText, hashKeyText } from './task-key.js';
 
@@ -44,7 +44,10 @@ export function* iterateTasks(def: SweepDefinition, opts: { limit?: number } = {
   const keys = listAxisKeys(def.axes);
   const sortedPos = new Map([...keys].sort().map((k, i) => [k, i]));
   const commandJson = JSON.stringify(def.command);
-  const hasPlaceholders = listPlaceholders(def.command).length > 0;
+  // The command's words with escapes resolved; the ones holding placeholders are filled per task.
+  const templates = def.command.map(parseWordTemplate);
+  const baseArgv = templates.map((t) => fillWordTemplate(t, () => undefined));
+  const templated = templates.flatMap((t, w) => (t.some((p) => typeof p !== 'string') ? [w] : []));
   const blocks = def.axes.blocks.map((block) =>
     block.rows.map((row) =>
       row.map((value, col) => buildCell(def, block.keys[col]!, value, sortedPos.get(block.keys[col]!)!)),
@@ -54,7 +57,7 @@ export function* iterateTasks(def: SweepDefinition, opts: { limit?: number } = {
   const parts = new Array<string>(keys.length);
   for (let i = 0; i < n; i++) {
     const params: Params = {};
-    const argv = [...def.command];
+    const argv = [...baseArgv];
     const cells: CellText[] = [];
     for (let b = 0; b < blocks.length; b++) {
       for (const cell of blocks[b]![digits[b]!]!) {
@@ -64,9 +67,8 @@ export function* iterateTasks(def: SweepDefinition, opts: { limit?: number } = {
         cells.push(cell);
       }
     }
-    if (hasPlaceholders) {
-      const filled = fillPlaceholders(def.command, cells);
-      for (let w = 0; w < filled.length; w++) argv[w] = filled[w]!;
+    for (const w of templated) {
+      argv[w] = fillWordTemplate(templates[w]!, (key) => cells.find((c) => c.key === key)?.plain);
     }
     const key = hashKeyText(buildKeyText(`{${parts.join(',')}}`, commandJson));
     yield { index: i + 1, name: formatTaskName(i + 1, total), key, params, argv };
@@ -81,31 +83,7 @@ export function* iterateTasks(def: SweepDefinition, opts: { limit?: number } = {
 function buildCell(def: SweepDefinition, key: string, value: ParamValue, sortedPos: number): CellText {
   const set = def.axes.integralFloats.get(key);
   const isFloat: IsIntegralFloat = set ? (v) => set.has(v) : () => false;
-  let appended: string[];
-  switch (def.args) {
-    case 'hydra':
-      appended = [`${key}=${renderHydraValue(value, isFloat)}`];
-      break;
-    case 'flags':
-      appended = Array.isArray(value)
-        ? [`--${key}`, ...value.map((v) => formatPlainValue(v, isFloat))]
-        : [`--${key}`, formatPlainValue(value, isFloat)];
-      break;
-    case 'none':
-      appended = [];
-      break;
-  }
+  const appended = renderParamWords(def.args, key, value, isFloat);
   const canonicalEntry = `${JSON.stringify(key)}:${canonicalJson(value)}`;
   return { key, value, canonicalEntry, sortedPos, appended, plain: formatPlainValue(value, isFloat) };
-}
-
-function fillPlaceholders(command: readonly string[], cells: CellText[]): string[] {
-  return command.map((word) =>
-    word.includes('{')
-      ? word.replace(
-          /\{([A-Za-z_][A-Za-z0-9_-]*(?:[./][A-Za-z0-9_-]+)*)\}/g,
-          (whole, key: string) => cells.find((c) => c.key === key)?.plain ?? whole,
-        )
-      : word,
-  );
 }

@@ -13,7 +13,7 @@ export { LARGE_SWEEP_TASKS } from './sweep-definition.js';
 export type { SweepAxes, SweepBlock } from './axes.js';
 export { listAxisKeys } from './axes.js';
 export type { ArgsStyle } from './render-argv.js';
-export { renderTaskArgv, listPlaceholders } from './render-argv.js';
+export { listPlaceholders } from './render-argv.js';
 export { computeTaskKey } from './task-key.js';
 export { countTasks, generateTasks, iterateTasks, formatTaskName } from './generate-tasks.js';
 export { parseSweepText, type ParseSweepOptions, type ParseSweepResult } from './parse-sweep.js';

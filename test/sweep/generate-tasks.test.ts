@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  countTasks,
-  generateTasks,
-  parseSweepText,
-  renderTaskArgv,
-  type SweepDefinition,
-} from '../../src/sweep/index.js';
+import { countTasks, generateTasks, parseSweepText, type SweepDefinition } from '../../src/sweep/index.js';
 
 function define(text: string, overrides: string[] = []): SweepDefinition {
   const { definition, diagnostics } = parseSweepText(text, { displayFile: 'sweep.yaml', overrides });
@@ -137,12 +131,17 @@ sweep:
     ]);
   });
 
-  it('generates the same argv as renderTaskArgv for every args style', () => {
-    for (const args of ['hydra', 'flags', 'none']) {
-      const def = define(
-        `command: [run, 'out/{seed}/{name}']\nargs: ${args}\ngrid:\n  seed: [1, 2.0]\n  name: ['a b', "x'y"]\n  layers: [[1, 2]]\n`,
-      );
-      for (const t of generateTasks(def)) expect(t.argv).toEqual(renderTaskArgv(def, t.params));
-    }
+  it('renders the argv of every args style: placeholders in their word, params appended by style', () => {
+    const argvs = (args: string) =>
+      generateTasks(
+        define(
+          `command: [run, 'out/{seed}/{name}']\nargs: ${args}\ngrid:\n  seed: [2.0]\n  name: ['a b']\n  layers: [[1, 2]]\n`,
+        ),
+      ).map((t) => t.argv);
+    expect(argvs('hydra')).toEqual([['run', 'out/2.0/a b', 'seed=2.0', "name='a b'", 'layers=[1,2]']]);
+    expect(argvs('flags')).toEqual([
+      ['run', 'out/2.0/a b', '--seed', '2.0', '--name', 'a b', '--layers', '1', '2'],
+    ]);
+    expect(argvs('none')).toEqual([['run', 'out/2.0/a b']]);
   });
 });
