@@ -53,40 +53,62 @@ export function readPaired(ctx: YamlContext, node: unknown, axes: SweepAxes, ori
   }
   for (const itemNode of paired.items) {
     const item = ctx.resolve(itemNode);
-    if (!isMap(item) || item.items.length !== 1) {
+    if (!isMap(item) || item.items.length === 0) {
       ctx.report(
         'error',
         item,
-        'each `paired` item must be a mapping with one group name whose value maps parameter names to lists',
+        'each `paired` item must be a mapping with a group name whose value maps parameter names to lists',
         'e.g. - opt: {optimizer.lr: [0.1, 0.01], optimizer.warmup: [100, 10]}',
       );
       continue;
     }
-    const pair = item.items[0]!;
-    const group = String(isScalar(pair.key) ? pair.key.value : pair.key);
-    const body = ctx.resolve(pair.value);
-    if (!isMap(body) || body.items.length === 0) {
-      ctx.report(
-        'error',
-        body ?? (pair.key as Node),
-        `paired group \`${group}\` must map parameter names to lists of values`,
-      );
-      continue;
+    const groups: { name: string; nameNode: Node; body: Node }[] = [];
+    for (const pair of item.items) {
+      const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      const body = ctx.resolve(pair.value);
+      if (!isMap(body) || body.items.length === 0) {
+        ctx.report(
+          'error',
+          body ?? (pair.key as Node),
+          `paired group \`${name}\` must map parameter names to lists of values`,
+        );
+        continue;
+      }
+      groups.push({ name, nameNode: pair.key as Node, body });
     }
-    readPairedGroup(ctx, group, body as Node, pair.key as Node, axes, origins);
+    if (groups.length !== item.items.length) continue;
+    if (groups.length > 1) {
+      // HPC Sweep Manager zips every list of such an item together; so does hsm, so its sweep files
+      // run unchanged. Separate groups (multiplied with each other) are separate list items.
+      const names = groups.map((g) => `\`${g.name}\``).join(', ');
+      ctx.report(
+        'suggestion',
+        groups[0]!.nameNode,
+        `this \`paired\` item holds several group names (${names}): all their lists are zipped together as one group, as HPC Sweep Manager does`,
+        `if you meant separate groups whose combinations multiply, make each its own list item: ${groups.map((g) => `\`- ${g.name}: ...\``).join(', ')}`,
+      );
+    }
+    readPairedGroup(
+      ctx,
+      groups.map((g) => g.name).join('+'),
+      groups.map((g) => g.body),
+      groups[0]!.nameNode,
+      axes,
+      origins,
+    );
   }
 }
 
 function readPairedGroup(
   ctx: YamlContext,
   group: string,
-  body: Node,
+  bodies: Node[],
   groupNode: Node,
   axes: SweepAxes,
   origins: KeyOrigins,
 ): void {
   const columns: { entry: ListEntry; values: ParamValue[] }[] = [];
-  for (const entry of collectLists(ctx, body, '')) {
+  for (const entry of bodies.flatMap((body) => collectLists(ctx, body, ''))) {
     if (!claimKey(ctx, origins, entry, `paired group \`${group}\``)) continue;
     const values = readValues(ctx, axes, entry, false);
     if (values) columns.push({ entry, values });
@@ -194,7 +216,7 @@ function readValues(
     return null;
   }
   const values: ParamValue[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, { count: number; spellings: Set<string>; firstRepeat: Node | null }>();
   const kinds = new Set<string>();
   for (const item of list.items) {
     const node = ctx.resolve(item);
@@ -203,17 +225,32 @@ function readValues(
       noteIntegralFloat(axes, key, value);
     if (value !== null) kinds.add(kindOf(value));
     const text = canonicalJson(value);
-    if (seen.has(text)) {
-      if (dedupe) {
-        ctx.report('warning', node, `\`${key}\` lists ${text} twice: the duplicate is dropped`);
-        continue;
-      }
+    const spelling = isScalar(node) && typeof node.source === 'string' ? node.source : text;
+    const earlier = seen.get(text);
+    if (earlier) {
+      earlier.count++;
+      earlier.spellings.add(spelling);
+      earlier.firstRepeat ??= node;
+      if (dedupe) continue;
       ctx.report('warning', node, `\`${key}\` lists ${text} twice`);
-    }
-    seen.add(text);
+    } else seen.set(text, { count: 1, spellings: new Set([spelling]), firstRepeat: null });
     values.push(value);
   }
-  if (dedupe && values.length === 1) {
+  const repeated = [...seen].filter(([, v]) => v.count > 1);
+  if (dedupe && repeated.length > 0) {
+    // One plain sentence for the result (the copies are dropped: equal tasks would share one key).
+    const what = repeated.map(([text, v]) => `${text} ${timesWord(v.count)}`).join(' and ');
+    const count = `${values.length} value${values.length === 1 ? '' : 's'}`;
+    const respelled = repeated.filter(([, v]) => v.spellings.size > 1).map(([, v]) => [...v.spellings]);
+    ctx.report(
+      'warning',
+      repeated[0]![1].firstRepeat,
+      `\`${key}\` lists ${what}: ${values.length === 1 ? `${count}, a constant` : count} (each value counts once)`,
+      respelled.length > 0
+        ? `${respelled.map((sp) => listWords(sp.map((w) => `\`${w}\``))).join('; ')} are the same number in YAML 1.2, which hsm reads (HPC Sweep Manager, on YAML 1.1, read \`1e-3\` as a string); list each value once`
+        : 'list each value once',
+    );
+  } else if (dedupe && values.length === 1) {
     ctx.report(
       'warning',
       list,
@@ -229,6 +266,15 @@ function readValues(
       'check for a quoted number or a typo',
     );
   return values;
+}
+
+function timesWord(n: number): string {
+  return n === 2 ? 'twice' : n === 3 ? 'three times' : `${n} times`;
+}
+
+// `a`, `a and b`, `a, b and c`.
+function listWords(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 function kindOf(value: ParamValue): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, parseSweepText } from '../../src/sweep/index.js';
+import { formatDiagnostic, generateTasks, parseSweepText } from '../../src/sweep/index.js';
 
 function check(text: string, overrides: string[] = []): string[] {
   return parseSweepText(text, { displayFile: 'sweep.yaml', overrides }).diagnostics.map(
@@ -106,7 +106,7 @@ describe('sweep file validation', () => {
     });
     expect(result.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0])).toEqual([
       'sweep.yaml:3:6: warning: `a` has a single value',
-      'sweep.yaml:4:13: warning: `b` lists 1 twice: the duplicate is dropped',
+      'sweep.yaml:4:13: warning: `b` lists 1 twice: 2 values (each value counts once)',
       'sweep.yaml:5:6: warning: `c` mixes value types (number, string)',
     ]);
     expect(result.definition!.axes.blocks.map((b) => b.rows.length)).toEqual([1, 2, 3]);
@@ -131,5 +131,43 @@ describe('sweep file validation', () => {
       metadata: { owner: 'me' },
     });
     expect(check('')[0]).toMatch(/^sweep.yaml: error: the sweep file is empty/);
+  });
+
+  it('says a repeated value once, with the result, and that YAML 1.2 reads 1e-3 as 0.001', () => {
+    const result = parseSweepText('command: run\ngrid:\n  lr: [1e-3, 1.0e-3, 0.001]\n  b: [1, 2, 1, 2]\n', {
+      displayFile: 'sweep.yaml',
+    });
+    expect(result.diagnostics.map((d) => [formatDiagnostic(d).split('\n')[0], d.hint])).toEqual([
+      [
+        'sweep.yaml:3:14: warning: `lr` lists 0.001 three times: 1 value, a constant (each value counts once)',
+        '`1e-3`, `1.0e-3` and `0.001` are the same number in YAML 1.2, which hsm reads (HPC Sweep Manager, on YAML 1.1, read `1e-3` as a string); list each value once',
+      ],
+      [
+        'sweep.yaml:4:13: warning: `b` lists 1 twice and 2 twice: 2 values (each value counts once)',
+        'list each value once',
+      ],
+    ]);
+    expect(result.definition!.axes.blocks.map((b) => b.rows)).toEqual([[[0.001]], [[1], [2]]]);
+  });
+
+  it('zips every list of a paired item with several group names as one group, and suggests splitting it', () => {
+    const text = 'command: run\npaired:\n  - opt: {lr: [0.1, 0.01]}\n    sched: {warmup: [100, 10]}\n';
+    const result = parseSweepText(text, { displayFile: 'sweep.yaml' });
+    expect(result.diagnostics.map((d) => [formatDiagnostic(d).split('\n')[0], d.hint])).toEqual([
+      [
+        'sweep.yaml:3:5: suggestion: this `paired` item holds several group names (`opt`, `sched`): all their lists are zipped together as one group, as HPC Sweep Manager does',
+        'if you meant separate groups whose combinations multiply, make each its own list item: `- opt: ...`, `- sched: ...`',
+      ],
+    ]);
+    expect(generateTasks(result.definition!).map((t) => t.params)).toEqual([
+      { lr: 0.1, warmup: 100 },
+      { lr: 0.01, warmup: 10 },
+    ]);
+    // the lists of all the names must still have one length
+    expect(
+      check('command: run\npaired:\n  - opt: {lr: [0.1, 0.01]}\n    sched: {warmup: [100]}\n'),
+    ).toContain(
+      'sweep.yaml:3:5: error: paired group `opt+sched` has lists of different lengths: `lr` has 2, `warmup` has 1',
+    );
   });
 });
