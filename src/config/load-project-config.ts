@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { HsmError } from '../domain/errors.js';
-import { formatDiagnostic } from '../sweep/diagnostic.js';
+import { buildInvalidFileError, hasErrors } from '../sweep/diagnostic.js';
 import { displayPath } from '../sweep/load-sweep.js';
 import { parseProjectConfigText } from './parse-project-config.js';
 import { buildDefaultConfig, type ProjectConfig } from './project-config.js';
@@ -31,19 +31,11 @@ export function loadProjectConfig(cwd: string = process.cwd(), opts: LoadConfigO
     defaultRoot: found.root ?? gitRoot ?? start,
     homeDir: home,
   });
-  const errors = ctx.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    throw new HsmError(
-      'config',
-      `${displayPath(found.file, start)} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`,
-      {
-        evidence: errors.map(formatDiagnostic).join('\n'),
-        hint:
-          errors.length === 1 && errors[0]!.hint
-            ? errors[0]!.hint
-            : 'fix the errors above; `hsm validate` checks the file',
-        details: { diagnostics: ctx.diagnostics },
-      },
+  if (hasErrors(ctx.diagnostics)) {
+    throw buildInvalidFileError(
+      displayPath(found.file, start),
+      ctx.diagnostics,
+      'fix the errors above; `hsm validate` checks the file',
     );
   }
   config.diagnostics = ctx.diagnostics;

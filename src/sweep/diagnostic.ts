@@ -1,3 +1,5 @@
+import { HsmError } from '../domain/errors.js';
+
 // What validation found in a sweep file or hsm_config.yaml: one record per problem, with the
 // place it was found (file:line:col) so a user can jump to it, and a hint saying what to do.
 export type Severity = 'error' | 'warning' | 'suggestion';
@@ -39,6 +41,27 @@ export function formatDiagnostic(d: Diagnostic): string {
   if (d.excerpt) lines.push(...d.excerpt.split('\n').map((l) => `    ${l}`));
   if (d.hint) lines.push(`    hint: ${d.hint}`);
   return lines.join('\n');
+}
+
+// The error for a file that has errors (a sweep file, hsm_config.yaml): every error at its
+// file:line:col in the evidence. A single error's hint becomes the hint, said once (not also under
+// the error); several errors keep theirs and the hint is `fallbackHint`.
+export function buildInvalidFileError(
+  display: string,
+  diagnostics: readonly Diagnostic[],
+  fallbackHint: string,
+): HsmError {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const single = errors.length === 1 && errors[0]!.hint ? errors[0]! : null;
+  return new HsmError(
+    'config',
+    `${display} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`,
+    {
+      evidence: errors.map((d) => formatDiagnostic(d === single ? { ...d, hint: undefined } : d)).join('\n'),
+      hint: single ? single.hint : fallbackHint,
+      details: { diagnostics },
+    },
+  );
 }
 
 // The source line at `line` with a caret under `col`, for errors a user must see in context.

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { HsmError } from '../domain/errors.js';
-import { formatDiagnostic, hasErrors, type Diagnostic } from './diagnostic.js';
+import { buildInvalidFileError, hasErrors, type Diagnostic } from './diagnostic.js';
 import { parseSweepText } from './parse-sweep.js';
 import type { SweepDefinition } from './sweep-definition.js';
 
@@ -25,18 +25,10 @@ export function loadSweepDefinition(
 ): { definition: SweepDefinition; warnings: Diagnostic[] } {
   const { definition, diagnostics, display } = readAndParse(path, opts);
   if (!definition || hasErrors(diagnostics)) {
-    const errors = diagnostics.filter((d) => d.severity === 'error');
-    throw new HsmError(
-      'config',
-      `sweep file ${display} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`,
-      {
-        evidence: errors.map(formatDiagnostic).join('\n'),
-        hint:
-          errors.length === 1 && errors[0]!.hint
-            ? errors[0]!.hint
-            : `fix the errors above; \`hsm validate ${display}\` checks the file without running anything`,
-        details: { diagnostics },
-      },
+    throw buildInvalidFileError(
+      `sweep file ${display}`,
+      diagnostics,
+      `fix the errors above; \`hsm validate ${display}\` checks the file without running anything`,
     );
   }
   return { definition, warnings: diagnostics };

@@ -43,7 +43,11 @@ describe('hsm validate', () => {
       }),
     ]);
     expect(doc.warnings).toEqual([
-      expect.objectContaining({ line: 5, col: 10, message: '`a` lists 1 twice: the duplicate is dropped' }),
+      expect.objectContaining({
+        line: 5,
+        col: 10,
+        message: '`a` lists 1 twice: 2 values (each value counts once)',
+      }),
     ]);
   });
 
