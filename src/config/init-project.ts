@@ -47,12 +47,7 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env)
   const venv = ['.venv', 'venv'].find((d) => existsSync(join(root, d, 'bin', 'python'))) ?? null;
   const conda = env.CONDA_DEFAULT_ENV && env.CONDA_DEFAULT_ENV !== 'base' ? env.CONDA_DEFAULT_ENV : null;
   const python = ['python3', 'python'].find((name) => isOnPath(name, env.PATH ?? '')) ?? null;
-  let script = SCRIPT_CANDIDATES.find((f) => existsSync(join(root, f))) ?? null;
-  if (!script)
-    script =
-      readdirSync(root)
-        .filter((f) => f.endsWith('.py') && !f.startsWith('setup'))
-        .sort()[0] ?? null;
+  const script = findTrainingScript(root);
   let args: 'hydra' | 'flags' = 'hydra';
   if (script) {
     const text = readFileSync(join(root, script), 'utf8');
@@ -68,6 +63,43 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env)
     trainingScript: script,
     args,
   };
+}
+
+// The likely training script, relative to the root: a well-known name at the root or in src/ or
+// scripts/, then `train.py` / `main.py` one directory down (`training/train.py`), then any script at
+// the root.
+function findTrainingScript(root: string): string | null {
+  const known = SCRIPT_CANDIDATES.find((f) => existsSync(join(root, f)));
+  if (known) return known;
+  const dirs = listDirectories(root);
+  for (const name of ['train.py', 'main.py']) {
+    const dir = dirs.find((d) => existsSync(join(root, d, name)));
+    if (dir) return `${dir}/${name}`;
+  }
+  return (
+    readdirSync(root)
+      .filter((f) => f.endsWith('.py') && !f.startsWith('setup'))
+      .sort()[0] ?? null
+  );
+}
+
+// Subdirectories that may hold the project's code, in name order: not hidden, not an environment,
+// not tests or dependencies.
+function listDirectories(root: string): string[] {
+  const skip = new Set([
+    'venv',
+    'env',
+    'node_modules',
+    'site-packages',
+    'tests',
+    'test',
+    'sweeps',
+    'outputs',
+  ]);
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_') && !skip.has(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 // hsm_config.yaml for the facts found.

@@ -46,4 +46,18 @@ describe('hsm init', () => {
     expect(readFileSync(join(dir, 'hsm_config.yaml'), 'utf8')).toContain('training_script: main.py');
     expect(readFileSync(join(dir, 'sweeps', 'sweep.yaml'), 'utf8')).toContain('args: hydra');
   });
+
+  it('finds a training script in a subdirectory (training/train.py)', () => {
+    const dir = gitProject({ 'README.md': '# project\n' });
+    mkdirSync(join(dir, 'training'));
+    writeFileSync(join(dir, 'training', 'train.py'), 'import hydra\n');
+    mkdirSync(join(dir, '.venv', 'bin'), { recursive: true });
+    const r = run(['init'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'hsm_config.yaml'), 'utf8')).toContain(
+      'training_script: training/train.py',
+    );
+    const shown = JSON.parse(run(['show', '--json'], dir).stdout);
+    expect(shown.tasks[0].argv.slice(1)).toEqual(['training/train.py', 'seed=1']);
+  });
 });
