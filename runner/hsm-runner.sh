@@ -2,7 +2,15 @@
 # task gets its own process group and can be timed out or cancelled as a whole tree.
 #
 #   hsm-runner.sh serve        read `RUN <attempt> <task_dir>` lines on stdin, run each task in turn
-#   hsm-runner.sh run ATTEMPT TASK_DIR   run one task (inside Slurm/PBS jobs and over ssh)
+#   hsm-runner.sh agent        (ssh hosts) read `RUN <attempt> <task_dir> <command.sh as base64>` lines
+#                              on stdin and start each task at once, in the background (hsm bounds
+#                              how many run); prints the same S/E/X lines as serve
+#   hsm-runner.sh status ATTEMPT TASK_DIR...   one line per task: `T <dir> <attempt> <state> <pid> <rc>`
+#                              (state: exit, run, gone, wait, skip) and `H <load1> <mem_avail_kb> <disk_avail_kb>`
+#   hsm-runner.sh kill SIGNAL ATTEMPT TASK_DIR...  signal each started task's process group; withdraw
+#                              (marker) each one not started yet
+#   hsm-runner.sh withdraw ATTEMPT TASK_DIR...  withdraw each task not started yet (no signal)
+#   hsm-runner.sh run ATTEMPT TASK_DIR   run one task (inside Slurm/PBS jobs)
 #
 # For every task it writes into TASK_DIR, the same way on every source:
 #   started   `attempt=N pid=P host=H [cgroup=DIR]` (one newline-terminated write; its mtime is the
@@ -59,6 +67,30 @@ finish_task() { # attempt task_dir pid
   printf 'attempt=%s exit=%s\n' "$1" "$rc" >"$2/exit"
 }
 
+# The host's state when a task failed (load, free memory and disk where the task ran), kept with it.
+host_state() { # task_dir
+  load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo -)
+  mem=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)
+  disk=$(df -Pk "$1" 2>/dev/null | awk 'NR==2 {print $4}')
+  printf '%s %s %s' "${load:--}" "${mem:--}" "${disk:--}"
+}
+
+# A started record that names ATTEMPT, complete (newline-terminated): sets spid; false otherwise.
+started_pid() { # attempt task_dir
+  spid=
+  IFS= read -r line 2>/dev/null <"$2/started" || return 1
+  case $line in "attempt=$1 pid="*) ;; *) return 1 ;; esac
+  spid=${line#"attempt=$1 pid="}
+  spid=${spid%% *}
+  [ -n "$spid" ]
+}
+
+exit_rc() { # attempt task_dir -> sets erc
+  erc=
+  IFS= read -r line 2>/dev/null <"$2/exit" || return 1
+  case $line in "attempt=$1 exit="*) erc=${line#"attempt=$1 exit="} ;; *) return 1 ;; esac
+}
+
 case ${1:-} in
 serve)
   set -m 2>/dev/null || true
@@ -79,6 +111,67 @@ serve)
     printf 'E %s %s %s\n' "$attempt" "$rc" "$dir"
   done
   ;;
+agent)
+  while IFS=' ' read -r verb attempt dir script; do
+    [ "$verb" = RUN ] || continue
+    if [ -e "$dir/withdrawn.$attempt" ]; then
+      printf 'X %s 0 %s\n' "$attempt" "$dir"
+      continue
+    fi
+    if ! { mkdir -p "$dir" && printf '%s' "$script" | base64 -d >"$dir/command.sh"; } 2>"$dir.err"; then
+      # the task cannot even be set up (disk full, unwritable workdir): exit 125 with the reason
+      printf 'F %s 125 %s %s\n' "$attempt" "$dir" "$(tr '\n' ' ' <"$dir.err" 2>/dev/null)"
+      rm -f "$dir.err"
+      continue
+    fi
+    rm -f "$dir.err"
+    ( # the task's waiter: job control of its own, so the task gets its own process group
+      set -m 2>/dev/null || true
+      start_task "$attempt" "$dir"
+      printf 'S %s %s %s\n' "$attempt" "$pid" "$dir"
+      finish_task "$attempt" "$dir" "$pid"
+      [ "$rc" = 0 ] || printf 'exit=%s host=%s load_mem_disk=%s\n' "$rc" "$host" "$(host_state "$dir")" >"$dir/host_state"
+      printf 'E %s %s %s\n' "$attempt" "$rc" "$dir"
+    ) </dev/null &
+  done
+  ;;
+status)
+  shift
+  while [ $# -ge 2 ]; do
+    if exit_rc "$1" "$2"; then
+      started_pid "$1" "$2" || spid=0
+      printf 'T %s %s exit %s %s\n' "$2" "$1" "$spid" "$erc"
+    elif started_pid "$1" "$2"; then
+      if kill -0 "$spid" 2>/dev/null; then state=run; else state=gone; fi
+      printf 'T %s %s %s %s -\n' "$2" "$1" "$state" "$spid"
+    elif [ -e "$2/withdrawn.$1" ]; then
+      printf 'T %s %s skip 0 -\n' "$2" "$1"
+    else
+      printf 'T %s %s wait 0 -\n' "$2" "$1"
+    fi
+    shift 2
+  done
+  printf 'H %s\n' "$(host_state .)"
+  ;;
+withdraw)
+  shift
+  while [ $# -ge 2 ]; do
+    started_pid "$1" "$2" || { [ -d "$2" ] && : >"$2/withdrawn.$1"; }
+    shift 2
+  done
+  ;;
+kill)
+  sig=$2
+  shift 2
+  while [ $# -ge 2 ]; do
+    if started_pid "$1" "$2"; then
+      kill "-$sig" "-$spid" 2>/dev/null || true
+    elif [ -d "$2" ]; then
+      : >"$2/withdrawn.$1"
+    fi
+    shift 2
+  done
+  ;;
 run)
   cg=
   start_task "$2" "$3"
@@ -86,7 +179,7 @@ run)
   exit "$rc"
   ;;
 *)
-  echo "usage: hsm-runner.sh serve | run ATTEMPT TASK_DIR" >&2
+  echo "usage: hsm-runner.sh serve | agent | status|withdraw ATTEMPT TASK_DIR... | kill SIGNAL ATTEMPT TASK_DIR... | run ATTEMPT TASK_DIR" >&2
   exit 2
   ;;
 esac

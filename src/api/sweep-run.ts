@@ -55,6 +55,10 @@ export interface RunOptions {
     event: 'queued' | 'started' | 'finished' | 'retrying',
     diagnosis?: Diagnosis | null,
   ) => void;
+  /** ssh client config file (`ssh -F`) for ssh sources. */
+  sshConfigFile?: string;
+  /** A source's problem the user should see now (a host unreachable, a setup refused). */
+  onWarning?: (message: string) => void;
   onLog?: (line: string) => void;
 }
 
@@ -163,7 +167,14 @@ export function executeSweep(
   try {
     const notices: string[] = [];
     const projectRoot = resolveProjectRoot(sweep, project, notices);
-    const context = sweepContext(project, sweep, projectRoot, options.onLog);
+    const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
+    const context = sweepContext(project, sweep, projectRoot, {
+      ...options,
+      onWarning: (message) => {
+        log.write('warn', 'source:problem', { message });
+        options.onWarning?.(message);
+      },
+    });
     const sources = buildSources(project, options, context);
     const workspace = new LocalTaskWorkspace(sweep.paths, {
       mappingPages: () => sweep.store.mappingYamlPages(),
@@ -174,6 +185,7 @@ export function executeSweep(
         `the store was behind the task directories for ${reconciled.length} task(s) (${reconciled.slice(0, 5).join(', ')}${reconciled.length > 5 ? ', ...' : ''}): corrected from their exit and start records`,
       );
     const { adopted, all } = adoptionsFor(project, sweep, sources, context);
+    if (!options.adoptOnly) context.state('run').set('sources', JSON.stringify(sources.map((s) => s.name)));
     const planned = options.adoptOnly
       ? []
       : options.tasks !== undefined
@@ -182,7 +194,6 @@ export function executeSweep(
             options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
           );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
-    const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
     const findings = new FindingsRecorder(sweep);
     log.write('info', 'run:start', {
       sweep_id: sweep.id,
@@ -293,9 +304,11 @@ function sweepContext(
   project: ProjectContext,
   sweep: OpenSweep,
   projectRoot: string,
-  onLog?: (line: string) => void,
+  options: Pick<RunOptions, 'onLog' | 'sshConfigFile' | 'onWarning'> = {},
 ): SweepContext {
+  const first = sweep.store.firstTask();
   return {
+    program: first?.argv[0] ?? null,
     sweepId: sweep.id,
     sweepDir: sweep.paths.dir,
     tasksDir: sweep.paths.tasksDir,
@@ -308,13 +321,16 @@ function sweepContext(
       get: (key) => sweep.store.getMeta(`source:${source}:${key}`),
       set: (key, value) => sweep.store.setMeta(`source:${source}:${key}`, value),
     }),
-    ...(onLog ? { onLog } : {}),
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+    ...(options.onWarning ? { warn: options.onWarning } : {}),
+    ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
   };
 }
 
 // The sources named on the command line (default: local), built by type.
 function buildSources(project: ProjectContext, options: RunOptions, context: SweepContext): ComputeSource[] {
-  const names = options.sources && options.sources.length > 0 ? [...new Set(options.sources)] : ['local'];
+  const names =
+    options.sources && options.sources.length > 0 ? [...new Set(options.sources)] : lastRunSources(context);
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1))
     throw new HsmError('usage', `--jobs must be a positive integer, got ${options.jobs}`);
   return names.map((name) => {
@@ -324,8 +340,20 @@ function buildSources(project: ProjectContext, options: RunOptions, context: Swe
         ? options.jobs
         : (config.max_parallel ??
           (config.type === 'local' ? (project.config.defaults.jobs ?? cpus().length) : null));
-    return buildSource({ name, config, slots }, context);
+    return buildSource({ name, config, slots, project: project.config }, context);
   });
+}
+
+// Without --source, a sweep goes on where its last run ran (`hsm complete` after a crash on a host
+// continues on that host), else locally.
+function lastRunSources(context: SweepContext): string[] {
+  try {
+    const names = JSON.parse(context.state('run').get('sources') ?? '[]') as unknown;
+    if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) return names;
+  } catch {
+    /* unreadable: local */
+  }
+  return ['local'];
 }
 
 // A source's entry in hsm_config.yaml; `local` needs none.
@@ -356,7 +384,7 @@ function adoptionsFor(
     let source = byName.get(name);
     if (!source) {
       const config = sourceConfig(project, name, `task ${row.name} of this sweep is still on it`);
-      source = buildSource({ name, config, slots: 0 }, context);
+      source = buildSource({ name, config, slots: 0, project: project.config }, context);
       byName.set(name, source);
     }
     adopted.push({

@@ -37,14 +37,14 @@ export async function superviseRun(
   run: SweepRun,
   latch: InterruptLatch,
   onInterrupt: (level: number) => void,
-): Promise<{ interrupted: boolean }> {
+): Promise<{ interrupted: boolean; unavailable: string[] }> {
   latch.subscribe((level) => {
     onInterrupt(level);
     run.cancel();
   });
   try {
     const result = await run.result;
-    return { interrupted: result.interrupted };
+    return { interrupted: result.interrupted, unavailable: result.unavailable ?? [] };
   } catch (err) {
     throw err instanceof HsmError
       ? err

@@ -21,6 +21,15 @@ export interface SweepContext {
   environment: TaskEnvironment;
   /** Durable state of a source, by source name. */
   state(source: string): SourceState;
-  /** Lines for the sweep log (debug, warnings). */
+  /** The program the tasks run (argv[0] of the first task): a remote host is checked for it. */
+  program: string | null;
+  /** Checks (or, with --sync, makes) the project on a remote source equal to the local one before
+   * tasks run there; a problem comes back as a message and its fix. */
+  verifyProject?: (source: string) => Promise<{ message: string; hint: string } | null>;
+  /** ssh client config file (`ssh -F`) for remote sources. */
+  sshConfigFile?: string;
+  /** Debug lines. */
   onLog?: (line: string) => void;
+  /** Problems the user should see now (logged in the sweep log too). */
+  warn?: (message: string) => void;
 }

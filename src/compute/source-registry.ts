@@ -1,6 +1,9 @@
 import { HsmError } from '../domain/errors.js';
 import type { ComputeSource } from '../engine/ports.js';
-import type { SourceConfig, SourceType } from '../config/project-config.js';
+import type { ProjectConfig, SourceConfig, SourceType } from '../config/project-config.js';
+import { readSshSource } from '../config/ssh-source.js';
+import { parseDuration } from '../domain/duration.js';
+import { SshSource } from './ssh/ssh-source.js';
 import type { SweepContext } from './source-context.js';
 import type { TaskEnvironment } from './command-script.js';
 import { LocalSource } from './local/local-source.js';
@@ -11,9 +14,13 @@ import { LocalSource } from './local/local-source.js';
 export interface SourceRequest {
   name: string;
   config: SourceConfig;
+  project: ProjectConfig;
   /** Attempts at once (`--jobs`), over the config's max_parallel; null: the source's default. */
   slots: number | null;
 }
+
+/** How long an ssh host may stay silent before its tasks count as lost. */
+const DEFAULT_LOST_AFTER_MS = 120_000;
 
 type SourceBuilder = (req: SourceRequest, context: SweepContext) => ComputeSource;
 
@@ -24,6 +31,19 @@ const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
       slots: req.slots ?? req.config.max_parallel ?? 1,
       context,
       environment: sourceEnvironment(req.config),
+    }),
+  ssh: (req, context) =>
+    new SshSource({
+      spec: readSshSource(req.project, req.name),
+      slots: req.slots ?? req.config.max_parallel ?? null,
+      context,
+      // the project's venv/conda_env name paths on this machine: a host has its own fields
+      environment: sourceEnvironment(req.config),
+      client: context.sshConfigFile ? { configFile: context.sshConfigFile } : {},
+      lostAfterMs: req.config.lost_after
+        ? parseDuration(String(req.config.lost_after))
+        : DEFAULT_LOST_AFTER_MS,
+      cleanRemote: req.config.clean_remote === true,
     }),
 };
 

@@ -3,7 +3,14 @@ import type { SourceType } from './project-config.js';
 // The fields each source type understands, with the kind of value each takes. Fields not listed
 // are kept as written (a later source may use them); a near-miss of a listed one is warned about.
 export type FieldKind =
-  'string' | 'positive_int' | 'port' | 'duration' | 'string_list' | 'string_map' | 'string_or_list';
+  | 'string'
+  | 'positive_int'
+  | 'port'
+  | 'duration'
+  | 'string_list'
+  | 'string_map'
+  | 'string_or_list'
+  | 'boolean';
 
 const COMMON: Record<string, FieldKind> = {
   max_parallel: 'positive_int',
@@ -23,6 +30,9 @@ const REMOTE: Record<string, FieldKind> = {
   project_dir: 'string',
   sync_exclude: 'string_list',
   rsync_path: 'string',
+  modules: 'string_list',
+  lost_after: 'duration',
+  clean_remote: 'boolean',
 };
 const BATCH: Record<string, FieldKind> = {
   account: 'string',
@@ -89,6 +99,8 @@ export function checkSourceField(kind: FieldKind, value: unknown): string | null
         Object.values(value).every((v) => ['string', 'number', 'boolean'].includes(typeof v))
         ? null
         : 'must be a mapping of names to strings';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'must be true or false';
     case 'string_or_list':
       return typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))
         ? null

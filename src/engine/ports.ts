@@ -122,6 +122,10 @@ export interface ComputeSource {
   ): Promise<void>;
   /** Number of attempts handed over and not yet reported finished. */
   inFlight(): number;
+  /** Why the source takes no tasks and will not soon (host down, setup refused), with the fix;
+   * null while it works or may work soon. When every source says so and nothing runs, the run
+   * stops instead of waiting forever. */
+  unavailable?(): string | null;
   /** Stops the source's helpers; with `wait`, lets running attempts finish and record their exit. */
   close(): Promise<void>;
 }

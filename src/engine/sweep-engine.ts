@@ -18,6 +18,10 @@ import { diagnoseFailure, type Diagnosis } from '../diagnose/index.js';
 // to the store before it is acted on (a task is `queued` in the store before a source sees it), so a
 // kill -9 at any moment loses nothing and runs nothing twice.
 
+/** Extra attempts (beyond `retries`) for an attempt lost with its host or runner: a task that
+ * keeps taking its host down is not run forever. */
+const LOST_RERUNS = 2;
+
 export interface EngineOptions {
   /** Names of the tasks to run, in order (the plan). Rows are read from the store when submitted, so a
    * 100,000-task sweep does not hold 100,000 rows in memory. */
@@ -56,6 +60,8 @@ export interface AdoptedAttempt {
 
 export interface EngineResult {
   interrupted: boolean;
+  /** Set when the run stopped with tasks left because no source could take them (why, per source). */
+  unavailable?: string[];
   counts: Partial<Record<TaskStatus, number>>;
 }
 
@@ -143,11 +149,26 @@ export class SweepEngine {
       await this.submitRound(finished);
       this.enforceTimeouts();
       this.maybeWriteMapping(false);
+      const stuck = this.stuck();
+      if (stuck) {
+        this.maybeWriteMapping(true);
+        const counts = this.store.counts();
+        this.store.recordEvent('run:no_source', { reasons: stuck, counts });
+        return { interrupted: false, counts, unavailable: stuck };
+      }
     }
     this.maybeWriteMapping(true);
     const counts: Partial<Record<TaskStatus, number>> = this.store.counts();
     this.store.recordEvent(this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', counts);
     return { interrupted: this.cancelLevel > 0, counts };
+  }
+
+  // Tasks wait, nothing runs, and every source says it cannot take them: the reasons, else null.
+  private stuck(): string[] | null {
+    if (this.running.size > 0 || this.retryAt.size > 0 || this.queued() === 0 || this.cancelLevel > 0)
+      return null;
+    const reasons = this.options.sources.map((s) => s.unavailable?.() ?? null);
+    return reasons.every((r) => r !== null) ? (reasons as string[]) : null;
   }
 
   private queued(): number {
@@ -251,7 +272,13 @@ export class SweepEngine {
     const sources = this.allSources();
     const canSubmit =
       this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => s.capacity() > 0);
-    if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) return failed;
+    if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) {
+      // tasks wait for a source that is not ready yet (connecting to its host): look again soon,
+      // without starving the event loop that brings the source its answers
+      if (failed.length === 0 && this.cancelLevel === 0 && this.queued() > 0)
+        await new Promise((r) => setTimeout(r, 50));
+      return failed;
+    }
     const waitMs = canSubmit || failed.length > 0 ? 0 : this.nextWakeMs();
     if (sources.length === 1) return [...failed, ...(await sources[0]!.poll(waitMs))];
     const batches = await Promise.all(sources.map((s) => s.poll(Math.min(waitMs, 100))));
@@ -318,8 +345,14 @@ export class SweepEngine {
       }
       const { outcome, diagnosis } = this.outcomeOf(run, ev);
       const status = statusForReason(outcome.reason);
-      if (this.adoptedNames.delete(ev.task) && outcome.reason === 'lost' && this.cancelLevel === 0) {
-        // adopted from a dead hsm and gone without an exit record: run it again (the issue's rule)
+      const adopted = this.adoptedNames.delete(ev.task);
+      if (
+        outcome.reason === 'lost' &&
+        this.cancelLevel === 0 &&
+        (adopted || run.attempt <= this.options.retries + LOST_RERUNS)
+      ) {
+        // gone without an exit record (adopted from a dead hsm, its host died, its runner died): it
+        // did not fail on its own, so it runs again, on whichever source has room
         this.running.delete(ev.task);
         Object.assign(run.row, {
           status,

@@ -322,6 +322,12 @@ export class SweepStore implements EngineStore {
     }
   }
 
+  /** The first task of the sweep (its program is the sweep's), null for an empty sweep. */
+  firstTask(): TaskRow | null {
+    const r = this.db.prepare(`SELECT * FROM tasks ORDER BY idx LIMIT 1`).get() as RawTaskRow | undefined;
+    return r ? toTaskRow(r) : null;
+  }
+
   task(name: string): TaskRow | null {
     const r = this.stmts.taskByName.get(name) as RawTaskRow | undefined;
     return r ? toTaskRow(r) : null;

@@ -55,6 +55,7 @@ export function makeSweep(
     tasksDir: sweep.paths.tasksDir,
     projectRoot: root,
     environment: {},
+    program: tasks[0]?.argv[0] ?? null,
     state: (source) => ({
       get: (key) => sweep.store.getMeta(`source:${source}:${key}`),
       set: (key, value) => sweep.store.setMeta(`source:${source}:${key}`, value),

@@ -19,6 +19,7 @@ export function registerComplete(program: Command): void {
     .option('--timeout <duration>', 'per-task time limit', durationText)
     .option('--dry-run', 'list what would run; run nothing')
     .option('--json', 'print the final status as JSON on stdout')
+    .option('--ssh-config <file>', 'ssh client config file for ssh sources (ssh -F)')
     .action(
       async (
         id: string,
@@ -31,6 +32,7 @@ export function registerComplete(program: Command): void {
           timeout?: string;
           dryRun?: boolean;
           json?: boolean;
+          sshConfig?: string;
         },
       ) => {
         const project = openProject();

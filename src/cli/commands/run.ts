@@ -32,6 +32,7 @@ interface RunFlags {
   yes?: boolean;
   detach?: boolean;
   json?: boolean;
+  sshConfig?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -55,6 +56,7 @@ export function registerRun(program: Command): void {
     .option('-y, --yes', 'accept a sweep of over 100,000 tasks')
     .option('--detach', 'run in the background; follow with `hsm status --watch`')
     .option('--json', 'print the final status as JSON on stdout')
+    .option('--ssh-config <file>', 'ssh client config file for ssh sources (ssh -F)')
     .action(async (args: string[], flags: RunFlags) => {
       const project = openProject();
       const { sweepFile, overrides } = splitSweepArgs(args);
@@ -119,7 +121,9 @@ export async function runToEnd(
     timeout: flags.timeout,
     retryFailed: flags.retryFailed,
     tasks: flags.tasks,
+    sshConfigFile: flags.sshConfig,
     onTask: (row, ev) => progress?.onTask(row, ev),
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     onLog:
       process.env.HSM_DEBUG || process.argv.includes('-v')
         ? (l) => process.stderr.write(dim(l) + '\n')
@@ -139,7 +143,7 @@ export async function runToEnd(
       `sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`,
     );
   }
-  const { interrupted } = await superviseRun(run, latch, (level) => {
+  const { interrupted, unavailable } = await superviseRun(run, latch, (level) => {
     process.stderr.write(
       level === 1
         ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
@@ -165,6 +169,12 @@ export async function runToEnd(
     if (status.counts.failed) process.stderr.write(`  see why tasks failed: hsm errors ${run.sweepId}\n`);
   }
   if (interrupted) return EXIT.interrupted;
+  if (unavailable.length > 0) {
+    process.stderr.write(
+      `no source can run the remaining tasks:\n${unavailable.map((u) => `  - ${u}\n`).join('')}`,
+    );
+    return EXIT.infra;
+  }
   const bad = status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
   return bad > 0 ? EXIT.tasksFailed : EXIT.ok;
 }
@@ -199,6 +209,7 @@ function detach(sweepId: string, sweepDir: string, flags: RunFlags): void {
   if (flags.source) argv.push('--source', flags.source);
   if (flags.retries !== undefined) argv.push('--retries', String(flags.retries));
   if (flags.timeout) argv.push('--timeout', flags.timeout);
+  if (flags.sshConfig) argv.push('--ssh-config', flags.sshConfig);
   const child = spawn(process.execPath, argv, {
     detached: true,
     stdio: ['ignore', log, log],

@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { quoteShellWord } from '../../domain/shell-quote.js';
+import type { SshSourceSpec } from '../../config/ssh-source.js';
+import { SshTransport } from '../../remote/ssh/ssh-transport.js';
+import { buildSshArgv, buildSshOptionArgs, type SshClientOptions } from '../../remote/ssh/ssh-argv.js';
+import { sshEndpointOf, type SshEndpoint } from '../../remote/ssh/source-client.js';
+import { sshFailureHint } from '../../remote/ssh/ssh-failure-hint.js';
+import type { NodeTarget } from '../../remote/types.js';
+
+// One ssh host of a source: every command to it goes through the OpenSSH client of remote/ssh/
+// (BatchMode, ConnectTimeout, verified host keys) over one ControlMaster connection, which rsync
+// shares (`-e`). Remote scripts are POSIX sh, given to the login shell as one quoted `sh -c` word.
+
+export interface HostReply {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** ssh's own failure (could not connect, connection lost), null when the script ran. */
+  error: string | null;
+}
+
+export class HostLink {
+  readonly endpoint: SshEndpoint;
+  private readonly transport: SshTransport;
+  private readonly node: NodeTarget;
+
+  constructor(
+    readonly spec: SshSourceSpec,
+    base: SshClientOptions,
+  ) {
+    this.endpoint = sshEndpointOf(spec, base);
+    this.transport = new SshTransport(this.endpoint.client); // bad ssh_options fail here, once
+    this.node = { name: spec.host, target: this.endpoint.destination };
+  }
+
+  /** `host node18 (source lab)` for messages. */
+  describe(): string {
+    const s = this.spec;
+    return s.name === s.host ? `host ${s.host}` : `host ${s.host} (source ${s.name})`;
+  }
+
+  hint(error: string): string {
+    return sshFailureHint(this.spec.host, error);
+  }
+
+  async run(script: string, timeoutMs = 60_000): Promise<HostReply> {
+    const r = await this.transport.run(this.node, `sh -c ${quoteShellWord(script)}`, { timeoutMs });
+    const error = r.error ?? (r.timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : null);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, error };
+  }
+
+  /** A long-lived command with its stdin and stdout as pipes (the task agent). */
+  spawn(commandLine: string): ChildProcess {
+    const [program, ...args] = buildSshArgv(this.endpoint.destination, commandLine, this.endpoint.client);
+    // own session: Ctrl-C at the terminal reaches hsm alone, which then stops tasks itself
+    return spawn(program!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  }
+
+  /** The `-e` of rsync: the same ssh, the same options, the same master connection. */
+  rsyncShell(): string {
+    return ['ssh', ...buildSshOptionArgs(this.endpoint.client)].map(quoteShellWord).join(' ');
+  }
+
+  /** `destination:path` for rsync (with --protect-args, so the path is taken as is). */
+  rsyncPath(path: string): string {
+    return `${this.endpoint.destination}:${path}`;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}

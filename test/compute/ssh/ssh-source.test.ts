@@ -1,0 +1,124 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
+import { NO_INFRA } from '../../remote/test-infra.js';
+import { hostHome, pushProject, sshProject } from './ssh-project.js';
+
+// The ssh compute source against the real sshd hosts node17..node20 (scripts/infra): tasks run
+// detached on the host from the project's copy there, their directories come back with rsync.
+
+const HOSTILE = [
+  'two words',
+  `it's "quoted"`,
+  '$(touch /tmp/hsm-ssh-pwned-1)',
+  '; touch /tmp/hsm-ssh-pwned-2',
+  '`touch /tmp/hsm-ssh-pwned-3`',
+  'line1\nline2',
+  'ünïcødé ✓ 日本',
+  "'; rm -rf / #",
+  '\\backslash\\',
+];
+
+const DUMP = `import json, os, sys
+open(os.path.join(os.environ['HSM_TASK_DIR'], 'argv.json'), 'w').write(json.dumps({'argv': sys.argv[1:], 'cwd': os.getcwd(), 'dir': os.environ['HSM_TASK_DIR']}))
+print('ran', os.uname().nodename)
+`;
+
+beforeAll(() => {
+  ensureBuilt();
+  for (let i = 1; i <= 3; i++) rmSync(`/tmp/hsm-ssh-pwned-${i}`, { force: true });
+});
+
+describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
+  it('hostile values and a workdir with spaces survive the ssh hop byte for byte; a script in a subdirectory runs from the project root; results come back', () => {
+    const workdir = `~/hsm ws/it's "here"/proj`;
+    const p = sshProject(
+      `command: ["python3", "tools/dump argv.py", "pre-{v}-post"]\nargs: flags\nsweep:\n  grid:\n    v: ${JSON.stringify(HOSTILE)}\n`,
+      [{ name: 'n17', host: 'node17', workdir }],
+      { 'tools/dump argv.py': DUMP },
+    );
+    pushProject(p.dir, 'node17', workdir);
+    const r = hsm(['run', '--source', 'n17', '--sweep-id', 'hostile', ...p.args], p.dir);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(r.code, r.stderr).toBe(0);
+    const root = join(hostHome('node17'), `hsm ws/it's "here"/proj`);
+    HOSTILE.forEach((value, i) => {
+      const task = `task_${String(i + 1).padStart(3, '0')}`;
+      const local = join(p.dir, 'sweeps', 'outputs', 'hostile', 'tasks', task);
+      // collected: the task's own file, its logs and the runner's records, next to params.yaml
+      const got = JSON.parse(readFileSync(join(local, 'argv.json'), 'utf8')) as Record<string, unknown>;
+      expect(got.argv).toEqual([`pre-${value}-post`, '--v', value]);
+      expect(got.cwd).toBe(root.replace(hostHome('node17'), '/home/hsmtest'));
+      expect(got.dir).toBe(`/home/hsmtest/hsm ws/it's "here"/proj/.hsm/sweeps/hostile/tasks/${task}`);
+      expect(readFileSync(join(local, 'stdout.log'), 'utf8')).toBe('ran node17\n');
+      expect(readFileSync(join(local, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
+      expect(readFileSync(join(local, 'started'), 'utf8')).toMatch(/^attempt=1 pid=\d+ host=node17\n$/);
+      expect(existsSync(join(local, 'params.yaml'))).toBe(true);
+    });
+    for (let i = 1; i <= 3; i++) expect(existsSync(`/tmp/hsm-ssh-pwned-${i}`)).toBe(false);
+    const status = JSON.parse(hsm(['status', 'hostile', '--json'], p.dir).stdout) as {
+      tasks: { status: string; source: string; host: string }[];
+    };
+    expect(
+      status.tasks.every((t) => t.status === 'completed' && t.source === 'n17' && t.host === 'node17'),
+    ).toBe(true);
+  });
+
+  it('a failed task is collected at once with an error summary (exit code, stderr tail, host load, memory, disk)', () => {
+    const p = sshProject(
+      `command: ["sh", "-c", "echo 'CUDA out of memory' >&2; exit {rc}"]\nargs: none\nsweep:\n  grid:\n    rc: [0, 7]\n`,
+      [{ name: 'n18', host: 'node18', workdir: '~/hsm/failsum' }],
+    );
+    const r = hsm(['run', '--source', 'n18', '--sweep-id', 'fs', ...p.args], p.dir);
+    expect(r.code).toBe(1);
+    const summary = readFileSync(join(p.dir, 'sweeps/outputs/fs/tasks/task_002/error_summary.yaml'), 'utf8');
+    expect(summary).toContain('exit_status: 7');
+    expect(summary).toContain('host: "node18"');
+    expect(summary).toMatch(/host_load_1m: "\d+\.\d+"/);
+    expect(summary).toMatch(/host_mem_available_kb: "\d+"/);
+    expect(summary).toMatch(/host_disk_available_kb: "\d+"/);
+    expect(summary).toContain('stderr_tail: "CUDA out of memory\\n"');
+    expect(existsSync(join(p.dir, 'sweeps/outputs/fs/tasks/task_001/error_summary.yaml'))).toBe(false);
+  });
+
+  it('kill -9 of hsm mid-sweep, then hsm complete: tasks still running on the host are adopted, none runs twice, all results collected', async () => {
+    const N = 8;
+    const p = sshProject(
+      `command: ["sh", "-c", "echo start {i} >> ~/ledger-adopt; sleep 2; echo end {i} >> ~/ledger-adopt; echo result {i} > $HSM_TASK_DIR/result.txt"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: N }, (_, i) => i + 1).join(', ')}]\n`,
+      [{ name: 'n19', host: 'node19', workdir: '~/hsm/adopt', extra: 'max_parallel: 3' }],
+    );
+    const ledger = join(hostHome('node19'), 'ledger-adopt');
+    rmSync(ledger, { force: true });
+    const child = hsmAsync(['run', '--source', 'n19', '--sweep-id', 'adopt', ...p.args], p.dir);
+    // kill once some tasks have started on the host
+    for (let i = 0; i < 600 && !(existsSync(ledger) && readFileSync(ledger, 'utf8').includes('start')); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await waitForExit(child);
+    const mid = readFileSync(ledger, 'utf8');
+    expect(mid).toMatch(/start/);
+    expect(mid.match(/end/g)?.length ?? 0).toBeLessThan(N);
+
+    const done = hsm(['complete', 'adopt', '--json', ...p.args], p.dir);
+    expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(done.code, done.stderr).toBe(0);
+    const lines = readFileSync(ledger, 'utf8').trim().split('\n');
+    for (let i = 1; i <= N; i++) {
+      expect(
+        lines.filter((l) => l === `start ${i}`),
+        `task ${i} started once`,
+      ).toHaveLength(1);
+      expect(
+        lines.filter((l) => l === `end ${i}`),
+        `task ${i} ended once`,
+      ).toHaveLength(1);
+      const local = join(p.dir, 'sweeps/outputs/adopt/tasks', `task_00${i}`);
+      expect(readFileSync(join(local, 'result.txt'), 'utf8')).toBe(`result ${i}\n`);
+    }
+    const status = JSON.parse(done.stdout) as { counts: { completed: number }; tasks: { host: string }[] };
+    expect(status.counts.completed).toBe(N);
+    // without --source, `hsm complete` goes on where the run ran
+    expect(status.tasks.every((t) => t.host === 'node19')).toBe(true);
+  });
+});
