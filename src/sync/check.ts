@@ -1,5 +1,6 @@
 import { HsmError } from '../domain/errors.js';
 import { runCommand } from '../process/run-command.js';
+import { readHeadCommit } from './git-head.js';
 import { compareChecksums, compareGit, type ChecksumDifference, type Comparison } from './compare.js';
 import { isConfigFile } from './config-files.js';
 import {
@@ -30,13 +31,10 @@ export async function compareSite(
 ): Promise<SiteComparison> {
   // The host's probe needs the local HEAD (is it in the host's history?): read it first, then
   // describe both sides at once.
-  const head = await runCommand(['git', 'rev-parse', '-q', '--verify', 'HEAD^{commit}'], {
-    cwd: site.localRoot,
-  });
   const probe = remoteProbeCommand({
     dir: site.source.workdir,
     rsyncProgram: site.source.rsyncPath,
-    ancestor: head.exitCode === 0 ? head.stdout.trim() : '',
+    ancestor: await readHeadCommit(site.localRoot),
     exclude: site.outputDir,
     patterns: site.source.syncExclude,
   });

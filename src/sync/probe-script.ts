@@ -18,49 +18,62 @@ import { quoteShellArgv } from '../domain/shell-quote.js';
 // core.trustctime=false make a copy made by rsync (same size and mtime, new inode and ctime) count
 // as unchanged, as git does for the racy cases it re-hashes anyway.
 //
+// Few processes (a push of 3 changed files is dominated by process start-ups on a busy machine):
+// shell builtins read HEAD's branch and the record of the last sync, one rev-parse answers
+// top-level, git directory and HEAD.
+//
 // Output: `key=value` records, each NUL-terminated, then raw `-z` sections of git: a record
 // `section=NAME` followed by `:meta\0path\0` pairs (a meta always starts with `:`).
 
 const SCRIPT = String.raw`
 wd=$1 rs=$2 anc=$3 out=$4 excl=$5
+nl='
+'
 r() { printf '%s=%s\0' "$1" "$2"; }
 r version 1
 if command -v "$rs" >/dev/null 2>&1; then r rsync 1; else r rsync 0; fi
-if command -v git >/dev/null 2>&1; then r gitbin 1; else r gitbin 0; fi
+if command -v git >/dev/null 2>&1; then hasgit=1; else hasgit=0; fi
+r gitbin $hasgit
 if [ ! -e "$wd" ]; then r exists 0; exit 0; fi
 if [ ! -d "$wd" ]; then r exists notdir; exit 0; fi
-cd "$wd" 2>/dev/null || { r exists denied; exit 0; }
+cd -P -- "$wd" 2>/dev/null || { r exists denied; exit 0; }
 r exists 1
-r root "$(pwd -P)"
-if [ -n "$(ls -A . 2>/dev/null | head -n 1)" ]; then r empty 0; else r empty 1; fi
-if [ ! -d .git ] || ! command -v git >/dev/null 2>&1; then r git 0; exit 0; fi
-if ! top=$(git rev-parse --show-toplevel 2>&1); then r error "$(printf '%s' "$top" | head -c 400)"; exit 0; fi
+r root "$PWD"
+empty=1
+for f in * .[!.]* ..?*; do if [ -e "$f" ] || [ -L "$f" ]; then empty=0; break; fi; done
+r empty $empty
+if [ ! -d .git ] || [ $hasgit = 0 ]; then r git 0; exit 0; fi
+tmp=${'${TMPDIR:-/tmp}'}/hsm-sync.$$
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p -m 700 "$tmp/objects" || { r error "cannot create $tmp"; exit 0; }
+GIT_OPTIONAL_LOCKS=0; export GIT_OPTIONAL_LOCKS
+info=$(git rev-parse --show-toplevel --absolute-git-dir -q --verify 'HEAD^{commit}' 2>"$tmp/err")
+if [ -z "$info" ]; then r error "$(head -c 400 "$tmp/err")"; exit 0; fi
+top=${'${info%%"$nl"*}'}; rest=${'${info#*"$nl"}'}; gd=${'${rest%%"$nl"*}'}
+case $rest in *"$nl"*) head=${'${rest#*"$nl"}'} ;; *) head= ;; esac
 if [ ! "$top" -ef . ]; then r git 0; exit 0; fi
 r git 1
-if [ -f .hsm/sync-base ]; then printf 'base='; head -c 4000000 .hsm/sync-base; printf '\0'; fi
-GIT_OPTIONAL_LOCKS=0; export GIT_OPTIONAL_LOCKS
-head=$(git rev-parse -q --verify 'HEAD^{commit}' 2>/dev/null) || head=
+if [ -f .hsm/sync-base ]; then IFS= read -r b <.hsm/sync-base; r base "$b"; fi
 r head "$head"
-r branch "$(git symbolic-ref -q --short HEAD 2>/dev/null)"
+branch=
+if IFS= read -r hl <"$gd/HEAD"; then case $hl in 'ref: refs/heads/'*) branch=${'${hl#ref: refs/heads/}'} ;; esac; fi
+r branch "$branch"
+contains=0
 if [ -n "$anc" ] && [ -n "$head" ]; then
-  if git merge-base --is-ancestor "$anc" "$head" 2>/dev/null; then r contains 1; else r contains 0; fi
+  if [ "$anc" = "$head" ] || git merge-base --is-ancestor "$anc" "$head" 2>/dev/null; then contains=1; fi
+  r contains $contains
 fi
-tmp=$(mktemp -d "${'${TMPDIR:-/tmp}'}/hsm-sync.XXXXXX") || { r error 'mktemp failed'; exit 0; }
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/objects"
-gd=$(cd "$(git rev-parse --git-dir)" && pwd -P)
 if [ -f "$gd/index" ]; then cp -p "$gd/index" "$tmp/index"; fi
-base=${'${head:-4b825dc642cb6eb9a060e54bf8d69288fbee4904}'}
 set -- . ':(exclude).hsm'
 if [ -n "$out" ]; then set -- "$@" ":(exclude)$out"; fi
 export GIT_INDEX_FILE="$tmp/index"
-printf '%s\n' "$excl" > "$tmp/exclude"
+printf '%s\n' "$excl" >"$tmp/exclude"
 if ! GIT_OBJECT_DIRECTORY="$tmp/objects" git -c core.excludesFile="$tmp/exclude" -c core.checkStat=minimal -c core.trustctime=false -c core.autocrlf=false add -A -- "$@" >/dev/null 2>"$tmp/err"; then
   r error "$(head -c 400 "$tmp/err")"; exit 0
 fi
 printf 'section=dirty\0'
-GIT_ALTERNATE_OBJECT_DIRECTORIES="$tmp/objects" git diff-index --cached -z --no-renames "$base" -- "$@"
-if [ -n "$anc" ] && [ -n "$head" ] && [ "$anc" != "$head" ] && git merge-base --is-ancestor "$anc" "$head" 2>/dev/null; then
+GIT_ALTERNATE_OBJECT_DIRECTORIES="$tmp/objects" git diff-index --cached -z --no-renames "${'${head:-4b825dc642cb6eb9a060e54bf8d69288fbee4904}'}" -- "$@"
+if [ $contains = 1 ] && [ "$anc" != "$head" ]; then
   printf 'section=commits\0'
   git diff-tree -r -z --no-renames "$anc" "$head" -- "$@"
 fi

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareChecksums, compareGit, type GitComparison } from '../../src/sync/compare.js';
 import { isConfigFile } from '../../src/sync/config-files.js';
+import { readHeadCommit } from '../../src/sync/git-head.js';
 import { localProbeArgv, parseProbeOutput } from '../../src/sync/probe-script.js';
 import { buildRsyncArgv, rsyncShellCommand } from '../../src/sync/rsync-argv.js';
 import { parseItemLine, parseProgressLine } from '../../src/sync/rsync-run.js';
@@ -334,5 +335,29 @@ describe('probe (run here on real git repositories)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hsm-probe-'));
     dirs.push(dir);
     expect(probe(dir)).toMatchObject({ exists: 'yes', empty: true, git: false });
+  });
+});
+
+describe('readHeadCommit (HEAD from .git files, git as the fallback)', () => {
+  it('reads loose and packed branches, a detached HEAD, and a branch without commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-head-'));
+    const g = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      }).trim();
+    g('init', '-q');
+    expect(await readHeadCommit(dir)).toBe('');
+    writeFileSync(join(dir, 'a'), 'a');
+    g('add', '.');
+    g('commit', '-qm', 'a');
+    const sha = g('rev-parse', 'HEAD');
+    expect(await readHeadCommit(dir)).toBe(sha);
+    g('pack-refs', '--all');
+    expect(await readHeadCommit(dir)).toBe(sha);
+    g('checkout', '-q', '--detach');
+    expect(await readHeadCommit(dir)).toBe(sha);
+    expect(await readHeadCommit(tmpdir())).toBe(''); // no repository at all
+    rmSync(dir, { recursive: true, force: true });
   });
 });
