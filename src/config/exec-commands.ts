@@ -1,7 +1,7 @@
 import { isMap, isSeq, type Node } from 'yaml';
 import type { YamlContext } from '../sweep/yaml-context.js';
 import type { ExecCommandConfig } from './project-config.js';
-import { entries, readDuration, readString } from './yaml-fields.js';
+import { checkNodeSet, entries, readDuration, readString } from './yaml-fields.js';
 
 // The `commands:` map of hsm_config.yaml: named commands for `hsm exec @NAME`.
 //   commands:
@@ -45,9 +45,12 @@ export function readExecCommands(ctx: YamlContext, node: unknown): Record<string
       continue;
     }
     const run = readRun(ctx, ctx.resolve(fields.get('run')!.value), name, pair.key as Node);
-    const nodes = fields.has('nodes') ? readString(ctx, fields.get('nodes')!.value, 'nodes') : null;
+    const nodesAt = fields.get('nodes')?.value;
+    let nodes = nodesAt === undefined ? null : (readString(ctx, nodesAt, 'nodes')?.trim() ?? null);
+    if (nodes && !checkNodeSet(ctx, ctx.resolve(nodesAt), nodes, `command \`${name}\`: \`nodes\``))
+      nodes = null;
     const timeout = fields.has('timeout') ? readDuration(ctx, fields.get('timeout')!.value, 'timeout') : null;
-    if (run) out[name] = { nodes: nodes?.trim() || null, run, timeout };
+    if (run) out[name] = { nodes: nodes || null, run, timeout };
   }
   return out;
 }

@@ -11,7 +11,7 @@ import {
 } from './project-config.js';
 import { readExecCommands } from './exec-commands.js';
 import { KNOWN_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
-import { entries, readDuration, readInt, readString } from './yaml-fields.js';
+import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml-fields.js';
 
 // hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
 // arithmetic only); find-project-config.ts reads the file.
@@ -184,14 +184,18 @@ function readGroups(ctx: YamlContext, node: unknown): Record<string, string[]> {
   for (const [name, pair] of entries(ctx, node, [], 'error')) {
     const body = ctx.resolve(pair.value);
     const value = ctx.toValue(body);
-    if (typeof value === 'string' && value.trim() !== '') out[name] = [value.trim()];
-    else if (
+    const check = (expression: string, at: unknown) =>
+      checkNodeSet(ctx, ctx.resolve(at), expression, `group \`${name}\``);
+    if (typeof value === 'string' && value.trim() !== '') {
+      if (check(value.trim(), body)) out[name] = [value.trim()];
+    } else if (
       isSeq(body) &&
       Array.isArray(value) &&
       value.length > 0 &&
       value.every((v) => typeof v === 'string' && v.trim() !== '')
     ) {
-      out[name] = (value as string[]).map((v) => v.trim());
+      if ((value as string[]).every((v, i) => check(v.trim(), body.items[i])))
+        out[name] = (value as string[]).map((v) => v.trim());
     } else {
       ctx.report(
         'error',

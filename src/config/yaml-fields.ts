@@ -2,6 +2,8 @@ import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { parseDuration } from '../domain/duration.js';
 import { describeUnknownKey } from '../sweep/diagnostic.js';
 import type { YamlContext } from '../sweep/yaml-context.js';
+import { HsmError } from '../domain/errors.js';
+import { NodeSet } from '../remote/nodeset/index.js';
 
 // Readers of hsm_config.yaml fields: each reports a bad value at its file:line:col and returns
 // null (or skips it) so that every problem of the file is reported at once.
@@ -74,4 +76,17 @@ export function readDuration(ctx: YamlContext, node: unknown, what: string): str
     'write seconds (90), units (90s, 5m, 1h30m) or HH:MM:SS',
   );
   return null;
+}
+
+// A node set written in the file (`groups:`, a command's `nodes:`): its syntax is checked here, so
+// a typo is reported with the file's other problems; `@group` names are checked when used.
+export function checkNodeSet(ctx: YamlContext, node: Node | null, expression: string, what: string): boolean {
+  try {
+    NodeSet.parse(expression, () => NodeSet.empty());
+    return true;
+  } catch (err) {
+    if (!(err instanceof HsmError)) throw err;
+    ctx.report('error', node, `${what}: ${err.message.replace(/\.$/, '')}`, err.hint);
+    return false;
+  }
 }

@@ -147,6 +147,21 @@ commands:
     expect(err.evidence).toContain('hsm_config.yaml:5:25: error: `timeout` must be a duration, got "soon"');
   });
 
+  it('checks the node sets of groups and commands, pointing at the file and the column', () => {
+    const { dir, home } = project({
+      'hsm_config.yaml':
+        'groups:\n  gpu: ["gpu[1-4]", "gpu[8-5]"]\n  ok: "@gpu&gpu[1-2]"\ncommands:\n  c: {nodes: "n[1-3", run: ls}\n',
+    });
+    const err = configError(() => loadProjectConfig(dir, { homeDir: home }));
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:2:21: error: group `gpu`: Invalid node set `gpu[8-5]`: bad range `8-5` in `gpu[8-5]` (high before low) at column 5',
+    );
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:5:14: error: command `c`: `nodes`: Invalid node set `n[1-3`: unclosed `[` at column 2',
+    );
+    expect(err.evidence).not.toContain('group `ok`');
+  });
+
   it('warns about unknown top-level sections and near-miss source fields, and keeps going', () => {
     const { dir, home } = project({
       'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local, max_paralel: 2}\n',

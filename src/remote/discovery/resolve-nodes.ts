@@ -33,7 +33,7 @@ export async function resolveNodes(
   const groups = nodeGroupResolver(cwd);
   let set = NodeSet.empty();
   if (selection.nodes !== undefined) set = set.union(NodeSet.parse(selection.nodes, groups));
-  if (selection.hostsFile !== undefined) set = set.union(readHostsFile(selection.hostsFile));
+  if (selection.hostsFile !== undefined) set = set.union(readHostsFile(selection.hostsFile, groups));
   if (selection.groups !== undefined) set = set.union(resolveNodeGroups(selection.groups, cwd));
   if (selection.slurm !== undefined && selection.slurm !== false) {
     set = set.union(
