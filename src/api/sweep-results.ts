@@ -1,39 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import type { TaskStatus } from '../domain/task.js';
 import type { Params } from '../domain/params.js';
-import { readTaskMetrics, type TaskMetrics } from '../state/task-metrics.js';
+import { metricOfConfig, type SweepMetric } from '../sweep/index.js';
+import { readTaskMetrics, parseMetricsObject, type Metrics } from '../results/task-metrics.js';
+import { filterRows, findBest, parseWhere, sortRows, type ResultRow } from '../results/result-filter.js';
+import type { OpenSweep } from '../state/sweep-directory.js';
 import type { ProjectContext } from './project.js';
 import { openSweep } from './sweep-run.js';
 
-// Every task's params, status and the metrics it reported (`$HSM_TASK_DIR/metrics.json`): what a
+// Every task's params, status and the metrics it reported (HSM_METRICS lines on stdout and
+// $HSM_TASK_DIR/metrics.json, recorded in the store when each attempt ended): `hsm results`, and what a
 // program reads after a sweep to compare its runs.
+
+export type TaskMetrics = Metrics;
 
 export interface TaskResult {
   name: string;
   status: TaskStatus;
   params: Params;
-  /** The task's metrics.json, null when it wrote none (or not a JSON object). */
+  /** The metrics the task's latest attempt reported, null when it reported none. */
   metrics: TaskMetrics | null;
 }
 
 export interface SweepResults {
   sweep_id: string;
+  sweep_dir: string;
+  /** Tasks in the sweep (before --where). */
+  total: number;
+  /** `metric:` of the sweep file, or null. */
+  metric: SweepMetric | null;
+  /** The best completed task by `metric` (of the tasks listed), or null. */
+  best: { task: string; value: number } | null;
+  /** Parameter and metric names, in first-seen order (the columns of the table and the CSV). */
+  param_keys: string[];
+  metric_keys: string[];
   tasks: TaskResult[];
 }
 
+export interface ResultsOptions {
+  /** Conditions, e.g. `lr>0.01, status=completed`. */
+  where?: string;
+  /** A metric or parameter; rows without it go last. */
+  sort?: string;
+  descending?: boolean;
+}
+
 // Reads a sweep's results (safe while another process runs it: the store is read-only here).
-export function getSweepResults(project: ProjectContext, idOrPrefix?: string): SweepResults {
+export function getSweepResults(
+  project: ProjectContext,
+  idOrPrefix?: string,
+  options: ResultsOptions = {},
+): SweepResults {
+  const conditions = options.where === undefined ? null : parseWhere(options.where);
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
+    let rows = readResultRows(sweep);
+    const total = rows.length;
+    if (conditions) rows = filterRows(rows, conditions);
+    if (options.sort) rows = sortRows(rows, options.sort, options.descending);
+    const metric = readSweepMetric(sweep);
+    const paramKeys = new Set<string>();
+    const metricKeys = new Set<string>();
+    for (const r of rows) {
+      for (const k of Object.keys(r.params)) paramKeys.add(k);
+      for (const k of Object.keys(r.metrics ?? {})) metricKeys.add(k);
+    }
     return {
       sweep_id: sweep.id,
-      tasks: sweep.store.tasks().map((t) => ({
-        name: t.name,
-        status: t.status,
-        params: t.params,
-        metrics: readTaskMetrics(sweep.paths.taskFile(t.name, 'metrics.json')),
-      })),
+      sweep_dir: sweep.paths.dir,
+      total,
+      metric,
+      best: metric ? findBest(rows, metric) : null,
+      param_keys: [...paramKeys],
+      metric_keys: [...metricKeys],
+      tasks: rows as TaskResult[],
     };
   } finally {
     sweep.store.close();
+  }
+}
+
+// The store's rows; a task that ended with nothing recorded (a sweep from an older hsm, a task
+// collected from another machine) is read from its directory.
+function readResultRows(sweep: OpenSweep): ResultRow[] {
+  return sweep.store.findings.metricsRows().map(([name, status, params, metrics]) => {
+    let m: Metrics | null = metrics === null ? null : parseMetricsObject(metrics);
+    if (metrics === null && status !== 'pending' && status !== 'queued')
+      m = readTaskMetrics(sweep.paths, name);
+    return {
+      name,
+      status,
+      params: JSON.parse(params) as Params,
+      metrics: m !== null && Object.keys(m).length > 0 ? m : null,
+    };
+  });
+}
+
+function readSweepMetric(sweep: OpenSweep): SweepMetric | null {
+  try {
+    return metricOfConfig(parse(readFileSync(sweep.paths.config, 'utf8')));
+  } catch {
+    return null;
   }
 }

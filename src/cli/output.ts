@@ -17,3 +17,4 @@ export const green = (t: string) => paint(32, t);
 export const red = (t: string) => paint(31, t);
 export const yellow = (t: string) => paint(33, t);
 export const dim = (t: string) => paint(2, t);
+export const bold = (t: string) => paint(1, t);

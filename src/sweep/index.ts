@@ -10,6 +10,7 @@ export {
 } from './diagnostic.js';
 export type { SweepDefinition } from './sweep-definition.js';
 export { LARGE_SWEEP_TASKS } from './sweep-definition.js';
+export { metricOfConfig, type SweepMetric } from './sweep-metric.js';
 export type { SweepAxes, SweepBlock } from './axes.js';
 export { listAxisKeys } from './axes.js';
 export type { ArgsStyle } from './render-argv.js';

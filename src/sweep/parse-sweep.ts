@@ -7,12 +7,13 @@ import { readGrid, readPaired, type KeyOrigins } from './read-axes.js';
 import { listPlaceholders, type ArgsStyle } from './render-argv.js';
 import { LARGE_SWEEP_TASKS, type SweepDefinition } from './sweep-definition.js';
 import { YamlContext } from './yaml-context.js';
+import { readMetric } from './sweep-metric.js';
 import { MAX_SWEEP_NAME_LENGTH, sweepIdProblem } from '../domain/sweep-id.js';
 
 // Sweep file text -> SweepDefinition, with every problem found as a diagnostic. Pure: the file
 // loader (load-sweep.ts) reads the file and decides what to throw.
 
-const TOP_KEYS = ['name', 'description', 'command', 'args', 'sweep', 'metadata', 'defaults'];
+const TOP_KEYS = ['name', 'description', 'command', 'args', 'sweep', 'metadata', 'defaults', 'metric'];
 const BLOCK_KEYS = ['grid', 'paired'];
 const ARGS_STYLES: ArgsStyle[] = ['hydra', 'flags', 'none'];
 
@@ -85,6 +86,7 @@ export function parseSweepText(text: string, options: ParseSweepOptions = {}): P
   applyOverrides(axes, options.overrides ?? [], ctx.diagnostics);
 
   const name = readName(ctx, top.get('name'));
+  const metric = readMetric(ctx, top.get('metric'));
   const args = readArgs(ctx, top.get('args'));
   const command = readCommand(ctx, top.get('command'), options.defaultCommand ?? null);
 
@@ -139,6 +141,7 @@ export function parseSweepText(text: string, options: ParseSweepOptions = {}): P
       axes,
       metadata: top.has('metadata') ? ctx.toValue(top.get('metadata')!.value) : null,
       defaults: top.has('defaults') ? ctx.toValue(top.get('defaults')!.value) : null,
+      metric,
       raw: ctx.doc.toJS(),
       overrides: [...(options.overrides ?? [])],
     },

@@ -1,5 +1,6 @@
 import type { SweepAxes } from './axes.js';
 import type { ArgsStyle } from './render-argv.js';
+import type { SweepMetric } from './sweep-metric.js';
 
 // A validated sweep file (plus command-line overrides): everything needed to generate its tasks.
 export interface SweepDefinition {
@@ -13,6 +14,8 @@ export interface SweepDefinition {
   commandSource: 'sweep' | 'config';
   args: ArgsStyle;
   axes: SweepAxes;
+  /** `metric: {name, goal}`: what ranks the tasks, null when not declared. */
+  metric: SweepMetric | null;
   /** Free-form `metadata:`, kept verbatim. */
   metadata: unknown;
   /** Hydra-style `defaults:` (dict or list), kept verbatim. */

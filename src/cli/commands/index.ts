@@ -10,6 +10,7 @@ import { registerShow } from './show.js';
 import { registerInit } from './init.js';
 import { registerExec } from './exec.js';
 import { registerErrors } from './errors.js';
+import { registerResults } from './results.js';
 import { registerSync } from './sync.js';
 
 // Every command registers itself here; one line each.
@@ -25,5 +26,6 @@ export function registerCommands(program: Command): void {
   registerInit(program);
   registerExec(program);
   registerErrors(program);
+  registerResults(program);
   registerSync(program);
 }
