@@ -4,7 +4,11 @@ import { resolveNodes, type NodeSelection } from '../remote/discovery/resolve-no
 import { NodeSet } from '../remote/nodeset/index.js';
 import { runOnNodes, DEFAULT_FANOUT, type FanOutOptions } from '../remote/fan-out.js';
 import { SshTransport } from '../remote/ssh/ssh-transport.js';
-import { createShellTransport, parseShellCommandTemplate } from '../remote/shell/index.js';
+import {
+  checkTemplateNamesNodes,
+  createShellTransport,
+  parseShellCommandTemplate,
+} from '../remote/shell/index.js';
 import {
   buildDefaultHyperPodShellCommand,
   createHyperPodTransport,
@@ -28,6 +32,8 @@ export {
 } from '../remote/output/exec-report.js';
 export { groupIdenticalOutputs, renderOutputGroups } from '../remote/output/group-outputs.js';
 export { LinePrefixer } from '../remote/output/line-prefixer.js';
+export { escapeControls, outputWriter } from '../remote/output/terminal-safe.js';
+export { decodeBytes, encodeBytes } from '../remote/output/byte-text.js';
 export { NodeSet, foldNodeSet, expandNodeSet } from '../remote/nodeset/index.js';
 export { DEFAULT_FANOUT };
 export { prepareExecJob, readScriptFile, type ExecJob } from '../remote/exec-job.js';
@@ -55,6 +61,8 @@ export interface ExecTransportOptions {
   hyperpod?: string;
   region?: string;
   profile?: string;
+  /** How many nodes the command runs on: a shell template without `{node}` serves only one. */
+  nodeCount?: number;
 }
 
 // The nodes a command runs on. Throws usage/config errors pointing at the bad part of the input.
@@ -105,7 +113,7 @@ export function createExecTransport(options: ExecTransportOptions): Transport {
         hint: "For example --shell-command 'ssh -tt {node}' or --shell-command 'kubectl exec -it {node} -- bash'.",
       });
     }
-    parseShellCommandTemplate(template);
+    checkTemplateNamesNodes(parseShellCommandTemplate(template), options.nodeCount ?? 1);
     return createShellTransport({
       shellCommand: template,
       connectTimeoutMs:

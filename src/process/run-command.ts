@@ -20,8 +20,11 @@ export function runCommand(
       cwd: options.cwd,
       env: options.env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs,
     });
+    // Our own timer, cleared on 'close': spawn's `timeout` option is cleared only on 'exit', which
+    // a program that could not start (ENOENT) never emits, so hsm lingered for the whole timeout.
+    const timer =
+      options.timeoutMs === undefined ? null : setTimeout(() => child.kill('SIGTERM'), options.timeoutMs);
     let stdout = '';
     let stderr = '';
     let error: string | null = null;
@@ -29,6 +32,9 @@ export function runCommand(
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     if (options.input !== undefined) child.stdin!.end(options.input);
     child.on('error', (err) => (error = err.message));
-    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr, error }));
+    child.on('close', (exitCode, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ exitCode, signal, stdout, stderr, error });
+    });
   });
 }

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, HSM_BIN, waitForExit } from '../helpers/cli.js';
-import { NO_INFRA, privateControlPath, sshInfra, waitForNoProcess } from '../remote/test-infra.js';
+import {
+  NO_INFRA,
+  privateControlPath,
+  sshInfra,
+  waitForNoProcess,
+  waitForProcess,
+} from '../remote/test-infra.js';
 import { spawn } from 'node:child_process';
 
 // `hsm exec` end to end: the built CLI against the real sshd hosts and Slurm of scripts/infra/up.sh.
@@ -92,6 +98,45 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
       expect(r.stderr).toMatch(/^hsm: node16: HOST KEY MISMATCH/m);
       expect(r.stderr).toContain('hsm exec: 16 nodes: 13 ok, 3 failed (node[14-16]), 0 timed out');
     });
+
+    it('a frozen node under -t is unreachable (no answer), not a command that timed out', () => {
+      const r = exec(['-w', 'node15', '-t', '1s', '--connect-timeout', '5', '--json', 'true']);
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.nodes[0]).toMatchObject({ node: 'node15', exit_code: null, timed_out: false });
+      expect(doc.nodes[0].error).toMatch(/^connection timed out/);
+      expect(doc.summary).toMatchObject({ failed: 1, timed_out: 0, unreachable: 1 });
+    });
+  });
+
+  it('a link lost mid-command is reported as a lost connection within seconds, not as exit 255', async () => {
+    const child = spawn(
+      process.execPath,
+      [HSM_BIN, 'exec', ...ssh(), '-w', 'node14', '--json', 'echo up; sleep 3035'],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let cutAt: number;
+    const hostCtl = (action: string) => execFileSync(infra.hostCtl, [action, 'node14'], { stdio: 'inherit' });
+    try {
+      child.stderr!.on('data', () => undefined);
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      // --json prints at the end: wait for the remote command instead
+      expect(await waitForProcess('sleep 3035')).toBe(true);
+      hostCtl('link-down');
+      cutAt = Date.now();
+      const { code } = await waitForExit(child);
+      expect(code).toBe(1);
+      expect(Date.now() - cutAt).toBeLessThan(15_000);
+      const [n] = JSON.parse(out).nodes;
+      expect(n).toMatchObject({ exit_code: null, timed_out: false, stdout: 'up\n' });
+      expect(n.error).toMatch(/^connection lost/);
+    } finally {
+      hostCtl('restore');
+    }
   });
 
   it('keeps partial output of a node that times out, marks it timed_out and exits 1', async () => {

@@ -75,3 +75,17 @@ export async function waitForNoProcess(pattern: string, ms = 5000): Promise<stri
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+// Waits (up to `ms`) until a process whose command line starts with `pattern` runs; true when seen.
+export async function waitForProcess(pattern: string, ms = 10_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      execFileSync('pgrep', ['-f', `^${pattern}`]);
+      return true;
+    } catch {
+      if (Date.now() > deadline) return false;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

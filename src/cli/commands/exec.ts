@@ -11,6 +11,7 @@ import {
   execOnNodes,
   foldNodeSet,
   groupIdenticalOutputs,
+  outputWriter,
   prepareExecJob,
   renderOutputGroups,
   renderSummaryLine,
@@ -55,11 +56,13 @@ interface ExecFlags {
   json?: boolean;
   stream?: boolean;
   debug?: boolean;
+  raw?: boolean;
   testNode?: string;
 }
 
 // setTimeout's ceiling (~24.8 days): "no timeout" for the fan-out.
 const NO_TIMEOUT_MS = 2_147_483_647;
+const MAX_TIMEOUT_MS = 24 * 86_400_000;
 
 export function registerExec(program: Command): void {
   program
@@ -112,6 +115,7 @@ export function registerExec(program: Command): void {
     .option('--json', 'one JSON document on stdout when all nodes are done')
     .option('--stream', 'one JSON line per node on stdout as each finishes')
     .option('--test-node <node>', 'check one node (open its session, time one round trip) and exit 0 or 1')
+    .option('--raw', 'write node output to a terminal as is (default there: control characters escaped)')
     .option('--debug', 'print the ssh argv and the raw bytes of every node on stderr')
     .action(async (words: string[], flags: ExecFlags) => {
       const job = prepareExecJob(words, flags.script, process.cwd());
@@ -136,6 +140,12 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
       '--json and --stream cannot be combined.',
       'Pick one: --json for one document, --stream for JSON lines.',
     );
+  for (const other of ['stream', 'json'] as const)
+    if (flags.groupOutput && flags[other])
+      throw usage(
+        `-b and --${other} cannot be combined.`,
+        `-b prints grouped text on stdout, --${other} prints JSON there: pick one.`,
+      );
   const interactive = command.trim() === '';
   if (interactive && (flags.json || flags.stream || flags.groupOutput)) {
     throw usage(
@@ -163,6 +173,7 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
     process.cwd(),
   );
   const transport = createExecTransport({
+    nodeCount: nodes.length,
     transport: flags.transport,
     shellCommand: flags.shellCommand,
     sshConfig: flags.sshConfig,
@@ -196,26 +207,26 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
     }
   }
 
-  const out = (t: string) => process.stdout.write(t);
-  const err = (t: string) => process.stderr.write(t);
+  // node output: control characters escaped on a terminal (unless --raw), bytes kept elsewhere
+  const out = outputWriter(process.stdout, !flags.raw && Boolean(process.stdout.isTTY));
+  const err = outputWriter(process.stderr, !flags.raw && Boolean(process.stderr.isTTY));
+  const jsonLine = (value: unknown) => process.stdout.write(JSON.stringify(value) + '\n');
   const human = !flags.json && !flags.stream;
   const stdoutLines = new LinePrefixer(out);
   const stderrLines = new LinePrefixer(err);
   const abort = new AbortController();
   setMaxListeners(0, abort.signal); // one listener per node in flight
-  // `hsm exec ... | head`: a closed stdout stops the run quietly, as other Unix tools do
+  // `hsm exec ... | head`: a closed stdout stops the run quietly with exit 0, as other Unix tools do
+  let stdoutClosed = false;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
+    stdoutClosed = true;
     abort.abort();
-    process.exitCode = EXIT.ok;
   });
-  let interrupts = 0;
-  const onSigint = () => {
-    if (++interrupts > 1) process.exit(EXIT.interrupted); // second Ctrl-C: do not wait
+  const stopSignals = onStopSignals(() => {
     err('hsm: interrupting the command on every node (Ctrl-C again to quit at once)\n');
     abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   if (flags.debug && 'argvFor' in transport) {
     const argvFor = (transport as { argvFor(n: (typeof nodes)[number], c: string): string[] }).argvFor.bind(
       transport,
@@ -240,26 +251,47 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
         if (stream === 'stderr') stderrLines.push(node, chunk);
       },
       onResult: (r) => {
-        if (flags.stream) out(JSON.stringify(toJsonNode(r)) + '\n');
+        if (flags.stream) jsonLine(toJsonNode(r));
         if (!human) return;
         stdoutLines.flush(r.node);
         stderrLines.flush(r.node);
         const problem = describeProblem(r, timeoutMs);
-        if (problem) err(`hsm: ${r.node}: ${problem}\n`);
+        if (problem && !stdoutClosed) err(`hsm: ${r.node}: ${problem}\n`);
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    stopSignals();
     await transport.close();
   }
 
+  if (stdoutClosed) return EXIT.ok;
   if (flags.json) printJson(buildExecJson(results));
-  if (flags.stream) out(JSON.stringify({ summary: summarizeResults(results) }) + '\n');
+  if (flags.stream) jsonLine({ summary: summarizeResults(results) });
   if (flags.groupOutput) out(renderOutputGroups(groupIdenticalOutputs(results)));
   err(`hsm exec: ${renderSummaryLine(results)}\n`);
   if (abort.signal.aborted) return EXIT.interrupted;
   const s = summarizeResults(results);
   return s.failed + s.timed_out > 0 ? EXIT.tasksFailed : EXIT.ok;
+}
+
+// Ctrl-C, `kill` (TERM) and a closed terminal (HUP) all interrupt the run cleanly: remote commands
+// are stopped before hsm exits. A second signal exits at once. Returns the function that uninstalls.
+function onStopSignals(stop: () => void): () => void {
+  let received = 0;
+  const handler = () => {
+    if (++received > 1) process.exit(EXIT.interrupted);
+    process.stderr.on('error', () => undefined); // after HUP the terminal may be gone
+    try {
+      stop();
+    } catch {
+      /* the terminal may be gone (HUP): stopping matters, not the notice */
+    }
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
 }
 
 function collect(value: string, all: string[] | undefined): string[] {
@@ -274,6 +306,9 @@ function parseTransport(v: string): 'ssh' | 'shell' {
 function parsePositiveDuration(v: string): number {
   const ms = parseDuration(v);
   if (ms <= 0) throw new Error(`--timeout must be longer than 0, got "${v}"`);
+  // timers hold at most 2^31-1 ms (~24.8 days); a longer one would fire at once
+  if (ms > MAX_TIMEOUT_MS)
+    throw new Error(`--timeout must be at most 24d, got "${v}" (leave -t out for none)`);
   return ms;
 }
 

@@ -24,11 +24,13 @@ export function groupIdenticalOutputs(results: readonly NodeResult[]): OutputGro
   return [...groups].map(([stdout, nodes]) => ({ nodes: foldNodeSet(nodes), count: nodes.length, stdout }));
 }
 
-// Renders groups as clush -b does: a rule, the node set, a rule, the output.
+// Renders groups as clush -b does: a rule, the node set, a rule, the output. An output without a
+// final newline gets one to end its block, and its title says so: outputs differing only by that
+// newline must not look identical.
 export function renderOutputGroups(groups: readonly OutputGroup[]): string {
   let text = '';
   for (const g of groups) {
-    const title = `${g.nodes} (${g.count})`;
+    const title = `${g.nodes} (${g.count}${g.stdout.endsWith('\n') ? '' : ', no newline at end'})`;
     const rule = '-'.repeat(Math.min(Math.max(title.length, 15), 80));
     text += `${rule}\n${title}\n${rule}\n${g.stdout}${g.stdout.endsWith('\n') ? '' : '\n'}`;
   }

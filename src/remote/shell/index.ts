@@ -6,6 +6,7 @@
 //     usage HsmError for a bad template or a program not on PATH.
 //   parseShellCommandTemplate(template) -> { words, hasPlaceholder } (validate --shell-command early)
 //   renderShellCommandArgv(template, node) -> argv for one node
+//   checkTemplateNamesNodes(template, nodeCount) -> throws when several nodes share a template without {node}
 // RunOptions.onData receives 'raw-in' (bytes from the node) and 'raw-out' (bytes typed to it),
 // one char per byte (latin1), for --debug; 'stdout' once with the cleaned output at the end.
 // stderr is merged into stdout by the pty: NodeResult.stderr is always ''.
@@ -15,6 +16,7 @@
 // HyperPod (discovery + SSM transport): src/remote/hyperpod/index.ts.
 export { createShellTransport, ShellTransport, type ShellTransportOptions } from './shell-transport.js';
 export {
+  checkTemplateNamesNodes,
   parseShellCommandTemplate,
   renderShellCommandArgv,
   type ShellCommandTemplate,

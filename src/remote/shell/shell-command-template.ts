@@ -66,6 +66,19 @@ export function parseShellCommandTemplate(source: string): ShellCommandTemplate 
   return { source, words, hasPlaceholder: words.some((w) => /\{(node|target)\}/.test(w)) };
 }
 
+// A template without `{node}` / `{target}` opens the same shell for every node: every "node" would
+// run on one host under different labels. Refused unless exactly one node is targeted.
+export function checkTemplateNamesNodes(template: ShellCommandTemplate, nodeCount: number): void {
+  if (template.hasPlaceholder || nodeCount <= 1) return;
+  throw new HsmError(
+    'usage',
+    `The shell command template \`${template.source}\` names no node, so all ${nodeCount} nodes would run on the same host.`,
+    {
+      hint: "Put {node} (or {target}) where the node goes, e.g. --shell-command 'ssh -tt {node}'; a template without it is for a single node (-w NODE).",
+    },
+  );
+}
+
 // The argv that opens a shell on one node: each placeholder replaced inside its word.
 export function renderShellCommandArgv(template: ShellCommandTemplate, node: NodeTarget): string[] {
   return template.words.map((w) =>

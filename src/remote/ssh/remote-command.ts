@@ -11,9 +11,20 @@ import { quoteShellWord } from '../../domain/shell-quote.js';
 export const MARKER_PREFIX = '\x1ehsm-pgid:';
 const MARKER = /\x1ehsm-pgid:(\d+)\x1e\n/;
 
+// Remote commands die with their connection. Without a pty, sshd does not signal a command whose
+// connection is gone (sshd killed, connection reset): it runs on, orphaned. A background watcher
+// (stdio on /dev/null, so it never holds the session open) reads the login shell's parent (the
+// sshd session process) from /proc once a second; when the login shell is re-parented, the
+// connection is gone and the watcher ends the session's process group (itself included). Where
+// /proc is missing the watcher does not start.
+const CONNECTION_WATCHER =
+  'g=$PPID; read -r _ _ _ p _ 2>/dev/null </proc/$g/stat && ' +
+  '(exec </dev/null >/dev/null 2>&1; while sleep 1; do read -r _ _ _ q _ </proc/$g/stat || exit 0; ' +
+  '[ "$q" = "$p" ] || { kill -TERM -$g; exit 0; }; done) &';
+
 // The command line sent to the node: prologue + the user's command as typed.
 export function wrapRemoteCommand(command: string): string {
-  return `sh -c 'printf "\\036hsm-pgid:%s\\036\\n" "$PPID" >&2'; ${command}`;
+  return `sh -c 'printf "\\036hsm-pgid:%s\\036\\n" "$PPID" >&2; ${CONNECTION_WATCHER}'; ${command}`;
 }
 
 // The command line that terminates a remote command's process group (SIGTERM, then SIGKILL).
@@ -23,21 +34,62 @@ export function buildRemoteKillCommand(pgid: number): string {
   return `sh -c ${quoteShellWord(`kill -TERM -${g} 2>/dev/null || exit 0; sleep 1; kill -KILL -${g} 2>/dev/null; exit 0`)}`;
 }
 
-export interface SplitStderr {
-  /** ssh's own text (before the marker, or everything when there is no marker). */
-  sshText: string;
-  /** The command's stderr (after the marker). */
-  commandStderr: string;
-  pgid: number | null;
-}
+// ssh's own lines that can come before the start-up line (host key notes, key exchange warnings):
+// not the node's output. Everything else before it was printed on the node (an rc file, or the
+// login shell refusing the command line: `echo 'oops` is a syntax error before the prologue runs).
+const SSH_OWN_LINE = /^(?:Warning: Permanently added .*|\*\* .*)\r?\n/gm;
+const MAX_MARKER_BYTES = 40;
 
-// Splits raw ssh stderr into ssh's text, the pid marker and the command's stderr.
-export function splitStderr(raw: string): SplitStderr {
-  const m = MARKER.exec(raw);
-  if (!m) return { sshText: raw, commandStderr: '', pgid: null };
-  return {
-    sshText: raw.slice(0, m.index),
-    commandStderr: raw.slice(m.index + m[0].length),
-    pgid: Number(m[1]),
-  };
+// Reads ssh's stderr as it arrives and splits it at the start-up line: what came before it, the
+// process group it announces, and the command's stderr after it. Linear: the line is searched for
+// only in the newly arrived bytes (plus the few before them that could hold its start).
+export class StderrSplitter {
+  pgid: number | null = null;
+  /** Everything before the start-up line (all of stderr while it has not come). */
+  private readonly before: Buffer[] = [];
+  private beforeBytes = 0;
+
+  // Adds a chunk; returns the bytes that are now known to be the command's stderr (the node's
+  // text before the start-up line is released with it, once the line has come).
+  push(chunk: Buffer): Buffer {
+    if (this.pgid !== null) return chunk;
+    this.before.push(chunk);
+    this.beforeBytes += chunk.length;
+    const tail = this.tailBuffer(chunk.length + MAX_MARKER_BYTES);
+    const m = MARKER.exec(tail.toString('latin1'));
+    if (!m) return Buffer.alloc(0);
+    this.pgid = Number(m[1]);
+    const all = Buffer.concat(this.before);
+    const at = all.length - tail.length + m.index;
+    this.before.length = 0;
+    this.before.push(all.subarray(0, at));
+    const preamble = Buffer.from(all.subarray(0, at).toString('latin1').replace(SSH_OWN_LINE, ''), 'latin1');
+    return Buffer.concat([preamble, all.subarray(at + m[0].length)]);
+  }
+
+  // ssh's own text (with the node's text before the start-up line): for classifying a failure.
+  get beforeText(): string {
+    return Buffer.concat(this.before).toString('utf8').replace(MARKER_PREFIX, '');
+  }
+
+  // Without a start-up line: what the node printed, without ssh's own lines.
+  get beforeWithoutSshLines(): Buffer {
+    return Buffer.from(Buffer.concat(this.before).toString('latin1').replace(SSH_OWN_LINE, ''), 'latin1');
+  }
+
+  private tailBuffer(n: number): Buffer {
+    if (this.before.length === 1 || n >= this.beforeBytes) {
+      const all = this.before.length === 1 ? this.before[0]! : Buffer.concat(this.before);
+      if (this.before.length > 1) this.before.splice(0, this.before.length, all);
+      return all.subarray(Math.max(0, all.length - n));
+    }
+    const parts: Buffer[] = [];
+    let got = 0;
+    for (let i = this.before.length - 1; i >= 0 && got < n; i--) {
+      parts.unshift(this.before[i]!);
+      got += this.before[i]!.length;
+    }
+    const joined = Buffer.concat(parts);
+    return joined.subarray(Math.max(0, joined.length - n));
+  }
 }

@@ -42,7 +42,8 @@ export function buildSshOptionArgs(options: SshClientOptions = {}): string[] {
     `ConnectTimeout=${Math.max(1, Math.ceil(options.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC))}`,
   );
   // an unresponsive server (hung host, unplugged link) ends the session instead of hanging
-  args.push('-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
+  // (3 s x 2 unanswered: a lost link is reported within ~6-9 s, not ~20 s)
+  args.push('-o', 'ServerAliveInterval=3', '-o', 'ServerAliveCountMax=2');
   const controlPath =
     options.controlPath === undefined ? join(defaultControlDir(), '%C') : options.controlPath;
   if (controlPath === null) {
@@ -71,8 +72,17 @@ export function buildSshArgv(
 
 // argv of `ssh -O exit` for a destination: stops its master connection.
 export function buildSshControlExitArgv(destination: string, options: SshClientOptions = {}): string[] {
+  return buildSshControlArgv(destination, 'exit', options);
+}
+
+// argv of `ssh -O check|exit` for a destination (is its master up / stop it).
+export function buildSshControlArgv(
+  destination: string,
+  command: 'check' | 'exit',
+  options: SshClientOptions = {},
+): string[] {
   checkDestination(destination);
-  return ['ssh', ...buildSshOptionArgs(options), '-O', 'exit', '--', destination];
+  return ['ssh', ...buildSshOptionArgs(options), '-O', command, '--', destination];
 }
 
 function checkDestination(destination: string): void {

@@ -67,6 +67,11 @@ export function classifySshFailure(
   return failure('ssh_error', evidenceLine(sshText, /\S/) || 'ssh exited 255 before the command started');
 }
 
+// A connection that broke while the command ran, known from elsewhere than ssh's text.
+export function connectionLost(): SshFailure {
+  return failure('connection_lost', 'the connection broke while the command ran');
+}
+
 function failure(kind: SshFailureKind, evidence: string): SshFailure {
   return { kind, message: `${DESCRIPTIONS[kind]}: ${evidence}` };
 }

@@ -1,11 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { NodeResult, NodeTarget, RunOptions, Transport } from '../types.js';
-import { buildSshArgv, buildSshOptionArgs, defaultControlDir, type SshClientOptions } from './ssh-argv.js';
-import { classifySshFailure } from './ssh-failure.js';
-import { MARKER_PREFIX, buildRemoteKillCommand, splitStderr, wrapRemoteCommand } from './remote-command.js';
+import { ByteTextDecoder, decodeBytes } from '../output/byte-text.js';
+import { CleanupWatchdog } from './cleanup-watchdog.js';
+import {
+  buildSshArgv,
+  buildSshControlArgv,
+  buildSshOptionArgs,
+  defaultControlDir,
+  type SshClientOptions,
+} from './ssh-argv.js';
+import { classifySshFailure, connectionLost } from './ssh-failure.js';
+import { StderrSplitter, buildRemoteKillCommand, wrapRemoteCommand } from './remote-command.js';
 
 // The `ssh` transport: one OpenSSH client process per command over an exec channel, connections
 // shared through ControlMaster. It only builds argv (ssh-argv.ts) and reads what comes back;
@@ -25,6 +32,7 @@ const KILL_GRACE_MS = 4_000;
 export class SshTransport implements Transport {
   readonly kind = 'ssh' as const;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly watchdog = new CleanupWatchdog();
 
   constructor(private readonly options: SshTransportOptions = {}) {
     buildSshOptionArgs(options); // bad --ssh-option values fail here, once, not on every node
@@ -52,38 +60,48 @@ export class SshTransport implements Transport {
         env: this.options.env,
         detached: true,
       });
+      // if hsm dies without cleaning up, the watchdog kills this client (and, once known, the
+      // remote process group)
+      let cleanup =
+        child.pid === undefined ? -1 : this.watchdog.set(null, [['kill', '-TERM', String(child.pid)]]);
       const stdout: Buffer[] = [];
-      let rawStderr = '';
-      let streamedStderr = 0; // bytes of the command's stderr already passed to onData
-      let pgid: number | null = null;
+      const stderr: Buffer[] = [];
+      const split = new StderrSplitter();
       let timedOut = false;
+      let connectTimedOut = false;
       let interrupted = false;
       let spawnError: string | null = null;
       let stopping: Promise<void> | null = null;
 
-      const decoder = new StringDecoder('utf8'); // a UTF-8 character may straddle two chunks
+      const outText = new ByteTextDecoder(); // a UTF-8 character may straddle two chunks
+      const errText = new ByteTextDecoder();
       child.stdout!.on('data', (chunk: Buffer) => {
         stdout.push(chunk);
         options.onData?.('raw-in', chunk.toString('latin1'));
-        const text = decoder.write(chunk);
+        const text = outText.write(chunk);
         if (text) options.onData?.('stdout', text);
       });
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-        rawStderr += chunk;
-        options.onData?.('raw-in', chunk);
-        const split = splitStderr(rawStderr);
-        if (split.pgid !== null) {
-          pgid = split.pgid;
-          const fresh = split.commandStderr.slice(streamedStderr);
-          streamedStderr = split.commandStderr.length;
-          if (fresh) options.onData?.('stderr', fresh);
-        }
+      child.stderr!.on('data', (chunk: Buffer) => {
+        options.onData?.('raw-in', chunk.toString('latin1'));
+        const hadPgid = split.pgid !== null;
+        const fresh = split.push(chunk);
+        if (!hadPgid && split.pgid !== null && cleanup >= 0)
+          cleanup = this.watchdog.set(cleanup, [
+            ['kill', '-TERM', String(child.pid)],
+            this.remoteKillArgv(node, split.pgid),
+          ]);
+        if (fresh.length === 0) return;
+        stderr.push(fresh);
+        const text = errText.write(fresh);
+        if (text) options.onData?.('stderr', text);
       });
       child.on('error', (err) => (spawnError = `cannot start ${program}: ${err.message}`));
 
-      const stop = () => (stopping ??= this.stopRemote(node, child, () => pgid));
+      const stop = () => (stopping ??= this.stopRemote(node, child, () => split.pgid));
       const timer = setTimeout(() => {
-        timedOut = true;
+        // nothing from the command yet: the node never answered (a frozen sshd), not a slow command
+        if (split.pgid === null && stdout.length === 0) connectTimedOut = true;
+        else timedOut = true;
         void stop();
       }, options.timeoutMs);
       const onAbort = () => {
@@ -95,31 +113,79 @@ export class SshTransport implements Transport {
 
       child.on('close', (code) => {
         clearTimeout(timer);
+        this.watchdog.clear(cleanup);
         options.signal?.removeEventListener('abort', onAbort);
-        const split = splitStderr(rawStderr);
-        const started_ = split.pgid !== null;
-        // a marker cut in half by the end of the stream is ssh noise, not command output
-        const sshText = started_ ? split.commandStderr : rawStderr.replace(MARKER_PREFIX, '');
-        const failure = timedOut || interrupted ? null : classifySshFailure(code, sshText, started_);
-        let error: string | null = spawnError ?? failure?.message ?? null;
-        if (interrupted) error = 'interrupted';
-        let stderr = split.commandStderr;
-        if (failure?.kind === 'connection_lost' && started_)
-          stderr = stderr.replace(
-            /^(Timeout, server .*|client_loop: .*|Connection to .* closed by remote host\.?)\r?\n?/m,
-            '',
-          );
-        resolve({
-          node: node.name,
-          exitCode: timedOut || interrupted || (failure && !started_) || spawnError ? null : code,
-          stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr,
-          timedOut,
-          error,
-          durationMs: Date.now() - started,
-        });
+        void (async () => {
+          const commandStarted = split.pgid !== null;
+          // Without the start-up line but with an exit code of its own, the login shell ran and
+          // refused the command line before the prologue (a syntax error): its words are stderr.
+          if (!commandStarted && code !== 255 && code !== null && !spawnError && !timedOut && !interrupted) {
+            const words = split.beforeWithoutSshLines;
+            if (words.length > 0) {
+              stderr.push(words);
+              const text = errText.write(words);
+              if (text) options.onData?.('stderr', text);
+            }
+          }
+          const tail = errText.end();
+          if (tail) options.onData?.('stderr', tail);
+          const stderrBytes = Buffer.concat(stderr);
+          const sshText = commandStarted ? stderrBytes.subarray(-4096).toString('utf8') : split.beforeText;
+          let failure =
+            timedOut || interrupted || connectTimedOut
+              ? null
+              : classifySshFailure(code, sshText, commandStarted);
+          // A mux client whose master lost the connection exits 255 with no message (the master
+          // prints it, elsewhere): ask whether the master is still there.
+          if (!failure && code === 255 && commandStarted && !timedOut && !interrupted && !connectTimedOut)
+            if (!(await this.masterAlive(node))) failure = connectionLost();
+          let error: string | null = spawnError ?? failure?.message ?? null;
+          if (connectTimedOut)
+            error = `connection timed out: no answer within the command timeout (${formatMs(options.timeoutMs)})`;
+          if (interrupted) error = 'interrupted';
+          let stderrText = decodeBytes(stderrBytes);
+          if (failure?.kind === 'connection_lost' && commandStarted)
+            stderrText = stderrText.replace(
+              /^(Timeout, server .*|client_loop: .*|Connection to .* closed by remote host\.?)\r?\n?/m,
+              '',
+            );
+          const outTail = outText.end();
+          if (outTail) options.onData?.('stdout', outTail);
+          resolve({
+            node: node.name,
+            exitCode: timedOut || interrupted || connectTimedOut || failure || spawnError ? null : code,
+            stdout: decodeBytes(Buffer.concat(stdout)),
+            stderr: stderrText,
+            timedOut,
+            error,
+            durationMs: Date.now() - started,
+          });
+        })();
       });
     });
+  }
+
+  // Is the master connection to the node still up? (`ssh -O check`; false when there is none.)
+  private async masterAlive(node: NodeTarget): Promise<boolean> {
+    if (this.options.controlPath === null) return false;
+    const [program, ...args] = buildSshControlArgv(node.target, 'check', this.options);
+    const checker = spawn(this.options.sshProgram ?? program!, args, {
+      stdio: 'ignore',
+      env: this.options.env,
+    });
+    return new Promise((resolve) => {
+      checker.on('error', () => resolve(false));
+      checker.on('close', (code) => resolve(code === 0));
+    });
+  }
+
+  private remoteKillArgv(node: NodeTarget, pgid: number): string[] {
+    const argv = buildSshArgv(node.target, buildRemoteKillCommand(pgid), {
+      ...this.options,
+      connectTimeoutSec: Math.min(this.options.connectTimeoutSec ?? 5, 5),
+    });
+    if (this.options.sshProgram) argv[0] = this.options.sshProgram;
+    return argv;
   }
 
   // Ends the remote command (its process group, through a second ssh: over the shared master
@@ -135,11 +201,8 @@ export class SshTransport implements Transport {
         pgid = pgidOf();
       }
       if (pgid !== null) {
-        const [program, ...args] = buildSshArgv(node.target, buildRemoteKillCommand(pgid), {
-          ...this.options,
-          connectTimeoutSec: Math.min(this.options.connectTimeoutSec ?? 5, 5),
-        });
-        const killer = spawn(this.options.sshProgram ?? program!, args, {
+        const [program, ...args] = this.remoteKillArgv(node, pgid);
+        const killer = spawn(program!, args, {
           detached: true,
           stdio: 'ignore',
           env: this.options.env,
@@ -167,7 +230,12 @@ export class SshTransport implements Transport {
   // next command to the same nodes starts in milliseconds; they exit on their own when idle.
   async close(): Promise<void> {
     await Promise.allSettled([...this.pending]);
+    this.watchdog.close();
   }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }
 
 // Resolves true when the process has exited within `ms` (killing it if it is a helper that hung).

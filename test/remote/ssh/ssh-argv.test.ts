@@ -3,7 +3,7 @@ import { buildSshArgv } from '../../../src/remote/ssh/ssh-argv.js';
 import { classifySshFailure } from '../../../src/remote/ssh/ssh-failure.js';
 import {
   buildRemoteKillCommand,
-  splitStderr,
+  StderrSplitter,
   wrapRemoteCommand,
 } from '../../../src/remote/ssh/remote-command.js';
 
@@ -43,8 +43,13 @@ describe('ssh argv', () => {
 describe('remote prologue', () => {
   it('announces the process group on stderr before the command, which follows verbatim', () => {
     expect(wrapRemoteCommand('echo "$HOME"; exit 3')).toMatch(/^sh -c '.*' *; echo "\$HOME"; exit 3$/);
-    const s = splitStderr('\x1ehsm-pgid:4242\x1e\nboom\n');
-    expect(s).toEqual({ sshText: '', commandStderr: 'boom\n', pgid: 4242 });
+    const s = new StderrSplitter();
+    // the line may arrive cut anywhere; the node's own text before it is kept, ssh's is not
+    const raw =
+      "Warning: Permanently added 'n1' (ED25519) to the list of known hosts.\r\nrc says hi\n\x1ehsm-pgid:4242\x1e\nboom\n";
+    const parts = [raw.slice(0, 80), raw.slice(80, 95), raw.slice(95)].map((p) => s.push(Buffer.from(p)));
+    expect(Buffer.concat(parts).toString()).toBe('rc says hi\nboom\n');
+    expect(s.pgid).toBe(4242);
     expect(buildRemoteKillCommand(4242)).toContain('kill -TERM -4242');
   });
 });
