@@ -1,7 +1,7 @@
 import { quoteShellWord } from '../../domain/shell-quote.js';
 
 // The remote side of one `hsm exec` command. Before the user's command line, a tiny POSIX `sh`
-// prints the login shell's pid to stderr between two RS (0x1e) bytes. sshd setsid()s every
+// prints the login shell's pid to stderr and to stdout between two RS (0x1e) bytes. sshd setsid()s every
 // session, so that pid is the session's process group: `kill -TERM -- -PGID` later ends the
 // command with all its children (killing the local ssh client does NOT stop a remote command run
 // without a pty). The marker also proves the connection worked (ssh-failure.ts). The prologue is
@@ -24,7 +24,8 @@ const CONNECTION_WATCHER =
 
 // The command line sent to the node: prologue + the user's command as typed.
 export function wrapRemoteCommand(command: string): string {
-  return `sh -c 'printf "\\036hsm-pgid:%s\\036\\n" "$PPID" >&2; ${CONNECTION_WATCHER}'; ${command}`;
+  const line = `printf "\\036hsm-pgid:%s\\036\\n" "$PPID"`;
+  return `sh -c '${line} >&2; ${line}; ${CONNECTION_WATCHER}'; ${command}`;
 }
 
 // The command line that terminates a remote command's process group (SIGTERM, then SIGKILL).
@@ -40,21 +41,38 @@ export function buildRemoteKillCommand(pgid: number): string {
 const SSH_OWN_LINE = /^(?:Warning: Permanently added .*|\*\* .*)\r?\n/gm;
 const MAX_MARKER_BYTES = 40;
 
-// Reads ssh's stderr as it arrives and splits it at the start-up line: what came before it, the
-// process group it announces, and the command's stderr after it. Linear: the line is searched for
-// only in the newly arrived bytes (plus the few before them that could hold its start).
-export class StderrSplitter {
+// Reads ssh's stderr (or stdout) as it arrives and splits it at the start-up line: what came before
+// it, the process group it announces, and the command's output after it. Linear: the line is
+// searched for only in the newly arrived bytes (plus the few before them that could hold its
+// start). On stdout the line comes first, in order with the command's output, so the process group
+// is known before the command's first byte is; ssh's own lines exist only on stderr.
+export class StartupLineSplitter {
   pgid: number | null = null;
   /** Everything before the start-up line (all of stderr while it has not come). */
   private readonly before: Buffer[] = [];
   private beforeBytes = 0;
 
+  private passThrough = false;
+
+  // `holdLimit`: past this many bytes without the line, stop looking and pass everything on (a
+  // node without `sh` runs the command without the prologue).
+  constructor(
+    private readonly dropSshLines = true,
+    private readonly holdLimit = Infinity,
+  ) {}
+
   // Adds a chunk; returns the bytes that are now known to be the command's stderr (the node's
   // text before the start-up line is released with it, once the line has come).
   push(chunk: Buffer): Buffer {
-    if (this.pgid !== null) return chunk;
+    if (this.pgid !== null || this.passThrough) return chunk;
     this.before.push(chunk);
     this.beforeBytes += chunk.length;
+    if (this.beforeBytes > this.holdLimit) {
+      this.passThrough = true;
+      const held = this.beforeWithoutSshLines;
+      this.before.length = 0;
+      return held;
+    }
     const tail = this.tailBuffer(chunk.length + MAX_MARKER_BYTES);
     const m = MARKER.exec(tail.toString('latin1'));
     if (!m) return Buffer.alloc(0);
@@ -63,7 +81,7 @@ export class StderrSplitter {
     const at = all.length - tail.length + m.index;
     this.before.length = 0;
     this.before.push(all.subarray(0, at));
-    const preamble = Buffer.from(all.subarray(0, at).toString('latin1').replace(SSH_OWN_LINE, ''), 'latin1');
+    const preamble = this.withoutSshLines(all.subarray(0, at));
     return Buffer.concat([preamble, all.subarray(at + m[0].length)]);
   }
 
@@ -74,7 +92,13 @@ export class StderrSplitter {
 
   // Without a start-up line: what the node printed, without ssh's own lines.
   get beforeWithoutSshLines(): Buffer {
-    return Buffer.from(Buffer.concat(this.before).toString('latin1').replace(SSH_OWN_LINE, ''), 'latin1');
+    if (this.passThrough) return Buffer.alloc(0);
+    return this.withoutSshLines(Buffer.concat(this.before));
+  }
+
+  private withoutSshLines(bytes: Buffer): Buffer {
+    if (!this.dropSshLines) return bytes;
+    return Buffer.from(bytes.toString('latin1').replace(SSH_OWN_LINE, ''), 'latin1');
   }
 
   private tailBuffer(n: number): Buffer {

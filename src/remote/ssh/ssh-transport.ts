@@ -12,7 +12,7 @@ import {
   type SshClientOptions,
 } from './ssh-argv.js';
 import { classifySshFailure, connectionLost } from './ssh-failure.js';
-import { StderrSplitter, buildRemoteKillCommand, wrapRemoteCommand } from './remote-command.js';
+import { StartupLineSplitter, buildRemoteKillCommand, wrapRemoteCommand } from './remote-command.js';
 
 // The `ssh` transport: one OpenSSH client process per command over an exec channel, connections
 // shared through ControlMaster. It only builds argv (ssh-argv.ts) and reads what comes back;
@@ -66,7 +66,21 @@ export class SshTransport implements Transport {
         child.pid === undefined ? -1 : this.watchdog.set(null, [['kill', '-TERM', String(child.pid)]]);
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
-      const split = new StderrSplitter();
+      const split = new StartupLineSplitter();
+      const outSplit = new StartupLineSplitter(false, 1 << 20);
+      const pgidOf = () => split.pgid ?? outSplit.pgid;
+      let pgidKnown = false;
+      // once the remote process group is known, the watchdog can end it too
+      const notePgid = () => {
+        const pgid = pgidOf();
+        if (pgidKnown || pgid === null) return;
+        pgidKnown = true;
+        if (cleanup >= 0)
+          cleanup = this.watchdog.set(cleanup, [
+            ['kill', '-TERM', String(child.pid)],
+            this.remoteKillArgv(node, pgid),
+          ]);
+      };
       let timedOut = false;
       let connectTimedOut = false;
       let interrupted = false;
@@ -76,20 +90,18 @@ export class SshTransport implements Transport {
       const outText = new ByteTextDecoder(); // a UTF-8 character may straddle two chunks
       const errText = new ByteTextDecoder();
       child.stdout!.on('data', (chunk: Buffer) => {
-        stdout.push(chunk);
         options.onData?.('raw-in', chunk.toString('latin1'));
-        const text = outText.write(chunk);
+        const fresh = outSplit.push(chunk);
+        notePgid();
+        if (fresh.length === 0) return;
+        stdout.push(fresh);
+        const text = outText.write(fresh);
         if (text) options.onData?.('stdout', text);
       });
       child.stderr!.on('data', (chunk: Buffer) => {
         options.onData?.('raw-in', chunk.toString('latin1'));
-        const hadPgid = split.pgid !== null;
         const fresh = split.push(chunk);
-        if (!hadPgid && split.pgid !== null && cleanup >= 0)
-          cleanup = this.watchdog.set(cleanup, [
-            ['kill', '-TERM', String(child.pid)],
-            this.remoteKillArgv(node, split.pgid),
-          ]);
+        notePgid();
         if (fresh.length === 0) return;
         stderr.push(fresh);
         const text = errText.write(fresh);
@@ -97,10 +109,10 @@ export class SshTransport implements Transport {
       });
       child.on('error', (err) => (spawnError = `cannot start ${program}: ${err.message}`));
 
-      const stop = () => (stopping ??= this.stopRemote(node, child, () => split.pgid));
+      const stop = () => (stopping ??= this.stopRemote(node, child, pgidOf));
       const timer = setTimeout(() => {
         // nothing from the command yet: the node never answered (a frozen sshd), not a slow command
-        if (split.pgid === null && stdout.length === 0) connectTimedOut = true;
+        if (pgidOf() === null && stdout.length === 0) connectTimedOut = true;
         else timedOut = true;
         void stop();
       }, options.timeoutMs);
@@ -116,6 +128,15 @@ export class SshTransport implements Transport {
         this.watchdog.clear(cleanup);
         options.signal?.removeEventListener('abort', onAbort);
         void (async () => {
+          // no start-up line on stdout (the prologue did not run): what was held back is output
+          if (outSplit.pgid === null) {
+            const held = outSplit.beforeWithoutSshLines;
+            if (held.length > 0) {
+              stdout.push(held);
+              const text = outText.write(held);
+              if (text) options.onData?.('stdout', text);
+            }
+          }
           const commandStarted = split.pgid !== null;
           // Without the start-up line but with an exit code of its own, the login shell ran and
           // refused the command line before the prologue (a syntax error): its words are stderr.

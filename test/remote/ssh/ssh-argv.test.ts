@@ -3,7 +3,7 @@ import { buildSshArgv } from '../../../src/remote/ssh/ssh-argv.js';
 import { classifySshFailure } from '../../../src/remote/ssh/ssh-failure.js';
 import {
   buildRemoteKillCommand,
-  StderrSplitter,
+  StartupLineSplitter,
   wrapRemoteCommand,
 } from '../../../src/remote/ssh/remote-command.js';
 
@@ -43,7 +43,7 @@ describe('ssh argv', () => {
 describe('remote prologue', () => {
   it('announces the process group on stderr before the command, which follows verbatim', () => {
     expect(wrapRemoteCommand('echo "$HOME"; exit 3')).toMatch(/^sh -c '.*' *; echo "\$HOME"; exit 3$/);
-    const s = new StderrSplitter();
+    const s = new StartupLineSplitter();
     // the line may arrive cut anywhere; the node's own text before it is kept, ssh's is not
     const raw =
       "Warning: Permanently added 'n1' (ED25519) to the list of known hosts.\r\nrc says hi\n\x1ehsm-pgid:4242\x1e\nboom\n";
