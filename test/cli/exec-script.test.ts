@@ -98,6 +98,7 @@ describe.skipIf(NO_INFRA)('hsm exec --script and named commands on real hosts', 
         '  check:',
         '    nodes: node[9-10]',
         '    run: [hostname, "exit 3", "echo never"]',
+        '  slow: {nodes: node12, run: ["true", "sleep 30", "echo never"], timeout: 1s}',
         '',
       ].join('\n'),
     );
@@ -116,10 +117,23 @@ describe.skipIf(NO_INFRA)('hsm exec --script and named commands on real hosts', 
       ['node9', 3, 'node9\n', 2],
       ['node10', 3, 'node10\n', 2],
     ]);
+    // the command's timeout applies to each command; --stream lines carry the steps too
+    const slow = hsm(['exec', ...ssh(), '@slow', '--stream'], project);
+    expect(slow.code).toBe(1);
+    const [line, summary] = slow.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(line).toMatchObject({ node: 'node12', timed_out: true });
+    expect(line.steps.map((s: JsonStep & { timed_out: boolean }) => [s.command, s.timed_out])).toEqual([
+      ['true', false],
+      ['sleep 30', true],
+    ]);
+    expect(summary).toEqual({ summary: { ok: 0, failed: 0, timed_out: 1, unreachable: 0 } });
     const unknown = hsm(['exec', ...ssh(), '@nope'], project);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command @nope');
-    expect(unknown.stderr).toContain('Known commands: @up, @check');
+    expect(unknown.stderr).toContain('Known commands: @up, @check, @slow');
     const extra = hsm(['exec', ...ssh(), '@up', 'now'], project);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toContain('The named command @up takes no further words');

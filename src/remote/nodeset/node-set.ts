@@ -75,7 +75,7 @@ export class NodeSet implements Iterable<string> {
     let set = NodeSet.empty();
     for (const term of parseNodeSetTerms(expression)) {
       const operand =
-        'group' in term ? resolveGroup(expression, term, groups) : NodeSet.product(term.literals, term.axes);
+        'groups' in term ? resolveGroup(expression, term, groups) : NodeSet.product(term.literals, term.axes);
       if (term.op === ',') set = set.union(operand);
       else if (term.op === '!') set = set.difference(operand);
       else if (term.op === '&') set = set.intersection(operand);
@@ -201,10 +201,10 @@ function product(axes: readonly (readonly string[])[]): string[][] {
 }
 
 function resolveGroup(expression: string, term: GroupTerm, groups?: (name: string) => NodeSet): NodeSet {
-  if (groups) return groups(term.group);
+  if (groups) return term.groups.reduce((set, name) => set.union(groups(name)), NodeSet.empty());
   throw new HsmError(
     'config',
-    `Invalid node set \`${expression}\`: node group \`@${term.group}\` at column ${term.offset + 1}, where no groups are defined.`,
+    `Invalid node set \`${expression}\`: node group \`@${term.groups.join(',@')}\` at column ${term.offset + 1}, where no groups are defined.`,
     {
       evidence: `${expression}\n${' '.repeat(term.offset)}^`,
       hint: 'Define node groups in the groups: map of hsm_config.yaml, or write the nodes themselves.',

@@ -8,7 +8,7 @@ import { splitNodeName } from './node-name.js';
 //   rack[1-2]-gpu[1-4]  several bracket groups: their cartesian product
 //   a,b  a!b  a&b  a^b  union, difference, intersection, symmetric difference, applied strictly
 //                       left to right with equal precedence: `a,b!c` is `(a,b)!c`
-//   @gpu                a node group
+//   @gpu  @rack[1-4]    a node group; groups rack1 ... rack4
 // This file only reads the syntax into terms; node-set.ts applies the operators. Errors name the
 // offending part and its column (1-based) in the whole expression.
 
@@ -24,11 +24,11 @@ export interface ProductTerm {
   axes: string[][];
 }
 
-/** `@name`: a node group. */
+/** `@name`, `@rack[1-4]`: node groups (their union). */
 export interface GroupTerm {
   op: NodeSetOperator;
   offset: number;
-  group: string;
+  groups: string[];
 }
 
 export type NodeSetTerm = ProductTerm | GroupTerm;
@@ -59,7 +59,8 @@ export function parseNodeSetTerms(expression: string): NodeSetTerm[] {
     const text = raw.text.trim();
     const offset = raw.offset + leading;
     if (text === '') emptyOperand(expression, raw);
-    if (text.startsWith('@')) terms.push({ op: raw.op, offset, group: groupName(expression, text, offset) });
+    if (text.startsWith('@'))
+      terms.push({ op: raw.op, offset, groups: groupNames(expression, text, offset) });
     else terms.push({ op: raw.op, offset, ...parseProduct(expression, text, offset) });
   }
   return terms;
@@ -123,16 +124,21 @@ function operatorHint(op: NodeSetOperator): string {
   return 'Remove the stray comma.';
 }
 
-function groupName(expression: string, text: string, offset: number): string {
-  const m = /^@([A-Za-z0-9_.:-]+)$/.exec(text);
-  if (!m)
+// `@gpu` -> gpu; `@rack[1-2]` -> rack1 rack2 (brackets as in node names).
+function groupNames(expression: string, text: string, offset: number): string[] {
+  if (!/^@[A-Za-z0-9_.:-]/.test(text) || /[^A-Za-z0-9_.:\-[\],/]/.test(text.slice(1)))
     fail(
       expression,
       `bad node group \`${text}\``,
       offset,
-      'A node group is `@` and its name from the groups: map of hsm_config.yaml, e.g. `@gpu`.',
+      'A node group is `@` and its name from the groups: map of hsm_config.yaml, e.g. `@gpu` or `@rack[1-4]`.',
     );
-  return m[1]!;
+  const { literals, axes } = parseProduct(expression, text.slice(1), offset + 1);
+  let names = [literals[0]!];
+  axes.forEach((axis, i) => {
+    names = names.flatMap((n) => axis.map((idx) => n + idx + literals[i + 1]!));
+  });
+  return names;
 }
 
 // Characters refused in node names: shell syntax, quotes, whitespace, wildcards.

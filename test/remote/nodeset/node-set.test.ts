@@ -77,6 +77,13 @@ describe('node set expansion', () => {
     const groups = (name: string) => NodeSet.parse(name === 'gpu' ? 'gpu[1-4]' : 'login1');
     expect(NodeSet.parse('@gpu!gpu2,@login', groups).toArray()).toEqual(['gpu1', 'gpu3', 'gpu4', 'login1']);
     expect(errorOf('n1,@gpu').message).toContain('node group `@gpu` at column 4');
+    const racks = (name: string) => NodeSet.parse(`${name}-n[1-2]`);
+    expect(NodeSet.parse('@rack[1-2]!rack2-n1', racks).toArray()).toEqual([
+      'rack1-n1',
+      'rack1-n2',
+      'rack2-n2',
+    ]);
+    expect(errorOf('@gpu;x').message).toContain('bad node group `@gpu;x` at column 1');
   });
 
   it('points at a reversed range with its column', () => {
