@@ -109,6 +109,9 @@ export interface SyncBase {
   dirty: Map<string, string>;
 }
 
+/** Where that record lives in the workdir (`.hsm/` is never synced). */
+export const SYNC_BASE_FILE = '.hsm/sync-base';
+
 /** The record a push or pull leaves on the host (`.hsm/sync-base`, never synced): JSON, one line. */
 export function serializeSyncBase(base: SyncBase): string {
   return JSON.stringify({ version: 1, commit: base.commit, dirty: Object.fromEntries(base.dirty) });

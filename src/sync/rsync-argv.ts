@@ -1,3 +1,4 @@
+import { quoteShellArgv } from '../domain/shell-quote.js';
 import { buildSshOptionArgs } from '../remote/ssh/ssh-argv.js';
 import type { SshEndpoint } from '../remote/ssh/source-client.js';
 
@@ -26,6 +27,11 @@ export interface RsyncRun {
   withoutGit?: boolean;
   /** Overall progress lines (`--info=progress2`). */
   progress?: boolean;
+  /**
+   * A file (relative to the workdir) and its content, written on the host after a successful
+   * transfer by the same remote command that ran rsync (no second connection).
+   */
+  afterwards?: { file: string; content: string };
 }
 
 /** One `%i\t%M\t%n` line per item: what changes, the sender's mtime, the name. */
@@ -47,7 +53,8 @@ export function buildRsyncArgv(plan: RsyncPlan, run: RsyncRun): string[] {
   if (run.checksum) argv.push('--checksum');
   if (run.progress) argv.push('--info=progress2');
   argv.push('-e', rsyncShellCommand(['ssh', ...buildSshOptionArgs(plan.endpoint.client)]));
-  if (plan.rsyncPath !== 'rsync') argv.push(`--rsync-path=${plan.rsyncPath}`);
+  if (run.afterwards) argv.push(`--rsync-path=${rsyncThenWrite(plan, run.afterwards)}`);
+  else if (plan.rsyncPath !== 'rsync') argv.push(`--rsync-path=${plan.rsyncPath}`);
   // First match wins: .git/ is whole or absent (a .gitignore pattern such as `logs/` or `*.pack`
   // must never take parts of it), then what the user left out, then .gitignore files everywhere.
   for (const p of plan.protectedPaths) argv.push(`--exclude=${p}`);
@@ -58,6 +65,25 @@ export function buildRsyncArgv(plan: RsyncPlan, run: RsyncRun): string[] {
   if (run.direction === 'push') argv.push('./', remote);
   else argv.push(remote, './');
   return argv;
+}
+
+// The remote command rsync starts is `<rsync-path> --server ...`, read by the login shell: a small
+// sh runs the real rsync with those arguments and, when it succeeded, writes the file (atomically:
+// temp + rename). Nothing is printed: stdout is rsync's protocol stream.
+function rsyncThenWrite(plan: RsyncPlan, after: { file: string; content: string }): string {
+  const script =
+    'rs=$1 wd=$2 f=$3 c=$4; shift 4; "$rs" "$@" || exit $?; ' +
+    '{ cd -- "$wd" && { [ -d "${f%/*}" ] || mkdir -p -- "${f%/*}"; } && printf "%s\\n" "$c" >"$f.tmp" && mv -f -- "$f.tmp" "$f"; } >/dev/null 2>&1; exit 0';
+  return quoteShellArgv([
+    'sh',
+    '-c',
+    script,
+    'hsm-rsync',
+    plan.rsyncPath,
+    plan.workdir,
+    after.file,
+    after.content,
+  ]);
 }
 
 // rsync splits its -e value itself (no shell): words are separated by spaces and may be quoted,

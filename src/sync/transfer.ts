@@ -4,7 +4,7 @@ import { runCommand } from '../process/run-command.js';
 import { buildSshOptionArgs } from '../remote/ssh/ssh-argv.js';
 import { assertRsyncOk, compareSite, type SiteComparison } from './check.js';
 import { summarizeDifferences } from './format-report.js';
-import { serializeSyncBase, type SyncBase } from './probe-script.js';
+import { SYNC_BASE_FILE, serializeSyncBase } from './probe-script.js';
 import { buildRsyncArgv } from './rsync-argv.js';
 import { runRsync } from './rsync-run.js';
 import { describeSite, runOnHost, tail, type SyncSite } from './sync-site.js';
@@ -14,6 +14,9 @@ import type { SyncTransfer, TransferOptions } from './sync-types.js';
 // forced), then one incremental rsync. A push carries .git/ along (the copy on the host is then
 // the same repository, so the next check compares commits); a pull never writes the local .git/:
 // new commits come with `git fetch` + a fast-forward, files with rsync.
+
+/** Larger records (many dirty files) go in a command of their own, not on rsync's command line. */
+const INLINE_RECORD_MAX = 64 * 1024;
 
 export async function pushSite(
   site: SyncSite,
@@ -36,11 +39,18 @@ export async function pushSite(
   }
   if (before.verdict === 'in_sync') return done();
   if (before.remote_missing && !options.dryRun) await makeWorkdir(site, options.signal);
+  // the record of what the host now has rides on the rsync command itself when it is small
+  const record =
+    !options.dryRun && before.mode === 'git'
+      ? serializeSyncBase({ commit: cmp.local.head, dirty: cmp.local.dirty })
+      : null;
+  const inline = record !== null && record.length <= INLINE_RECORD_MAX;
   const argv = buildRsyncArgv(site.plan, {
     direction: 'push',
     dryRun: Boolean(options.dryRun),
     withoutGit: before.mode !== 'git',
     progress: Boolean(options.onProgress),
+    afterwards: inline ? { file: SYNC_BASE_FILE, content: record } : undefined,
   });
   const r = await runRsync(argv, {
     cwd: site.localRoot,
@@ -48,8 +58,7 @@ export async function pushSite(
     onProgress: options.onProgress,
   });
   assertRsyncOk(site, r, 'pushing the project');
-  if (!options.dryRun && before.mode === 'git')
-    await recordBase(site, { commit: cmp.local.head, dirty: cmp.local.dirty }, options.signal);
+  if (record !== null && !inline) await recordBase(site, record, options.signal);
   return done(
     r.items.filter((i) => !i.directory && (i.data || i.action === 'delete')),
     r.bytes,
@@ -112,7 +121,11 @@ export async function pullSite(site: SyncSite, options: TransferOptions = {}): P
     });
     assertRsyncOk(site, r, 'pulling the project');
     if (!options.dryRun && before.mode === 'git')
-      await recordBase(site, { commit: cmp.remote.head, dirty: cmp.remote.dirty }, options.signal);
+      await recordBase(
+        site,
+        serializeSyncBase({ commit: cmp.remote.head, dirty: cmp.remote.dirty }),
+        options.signal,
+      );
     items = r.items.filter((i) => !i.directory && (i.data || i.action === 'delete'));
     bytes = r.bytes;
   }
@@ -129,16 +142,13 @@ export async function pullSite(site: SyncSite, options: TransferOptions = {}): P
 // The state both sides now share, kept on the host in .hsm/sync-base (never synced): the next
 // comparison then knows that uncommitted edits pushed earlier are not the host's own changes.
 // Best effort: without it the comparison only gets more cautious (diverged instead of local newer).
-async function recordBase(site: SyncSite, base: SyncBase, signal?: AbortSignal): Promise<void> {
+async function recordBase(site: SyncSite, record: string, signal?: AbortSignal): Promise<void> {
   const script =
     'cd -- "$1" && mkdir -p .hsm && printf "%s\\n" "$2" >.hsm/sync-base.tmp && mv -f .hsm/sync-base.tmp .hsm/sync-base';
   try {
-    await runOnHost(
-      site,
-      ['sh', '-c', script, 'sh', site.source.workdir, serializeSyncBase(base)],
-      'recording the sync',
-      { signal },
-    );
+    await runOnHost(site, ['sh', '-c', script, 'sh', site.source.workdir, record], 'recording the sync', {
+      signal,
+    });
   } catch {
     /* see above */
   }

@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -232,6 +242,26 @@ describe('rsync argv and output', () => {
       'gpubox:hsm/my proj/',
       './',
     ]);
+  });
+
+  it('writes the record of the push on the host through the rsync command itself', () => {
+    const argv = buildRsyncArgv(plan, {
+      direction: 'push',
+      dryRun: false,
+      afterwards: { file: '.hsm/sync-base', content: `{"it's":"$(x)"}` },
+    });
+    const rp = argv.find((a) => a.startsWith('--rsync-path='))!.slice('--rsync-path='.length);
+    // the remote login shell runs `<rsync-path> --server ...`: try it here with a stand-in rsync
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-rp-'));
+    const cmd = rp.replace("'hsm/my proj'", `'${dir}'`).replace('/opt/bin/rsync', 'echo');
+    expect(execFileSync('sh', ['-c', `${cmd} --server x`], { encoding: 'utf8' })).toBe('--server x\n');
+    expect(readFileSync(join(dir, '.hsm/sync-base'), 'utf8')).toBe(`{"it's":"$(x)"}\n`);
+    const dir2 = mkdtempSync(join(tmpdir(), 'hsm-rp-'));
+    const failing = rp.replace("'hsm/my proj'", `'${dir2}'`).replace('/opt/bin/rsync', 'false');
+    expect(() => execFileSync('sh', ['-c', failing])).toThrow(); // rsync's failure is kept, nothing written
+    expect(existsSync(join(dir2, '.hsm'))).toBe(false);
+    rmSync(dir2, { recursive: true });
+    rmSync(dir, { recursive: true });
   });
 
   it('quotes -e words the way rsync splits them (doubled quotes)', () => {
