@@ -63,7 +63,7 @@ export const FAILURE_SIGNATURES: readonly FailureSignature[] = [
   {
     category: 'oom',
     stderr:
-      /\bMemoryError\b|std::bad_alloc|Cannot allocate memory|oom-kill|Out of memory: Killed process|OOM[- ]?[Kk]illed|\bout of memory\b/,
+      /\bMemoryError\b|std::bad_alloc|Cannot allocate memory|oom-kill|Out of memory: Killed process|OOM[- ]?[Kk]illed|\bout of memory\b|^Killed$|\d+ Killed\s/,
   },
   { category: 'disk_full', stderr: /No space left on device|ENOSPC|Disk quota exceeded|EDQUOT/ },
   {

@@ -54,6 +54,12 @@ describe('diagnoseFailure', () => {
       'oom',
       'MemoryError',
     ],
+    [
+      'a wrapper script whose child the kernel killed',
+      failed('epoch 3\n./train.sh: line 4: 81234 Killed                  python3 train.py\n', 137),
+      'oom',
+      /81234 Killed/,
+    ],
     ['killed by SIGKILL', failed('epoch 1\n', null, 'SIGKILL'), 'oom', /SIGKILL.*out-of-memory killer/],
     [
       'segfault',
