@@ -118,7 +118,9 @@ agent)
       printf 'X %s 0 %s\n' "$attempt" "$dir"
       continue
     fi
-    if ! { mkdir -p "$dir" && printf '%s' "$script" | base64 -d >"$dir/command.sh"; } 2>"$dir.err"; then
+    # records left by an earlier sweep of the same id must not pass for this attempt's
+    if ! { mkdir -p "$dir" && rm -f "$dir/exit" "$dir/started" "$dir/host_state" &&
+      printf '%s' "$script" | base64 -d >"$dir/command.sh"; } 2>"$dir.err"; then
       # the task cannot even be set up (disk full, unwritable workdir): exit 125 with the reason
       printf 'F %s 125 %s %s\n' "$attempt" "$dir" "$(tr '\n' ' ' <"$dir.err" 2>/dev/null)"
       rm -f "$dir.err"

@@ -12,6 +12,7 @@ export * from './task-selection.js';
 export { VERSION } from './version.js';
 export * from './exec.js';
 export * from './sync.js';
+export * from './remote-projects.js';
 export { HsmError, type ErrorCode } from '../domain/errors.js';
 export type { TaskSpec, TaskStatus, TerminationReason } from '../domain/task.js';
 export type { Params, ParamValue } from '../domain/params.js';

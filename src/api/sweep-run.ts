@@ -175,7 +175,7 @@ export function executeSweep(
         options.onWarning?.(message);
       },
     });
-    const sources = buildSources(project, options, context);
+    const sources = buildSources(project, sweep, options, context);
     const workspace = new LocalTaskWorkspace(sweep.paths, {
       mappingPages: () => sweep.store.mappingYamlPages(),
     });
@@ -328,9 +328,13 @@ function sweepContext(
 }
 
 // The sources named on the command line (default: local), built by type.
-function buildSources(project: ProjectContext, options: RunOptions, context: SweepContext): ComputeSource[] {
-  const names =
-    options.sources && options.sources.length > 0 ? [...new Set(options.sources)] : lastRunSources(context);
+function buildSources(
+  project: ProjectContext,
+  sweep: OpenSweep,
+  options: RunOptions,
+  context: SweepContext,
+): ComputeSource[] {
+  const names = runSourceNames(sweep, options.sources);
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1))
     throw new HsmError('usage', `--jobs must be a positive integer, got ${options.jobs}`);
   return names.map((name) => {
@@ -344,11 +348,12 @@ function buildSources(project: ProjectContext, options: RunOptions, context: Swe
   });
 }
 
-// Without --source, a sweep goes on where its last run ran (`hsm complete` after a crash on a host
-// continues on that host), else locally.
-function lastRunSources(context: SweepContext): string[] {
+// The sources a run of this sweep uses: the ones asked for, else those of its last run (`hsm complete`
+// after a crash on a host continues on that host), else local.
+export function runSourceNames(sweep: OpenSweep, requested?: readonly string[]): string[] {
+  if (requested && requested.length > 0) return [...new Set(requested)];
   try {
-    const names = JSON.parse(context.state('run').get('sources') ?? '[]') as unknown;
+    const names = JSON.parse(sweep.store.getMeta('source:run:sources') ?? '[]') as unknown;
     if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) return names;
   } catch {
     /* unreadable: local */

@@ -1,6 +1,12 @@
 import { Command } from 'commander';
-import { openProject, openSweep, selectTasks } from '../../api/index.js';
-import { runToEnd } from './run.js';
+import {
+  openProject,
+  openSweep,
+  recordRemoteProjects,
+  runSourceNames,
+  selectTasks,
+} from '../../api/index.js';
+import { checkRemoteProjects, runToEnd, sourceNames } from './run.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
 
 export function registerComplete(program: Command): void {
@@ -20,6 +26,7 @@ export function registerComplete(program: Command): void {
     .option('--dry-run', 'list what would run; run nothing')
     .option('--json', 'print the final status as JSON on stdout')
     .option('--ssh-config <file>', 'ssh client config file for ssh sources (ssh -F)')
+    .option('--sync', 'push the project to remote sources that differ')
     .action(
       async (
         id: string,
@@ -33,6 +40,7 @@ export function registerComplete(program: Command): void {
           dryRun?: boolean;
           json?: boolean;
           sshConfig?: string;
+          sync?: boolean;
         },
       ) => {
         const project = openProject();
@@ -61,6 +69,13 @@ export function registerComplete(program: Command): void {
             if (rows.length > 20) process.stdout.write(`  ... and ${rows.length - 20} more\n`);
           }
           return;
+        }
+        const names = runSourceNames(sweep, sourceNames(flags.source));
+        try {
+          recordRemoteProjects(sweep.paths.dir, await checkRemoteProjects(project, names, flags));
+        } catch (err) {
+          sweep.store.close();
+          throw err;
         }
         process.exitCode = await runToEnd(project, sweep, flags, true);
       },

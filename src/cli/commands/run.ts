@@ -8,6 +8,9 @@ import {
   createSweep,
   executeSweep,
   renderStatusJson,
+  recordRemoteProjects,
+  verifyRemoteProjects,
+  type RemoteProjectCheck,
   formatDiagnostic,
   type RunOptions,
 } from '../../api/index.js';
@@ -76,10 +79,13 @@ export function registerRun(program: Command): void {
         printDryRun(plan, project.outputDir, flags);
         return;
       }
+      // the project on every ssh source is checked (or pushed, --sync) before the sweep exists
+      const checks = await checkRemoteProjects(project, sourceNames(flags.source) ?? ['local'], flags);
       // A Ctrl-C while the sweep is being created waits for it to be complete (all or nothing on
       // disk), then stops before any task runs.
       const latch = new InterruptLatch();
       const sweep = await createSweep(project, plan, flags.sweepId);
+      recordRemoteProjects(sweep.paths.dir, checks);
       await new Promise((r) => setImmediate(r)); // let a signal that came during the creation be seen
       process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
       if (latch.count > 0) {
@@ -110,12 +116,7 @@ export async function runToEnd(
   const quiet = Boolean(flags.json);
   let progress: RunProgress | null = null;
   const options: RunOptions & { retryFailed?: boolean; tasks?: string } = {
-    sources: flags.source
-      ? flags.source
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined,
+    sources: sourceNames(flags.source),
     jobs: flags.jobs,
     retries: flags.retries,
     timeout: flags.timeout,
@@ -177,6 +178,30 @@ export async function runToEnd(
   }
   const bad = status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
   return bad > 0 ? EXIT.tasksFailed : EXIT.ok;
+}
+
+export function sourceNames(flag: string | undefined): string[] | undefined {
+  const names = (flag ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return names.length > 0 ? names : undefined;
+}
+
+// The project on the ssh sources among `names` must be the local one; with --sync it is pushed.
+export async function checkRemoteProjects(
+  project: ReturnType<typeof openProject>,
+  names: readonly string[],
+  flags: { sync?: boolean; sshConfig?: string },
+): Promise<RemoteProjectCheck[]> {
+  const checks = await verifyRemoteProjects(project, names, {
+    sync: flags.sync,
+    sshConfigFile: flags.sshConfig,
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  });
+  for (const c of checks)
+    if (c.pushed) process.stderr.write(`pushed the project to source ${c.source} (${c.report.workdir})\n`);
+  return checks;
 }
 
 function printDryRun(plan: ReturnType<typeof planSweep>, outputDir: string, flags: RunFlags): void {

@@ -363,6 +363,11 @@ export class SshSource implements ComputeSource {
   }
 
   private onTaskState(t: RemoteAttempt, s: TaskState, withdraw: RemoteAttempt[]): void {
+    // Records read before the agent took this attempt up may be an earlier sweep's of the same id
+    // (the agent clears them when it starts the task): while the agent has the task, its own lines
+    // say when it starts and ends; a record naming another process is not this attempt's.
+    const agentHasIt = !t.adopted && this.agent?.alive === true && Date.now() - t.sentAt < IN_FLIGHT_GRACE_MS;
+    if (s.state !== 'wait' && ((t.pid === null && agentHasIt) || (t.pid !== null && s.pid !== t.pid))) return;
     if (s.state === 'exit') {
       if (t.pid === null && s.pid > 0) this.started(t, s.pid);
       this.finish(t, s.rc, undefined);
@@ -386,7 +391,6 @@ export class SshSource implements ComputeSource {
       return;
     }
     // wait: no start yet. A line still in the agent's pipe, or never to start (agent or hsm gone)
-    const agentHasIt = !t.adopted && this.agent?.alive && Date.now() - t.sentAt < IN_FLIGHT_GRACE_MS;
     if (!agentHasIt) withdraw.push(t);
   }
 

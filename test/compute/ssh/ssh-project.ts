@@ -6,7 +6,7 @@ import { privateControlPath, sshInfra } from '../../remote/test-infra.js';
 
 // A project whose hsm_config.yaml names ssh sources on the test hosts (node17..node20 belong to
 // these tests), each with a private ControlPath (a master left by another test would survive a
-// host's death), and the project copied to each host's workdir with rsync.
+// host's death). Runs push the project to the hosts with --sync.
 
 export interface SshSourceDef {
   name: string;
@@ -34,14 +34,6 @@ export function sshProject(sweepYaml: string, sources: SshSourceDef[], files: Re
     writeFileSync(join(dir, path), text);
   }
   return { dir, infra, cm, args: ['--ssh-config', infra.configFile] };
-}
-
-/** Copies the project to a host's workdir (what `hsm sync push` does), with plain rsync. */
-export function pushProject(dir: string, host: string, workdir: string): void {
-  const infra = sshInfra();
-  const remote = workdir.replace(/^~\//, '');
-  execFileSync('ssh', ['-F', infra.configFile, host, `mkdir -p '${remote.replace(/'/g, `'\\''`)}'`]);
-  execFileSync('rsync', ['-a', '-s', '-e', `ssh -F ${infra.configFile}`, `${dir}/`, `${host}:${remote}/`]);
 }
 
 /** A host's home directory as seen from this machine (the test hosts share its file system). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
-import { hostHome, pushProject, sshProject } from './ssh-project.js';
+import { hostHome, sshProject } from './ssh-project.js';
 
 // The ssh compute source against the real sshd hosts node17..node20 (scripts/infra): tasks run
 // detached on the host from the project's copy there, their directories come back with rsync.
@@ -38,8 +38,8 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
       [{ name: 'n17', host: 'node17', workdir }],
       { 'tools/dump argv.py': DUMP },
     );
-    pushProject(p.dir, 'node17', workdir);
-    const r = hsm(['run', '--source', 'n17', '--sweep-id', 'hostile', ...p.args], p.dir);
+    const r = hsm(['run', '--source', 'n17', '--sync', '--sweep-id', 'hostile', ...p.args], p.dir);
+    expect(r.stderr).toContain('pushed the project to source n17');
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(r.code, r.stderr).toBe(0);
     const root = join(hostHome('node17'), `hsm ws/it's "here"/proj`);
@@ -70,7 +70,7 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
       `command: ["sh", "-c", "echo 'CUDA out of memory' >&2; exit {rc}"]\nargs: none\nsweep:\n  grid:\n    rc: [0, 7]\n`,
       [{ name: 'n18', host: 'node18', workdir: '~/hsm/failsum' }],
     );
-    const r = hsm(['run', '--source', 'n18', '--sweep-id', 'fs', ...p.args], p.dir);
+    const r = hsm(['run', '--source', 'n18', '--sync', '--sweep-id', 'fs', ...p.args], p.dir);
     expect(r.code).toBe(1);
     const summary = readFileSync(join(p.dir, 'sweeps/outputs/fs/tasks/task_002/error_summary.yaml'), 'utf8');
     expect(summary).toContain('exit_status: 7');
@@ -90,7 +90,7 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     );
     const ledger = join(hostHome('node19'), 'ledger-adopt');
     rmSync(ledger, { force: true });
-    const child = hsmAsync(['run', '--source', 'n19', '--sweep-id', 'adopt', ...p.args], p.dir);
+    const child = hsmAsync(['run', '--source', 'n19', '--sync', '--sweep-id', 'adopt', ...p.args], p.dir);
     // kill once some tasks have started on the host
     for (let i = 0; i < 600 && !(existsSync(ledger) && readFileSync(ledger, 'utf8').includes('start')); i++)
       await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,51 @@
+import { HsmError } from '../domain/errors.js';
+import { ensureProjectSynced, recordSourceSync } from '../sync/index.js';
+import type { SyncReport } from '../sync/sync-types.js';
+import type { ProjectContext } from './project.js';
+
+// Before tasks run on ssh sources: the project on each host must be the local one (sync/). They are
+// checked at once; a host whose copy differs stops the run before anything runs there (exit 2,
+// saying what differs), or with `sync` gets the project pushed. A host that cannot be reached is
+// left to the source, which takes no tasks while it is down (the other sources go on).
+
+export interface RemoteProjectCheck {
+  source: string;
+  report: SyncReport;
+  pushed: boolean;
+}
+
+export async function verifyRemoteProjects(
+  project: ProjectContext,
+  sources: readonly string[],
+  options: { sync?: boolean; sshConfigFile?: string; onWarning?: (message: string) => void },
+): Promise<RemoteProjectCheck[]> {
+  const remote = sources.filter((name) => project.config.sources[name]?.type === 'ssh');
+  const results = await Promise.allSettled(
+    remote.map((name) =>
+      ensureProjectSynced(project.config, name, {
+        push: options.sync === true,
+        ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
+      }),
+    ),
+  );
+  const checks: RemoteProjectCheck[] = [];
+  for (const [i, r] of results.entries()) {
+    const source = remote[i]!;
+    if (r.status === 'fulfilled') {
+      checks.push({ source, report: r.value.report, pushed: r.value.transfer !== null });
+      continue;
+    }
+    const err = r.reason as unknown;
+    if (err instanceof HsmError && err.code === 'infra') {
+      options.onWarning?.(`source ${source}: ${err.message}${err.hint ? ` ${err.hint}` : ''}`);
+      continue;
+    }
+    throw err;
+  }
+  return checks;
+}
+
+/** The sweep keeps, per source, the commit that ran there and the sync verdict (source_sync.yaml). */
+export function recordRemoteProjects(sweepDir: string, checks: readonly RemoteProjectCheck[]): void {
+  for (const c of checks) recordSourceSync(sweepDir, c.report, c.pushed);
+}
