@@ -134,18 +134,36 @@ function ownerPid(lockPath: string): number | null {
 export interface RecentSweep {
   sweep_id: string;
   sweep_dir: string;
-  created_at: string;
-  total: number;
-  counts: Record<TaskStatus, number>;
+  /** null (and counts, total) when the sweep cannot be read; `error` says why. */
+  created_at: string | null;
+  total: number | null;
+  counts: Record<TaskStatus, number> | null;
   running: boolean;
+  error?: string;
 }
 
-// The newest sweeps of the project, newest first.
+// The newest sweeps of the project, newest first. A sweep that cannot be read (a damaged store) is
+// listed with the reason, and does not hide the others.
 export function listRecentSweeps(project: ProjectContext, limit = 10): RecentSweep[] {
   return listSweepIds(project.outputDir)
     .slice(0, limit)
     .map((id) => {
-      const s = openSweepDirectory(join(project.outputDir, id), { readonly: true });
+      const dir = join(project.outputDir, id);
+      let s: OpenSweep;
+      try {
+        s = openSweepDirectory(dir, { readonly: true });
+      } catch (err) {
+        if (!(err instanceof HsmError)) throw err;
+        return {
+          sweep_id: id,
+          sweep_dir: dir,
+          created_at: null,
+          total: null,
+          counts: null,
+          running: false,
+          error: err.message,
+        };
+      }
       try {
         const counts = s.store.counts();
         return {

@@ -4,6 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../api/index.js';
 import { reportError } from './report-error.js';
 import { registerCommands } from './commands/index.js';
+import { handleClosedOutput } from './closed-output.js';
+
+handleClosedOutput();
 
 const program = new Command();
 program

@@ -31,6 +31,7 @@ export interface OpenSweep {
 
 // Checks that the output directory can hold sweeps, with an error that says how to fix it.
 export function ensureOutputDirectory(outputDir: string): void {
+  refuseNonDirectory(outputDir);
   try {
     mkdirSync(outputDir, { recursive: true });
     accessSync(outputDir, constants.W_OK);
@@ -130,21 +131,70 @@ export function openSweepDirectory(dir: string, options: { readonly?: boolean } 
       hint: '`hsm recent` lists the sweeps of this project',
     });
   }
-  const metadata = parse(readFileSync(paths.metadata, 'utf8')) as SweepMetadata;
+  const metadata = readMetadata(paths.metadata);
   const store = SweepStore.open(paths.db, { readonly: options.readonly ?? false });
   return { id: metadata.id, paths, store, metadata };
+}
+
+function readMetadata(path: string): SweepMetadata {
+  let metadata: unknown;
+  try {
+    metadata = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new HsmError('infra', `the sweep metadata ${path} is missing or damaged`, {
+      evidence: (err as Error).message,
+      hint: "restore it from a copy of the sweep directory; the task directories under tasks/ still hold each task's output",
+      cause: err,
+    });
+  }
+  if (
+    typeof metadata !== 'object' ||
+    metadata === null ||
+    typeof (metadata as SweepMetadata).id !== 'string'
+  ) {
+    throw new HsmError('infra', `the sweep metadata ${path} is damaged (no sweep id)`, {
+      hint: 'restore it from a copy of the sweep directory',
+    });
+  }
+  return metadata as SweepMetadata;
+}
+
+// An output directory path that names something else (a file) is a configuration mistake.
+function refuseNonDirectory(outputDir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(outputDir).isDirectory();
+  } catch {
+    return; // missing: created when a sweep is
+  }
+  if (!isDir) {
+    throw new HsmError('config', `the output directory ${outputDir} is a file, not a directory`, {
+      hint: 'set `defaults.output_dir` in hsm_config.yaml to a directory, or move the file away',
+    });
+  }
 }
 
 // Lists sweep ids in an output directory, newest first.
 export function listSweepIds(outputDir: string): string[] {
   if (!existsSync(outputDir)) return [];
+  refuseNonDirectory(outputDir);
   return readdirSync(outputDir, { withFileTypes: true })
     .filter(
       (d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(outputDir, d.name, 'sweep.db')),
     )
-    .map((d) => ({ id: d.name, at: statSync(join(outputDir, d.name, 'sweep_metadata.yaml')).mtimeMs }))
+    .map((d) => ({ id: d.name, at: modifiedAt(join(outputDir, d.name)) }))
     .sort((a, b) => b.at - a.at || b.id.localeCompare(a.id))
     .map((d) => d.id);
+}
+
+// When a sweep was last changed, for ordering: its metadata file's mtime (the directory's if that
+// file is missing: a damaged sweep is still listed).
+function modifiedAt(dir: string): number {
+  try {
+    return statSync(join(dir, 'sweep_metadata.yaml')).mtimeMs;
+  } catch {
+    return statSync(dir).mtimeMs;
+  }
 }
 
 // Finds a sweep directory from an id, a unique id prefix, or a path.

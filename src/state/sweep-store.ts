@@ -101,18 +101,19 @@ export class SweepStore implements EngineStore {
   // Opens (and with `create`, initialises) the store of a sweep directory. `readonly` never writes, so
   // it also reads a sweep directory the user cannot write (another user's, an archive).
   static open(path: string, options: { create?: boolean; readonly?: boolean } = {}): SweepStore {
-    let db: Database.Database;
+    let db: Database.Database | null = null;
     try {
-      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create });
-      if (options.readonly) db = readableInPlace(db, path);
-    } catch (err) {
-      throw new HsmError('not_found', `cannot open the sweep store ${path}`, {
-        evidence: (err as Error).message,
-        hint: 'check the sweep id (`hsm recent` lists sweeps) and that the sweep directory is intact',
-        cause: err,
+      db = new Database(path, {
+        readonly: options.readonly ?? false,
+        fileMustExist: !options.create,
+        timeout: 5000, // busy_timeout
       });
+      db = options.readonly ? readableInPlace(db, path) : db;
+      if (!options.create) db.prepare('SELECT 1 FROM meta LIMIT 1').get(); // a damaged file fails here
+    } catch (err) {
+      if (db?.open) db.close();
+      throw storeOpenError(path, err);
     }
-    db.pragma('busy_timeout = 5000');
     // room for the task table of a 100,000-task sweep (~30 MB): `hsm status` reads it twice
     db.pragma('cache_size = -65536');
     if (!options.readonly) {
@@ -344,6 +345,22 @@ export class SweepStore implements EngineStore {
   }
 }
 
+function storeOpenError(path: string, err: unknown): HsmError {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || /no such table/.test(String(err))) {
+    return new HsmError('infra', `the sweep store ${path} is damaged (not a readable hsm store)`, {
+      evidence: (err as Error).message,
+      hint: "restore sweep.db from a copy of the sweep directory; the task directories under tasks/ still hold each task's output and exit record",
+      cause: err,
+    });
+  }
+  return new HsmError('not_found', `cannot open the sweep store ${path}`, {
+    evidence: (err as Error).message,
+    hint: 'check the sweep id (`hsm recent` lists sweeps) and that the sweep directory is intact',
+    cause: err,
+  });
+}
+
 // A read-only connection to a WAL store needs the shared-memory index (sweep.db-shm). While a run
 // writes the store it exists and SQLite reads it without writing; when no run is active it is gone,
 // and creating it fails in a directory the user cannot write (SQLITE_READONLY_DIRECTORY). Then the
@@ -358,6 +375,7 @@ function readableInPlace(db: Database.Database, path: string): Database.Database
     if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN') throw err;
     db.close();
     const image = readFileSync(path);
+    // bytes 18-19: the file format versions, 2 = WAL
     if (image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;
     return new Database(image, { readonly: true });
   }

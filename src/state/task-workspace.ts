@@ -56,6 +56,8 @@ export class LocalTaskWorkspace implements TaskWorkspace {
   }
 
   writeStatus(task: TaskRow): void {
+    // the task directory may have been deleted while the task ran: its status is still written
+    mkdirSync(this.paths.taskDir(task.name), { recursive: true });
     writeFileAtomic(this.paths.taskFile(task.name, 'status.yaml'), renderStatusYaml(task));
   }
 

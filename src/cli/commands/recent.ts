@@ -21,6 +21,10 @@ export function registerRecent(program: Command): void {
         return;
       }
       for (const s of sweeps) {
+        if (s.counts === null) {
+          process.stdout.write(`${s.sweep_id}  unreadable: ${s.error ?? 'unknown reason'}\n`);
+          continue;
+        }
         process.stdout.write(
           `${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts)}${s.running ? '  (running)' : ''}\n`,
         );
