@@ -84,11 +84,15 @@ describe('hsm run with bad input', () => {
   });
 
   it('a second process running the same sweep is refused with exit 3', async () => {
-    const dir = makeProject(`command: ["sleep", "{s}"]\nargs: none\nsweep:\n  grid:\n    s: [2]\n`);
+    // the task runs until the test says so: the first run holds the sweep however slow the machine is
+    const dir = makeProject(
+      `command: ["sh", "-c", "while [ ! -e go ]; do sleep 0.05; done"]\nargs: none\nsweep:\n  grid:\n    s: [1]\n`,
+    );
     const first = hsmAsync(['run', '--sweep-id', 'locked'], dir);
     const lock = join(dir, 'sweeps', 'outputs', 'locked', 'sweep.lock');
-    for (let i = 0; i < 400 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
     const second = hsm(['complete', 'locked'], dir);
+    writeFileSync(join(dir, 'go'), '');
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/being run by another hsm process \(pid \d+\)/);
     expect((await waitForExit(first)).code).toBe(0);
