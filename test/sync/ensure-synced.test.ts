@@ -1,11 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProjectConfig } from '../../src/config/index.js';
 import { HsmError } from '../../src/domain/errors.js';
-import { ensureProjectSynced, readSourceSync, recordSourceSync } from '../../src/sync/index.js';
+import {
+  ensureProjectSynced,
+  pushProject,
+  readSourceSync,
+  recordSourceSync,
+  type SyncProgress,
+} from '../../src/sync/index.js';
 import { NO_INFRA, sshInfra } from '../remote/test-infra.js';
 
 // The API the ssh compute source calls before a remote run (and `hsm run --sync`), on the real
@@ -68,6 +75,17 @@ describe.skipIf(NO_INFRA)('ensureProjectSynced and the sweep record', () => {
       /gpubox:\n\s+verdict: in_sync\n/,
     );
     rmSync(sweepDir, { recursive: true });
+  });
+
+  it('reports the progress of a transfer (rsync --info=progress2) to its end', async () => {
+    writeFileSync(join(dir, 'weights.bin'), randomBytes(4 << 20));
+    const seen: SyncProgress[] = [];
+    const t = await pushProject(config(), 'gpubox', { ...options, onProgress: (p) => seen.push(p) });
+    expect(t.items).toContainEqual({ path: 'weights.bin', action: 'send' });
+    expect(t.bytes).toBeGreaterThan(4 << 20);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)!.percent).toBeGreaterThanOrEqual(99); // rsync's figure counts files still to check
+    expect(seen.at(-1)!.bytes).toBeGreaterThanOrEqual(4 << 20);
   });
 
   it('with push: still refuses to overwrite changes made on the host', async () => {
