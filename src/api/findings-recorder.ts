@@ -4,7 +4,8 @@ import type { TaskRow } from '../engine/ports.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import { appendFailedAttempt } from '../state/failure-log.js';
 import { readTaskMetrics, type Metrics } from '../results/task-metrics.js';
-import { writeSweepErrorPatterns } from './sweep-errors.js';
+import { countSweepTraits, writeSweepErrorPatterns } from './sweep-errors.js';
+import type { ValueCounts } from '../diagnose/index.js';
 
 // What a run learns as each attempt ends, kept as it happens: the task's metrics and, for an attempt
 // that did not complete, its cause (in the store, and appended to logs/errors/failed_tasks.yaml);
@@ -16,6 +17,8 @@ export class FindingsRecorder {
   private patternsDirty = false;
   private lastPatternsWrite = 0;
   private patternsCostMs = 0;
+  /** The sweep's parameter values and hosts, counted at the first rewrite during the run. */
+  private sweepTraits: ValueCounts | null = null;
 
   constructor(private readonly sweep: OpenSweep) {}
 
@@ -54,7 +57,10 @@ export class FindingsRecorder {
     this.flushMetrics();
     if (this.patternsTimer) clearTimeout(this.patternsTimer);
     // a task that failed earlier may have completed since: the groups must say so
-    if (this.patternsDirty || existsSync(this.sweep.paths.errorPatterns)) this.writePatterns();
+    if (this.patternsDirty || existsSync(this.sweep.paths.errorPatterns)) {
+      this.sweepTraits = null; // every task's host is known now
+      this.writePatterns();
+    }
   }
 
   private flushMetrics(): void {
@@ -81,7 +87,8 @@ export class FindingsRecorder {
   private writePatterns(): void {
     this.flushMetrics();
     const t0 = Date.now();
-    writeSweepErrorPatterns(this.sweep);
+    this.sweepTraits ??= countSweepTraits(this.sweep);
+    writeSweepErrorPatterns(this.sweep, this.sweepTraits);
     this.patternsCostMs = Date.now() - t0;
     this.lastPatternsWrite = Date.now();
     this.patternsDirty = false;

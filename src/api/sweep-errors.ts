@@ -55,7 +55,13 @@ export function getSweepErrors(
   }
 }
 
-export function analyseSweepErrors(sweep: OpenSweep, options: ErrorsOptions = {}): ErrorsReport {
+// `sweepTraits`: the parameter values and hosts of all tasks, when the caller has them already (a run
+// rewriting error_patterns.yaml counts them once, not at every rewrite).
+export function analyseSweepErrors(
+  sweep: OpenSweep,
+  options: ErrorsOptions = {},
+  sweepTraits?: ValueCounts,
+): ErrorsReport {
   const category = options.category === undefined ? undefined : checkCategory(options.category);
   const findings = sweep.store.findings;
   const counts = { failed: 0, lost: 0, cancelled: 0 };
@@ -66,12 +72,7 @@ export function analyseSweepErrors(sweep: OpenSweep, options: ErrorsOptions = {}
     if (row.status === 'failed' || row.status === 'lost' || row.status === 'cancelled') counts[row.status]++;
     failed.push({ name: row.name, params: JSON.parse(row.params) as Params, host: row.host, diagnosis });
   }
-  const sweepCounts: ValueCounts = { total: 0, params: new Map(), hosts: new Map(), withHost: 0 };
-  if (failed.length > 0) {
-    for (const [params, host] of findings.taskTraits())
-      addTraits(sweepCounts, { params: JSON.parse(params) as Params, host });
-  }
-  const groups = groupFailures(failed, sweepCounts);
+  const groups = failed.length === 0 ? [] : groupFailures(failed, sweepTraits ?? countSweepTraits(sweep));
   return {
     sweep_id: sweep.id,
     sweep_dir: sweep.paths.dir,
@@ -94,9 +95,17 @@ export function buildRerunCommand(sweepId: string, tasks: readonly string[]): st
   return `hsm complete ${quoteShellWord(sweepId)} --tasks ${quoteShellWord(foldNodeSet(tasks))}`;
 }
 
+// The parameter values and hosts of every task of the sweep: what a group of failures is compared with.
+export function countSweepTraits(sweep: OpenSweep): ValueCounts {
+  const counts: ValueCounts = { total: 0, params: new Map(), hosts: new Map(), withHost: 0 };
+  for (const [params, host] of sweep.store.findings.taskTraits())
+    addTraits(counts, { params: JSON.parse(params) as Params, host });
+  return counts;
+}
+
 // Rewrites logs/errors/error_patterns.yaml from the store (during a run and at its end).
-export function writeSweepErrorPatterns(sweep: OpenSweep): void {
-  writeErrorPatterns(sweep.paths.errorPatterns, sweep.id, analyseSweepErrors(sweep));
+export function writeSweepErrorPatterns(sweep: OpenSweep, sweepTraits?: ValueCounts): void {
+  writeErrorPatterns(sweep.paths.errorPatterns, sweep.id, analyseSweepErrors(sweep, {}, sweepTraits));
 }
 
 function causeOf(sweep: OpenSweep, row: FailedTaskRow): Diagnosis {

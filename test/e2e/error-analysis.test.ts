@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 
 // A sweep whose tasks fail for real, one way per `mode` (test/fixtures/failures/fail.sh), two seeds
 // each: `hsm errors` must name every cause, with the mode the group's tasks share, the evidence line,
@@ -141,4 +141,36 @@ sweep:
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown failure category "oops"');
   }, 60_000);
+});
+
+describe('logs/errors while the sweep runs', () => {
+  it('a failure is in failed_tasks.yaml and error_patterns.yaml before the sweep ends', async () => {
+    const dir = makeProject(`name: live
+command: ["sh", "-c", "if [ {i} = 1 ]; then echo 'ModuleNotFoundError: No module named wandb' >&2; exit 1; fi; while [ ! -e go ]; do sleep 0.05; done"]
+args: none
+sweep:
+  grid:
+    i: [1, 2]
+`);
+    const child = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'live_1'], dir);
+    const errorsDir = join(dir, 'sweeps', 'outputs', 'live_1', 'logs', 'errors');
+    const read = (f: string) =>
+      existsSync(join(errorsDir, f)) ? readFileSync(join(errorsDir, f), 'utf8') : '';
+    try {
+      // waits for the condition (task_002 keeps the sweep running until \`go\` exists)
+      for (let i = 0; i < 600 && !/category: "missing_module"/.test(read('error_patterns.yaml')); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(join(dir, 'go'))).toBe(false);
+      expect(parse(read('failed_tasks.yaml'))).toEqual([
+        expect.objectContaining({ task: 'task_001', category: 'missing_module' }),
+      ]);
+      expect(parse(read('error_patterns.yaml'))).toMatchObject({
+        failed: 1,
+        groups: [{ category: 'missing_module', tasks: ['task_001'] }],
+      });
+    } finally {
+      writeFileSync(join(dir, 'go'), '');
+    }
+    expect((await waitForExit(child)).code).toBe(1);
+  }, 90_000);
 });
