@@ -19,7 +19,7 @@ export interface RunSweepRequest extends PlanRequest {
 }
 
 export interface CompleteOptions extends RunOptions {
-  /** Also run tasks that failed or were cancelled (`hsm complete --retry-failed`). */
+  /** Also run tasks that failed (`hsm complete --retry-failed`); cancelled ones always run. */
   retryFailed?: boolean;
 }
 
@@ -34,7 +34,7 @@ export async function runSweep(
   return closeWhenDone(sweep.store, () => executeSweep(project, sweep, options));
 }
 
-// Runs what an existing sweep is missing (`hsm complete`): pending and lost tasks, failed and cancelled
+// Runs what an existing sweep is missing (`hsm complete`): pending, lost and cancelled tasks, failed
 // ones too with `retryFailed`; attempts still running from a dead hsm process are adopted, not rerun.
 export function completeSweep(
   project: ProjectContext,

@@ -156,8 +156,9 @@ export async function createSweep(
   });
 }
 
-// Runs the tasks of an open sweep that still need running: pending and lost ones (and failed or
-// cancelled ones with `retryFailed`); attempts left running by a dead hsm are adopted, not rerun.
+// Runs the tasks of an open sweep that still need running: pending, lost and cancelled ones (a cancel
+// is a stop asked for, not a failure: finishing the sweep runs them), failed ones too with
+// `retryFailed`; attempts left running by a dead hsm are adopted, not rerun.
 export function executeSweep(
   project: ProjectContext,
   sweep: OpenSweep,
@@ -191,7 +192,9 @@ export function executeSweep(
       : options.tasks !== undefined
         ? selectTasks(sweep, options.tasks, notices)
         : sweep.store.taskNamesWithStatus(
-            options.retryFailed ? ['pending', 'lost', 'failed', 'cancelled'] : ['pending', 'lost'],
+            options.retryFailed
+              ? ['pending', 'lost', 'cancelled', 'failed']
+              : ['pending', 'lost', 'cancelled'],
           );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
     const findings = new FindingsRecorder(sweep);

@@ -6,6 +6,7 @@ import { green, red, yellow, useColor } from './output.js';
 export class RunProgress {
   private done = 0;
   private failed = 0;
+  private cancelled = 0;
   private running = 0;
   private readonly tty: boolean;
   private lastDraw = 0;
@@ -26,7 +27,8 @@ export class RunProgress {
       if (task.startedAt !== null) this.running = Math.max(0, this.running - 1);
       if (event === 'finished') {
         this.done++;
-        if (task.status !== 'completed') this.failed++;
+        if (task.status === 'cancelled') this.cancelled++;
+        else if (task.status !== 'completed') this.failed++;
       }
       if (task.status !== 'completed') this.line(describeEnd(task, event === 'retrying'));
     }
@@ -56,14 +58,16 @@ export class RunProgress {
       const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
       const rate = this.done / Math.max(0.001, (now - this.startedAt) / 1000);
       const eta = rate > 0 ? Math.round((this.total - this.done) / rate) : null;
-      const failed = this.failed ? red(`, ${this.failed} failed`) : '';
+      const failed =
+        (this.failed ? red(`, ${this.failed} failed`) : '') +
+        (this.cancelled ? `, ${this.cancelled} cancelled` : '');
       this.stream.write(
         `\r\x1b[K[${bar}] ${this.done}/${this.total} done, ${this.running} running${failed}${eta !== null && this.done < this.total ? `, ETA ${eta}s` : ''}`,
       );
     } else if (force || now - this.lastPlain >= 5000) {
       this.lastPlain = now;
       this.stream.write(
-        `progress: ${this.done}/${this.total} done, ${this.running} running, ${this.failed} failed\n`,
+        `progress: ${this.done}/${this.total} done, ${this.running} running, ${this.failed} failed${this.cancelled ? `, ${this.cancelled} cancelled` : ''}\n`,
       );
     }
   }

@@ -96,7 +96,7 @@ export const CATEGORY_INFO: Record<FailureCategory, CategoryInfo> = {
   cancelled: {
     title: 'cancelled',
     reason: 'cancelled',
-    hint: 'stopped by a cancel or Ctrl-C: `hsm complete SWEEP --retry-failed` runs it again',
+    hint: 'stopped by a cancel or Ctrl-C: `hsm complete SWEEP` runs it again',
   },
   node_fail: {
     title: 'node failure',

@@ -17,7 +17,7 @@ export function registerCancel(program: Command): void {
           `sweep ${r.sweep_id}: no hsm process was running it; stopped what it left: ` +
             `${r.killed_tasks.length} task(s) cancelled${r.killed_tasks.length ? ` (${r.killed_tasks.join(', ')})` : ''}, ` +
             `${r.withdrawn_tasks.length} queued task(s) withdrawn (pending again)\n` +
-            `  finish it with: hsm complete ${r.sweep_id}${r.killed_tasks.length ? ' --retry-failed' : ''}\n`,
+            `  finish it with: hsm complete ${r.sweep_id}\n`,
         );
     });
 }

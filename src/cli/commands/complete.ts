@@ -12,11 +12,13 @@ import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js'
 export function registerComplete(program: Command): void {
   program
     .command('complete')
-    .description('run what a sweep is missing (pending and lost tasks; failed ones too with --retry-failed)')
+    .description(
+      'run what a sweep is missing (pending, lost and cancelled tasks; failed ones too with --retry-failed)',
+    )
     .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
     .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml')
     .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
-    .option('--retry-failed', 'also run tasks that failed or were cancelled')
+    .option('--retry-failed', 'also run tasks that failed (cancelled ones always run)')
     .option(
       '--tasks <set>',
       "run just these tasks, e.g. 'task_[004-026,031]' (what `hsm errors --rerun` prints)",
@@ -46,7 +48,7 @@ export function registerComplete(program: Command): void {
         const project = openProject();
         const sweep = openSweep(project, id, { readonly: Boolean(flags.dryRun) });
         if (flags.dryRun) {
-          const wanted = new Set(['pending', 'lost', ...(flags.retryFailed ? ['failed', 'cancelled'] : [])]);
+          const wanted = new Set(['pending', 'lost', 'cancelled', ...(flags.retryFailed ? ['failed'] : [])]);
           const rows =
             flags.tasks !== undefined
               ? selectTasks(sweep, flags.tasks, []).map((name) => sweep.store.task(name)!)
