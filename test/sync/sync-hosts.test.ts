@@ -6,15 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../helpers/cli.js';
 import { NO_INFRA, sshInfra } from '../remote/test-infra.js';
 
-// `hsm sync` against the real sshd hosts node19 and node20 of scripts/infra/up.sh, with the real
+// `hsm sync` against the real sshd host node20 of scripts/infra/up.sh (node19, the other host of
+// this area, is killed by the ssh source's host-death test, which may run at the same time), with the real
 // rsync and git on both sides. Each test has its own project and its own workdir on the host.
+const HOST = 'node20';
+
 describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
   const infra = NO_INFRA ? null! : sshInfra();
   const run = `hsm-sync-test/${process.pid}-${Date.now()}`;
   const dirs: string[] = [];
   beforeAll(() => ensureBuilt());
   afterAll(() => {
-    for (const host of ['node19', 'node20']) {
+    for (const host of ['node20']) {
       try {
         remote(host, `rm -rf ${run}`);
       } catch {
@@ -40,7 +43,7 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
     const workdir = opts.workdir ?? `~/${run}/${dir.split('/').pop()}`;
     writeFileSync(
       join(dir, 'hsm_config.yaml'),
-      `sources:\n  box:\n    type: ssh\n    host: ${opts.host ?? 'node19'}\n    workdir: ${JSON.stringify(workdir)}\n${opts.extra ?? ''}`,
+      `sources:\n  box:\n    type: ssh\n    host: ${opts.host ?? HOST}\n    workdir: ${JSON.stringify(workdir)}\n${opts.extra ?? ''}`,
     );
     mkdirSync(join(dir, 'sweeps/outputs/old_sweep'), { recursive: true });
     mkdirSync(join(dir, 'training'));
@@ -65,7 +68,7 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
       return { code: r.code, report: JSON.parse(r.stdout) };
     };
     const remotePath = workdir.replace(/^~\//, '');
-    return { dir, sync, check, remotePath, host: opts.host ?? 'node19' };
+    return { dir, sync, check, remotePath, host: opts.host ?? HOST };
   }
 
   it('pushes a new project (dry run lists every file), then finds both sides in sync', () => {
@@ -104,7 +107,7 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
       ),
     ).toBe('print("hi")\n2\n');
     const human = p.sync('check');
-    expect(human.stdout).toMatch(/box \(node19:.*\): in sync/);
+    expect(human.stdout).toMatch(/box \(node20:.*\): in sync/);
   });
 
   it('local edits: local newer with the files (config called out); push moves just them', () => {
@@ -165,7 +168,7 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
     const refused = p.sync('push');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
-      /Not pushing to host node19 \(source box\): its copy has changes of its own/,
+      /Not pushing to host node20 \(source box\): its copy has changes of its own/,
     );
     expect(refused.stderr).toContain('training/train.py');
     expect(refused.stderr).toMatch(/hint: .*hsm sync pull box/);
