@@ -58,25 +58,31 @@ export function renderSyncReport(report: SyncReport): string {
   return lines.join('\n');
 }
 
+const isGit = (p: string) => p === '.git' || p.startsWith('.git/');
+
+// `send  path` lines for a dry run (project files; .git/ counted), then one summary line.
 export function renderTransfer(t: SyncTransfer): string {
-  const verb = t.dry_run ? 'would' : '';
-  const sends = t.items.filter((i) => i.action === 'send');
-  const deletes = t.items.filter((i) => i.action === 'delete');
-  const where = t.direction === 'push' ? `${t.before.host}:${t.before.workdir}` : 'here';
+  const project = t.items.filter((i) => !isGit(i.path));
+  const git = t.items.length - project.length;
   const lines: string[] = [];
   if (t.dry_run) {
-    const isGit = (p: string) => p === '.git' || p.startsWith('.git/');
-    for (const i of t.items.filter((i) => !isGit(i.path)))
-      lines.push(`${i.action === 'send' ? 'send  ' : 'delete'}  ${i.path}`);
-    const git = t.items.filter((i) => isGit(i.path)).length;
+    for (const i of project) lines.push(`${i.action === 'send' ? 'send  ' : 'delete'}  ${i.path}`);
     if (git) lines.push(`(and ${git} file(s) of git metadata under .git/; --json lists them)`);
   }
-  const kb = (t.bytes / 1024).toFixed(1);
-  lines.push(
-    t.items.length === 0
-      ? `${t.before.source}: nothing to ${t.direction} (${verdictText(t.before)})`
-      : `${t.before.source}: ${verb ? 'would send' : 'sent'} ${sends.length} file(s), ${verb ? 'would delete' : 'deleted'} ${deletes.length} in ${where}` +
-          (t.dry_run ? '' : ` (${kb} KiB over the connection, ${(t.duration_ms / 1000).toFixed(2)} s)`),
-  );
+  if (t.items.length === 0) {
+    lines.push(`${t.before.source}: nothing to ${t.direction} (${verdictText(t.before)})`);
+    return lines.join('\n');
+  }
+  const sends = project.filter((i) => i.action === 'send').length;
+  const deletes = project.length - sends;
+  const where = t.direction === 'push' ? `${t.before.host}:${t.before.workdir}` : 'here';
+  const counts = t.dry_run
+    ? `would send ${sends} file(s) and delete ${deletes} in ${where}`
+    : `sent ${sends} file(s) and deleted ${deletes} in ${where}`;
+  const extra = git ? `, ${git} under .git/` : '';
+  const cost = t.dry_run
+    ? ''
+    : ` (${(t.bytes / 1024).toFixed(1)} KiB over the connection, ${(t.duration_ms / 1000).toFixed(2)} s)`;
+  lines.push(`${t.before.source}: ${counts}${extra}${cost}`);
   return lines.join('\n');
 }
