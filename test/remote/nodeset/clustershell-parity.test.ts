@@ -93,6 +93,8 @@ const FIXED = [
   ['n[1-5]', ',', 'n[3-4]', '!', 'n3'],
   ['n[1-3]', '^', 'n[2-5]', '&', 'n[1-4]'],
   ['n[9-11]', ',', 'n[09-10]'],
+  ['n[09,13-114]'], // a run after a stepped start keeps its padding: n[09,13-99,100-114]
+  ['n[1-9/4]', ',', 'n[10-12]', ',', 'n[013-015]'],
 ];
 const COUNT = 400;
 const expressions = [
