@@ -78,8 +78,12 @@ function renderTable(r: SweepResults): string {
   out.push('');
   const cols = columns(r);
   const cells = r.tasks.map((t) => cols.map((c) => cellText(c.get(t))));
+  // (no spread of every row into Math.max: a sweep has 100,000 of them)
   const widths = cols.map((c, i) =>
-    Math.min(40, Math.max(c.title.length, ...cells.map((row) => row[i]!.length))),
+    Math.min(
+      40,
+      cells.reduce((w, row) => Math.max(w, row[i]!.length), c.title.length),
+    ),
   );
   const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   out.push(
