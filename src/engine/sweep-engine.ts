@@ -212,7 +212,7 @@ export class SweepEngine {
     const handovers: { source: ComputeSource; requests: SubmitRequest[]; batch: TaskRow[] }[] = [];
     const changes: TaskChange[] = pending;
     for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
-      const free = source.capacity();
+      const free = this.freeFor(source);
       if (free <= 0 || this.queued() === 0) continue;
       const batch = this.takeFromQueue(free).map((name) => this.loadRow(name));
       const requests = batch.map((row) => {
@@ -263,6 +263,14 @@ export class SweepEngine {
     }
   }
 
+  // How many tasks a source takes now. With several sources, none queues ahead of its free slots:
+  // a deep local queue would take tasks a host is about to have room for.
+  private freeFor(source: ComputeSource): number {
+    return this.options.sources.length > 1
+      ? Math.min(source.capacity(), source.slots - source.inFlight())
+      : source.capacity();
+  }
+
   private allSources(): ComputeSource[] {
     return [...new Set([...this.options.sources, ...[...this.running.values()].map((r) => r.source)])];
   }
@@ -271,7 +279,7 @@ export class SweepEngine {
     const failed = this.submitFailures.splice(0);
     const sources = this.allSources();
     const canSubmit =
-      this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => s.capacity() > 0);
+      this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => this.freeFor(s) > 0);
     if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) {
       // tasks wait for a source that is not ready yet (connecting to its host): look again soon,
       // without starving the event loop that brings the source its answers

@@ -217,7 +217,6 @@ export class SshSource implements ComputeSource {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    await this.connecting;
     await this.collector.flush();
     this.agent?.close();
     await this.link.close();

@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsmAsync, waitForExit } from '../../helpers/cli.js';
+import { NO_INFRA } from '../../remote/test-infra.js';
+import { sshProject } from './ssh-project.js';
+
+// Several sources at once, and a host that really dies mid-sweep (every process in its network
+// namespace killed: sshd, sessions, the tasks). Its tasks are marked lost and run again on the
+// sources that are left; a ledger every task appends to proves each completed exactly once.
+
+const HOST_CTL = resolve(__dirname, '../../../scripts/infra/host-ctl.sh');
+const N = 36;
+
+beforeAll(() => ensureBuilt());
+
+describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
+  afterAll(() => {
+    execFileSync(HOST_CTL, ['restore', 'node19']);
+  });
+
+  it('one host killed mid-way: its tasks are lost and re-run elsewhere, every task completed exactly once, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-ledger-'));
+    chmodSync(dir, 0o777); // the hosts' user and this one append to the same ledger
+    const ledger = join(dir, 'ledger');
+    writeFileSync(ledger, '');
+    chmodSync(ledger, 0o666);
+    const p = sshProject(
+      `command: ["sh", "-c", "echo start {i} $(hostname) >> ${ledger}; sleep 1.5; echo end {i} $(hostname) >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: N }, (_, i) => i + 1).join(', ')}]\n`,
+      [
+        { name: 'n18', host: 'node18', workdir: '~/hsm/death', extra: 'max_parallel: 3' },
+        { name: 'n19', host: 'node19', workdir: '~/hsm/death', extra: 'max_parallel: 3' },
+        { name: 'n20', host: 'node20', workdir: '~/hsm/death', extra: 'max_parallel: 3' },
+      ],
+    );
+    const child = hsmAsync(
+      ['run', '--source', 'n18,n19,n20,local', '--sync', '--sweep-id', 'death', '--json', ...p.args],
+      p.dir,
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const onNode19 = () => existsSync(ledger) && /^start \d+ node19$/m.test(readFileSync(ledger, 'utf8'));
+    for (let i = 0; i < 1200 && !onNode19(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(onNode19()).toBe(true);
+    execFileSync(HOST_CTL, ['kill', 'node19']);
+    const { code } = await waitForExit(child);
+    expect(stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(code, stderr).toBe(0);
+
+    const lines = readFileSync(ledger, 'utf8').trim().split('\n');
+    const ends = new Map<number, string[]>();
+    for (const l of lines) {
+      const m = /^end (\d+) (\S+)$/.exec(l);
+      if (m) ends.set(Number(m[1]), [...(ends.get(Number(m[1])) ?? []), m[2]!]);
+    }
+    for (let i = 1; i <= N; i++) expect(ends.get(i), `task ${i} completed once`).toHaveLength(1);
+    // node19's unfinished tasks ran again on another source
+    const cut = lines.filter((l) => /^start \d+ node19$/.test(l)).map((l) => Number(l.split(' ')[1]));
+    const rerun = cut.filter((i) => ends.get(i)![0] !== 'node19');
+    expect(rerun.length).toBeGreaterThan(0);
+    const hosts = new Set([...ends.values()].map((h) => h[0]));
+    expect(hosts.has('node18') && hosts.has('node20')).toBe(true);
+    expect(hosts.size).toBeGreaterThanOrEqual(3); // the local machine took tasks too
+    expect(stderr).toMatch(/node19/);
+    const status = JSON.parse(stdout) as {
+      counts: Record<string, number>;
+      tasks: { name: string; attempts: number }[];
+    };
+    expect(status.counts.completed).toBe(N);
+    for (const i of rerun)
+      expect(status.tasks.find((t) => t.name === `task_${String(i).padStart(3, '0')}`)!.attempts).toBe(2);
+  });
+});
