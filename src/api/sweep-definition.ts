@@ -1,8 +1,10 @@
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import {
   buildDefaultCommand,
   buildDefaultConfig,
   findGitRoot,
+  findProjectConfigFile,
   initProject,
   loadProjectConfig,
 } from '../config/index.js';
@@ -129,9 +131,9 @@ function loadConfigForValidation(cwd: string): { config: ProjectConfig; diagnost
   } catch (err) {
     if (!(err instanceof HsmError) || err.code !== 'config' || !Array.isArray(err.details.diagnostics))
       throw err;
-    return {
-      config: buildDefaultConfig(findGitRoot(cwd) ?? cwd),
-      diagnostics: err.details.diagnostics as Diagnostic[],
-    };
+    // the file is invalid, not absent: the summary line names it
+    const config = buildDefaultConfig(findGitRoot(cwd) ?? cwd);
+    config.file = findProjectConfigFile(cwd, process.env.HOME ?? homedir())?.file ?? null;
+    return { config, diagnostics: err.details.diagnostics as Diagnostic[] };
   }
 }

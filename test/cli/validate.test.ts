@@ -80,6 +80,8 @@ describe('hsm validate', () => {
     expect(r.stdout).toContain(
       'hsm_config.yaml:2:15: error: source `box` has type "sshh"; did you mean `ssh`?',
     );
+    // the summary names the invalid file (it used to say there was none)
+    expect(r.stdout).toMatch(/^invalid: .*; hsm_config\.yaml$/m);
   });
 
   it('a missing file or a directory: one clear paragraph, exit 2, no stack trace', () => {
