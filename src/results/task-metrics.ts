@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { SweepPaths } from '../state/sweep-paths.js';
 
 // The metrics a task reports, two ways (both may be used): lines `HSM_METRICS {json object}` on
@@ -9,6 +9,7 @@ export type Metrics = Record<string, unknown>;
 
 const MARKER = 'HSM_METRICS ';
 const CHUNK = 1 << 20;
+let chunkBuffer: Buffer | null = null;
 
 export function readTaskMetrics(paths: SweepPaths, task: string): Metrics {
   const metrics: Metrics = {};
@@ -47,7 +48,9 @@ function scanMetricLines(path: string, into: Metrics): void {
     return;
   }
   try {
-    const buf = Buffer.alloc(CHUNK);
+    // most tasks print little or nothing: no read (and no 1 MB buffer) for an empty log
+    if (fstatSync(fd).size === 0) return;
+    const buf = (chunkBuffer ??= Buffer.allocUnsafe(CHUNK));
     let carry = '';
     for (;;) {
       const n = readSync(fd, buf, 0, CHUNK, null);
