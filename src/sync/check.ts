@@ -11,7 +11,7 @@ import {
   type ProbeResult,
 } from './probe-script.js';
 import { buildRsyncArgv } from './rsync-argv.js';
-import { runRsync, type RsyncItem } from './rsync-run.js';
+import { movedFiles, runRsync, type RsyncItem } from './rsync-run.js';
 import { describeSite, runCommandLineOnHost, tail, type SyncSite } from './sync-site.js';
 import type { ChangeSide, FileDifference, SyncMode, SyncReport } from './sync-types.js';
 
@@ -224,7 +224,7 @@ export async function dryRunItems(
   const argv = buildRsyncArgv(site.plan, { direction, dryRun: true, checksum: true, withoutGit: true });
   const r = await runRsync(argv, { cwd: site.localRoot, signal });
   assertRsyncOk(site, r, 'comparing files');
-  return r.items.filter((i) => !i.directory && (i.data || i.action === 'delete'));
+  return movedFiles(r.items);
 }
 
 export function assertRsyncOk(

@@ -73,6 +73,11 @@ export function runRsync(
   });
 }
 
+/** The files (not directories) whose data moves or that are deleted. */
+export function movedFiles(items: readonly RsyncItem[]): RsyncItem[] {
+  return items.filter((i) => !i.directory && (i.data || i.action === 'delete'));
+}
+
 // `>f.st......\t2026/12/01-14:13:30\tpath` (a deletion: `*deleting  \t...\tpath`).
 export function parseItemLine(line: string): RsyncItem | null {
   const m = /^([<>ch.*][^\t]{8,10})\t([^\t]*)\t(.+)$/.exec(line);

@@ -3,6 +3,7 @@ import type { ProjectConfig } from '../config/project-config.js';
 import { readSshSource, type SshSourceSpec } from '../config/ssh-source.js';
 import { HsmError } from '../domain/errors.js';
 import { quoteShellArgv } from '../domain/shell-quote.js';
+import { sshFailureHint } from '../remote/ssh/ssh-failure-hint.js';
 import { SshTransport } from '../remote/ssh/ssh-transport.js';
 import { sshEndpointOf, type SshEndpoint } from '../remote/ssh/source-client.js';
 import type { NodeTarget } from '../remote/types.js';
@@ -94,7 +95,7 @@ export async function runCommandLineOnHost(
     throw new HsmError('interrupted', `Interrupted while ${what} on ${describeSite(site)}.`);
   if (r.error !== null) {
     throw new HsmError('infra', `Cannot reach ${describeSite(site)}: ${r.error}.`, {
-      hint: connectionHint(site, r.error),
+      hint: sshFailureHint(site.source.host, r.error),
     });
   }
   if (r.timedOut)
@@ -103,17 +104,6 @@ export async function runCommandLineOnHost(
       hint: 'Check the host with `ssh` (is it overloaded, is the disk hung?), then try again.',
     });
   return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? -1 };
-}
-
-function connectionHint(site: SyncSite, error: string): string {
-  const host = site.source.host;
-  if (/HOST KEY MISMATCH/.test(error))
-    return `The host key of ${host} changed. If that is expected (reinstalled host), remove the old key with \`ssh-keygen -R ${host}\` and verify the new fingerprint; otherwise do not connect.`;
-  if (/host key unknown/.test(error))
-    return `Add the host key after checking its fingerprint: \`ssh-keyscan ${host} >> ~/.ssh/known_hosts\` (hsm never accepts unknown keys silently).`;
-  if (/authentication failed/.test(error))
-    return `Check the source's user and identity_file (or your ssh agent): \`ssh ${host} true\` must log in without a password prompt.`;
-  return `Check that \`ssh ${host} true\` works from this machine (host name, port, network, sshd running).`;
 }
 
 export function tail(text: string, lines = 8): string | undefined {

@@ -6,9 +6,9 @@ import { assertRsyncOk, compareSite, type SiteComparison } from './check.js';
 import { summarizeDifferences } from './format-report.js';
 import { SYNC_BASE_FILE, serializeSyncBase } from './probe-script.js';
 import { buildRsyncArgv } from './rsync-argv.js';
-import { runRsync } from './rsync-run.js';
+import { movedFiles, runRsync } from './rsync-run.js';
 import { describeSite, runOnHost, tail, type SyncSite } from './sync-site.js';
-import type { SyncTransfer, TransferOptions } from './sync-types.js';
+import type { SyncReport, SyncTransfer, TransferItem, TransferOptions } from './sync-types.js';
 
 // `hsm sync push|pull`: compare first, refuse to overwrite the other side's own changes (unless
 // forced), then one incremental rsync. A push carries .git/ along (the copy on the host is then
@@ -59,21 +59,30 @@ export async function pushSite(
   });
   assertRsyncOk(site, r, 'pushing the project');
   if (record !== null && !inline) await recordBase(site, record, options.signal);
-  return done(
-    r.items.filter((i) => !i.directory && (i.data || i.action === 'delete')),
-    r.bytes,
-  );
+  return done(movedFiles(r.items), r.bytes);
 
-  function done(items: SyncTransfer['items'] = [], bytes = 0): SyncTransfer {
-    return {
-      direction: 'push',
-      dry_run: Boolean(options.dryRun),
-      before,
-      items: items.map((i) => ({ path: i.path, action: i.action })),
-      bytes,
-      duration_ms: Date.now() - started,
-    };
+  function done(items: readonly TransferItem[] = [], bytes = 0): SyncTransfer {
+    return transferResult('push', options, before, items, bytes, started);
   }
+}
+
+// What a transfer reports: the files moved (or that would move), not directories.
+function transferResult(
+  direction: 'push' | 'pull',
+  options: TransferOptions,
+  before: SyncReport,
+  items: readonly TransferItem[],
+  bytes: number,
+  started: number,
+): SyncTransfer {
+  return {
+    direction,
+    dry_run: Boolean(options.dryRun),
+    before,
+    items: items.map((i) => ({ path: i.path, action: i.action })),
+    bytes,
+    duration_ms: Date.now() - started,
+  };
 }
 
 export async function pullSite(site: SyncSite, options: TransferOptions = {}): Promise<SyncTransfer> {
@@ -99,7 +108,7 @@ export async function pullSite(site: SyncSite, options: TransferOptions = {}): P
       },
     );
   }
-  let items: SyncTransfer['items'] = [];
+  let items: TransferItem[] = [];
   let bytes = 0;
   if (before.verdict !== 'in_sync') {
     const newCommits =
@@ -126,17 +135,10 @@ export async function pullSite(site: SyncSite, options: TransferOptions = {}): P
         serializeSyncBase({ commit: cmp.remote.head, dirty: cmp.remote.dirty }),
         options.signal,
       );
-    items = r.items.filter((i) => !i.directory && (i.data || i.action === 'delete'));
+    items = movedFiles(r.items);
     bytes = r.bytes;
   }
-  return {
-    direction: 'pull',
-    dry_run: Boolean(options.dryRun),
-    before,
-    items: items.map((i) => ({ path: i.path, action: i.action })),
-    bytes,
-    duration_ms: Date.now() - started,
-  };
+  return transferResult('pull', options, before, items, bytes, started);
 }
 
 // The state both sides now share, kept on the host in .hsm/sync-base (never synced): the next
