@@ -82,8 +82,10 @@ describe.skipIf(NO_INFRA)('hsm exec --script and named commands on real hosts', 
     expect(r.stdout).toMatch(/^node2: three /m);
     expect(r.stderr).toContain('hsm: node3: stopped at command 2 (test "$(hostname)" != node3): exit code 1');
     expect(r.stderr).toContain('2 nodes: 1 ok, 1 failed (node3)');
-    const ok = hsm(['exec', ...ssh(), '-w', 'node[5-6]', '--script', script], dir);
+    const ok = hsm(['exec', ...ssh(), '-w', 'node[5-6]', '--script', script, '--debug'], dir);
     expect(ok.code, ok.stderr).toBe(0);
+    // --debug shows the argv of the first command, not of a label
+    expect(ok.stderr).toMatch(/^\[debug\] argv: \[.*echo \\"one /m);
   });
 
   it('runs named commands of hsm_config.yaml with their nodes, which -w overrides', () => {

@@ -232,7 +232,7 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
       transport,
     );
     err(
-      `[debug] ${nodes.length} nodes: ${foldNodeSet(nodes.map((n) => n.name))}\n[debug] argv: ${JSON.stringify(argvFor(nodes[0]!, command))}\n`,
+      `[debug] ${nodes.length} nodes: ${foldNodeSet(nodes.map((n) => n.name))}\n[debug] argv: ${JSON.stringify(argvFor(nodes[0]!, flags.scriptCommands?.[0] ?? command))}\n`,
     );
   }
 
