@@ -34,8 +34,11 @@ export function writeStatusJson(
   try {
     // The rows first (one pass that brings the table into the cache), then the summary for the head,
     // which is written first; the pages are strings SQLite built, held until then.
-    const pages = [...sweep.store.statusJsonPages()];
-    const headText = JSON.stringify(headOf(sweep));
+    const { pages, head } = sweep.store.snapshot(() => ({
+      pages: [...sweep.store.statusJsonPages()],
+      head: headOf(sweep),
+    }));
+    const headText = JSON.stringify(head);
     write(`${headText.slice(0, -1)},"tasks":[`);
     pages.forEach((page, i) => write(`${i === 0 ? '' : ','}\n${page}`));
     write('\n]}\n');

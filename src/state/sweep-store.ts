@@ -329,6 +329,18 @@ export class SweepStore implements EngineStore {
     return r ? toTaskRow(r) : null;
   }
 
+  /** Runs `read` in one read transaction: every query in it sees the same state of the store (WAL
+   * keeps that snapshot while a run commits), so counts and rows read in it agree. */
+  snapshot<T>(read: () => T): T {
+    if (this.db.inTransaction) return read();
+    this.db.exec('BEGIN');
+    try {
+      return read();
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
   task(name: string): TaskRow | null {
     const r = this.stmts.taskByName.get(name) as RawTaskRow | undefined;
     return r ? toTaskRow(r) : null;
