@@ -20,6 +20,14 @@ export async function verifyRemoteProjects(
   options: { sync?: boolean; sshConfigFile?: string; onWarning?: (message: string) => void },
 ): Promise<RemoteProjectCheck[]> {
   const remote = sources.filter((name) => project.config.sources[name]?.type === 'ssh');
+  if (options.sync && remote.length === 0) {
+    // accepted and ignored would be a lie: the local source runs tasks in the project itself
+    throw new HsmError(
+      'usage',
+      '--sync pushes the project to remote sources, and this run has none: the local source runs tasks in the project itself',
+      { hint: 'drop --sync, or name an ssh source with --source' },
+    );
+  }
   const results = await Promise.allSettled(
     remote.map((name) =>
       ensureProjectSynced(project.config, name, {

@@ -1,4 +1,5 @@
 import type { ProjectContext } from './project.js';
+import { parseTimeLimit } from '../domain/duration.js';
 import {
   createSweep,
   executeSweep,
@@ -29,6 +30,8 @@ export async function runSweep(
   request: RunSweepRequest = {},
   options: RunOptions = {},
 ): Promise<SweepRun> {
+  // refused before the sweep is created, not after
+  if (options.timeout !== undefined) parseTimeLimit(options.timeout);
   const plan = planSweep(project, request, 0);
   const sweep = await createSweep(project, plan, request.sweepId);
   return closeWhenDone(sweep.store, () => executeSweep(project, sweep, options));

@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HsmError } from '../domain/errors.js';
-import { parseDuration } from '../domain/duration.js';
+import { parseTimeLimit } from '../domain/duration.js';
 import type { TaskSpec } from '../domain/task.js';
 import { SweepEngine, type AdoptedAttempt, type EngineResult } from '../engine/sweep-engine.js';
 import type { ComputeSource, TaskRow } from '../engine/ports.js';
@@ -211,11 +211,12 @@ export function executeSweep(
       adopted,
       retries: options.retries ?? project.config.defaults.retries ?? 0,
       retryDelayMs: options.retryDelayMs ?? 1000,
-      timeoutMs: options.timeout
-        ? parseDuration(options.timeout)
-        : project.config.defaults.timeout
-          ? parseDuration(String(project.config.defaults.timeout))
-          : null,
+      timeoutMs:
+        options.timeout !== undefined
+          ? parseTimeLimit(options.timeout)
+          : project.config.defaults.timeout
+            ? parseTimeLimit(String(project.config.defaults.timeout))
+            : null,
       killGraceMs: options.killGraceMs ?? 5000,
       onTask: (row, event, diagnosis) => {
         if (event === 'finished' || event === 'retrying')

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../domain/duration.js';
+import { parseTimeLimit } from '../domain/duration.js';
 
 // Option value parsers: a bad value becomes commander's usage error (exit 2, "option '--jobs <n>'
 // argument '0' is invalid. ...") instead of a crash.
@@ -31,8 +31,8 @@ export function nonNegativeInt(name: string): (value: string) => number {
   });
 }
 
-// Checks a duration (90s, 5m, 1h30m, HH:MM:SS) and keeps it as written.
+// Checks a time limit (90s, 5m, 1h30m, HH:MM:SS; longer than zero) and keeps it as written.
 export const durationText = asOptionValue((value: string) => {
-  parseDuration(value);
+  parseTimeLimit(value);
   return value;
 });

@@ -1,5 +1,5 @@
 import type { TaskRow } from '../engine/ports.js';
-import { green, red, yellow, useColor } from './output.js';
+import { painterFor, type Painter } from './output.js';
 
 // Progress of a run on stderr: a redrawn bar on a terminal, plain lines when piped (one per finished
 // task that did not complete, and a summary line every few seconds), nothing with --json.
@@ -9,6 +9,7 @@ export class RunProgress {
   private cancelled = 0;
   private running = 0;
   private readonly tty: boolean;
+  private readonly paint: Painter;
   private lastDraw = 0;
   private lastPlain = 0;
   private readonly startedAt = Date.now();
@@ -19,6 +20,7 @@ export class RunProgress {
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
     this.tty = Boolean(stream.isTTY);
+    this.paint = painterFor(stream);
   }
 
   onTask(task: TaskRow, event: 'queued' | 'started' | 'finished' | 'retrying'): void {
@@ -30,7 +32,7 @@ export class RunProgress {
         if (task.status === 'cancelled') this.cancelled++;
         else if (task.status !== 'completed') this.failed++;
       }
-      if (task.status !== 'completed') this.line(describeEnd(task, event === 'retrying'));
+      if (task.status !== 'completed') this.line(describeEnd(task, event === 'retrying', this.paint));
     }
     this.draw(false);
   }
@@ -59,7 +61,7 @@ export class RunProgress {
       const rate = this.done / Math.max(0.001, (now - this.startedAt) / 1000);
       const eta = rate > 0 ? Math.round((this.total - this.done) / rate) : null;
       const failed =
-        (this.failed ? red(`, ${this.failed} failed`) : '') +
+        (this.failed ? this.paint.red(`, ${this.failed} failed`) : '') +
         (this.cancelled ? `, ${this.cancelled} cancelled` : '');
       this.stream.write(
         `\r\x1b[K[${bar}] ${this.done}/${this.total} done, ${this.running} running${failed}${eta !== null && this.done < this.total ? `, ETA ${eta}s` : ''}`,
@@ -73,21 +75,21 @@ export class RunProgress {
   }
 }
 
-function describeEnd(task: TaskRow, retrying: boolean): string {
-  const what = task.status === 'cancelled' ? yellow('cancelled') : red(task.reason ?? task.status);
+function describeEnd(task: TaskRow, retrying: boolean, paint: Painter): string {
+  const what =
+    task.status === 'cancelled' ? paint.yellow('cancelled') : paint.red(task.reason ?? task.status);
   const detail = task.detail ? ` (${task.detail})` : '';
   return `${task.name} ${what}${detail}${retrying ? ' - will retry' : ''}`;
 }
 
-export function describeCounts(counts: Partial<Record<string, number>>): string {
+// `5 completed, 1 failed`, coloured for the stream it is written to.
+export function describeCounts(counts: Partial<Record<string, number>>, paint: Painter): string {
   const order = ['completed', 'failed', 'lost', 'cancelled', 'running', 'queued', 'pending'];
   return order
     .filter((k) => (counts[k] ?? 0) > 0)
     .map((k) => {
       const text = `${counts[k]} ${k}`;
-      return k === 'completed' ? green(text) : k === 'failed' || k === 'lost' ? red(text) : text;
+      return k === 'completed' ? paint.green(text) : k === 'failed' || k === 'lost' ? paint.red(text) : text;
     })
     .join(', ');
 }
-
-export { useColor };

@@ -10,7 +10,7 @@ import {
   type SourceType,
 } from './project-config.js';
 import { readExecCommands } from './exec-commands.js';
-import { KNOWN_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
+import { KNOWN_SOURCE_FIELDS, UNHONOURED_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
 import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml-fields.js';
 
 // hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
@@ -155,6 +155,16 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
             'unknown fields are kept as written',
           );
         source[field] = value;
+        continue;
+      }
+      const refused = UNHONOURED_SOURCE_FIELDS[type as SourceType]?.[field];
+      if (refused !== undefined) {
+        ctx.report(
+          'error',
+          fieldPair.key as Node,
+          `source \`${name}\` (${type}): \`${field}\` is not supported`,
+          refused,
+        );
         continue;
       }
       const problem = checkSourceField(known[field]!, value);

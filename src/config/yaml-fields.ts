@@ -1,5 +1,5 @@
 import { isMap, isScalar, type Node, type Pair } from 'yaml';
-import { parseDuration } from '../domain/duration.js';
+import { parseTimeLimit } from '../domain/duration.js';
 import { describeUnknownKey } from '../sweep/diagnostic.js';
 import type { YamlContext } from '../sweep/yaml-context.js';
 import { HsmError } from '../domain/errors.js';
@@ -63,7 +63,7 @@ export function readDuration(ctx: YamlContext, node: unknown, what: string): str
   if (typeof v === 'number' && v > 0) return v;
   if (typeof v === 'string') {
     try {
-      parseDuration(v);
+      parseTimeLimit(v);
       return v;
     } catch {
       /* reported below */
@@ -72,7 +72,7 @@ export function readDuration(ctx: YamlContext, node: unknown, what: string): str
   ctx.report(
     'error',
     n,
-    `\`${what}\` must be a duration, got ${JSON.stringify(v)}`,
+    `\`${what}\` must be a duration longer than zero, got ${JSON.stringify(v)}`,
     'write seconds (90), units (90s, 5m, 1h30m) or HH:MM:SS',
   );
   return null;

@@ -24,3 +24,15 @@ export function parseDuration(text: string): number {
   }
   return Math.round(total);
 }
+
+// A time limit (`--timeout`, `defaults.timeout`): a duration longer than zero. Zero would end every
+// task the moment it starts; no limit is written by leaving the setting out.
+export function parseTimeLimit(text: string): number {
+  const ms = parseDuration(text);
+  if (ms <= 0) {
+    throw new HsmError('usage', `a time limit must be longer than zero, got "${text}"`, {
+      hint: 'give a duration such as 90s, 5m or 01:00:00, or leave the time limit out for none',
+    });
+  }
+  return ms;
+}

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn as spawnPty } from 'node-pty';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
@@ -9,9 +11,13 @@ const SWEEP = `command: ["sh", "-c", "sleep 0.1; test {x} != 4"]\nargs: none\nsw
 
 beforeAll(() => ensureBuilt());
 
-function runInTerminal(dir: string, env: Record<string, string>): Promise<{ output: string; code: number }> {
+function runInTerminal(
+  dir: string,
+  env: Record<string, string>,
+  argv: string[] = [process.execPath, HSM_BIN, 'run', '--jobs', '2'],
+): Promise<{ output: string; code: number }> {
   return new Promise((resolve) => {
-    const term = spawnPty(process.execPath, [HSM_BIN, 'run', '--jobs', '2'], {
+    const term = spawnPty(argv[0]!, argv.slice(1), {
       cwd: dir,
       cols: 120,
       rows: 30,
@@ -44,5 +50,18 @@ describe('run progress', () => {
     expect(r.stderr).toMatch(/^progress: 4\/4 done, 0 running, 1 failed$/m);
     expect(r.stderr).toMatch(/^task_004 failed \(exit code 1\)$/m);
     expect(r.stderr).not.toMatch(/\x1b/);
+  });
+
+  it('decides colour on the stream it writes to: none in `2>file` when only stdout is a terminal', async () => {
+    const dir = makeProject(SWEEP);
+    const hsmCmd = `'${process.execPath}' '${HSM_BIN}' run --jobs 2`;
+    const toFile = await runInTerminal(dir, {}, ['sh', '-c', `${hsmCmd} 2>stderr.log`]);
+    expect(toFile.code).toBe(1);
+    const logged = readFileSync(join(dir, 'stderr.log'), 'utf8');
+    expect(logged).toMatch(/^task_004 failed \(exit code 1\)$/m);
+    expect(logged).not.toMatch(/\x1b/);
+    // and the other way round: stderr on the terminal is coloured while stdout goes to a file
+    const toTerminal = await runInTerminal(makeProject(SWEEP), {}, ['sh', '-c', `${hsmCmd} >stdout.log`]);
+    expect(toTerminal.output).toMatch(/\x1b\[31mfailed/);
   });
 });

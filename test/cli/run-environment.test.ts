@@ -23,6 +23,34 @@ describe('the environment tasks run in', () => {
   });
 });
 
+describe("a local source's environment fields", () => {
+  it("env, venv of the source reach the task (over the project's venv)", () => {
+    const dir = makeProject(
+      `command: ["sh", "-c", "echo FOO=$FOO QUOTED=$QUOTED MARK=$VIRTUAL_ENV_MARK"]\nargs: none\n`,
+      [
+        'project:\n  venv: .venv\n',
+        'sources:\n  local:\n    type: local\n    venv: envs/gpu\n',
+        '    env: {FOO: bar, QUOTED: "it\'s $HOME"}\n',
+      ].join(''),
+    );
+    const venvs: [string, string][] = [
+      ['.venv', 'project'],
+      ['envs/gpu', 'source'],
+    ];
+    for (const [venv, mark] of venvs) {
+      mkdirSync(join(dir, venv, 'bin'), { recursive: true });
+      writeFileSync(join(dir, venv, 'bin', 'activate'), `export VIRTUAL_ENV_MARK=${mark}\n`);
+    }
+    const r = hsm(['run', '--sweep-id', 'srcenv'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const out = readFileSync(
+      join(dir, 'sweeps', 'outputs', 'srcenv', 'tasks', 'task_001', 'stdout.log'),
+      'utf8',
+    );
+    expect(out).toBe("FOO=bar QUOTED=it's $HOME MARK=source\n");
+  });
+});
+
 describe('hsm cancel', () => {
   it('stops a sweep run by another process: that process records cancelled tasks and exits 130', async () => {
     const dir = makeProject(

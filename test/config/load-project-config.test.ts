@@ -144,7 +144,9 @@ commands:
     expect(err.evidence).toContain(
       'hsm_config.yaml:4:16: error: unknown key `timout`; did you mean `timeout`?',
     );
-    expect(err.evidence).toContain('hsm_config.yaml:5:25: error: `timeout` must be a duration, got "soon"');
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:5:25: error: `timeout` must be a duration longer than zero, got "soon"',
+    );
   });
 
   it('checks the node sets of groups and commands, pointing at the file and the column', () => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { openProject, listRecentSweeps } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
+import { stdoutPaint } from '../output.js';
 import { positiveInt } from '../option-parsers.js';
 
 export function registerRecent(program: Command): void {
@@ -26,7 +27,7 @@ export function registerRecent(program: Command): void {
           continue;
         }
         process.stdout.write(
-          `${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts)}${s.running ? '  (running)' : ''}\n`,
+          `${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts, stdoutPaint)}${s.running ? '  (running)' : ''}\n`,
         );
       }
     });

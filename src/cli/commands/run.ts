@@ -18,7 +18,7 @@ import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { EXIT } from '../exit-codes.js';
 import { RunProgress, describeCounts } from '../progress.js';
 import { InterruptLatch, superviseRun } from '../run-session.js';
-import { dim } from '../output.js';
+import { stderrPaint } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
 
@@ -55,7 +55,7 @@ export function registerRun(program: Command): void {
     )
     .option('--timeout <duration>', 'per-task time limit (90s, 5m, 1h30m, HH:MM:SS)', durationText)
     .option('--sweep-id <id>', 'the id of the new sweep (default <name>_YYYYMMDD_HHMMSS)')
-    .option('--sync', 'push the project to remote sources that differ (no-op for the local source)')
+    .option('--sync', 'push the project to remote sources that differ (refused when no source is remote)')
     .option('-y, --yes', 'accept a sweep of over 100,000 tasks')
     .option('--detach', 'run in the background; follow with `hsm status --watch`')
     .option('--json', 'print the final status as JSON on stdout')
@@ -127,7 +127,7 @@ export async function runToEnd(
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     onLog:
       process.env.HSM_DEBUG || process.argv.includes('-v')
-        ? (l) => process.stderr.write(dim(l) + '\n')
+        ? (l) => process.stderr.write(stderrPaint.dim(l) + '\n')
         : undefined,
   };
   let run: ReturnType<typeof executeSweep>;
@@ -157,7 +157,7 @@ export async function runToEnd(
   };
   if (flags.json) process.stdout.write(renderStatusJson(project, run.sweepDir) + '\n');
   else {
-    process.stderr.write(`sweep ${run.sweepId}: ${describeCounts(status.counts)}\n`);
+    process.stderr.write(`sweep ${run.sweepId}: ${describeCounts(status.counts, stderrPaint)}\n`);
     process.stderr.write(
       `  outputs: ${run.sweepDir}/tasks/<task>/ (stdout.log, stderr.log, params.yaml, status.yaml)\n`,
     );

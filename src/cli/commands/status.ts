@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
-import { red, dim } from '../output.js';
+import { red, dim, stdoutPaint } from '../output.js';
 
 // `hsm status [SWEEP_ID] [--json] [--watch]`: counts by status, per source, ETA, and the tasks that
 // did not complete with why.
@@ -48,8 +48,9 @@ async function showStatus(
 
 function renderStatusText(s: ReturnType<typeof getSweepStatus>, all: boolean): string {
   const lines = [`sweep ${s.sweep_id}  (${s.sweep_dir})`];
-  lines.push(`  ${s.total} tasks: ${describeCounts(s.counts) || 'none'}`);
-  for (const [name, c] of Object.entries(s.sources)) lines.push(`  source ${name}: ${describeCounts(c)}`);
+  lines.push(`  ${s.total} tasks: ${describeCounts(s.counts, stdoutPaint) || 'none'}`);
+  for (const [name, c] of Object.entries(s.sources))
+    lines.push(`  source ${name}: ${describeCounts(c, stdoutPaint)}`);
   if (s.running_pid !== null)
     lines.push(
       `  running (hsm pid ${s.running_pid})${s.eta_seconds !== null ? `, ETA ${formatEta(s.eta_seconds)}` : ''}`,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { displayPath, formatDiagnostic, validateSweep, type Diagnostic } from '../../api/index.js';
 import { EXIT } from '../exit-codes.js';
-import { green, printJson, red, yellow, dim } from '../output.js';
+import { green, painterFor, printJson, red, dim } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 
 // `hsm validate [SWEEP] [-- overrides...] [--json]`: checks hsm_config.yaml and the sweep file;
@@ -49,8 +49,9 @@ export function registerValidate(program: Command): void {
 
 // Diagnostics as compiler-style lines, the severity coloured on a terminal.
 export function printDiagnostics(diagnostics: readonly Diagnostic[], stream: NodeJS.WriteStream): void {
+  const paint = painterFor(stream);
   for (const d of diagnostics) {
-    const colour = d.severity === 'error' ? red : d.severity === 'warning' ? yellow : dim;
+    const colour = d.severity === 'error' ? paint.red : d.severity === 'warning' ? paint.yellow : paint.dim;
     stream.write(formatDiagnostic(d).replace(`${d.severity}:`, colour(`${d.severity}:`)) + '\n');
   }
 }

@@ -1,0 +1,60 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+
+// A setting hsm accepts, it honours; one it cannot honour, it refuses with one paragraph and exit 2,
+// before any sweep is created.
+
+const STACK = /\n\s+at .+:\d+:\d+/;
+const GOOD = `command: ["sh", "-c", "echo {x}"]\nargs: none\nsweep:\n  grid:\n    x: [1, 2]\n`;
+
+beforeAll(() => ensureBuilt());
+
+function sweepDirs(dir: string): string[] {
+  const out = join(dir, 'sweeps', 'outputs');
+  return existsSync(out) ? readdirSync(out) : [];
+}
+
+function refused(args: string[], config?: string): string {
+  const dir = makeProject(GOOD, config);
+  const r = hsm(args, dir);
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).not.toMatch(STACK);
+  expect(sweepDirs(dir)).toEqual([]);
+  return r.stderr;
+}
+
+describe('settings hsm cannot honour are refused', () => {
+  it('`setup:` and `python_interpreter:` of a local source, at their place in hsm_config.yaml', () => {
+    const setup = refused(['run'], 'sources:\n  box: {type: local, setup: "module load cuda"}\n');
+    expect(setup).toContain('hsm_config.yaml:2:22: error: source `box` (local): `setup` is not supported');
+    expect(setup).toContain('hint: the local source runs tasks in this machine');
+    const python = refused(
+      ['run'],
+      'sources:\n  local:\n    type: local\n    python_interpreter: python3.11\n',
+    );
+    expect(python).toContain(
+      'hsm_config.yaml:4:5: error: source `local` (local): `python_interpreter` is not supported',
+    );
+  });
+
+  it('`hsm run --sync` with no remote source', () => {
+    const err = refused(['run', '--sync']);
+    expect(err).toContain('hsm: error: --sync pushes the project to remote sources, and this run has none');
+    expect(err).toContain('hint: drop --sync');
+  });
+
+  it('`--timeout 0` and a zero `defaults.timeout`', () => {
+    expect(refused(['run', '--timeout', '0'])).toContain('a time limit must be longer than zero, got "0"');
+    expect(refused(['run', '--timeout', '00:00:00'])).toContain('longer than zero');
+    expect(refused(['run'], 'defaults:\n  timeout: 0s\n')).toContain(
+      'hsm_config.yaml:2:12: error: `timeout` must be a duration longer than zero, got "0s"',
+    );
+  });
+
+  it('an `env:` name that is not a shell variable name', () => {
+    const err = refused(['run'], 'sources:\n  local: {type: local, env: {"A; rm -rf ~": x}}\n');
+    expect(err).toContain('names a variable "A; rm -rf ~", which is not a shell variable name');
+  });
+});
