@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The package as a user gets it: `npm pack` (which builds the bundle and the declarations), the
 // tarball installed into an empty TypeScript project, `npx hpc-sweep-manager`, and the API example
-// type-checked and run against the installed package. Offline: the consumer project takes the two
-// native modules (better-sqlite3, node-pty) and @types/node from this checkout's node_modules as local
-// links, as a machine that already has them built would; everything else comes from the tarball.
+// type-checked and run against the installed package. Offline: the consumer project takes the
+// package's dependencies (the native better-sqlite3 and node-pty, and yaml and @types/better-sqlite3,
+// whose types the declarations use) and @types/node from this checkout's node_modules as local links,
+// as a machine that already has them would; everything else comes from the tarball.
 
 const ROOT = resolve(__dirname, '../..');
 const NODE_MODULES = join(ROOT, 'node_modules');
@@ -46,6 +47,8 @@ beforeAll(() => {
       dependencies: {
         'better-sqlite3': link('better-sqlite3'),
         'node-pty': link('node-pty'),
+        yaml: link('yaml'),
+        '@types/better-sqlite3': link('@types/better-sqlite3'),
         '@types/node': link('@types/node'),
       },
     }),
