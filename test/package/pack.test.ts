@@ -3,8 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/cli.js';
 
-// The package as a user gets it: `npm pack` (which builds the bundle and the declarations), the
+// The package as a user gets it: `npm pack` (after the bundle and the declarations are built), the
 // tarball installed into an empty TypeScript project, `npx hpc-sweep-manager`, and the API example
 // type-checked and run against the installed package. Offline: the consumer project takes the
 // package's dependencies (the native better-sqlite3 and node-pty, and yaml and @types/better-sqlite3,
@@ -27,7 +28,13 @@ function run(cmd: string, args: string[], cwd: string) {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
-  const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
+  // What prepack does (bundle, then declarations), as the other CLI tests build: the bundle the same
+  // way they do, the declarations into dist/types, which nothing else reads. `npm pack` itself then
+  // skips prepack, so it does not rewrite dist/cli.js under tests running at the same time.
+  ensureBuilt();
+  const types = run('npm', ['run', '--silent', 'build:types'], ROOT);
+  expect(types.code, types.all).toBe(0);
+  const packed = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT);
   expect(packed.code, packed.all).toBe(0);
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string }[];
   tarball = join(work, info!.filename);
