@@ -50,7 +50,7 @@ export function preflightScript(input: PreflightInput): string {
     `df -Pk ${HSM_DIR} 2>/dev/null | awk 'NR==2 {print "HSMDISK", $4}'`,
     `t=${HSM_DIR}/hsm-runner.sh.$$`,
     `err=$( { printf '%s' ${q(input.runnerText)} >"$t"; } 2>&1)`,
-    `if [ "$(wc -c <"$t" 2>/dev/null | tr -d ' ')" != ${bytes} ]; then rm -f "$t"; printf 'HSM! write cannot write in the workdir: %s\\n' "\${err:-short write (disk full?)}"; exit 0; fi`,
+    `if [ "$(wc -c <"$t" 2>/dev/null | tr -d ' ')" != ${bytes} ]; then rm -f "$t"; printf 'HSM! write %s\\n' "\${err:-short write}" | tr -s '\\n' ' '; echo; exit 0; fi`,
     `mv -f "$t" ${HSM_DIR}/hsm-runner.sh || { printf 'HSM! write cannot install the runner\\n'; exit 0; }`,
     `for p in ${programs}; do command -v "$p" >/dev/null 2>&1 || printf 'HSM! missing %s\\n' "$p"; done`,
     `printf 'HSMCPUS %s\\n' "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)"`,
@@ -62,7 +62,7 @@ export function parsePreflight(stdout: string): PreflightResult {
   const result: PreflightResult = { root: null, diskAvailKb: null, cpus: null, problems: [] };
   for (const line of stdout.split('\n')) {
     if (line.startsWith('HSMROOT ')) result.root = line.slice(8);
-    else if (line.startsWith('HSMDISK ')) result.diskAvailKb = Number(line.slice(8)) || null;
+    else if (/^HSMDISK \d+$/.test(line)) result.diskAvailKb = Number(line.slice(8));
     else if (line.startsWith('HSMCPUS ')) result.cpus = Number(line.slice(8)) || null;
     else if (line.startsWith('HSM! ')) {
       const rest = line.slice(5);

@@ -247,7 +247,7 @@ export class SshSource implements ComputeSource {
     }
     const p = parsePreflight(r.stdout);
     if (p.problems.length > 0 || !p.root) {
-      const { message, hint } = this.describeProblems(p.problems, r.stderr);
+      const { message, hint } = this.describeProblems(p.problems, r.stderr, p.diskAvailKb);
       this.health.refuse(message, hint);
       this.warn(`${message} ${hint}`);
       return;
@@ -278,6 +278,7 @@ export class SshSource implements ComputeSource {
   private describeProblems(
     problems: readonly { what: string; message: string }[],
     stderr: string,
+    diskAvailKb: number | null,
   ): { message: string; hint: string } {
     const host = this.link.describe();
     const wd = this.options.spec.workdirDisplay;
@@ -295,9 +296,11 @@ export class SshSource implements ComputeSource {
         message: `${host}: cannot create the workdir ${wd} (${first.message}).`,
         hint: `Set \`workdir:\` of source ${this.name} to a directory the ssh user can create and write, or create it on the host.`,
       };
+    // dash's printf says "I/O error" for ENOSPC: the free space measured just before tells
+    const full = /space|disk full/i.test(first.message) || (diskAvailKb !== null && diskAvailKb < 1024);
     return {
-      message: `${host}: cannot write in the workdir ${wd}: ${first.message}.`,
-      hint: /space|disk full/i.test(first.message)
+      message: `${host}: cannot write in the workdir ${wd}: ${first.message.replace(/\s+$/, '')}${full ? ` (disk full: ${diskAvailKb ?? 0} KB free)` : ''}.`,
+      hint: full
         ? `The disk of ${wd} on ${this.options.spec.host} is full: free space there (or point \`workdir:\` elsewhere).`
         : `Check that the ssh user can write in ${wd} on ${this.options.spec.host}.`,
     };

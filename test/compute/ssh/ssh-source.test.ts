@@ -5,7 +5,7 @@ import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { hostHome, sshProject } from './ssh-project.js';
 
-// The ssh compute source against the real sshd hosts node17..node20 (scripts/infra): tasks run
+// The ssh compute source against the real sshd hosts node18 and node19 (scripts/infra; node17 is broken by host-failures.test.ts): tasks run
 // detached on the host from the project's copy there, their directories come back with rsync.
 
 const HOSTILE = [
@@ -35,25 +35,25 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     const workdir = `~/hsm ws/it's "here"/proj`;
     const p = sshProject(
       `command: ["python3", "tools/dump argv.py", "pre-{v}-post"]\nargs: flags\nsweep:\n  grid:\n    v: ${JSON.stringify(HOSTILE)}\n`,
-      [{ name: 'n17', host: 'node17', workdir }],
+      [{ name: 'n18', host: 'node18', workdir }],
       { 'tools/dump argv.py': DUMP },
     );
-    const r = hsm(['run', '--source', 'n17', '--sync', '--sweep-id', 'hostile', ...p.args], p.dir);
-    expect(r.stderr).toContain('pushed the project to source n17');
+    const r = hsm(['run', '--source', 'n18', '--sync', '--sweep-id', 'hostile', ...p.args], p.dir);
+    expect(r.stderr).toContain('pushed the project to source n18');
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(r.code, r.stderr).toBe(0);
-    const root = join(hostHome('node17'), `hsm ws/it's "here"/proj`);
+    const root = join(hostHome('node18'), `hsm ws/it's "here"/proj`);
     HOSTILE.forEach((value, i) => {
       const task = `task_${String(i + 1).padStart(3, '0')}`;
       const local = join(p.dir, 'sweeps', 'outputs', 'hostile', 'tasks', task);
       // collected: the task's own file, its logs and the runner's records, next to params.yaml
       const got = JSON.parse(readFileSync(join(local, 'argv.json'), 'utf8')) as Record<string, unknown>;
       expect(got.argv).toEqual([`pre-${value}-post`, '--v', value]);
-      expect(got.cwd).toBe(root.replace(hostHome('node17'), '/home/hsmtest'));
+      expect(got.cwd).toBe(root.replace(hostHome('node18'), '/home/hsmtest'));
       expect(got.dir).toBe(`/home/hsmtest/hsm ws/it's "here"/proj/.hsm/sweeps/hostile/tasks/${task}`);
-      expect(readFileSync(join(local, 'stdout.log'), 'utf8')).toBe('ran node17\n');
+      expect(readFileSync(join(local, 'stdout.log'), 'utf8')).toBe('ran node18\n');
       expect(readFileSync(join(local, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
-      expect(readFileSync(join(local, 'started'), 'utf8')).toMatch(/^attempt=1 pid=\d+ host=node17\n$/);
+      expect(readFileSync(join(local, 'started'), 'utf8')).toMatch(/^attempt=1 pid=\d+ host=node18\n$/);
       expect(existsSync(join(local, 'params.yaml'))).toBe(true);
     });
     for (let i = 1; i <= 3; i++) expect(existsSync(`/tmp/hsm-ssh-pwned-${i}`)).toBe(false);
@@ -61,7 +61,7 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
       tasks: { status: string; source: string; host: string }[];
     };
     expect(
-      status.tasks.every((t) => t.status === 'completed' && t.source === 'n17' && t.host === 'node17'),
+      status.tasks.every((t) => t.status === 'completed' && t.source === 'n18' && t.host === 'node18'),
     ).toBe(true);
   });
 
