@@ -3,6 +3,7 @@ import { noteIntegralFloat, type SweepAxes } from './axes.js';
 import { canonicalJson } from './canonical-json.js';
 import type { Diagnostic } from './diagnostic.js';
 import { OverrideSyntaxError, parseOverride } from './override-parser.js';
+import { inexactNumberProblem, INEXACT_HINT } from './exact-numbers.js';
 
 // Applies command-line overrides to the axes: `key=...` replaces the axis of that key in place
 // (a key of a paired group leaves its group and becomes a grid axis), or adds a grid axis after
@@ -34,6 +35,17 @@ export function applyOverrides(
     }
     const values: ParamValue[] = [];
     const seen = new Set<string>();
+    const inexact = parsed.values
+      .map((v) => inexactValue(v.value, v.isFloat, v.source))
+      .find((p): p is string => p !== null);
+    if (inexact) {
+      diagnostics.push({
+        severity: 'error',
+        message: `override \`${text}\`: ${inexact}`,
+        hint: INEXACT_HINT,
+      });
+      continue;
+    }
     for (const v of parsed.values) {
       const id = canonicalJson(v.value);
       if (seen.has(id)) {
@@ -61,6 +73,31 @@ export function applyOverrides(
     const at = firstPaired === -1 ? axes.blocks.length : firstPaired;
     axes.blocks.splice(at, 0, { kind: 'grid', group: null, keys: [key], rows });
   }
+}
+
+// The first number in an override value (nested lists and mappings too) that JSON cannot hold exactly.
+function inexactValue(value: ParamValue, isFloat: boolean, source?: string): string | null {
+  if (typeof value === 'number') {
+    if (source !== undefined) return inexactNumberProblem(value, source, isFloat);
+    const spelling = Number.isNaN(value)
+      ? 'nan'
+      : value === Infinity
+        ? 'inf'
+        : value === -Infinity
+          ? '-inf'
+          : String(value);
+    return inexactNumberProblem(value, spelling, isFloat);
+  }
+  const children = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === 'object'
+      ? Object.values(value)
+      : [];
+  for (const c of children) {
+    const p = inexactValue(c, false);
+    if (p !== null) return p;
+  }
+  return null;
 }
 
 function removeKey(axes: SweepAxes, key: string): boolean {

@@ -16,6 +16,8 @@ export interface TypedValue {
   value: ParamValue;
   /** Written as a float (`1.0`, `1e3`): renders as a float even when integral. */
   isFloat: boolean;
+  /** The word as written, for a number (messages quote it as the user wrote it). */
+  source?: string;
 }
 
 export interface ParsedOverride {
@@ -272,7 +274,8 @@ class ValueParser {
 export function typePrimitive(text: string): TypedValue {
   if (/^null$/i.test(text)) return { value: null, isFloat: false };
   if (/^(true|false)$/i.test(text)) return { value: text.toLowerCase() === 'true', isFloat: false };
-  if (/^[+-]?(0|[1-9](_?\d)*)$/.test(text)) return { value: Number(text.replace(/_/g, '')), isFloat: false };
+  if (/^[+-]?(0|[1-9](_?\d)*)$/.test(text))
+    return { value: Number(text.replace(/_/g, '')), isFloat: false, source: text };
   if (/^[+-]?((\d(_?\d)*)?\.\d(_?\d)*|\d(_?\d)*\.?)([eE][+-]?\d+)?$/.test(text) && /[.eE]/.test(text)) {
     return { value: Number(text.replace(/_/g, '')), isFloat: true };
   }

@@ -4,6 +4,7 @@ import { noteIntegralFloat, type SweepAxes } from './axes.js';
 import { canonicalJson } from './canonical-json.js';
 import { isValidParamName, PARAM_NAME_RULE } from './param-name.js';
 import { isFloatLiteral, type YamlContext } from './yaml-context.js';
+import { findInexactNumber, INEXACT_HINT } from './exact-numbers.js';
 
 // Reads `grid:` and `paired:` into blocks (see axes.ts), reporting every problem at its
 // file:line:col: scalars where lists belong, empty lists, bad names, a key in two places, unequal
@@ -220,6 +221,11 @@ function readValues(
   const kinds = new Set<string>();
   for (const item of list.items) {
     const node = ctx.resolve(item);
+    const inexact = findInexactNumber(ctx, node);
+    if (inexact) {
+      ctx.report('error', inexact.node, `\`${key}\`: ${inexact.problem}`, INEXACT_HINT);
+      continue;
+    }
     const value = ctx.toValue(node);
     if (typeof value === 'number' && Number.isInteger(value) && isFloatLiteral(node))
       noteIntegralFloat(axes, key, value);

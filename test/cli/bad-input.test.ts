@@ -111,3 +111,60 @@ describe('YAML alias bombs', () => {
     expect((JSON.parse(r.stdout) as { total: number }).total).toBe(9);
   });
 });
+
+// JSON (the store, status --json, show --json, results) cannot hold these numbers exactly: hsm refuses
+// them instead of recording null or a rounded number while the argv says something else.
+describe('numbers JSON cannot hold', () => {
+  for (const [value, why] of [
+    ['12345678901234567890', /integer 12345678901234567890 is beyond ±2\^53/],
+    ['-9007199254740993', /integer -9007199254740993 is beyond ±2\^53/],
+    ['.inf', /\.inf has no JSON form/],
+    ['-.inf', /-\.inf has no JSON form/],
+    ['.nan', /\.nan has no JSON form/],
+    ['1e400', /1e400 has no JSON form/],
+    ['[1, .inf]', /\.inf has no JSON form/],
+  ] as const) {
+    it(`${value} in a sweep file: exit 2 at file:line:col`, () => {
+      const dir = makeProject(`command: echo\nsweep:\n  grid:\n    x: [1, ${value}]\n`);
+      const v = hsm(['validate'], dir);
+      expect(v.code, v.stdout).toBe(2);
+      expect(v.stdout).toMatch(/sweep\.yaml:4:\d+: error: `x`: /);
+      expect(v.stdout).toMatch(why);
+      expect(v.stdout).toMatch(/quote it/);
+      expect(hsm(['run'], dir).code).toBe(2);
+    });
+  }
+
+  for (const [override, why] of [
+    ['x=12345678901234567890', /integer 12345678901234567890 is beyond ±2\^53/],
+    ['x=inf', /inf has no JSON form/],
+    ['x=1,nan', /nan has no JSON form/],
+  ] as const) {
+    it(`override ${override}: exit 2`, () => {
+      const dir = makeProject('command: echo\nsweep:\n  grid:\n    y: [1]\n');
+      const r = hsm(['show', '--', override], dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(why);
+    });
+  }
+
+  it('the largest exact integers, floats and quoted text pass, and argv and JSON agree', () => {
+    const dir = makeProject(
+      "command: echo\nsweep:\n  grid:\n    x: [9007199254740991, -9007199254740991, 1e20, 2.5, '12345678901234567890', 'inf']\n",
+    );
+    const r = hsm(['show', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const tasks = (JSON.parse(r.stdout) as { tasks: { params: { x: unknown }; argv: string[] }[] }).tasks;
+    expect(tasks.map((t) => t.params.x)).toEqual([
+      9007199254740991,
+      -9007199254740991,
+      1e20,
+      2.5,
+      '12345678901234567890',
+      'inf',
+    ]);
+    expect(tasks[0]!.argv).toEqual(['echo', 'x=9007199254740991']);
+    expect(tasks[4]!.argv).toEqual(['echo', "x='12345678901234567890'"]);
+    expect(tasks[5]!.argv).toEqual(['echo', "x='inf'"]);
+  });
+});
