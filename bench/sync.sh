@@ -64,7 +64,9 @@ echo "project: $FILES files, $BYTES bytes; host $HOST; repetitions: $REPS; load 
 hsm_push >/dev/null
 ssh -F "$CFG" "$HOST" "mkdir -p $REMOTE/rsync"
 rsync_mux >/dev/null
-declare -a H RP RM TP TM
+hsm_version() { node "$HSM" --version; }
+hsm_check() { (cd "$P" && node "$HSM" sync check bench --ssh-config "$CFG" --ssh-option "ControlPath=$CP") || true; }
+declare -a H RP RM TP TM V C
 for ((i = 0; i < REPS; i++)); do
   change "$i"
   H+=("$(timed hsm_push)")
@@ -74,6 +76,10 @@ for ((i = 0; i < REPS; i++)); do
   RM+=("$(timed rsync_mux)")
   TP+=("$(timed tar_plain)")
   TM+=("$(timed tar_mux)")
+  V+=("$(timed hsm_version)")
+  change "$i-c"
+  C+=("$(timed hsm_check)")
+  H+=("$(timed hsm_push)")
 done
 # the copies are equal at the end (hsm's check agrees)
 (cd "$P" && node "$HSM" sync check bench --ssh-config "$CFG" --ssh-option "ControlPath=$CP" >/dev/null) || {
@@ -85,6 +91,8 @@ rp=$(printf '%s\n' "${RP[@]}" | median)
 rm_=$(printf '%s\n' "${RM[@]}" | median)
 tp=$(printf '%s\n' "${TP[@]}" | median)
 tm=$(printf '%s\n' "${TM[@]}" | median)
+v=$(printf '%s\n' "${V[@]}" | median)
+c=$(printf '%s\n' "${C[@]}" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 cat <<EOF2
@@ -95,4 +103,6 @@ cat <<EOF2
 | rsync -a, ssh ControlMaster open | $rm_ | $(ratio "$h" "$rm_")x the time |
 | tarball (tar cz, ssh, tar xz), plain ssh | $tp | $(ratio "$tp" "$h")x faster |
 | tarball, ssh ControlMaster open | $tm | $(ratio "$tm" "$h")x faster |
+| of which: hsm start-up (\`hsm --version\`) | $v | - |
+| of which: the comparison (\`hsm sync check\`, start-up included) | $c | - |
 EOF2
