@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 //   (even a previous command's markers) never matches. The shell prints each marker from two
 //   printf arguments (`'__HSM_B_' '<token>'`), so if echo could not be turned off, the echoed
 //   command line does not contain the joined marker either.
-// - The end marker is printed after a `\n`, so it starts a line even when the output has no
-//   trailing newline; exactly that one `\n` is removed again when parsing.
+// - The end marker follows the output directly (no `\n` of its own before it): the output ends
+//   exactly where the marker starts, so a complete line can be released as soon as it arrives.
+//   Its token is not the begin marker's (see buildRunLine).
 // - The command text travels encoded: bytes outside a small safe set become `\ooo` octal escapes
 //   inside single quotes, and the encoded text is appended to a shell variable a short line at a
 //   time. Why: (1) a canonical-mode tty (sh/dash without line editing) truncates lines at 4095
@@ -65,14 +66,21 @@ export function buildCommandLines(command: string): string[] {
 export const DECODE_LINE =
   'if [ -n "$BASH_VERSION" ]; then command printf -v __hsm_x "$__hsm_c"; else __hsm_x=$(command printf "$__hsm_c"); fi';
 
-// The line that decodes and runs the stored command between the two markers.
-export function buildRunLine(token: string): string {
+// The line that decodes and runs the stored command between the two markers. The end token is
+// not the begin token: `$_` in the command holds the last word of the begin printf, and the
+// session keeps no history (session-setup.ts), so the command cannot learn the end token and
+// print a forged end marker with an exit code of its choice. Shell options an rc file set
+// (`set -e`, `-u`, noglob, pipefail) are switched off in the command's subshell.
+export function buildRunLine(token: string, endToken: string): string {
   return (
     `${DECODE_LINE}; command printf '%s%s__\\n' '__HSM_B_' '${token}'; ` +
-    `( eval "$__hsm_x" ) </dev/null; __hsm_rc=$?; ` +
-    `command printf '\\n%s%s_%s__\\n' '__HSM_E_' '${token}' "$__hsm_rc"`
+    `( ${RESET_OPTIONS}; eval "$__hsm_x" ) </dev/null; __hsm_rc=$?; ` +
+    `command printf '%s%s_%s__\\n' '__HSM_E_' '${endToken}' "$__hsm_rc"`
   );
 }
+
+// A command means what it means over ssh's exec channel: none of these options set.
+const RESET_OPTIONS = 'set +eufCa; [ -n "$BASH_VERSION" ] && set +o pipefail';
 
 // A line whose only effect is to print a synchronisation marker.
 export function buildSyncLine(token: string): string {

@@ -28,6 +28,9 @@ export class PtySession {
   exit: PtyExit | null = null;
   /** Receives raw bytes both ways (for --debug): raw-in = from the node, raw-out = sent to it. */
   listener: RawListener | null = null;
+  /** While set, received text goes here instead of into `text` (a command's output is parsed as
+   * it arrives, never accumulated and searched again). */
+  sink: ((chunk: string) => void) | null = null;
   private readonly proc: pty.IPty;
   private readonly wakers = new Set<() => void>();
 
@@ -45,7 +48,8 @@ export class PtySession {
     });
     this.proc.onData((data: string | Buffer) => {
       const chunk = typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
-      this.text += chunk;
+      if (this.sink) this.sink(chunk);
+      else this.text += chunk;
       this.listener?.('raw-in', chunk);
       this.wake();
     });

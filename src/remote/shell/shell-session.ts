@@ -1,13 +1,6 @@
 import type { NodeResult, RunOptions } from '../types.js';
-import {
-  beginMarker,
-  buildCommandLines,
-  buildRunLine,
-  buildSyncLine,
-  findEndMarker,
-  newMarkerToken,
-  syncMarker,
-} from './command-framing.js';
+import { buildCommandLines, buildSyncLine, newMarkerToken, syncMarker } from './command-framing.js';
+import { OutputFramer } from './output-framer.js';
 import { PtySession, type PtySpawnOptions, type RawListener } from './pty-session.js';
 import { SETUP_LINES } from './session-setup.js';
 import { decodeTerminalBytes, normalizeNewlines, stripTerminalEscapes } from './terminal-text.js';
@@ -118,35 +111,31 @@ export class ShellSession {
       durationMs: Date.now() - started,
       ...fields,
     });
+    const parts: string[] = [];
     try {
       if (!this.isUsable) return result({ error: 'the shell session is closed' });
       const deadline = started + options.timeoutMs;
       const sent = await this.sendCommand(command, deadline, options.signal);
-      const token = newMarkerToken();
-      const begin = beginMarker(token);
-      if (sent) pty.write(buildRunLine(token) + '\n');
-      let scanFrom = 0;
+      // Output is parsed as it arrives and released line by line (--stream, `node: line` output).
+      const framer = new OutputFramer(newMarkerToken(), newMarkerToken(), (text) => {
+        parts.push(text);
+        options.onData?.('stdout', text);
+      });
+      const leftover = pty.text;
+      pty.text = '';
+      pty.sink = (chunk) => framer.push(chunk);
+      framer.push(leftover);
+      if (sent) pty.write(framer.runLine + '\n');
       const outcome = sent
-        ? await pty.waitFor(
-            (text) => {
-              const found = findEndMarker(text, token, scanFrom);
-              scanFrom = Math.max(0, text.length - 64);
-              return found;
-            },
-            deadline,
-            options.signal,
-          )
+        ? await pty.waitFor(() => framer.ended, deadline, options.signal)
         : ({ kind: 'timeout' } as const);
-      const beginAt = pty.text.indexOf(begin);
-      const outputStart = beginAt < 0 ? -1 : beginAt + begin.length;
+      pty.sink = null;
       if (outcome.kind === 'found') {
-        const { index, length, exitCode } = outcome.value;
-        const stdout = cleanOutput(pty.text.slice(outputStart < 0 ? index : outputStart, index), true);
-        pty.consume(index + length);
-        options.onData?.('stdout', stdout);
-        return result({ exitCode, stdout });
+        pty.text = outcome.value.rest + pty.text;
+        return result({ exitCode: outcome.value.exitCode, stdout: parts.join('') });
       }
-      const partial = outputStart < 0 ? '' : cleanOutput(pty.text.slice(outputStart), false);
+      framer.flush();
+      const partial = parts.join('');
       if (outcome.kind === 'exited') {
         this.broken = true;
         return result({
@@ -163,6 +152,7 @@ export class ShellSession {
         error: recovered ? null : 'the shell did not recover after Ctrl-C; session closed',
       });
     } finally {
+      pty.sink = null;
       pty.listener = null;
     }
   }
@@ -229,15 +219,6 @@ export class ShellSession {
   get pid(): number {
     return this.pty.pid;
   }
-}
-
-// Raw bytes between the markers to the text users see: escapes stripped, newlines normalised,
-// the `\n` after the begin marker and the one the end marker adds removed, UTF-8 decoded.
-function cleanOutput(raw: string, complete: boolean): string {
-  let text = normalizeNewlines(stripTerminalEscapes(raw));
-  if (text.startsWith('\n')) text = text.slice(1);
-  if (complete && text.endsWith('\n')) text = text.slice(0, -1);
-  return decodeTerminalBytes(text);
 }
 
 // The last words of a session that failed to open, without the echo of what we typed into it.

@@ -1,3 +1,5 @@
+import { decodeBytes } from '../output/byte-text.js';
+
 // Cleaning what a terminal sends back. Text here is "binary" (latin1: one char per byte), so a
 // UTF-8 character split across two pty reads is never damaged; callers decode UTF-8 at the end.
 
@@ -19,7 +21,8 @@ export function normalizeNewlines(text: string): string {
   return text.replace(/\r+\n/g, '\n');
 }
 
-// Binary (latin1) text to the UTF-8 string users see; invalid bytes become U+FFFD.
+// Binary (latin1) text to the string users see: UTF-8 decoded, other bytes kept as U+DC80-U+DCFF
+// (output/byte-text.ts), so files and pipes get them back exactly.
 export function decodeTerminalBytes(binary: string): string {
-  return Buffer.from(binary, 'latin1').toString('utf8');
+  return decodeBytes(Buffer.from(binary, 'latin1'));
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { OutputFramer } from '../../../src/remote/shell/output-framer.js';
 import { describe, expect, test } from 'vitest';
 import {
   buildCommandLines,
@@ -30,12 +31,25 @@ describe('command framing', () => {
     const token = newMarkerToken();
     expect(token).toMatch(/^[0-9a-f]{16}$/);
     expect(newMarkerToken()).not.toBe(token);
-    const script = `${buildCommandLines('printf x; exit 5').join('\n')}\n${buildRunLine(token)}`;
+    const end = newMarkerToken();
+    const script = `${buildCommandLines('printf x; exit 5').join('\n')}\n${buildRunLine(token, end)}`;
     const out = spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
-    expect(out).toBe(`__HSM_B_${token}__\nx\n__HSM_E_${token}_5__\n`);
-    expect(findEndMarker(out, token)).toMatchObject({ exitCode: 5 });
+    expect(out).toBe(`__HSM_B_${token}__\nx__HSM_E_${end}_5__\n`);
+    expect(findEndMarker(out, end)).toMatchObject({ exitCode: 5 });
+    expect(findEndMarker(out, token)).toBeNull();
     expect(findEndMarker(out, newMarkerToken())).toBeNull();
     expect(findEndMarker(`__HSM_E_${token}_1`, token)).toBeNull();
+  });
+
+  test('the output framer releases lines as they come, wherever chunks are cut, and stops at its end marker', () => {
+    const raw = `noise __HSM_B_${'b'.repeat(16)}__\r\nline one\r\nlast\r\n__HSM_E_${'e'.repeat(16)}_3__\nafter`;
+    for (let size = 1; size <= raw.length; size += 3) {
+      const released: string[] = [];
+      const framer = new OutputFramer('b'.repeat(16), 'e'.repeat(16), (t) => released.push(t));
+      for (let i = 0; i < raw.length; i += size) framer.push(raw.slice(i, i + size));
+      expect(released.join('')).toBe('line one\nlast\n');
+      expect(framer.ended).toEqual({ exitCode: 3, rest: '\nafter' });
+    }
   });
 
   test('terminal text: escapes stripped, CR LF and CR CR LF become LF, lone CR kept', () => {

@@ -55,7 +55,7 @@ describe.each(LOCAL_SHELLS)('shell transport on $label', ({ shellCommand, env })
 
   test('passes binary bytes and normalises CR LF, strips terminal escapes', async () => {
     const r = await run("printf 'caf\\303\\251 \\001\\002 \\033[31mred\\033[0m\\r\\nnext\\r\\r\\n\\377'");
-    expect(r.stdout).toBe('café \u0001\u0002 red\nnext\n\ufffd');
+    expect(r.stdout).toBe('café \u0001\u0002 red\nnext\n\udcff'); // bytes kept (byte-text.ts)
     const noise = await run('head -c 65536 /dev/urandom; echo; echo still-here');
     expect(noise).toMatchObject({ exitCode: 0 });
     expect(noise.stdout.endsWith('still-here\n')).toBe(true);
