@@ -12,6 +12,8 @@ export interface FanOutOptions {
   signal?: AbortSignal;
   /** Raw bytes per node as they arrive (--debug, --stream). */
   onData?: (node: string, stream: 'stdout' | 'stderr' | 'raw-in' | 'raw-out', chunk: string) => void;
+  /** Per node: something the user should know while its command runs. */
+  onNotice?: (node: string, text: string) => void;
   /** Called as each node finishes (--stream, progress). */
   onResult?: (result: NodeResult) => void;
 }
@@ -54,6 +56,7 @@ async function runOne(
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onData: options.onData && ((stream, chunk) => options.onData!(node.name, stream, chunk)),
+      onNotice: options.onNotice && ((text) => options.onNotice!(node.name, text)),
     });
   } catch (err) {
     return nodeErrorResult(node, err instanceof Error ? err.message : String(err), Date.now() - started);

@@ -9,6 +9,7 @@ import {
 import { testAllNodes, testNodeConnectivity, type OpeningTransport } from './interactive-node-test.js';
 import { renderGroupedResults, renderNodeTests } from './interactive-output.js';
 import { foldNodeSet } from './nodeset/index.js';
+import { outputWriter } from './output/terminal-safe.js';
 import type { NodeTarget } from './types.js';
 
 // `hsm exec` with no command: a prompt that runs each line on every node, one session per node
@@ -40,6 +41,8 @@ const HELP = `Commands:
   test          check every node: open its session and time one round trip
   exit, quit    leave (Ctrl-D too)
 Anything else runs on every node; identical outputs are printed once under their nodes.
+Each line runs in a fresh subshell: cd, export and variables do not carry over to the next
+line (write \`cd /data && ls\`, or put them in one line).
 Ctrl-C interrupts a running command.
 `;
 
@@ -53,6 +56,8 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
   const terminal = options.terminal ?? Boolean((input as { isTTY?: boolean }).isTTY);
   const nodeSet = foldNodeSet(options.nodes.map((n) => n.name));
   const onData = options.debug ? debugPrinter(errorOutput) : undefined;
+  // node output: control characters escaped on a terminal, bytes kept elsewhere
+  const writeNodeText = outputWriter(output, Boolean((output as { isTTY?: boolean }).isTTY));
   const rl = createInterface({
     input,
     output,
@@ -121,7 +126,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
             signal: running.signal,
             onData,
           });
-          output.write(renderGroupedResults(results));
+          writeNodeText(renderGroupedResults(results));
         }
       } finally {
         running = null;

@@ -36,6 +36,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Raw bytes as they arrive, for --debug and --stream. */
   onData?: (stream: 'stdout' | 'stderr' | 'raw-in' | 'raw-out', chunk: string) => void;
+  /** Something the user should know while the command runs (one line, no node name). */
+  onNotice?: (text: string) => void;
 }
 
 /** How a command reaches a node: `ssh` (exec channel) or `shell` (interactive shell in a pty). */

@@ -168,4 +168,13 @@ describe.skipIf(NO_INFRA)('hsm exec faults on real hosts', () => {
       expect(raw).toContain('node2: a\x1b]0;title\x07\x1b[2J\rnode9: forged\xff');
     });
   });
+
+  it('--test-node times the connection and the round trip apart', () => {
+    const r = exec(['--test-node', 'node10']);
+    expect(r.code).toBe(0);
+    const m = /^node10 +ok +(\d+) +(\d+)$/m.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    // a cold connection (private ControlPath) costs a key exchange; the round trip reuses it
+    expect(Number(m![1])).not.toBe(Number(m![2]));
+  });
 });

@@ -250,6 +250,7 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
         if (stream === 'stdout' && !flags.groupOutput) stdoutLines.push(node, chunk);
         if (stream === 'stderr') stderrLines.push(node, chunk);
       },
+      onNotice: (node, text) => err(`hsm: ${node}: ${text}\n`),
       onResult: (r) => {
         if (flags.stream) jsonLine(toJsonNode(r));
         if (!human) return;

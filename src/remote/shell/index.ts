@@ -8,7 +8,8 @@
 //   renderShellCommandArgv(template, node) -> argv for one node
 //   checkTemplateNamesNodes(template, nodeCount) -> throws when several nodes share a template without {node}
 // RunOptions.onData receives 'raw-in' (bytes from the node) and 'raw-out' (bytes typed to it),
-// one char per byte (latin1), for --debug; 'stdout' once with the cleaned output at the end.
+// one char per byte (latin1), for --debug; 'stdout' with the cleaned output, line by line as it
+// arrives (output-framer.ts).
 // stderr is merged into stdout by the pty: NodeResult.stderr is always ''.
 // Interactive mode lives in src/remote/interactive.ts:
 //   runInteractive({ nodes, transport, timeoutMs, fanout?, debug?, historyPath? }) -> exit code

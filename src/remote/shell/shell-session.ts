@@ -16,6 +16,10 @@ const RECOVER_MS = 3000;
 /** Commands whose encoded text is longer than this are sent in batches, each acknowledged, so
  * the node's tty input queue (4 KiB in canonical mode) never overflows. */
 const BATCH_BYTES = 1024;
+/** Silence after which a command without a timeout may be waiting for terminal input. */
+const QUIET_NOTICE_MS = 10_000;
+/** Timeouts at least this long count as "no timeout" (the CLI's default is setTimeout's ceiling). */
+const NO_TIMEOUT_MS = 86_400_000;
 /** Seen in what a session printed before it was ready: it wants a password we will never type. */
 const PASSWORD_PROMPT = /(password|passphrase)[^\n]*:\s*$/i;
 
@@ -123,12 +127,36 @@ export class ShellSession {
       });
       const leftover = pty.text;
       pty.text = '';
-      pty.sink = (chunk) => framer.push(chunk);
+      // A command that reads the terminal (/dev/tty: a password or y/n prompt) waits forever here,
+      // where nobody types: after a silence, say so once (only when nothing else ends the wait).
+      const watchQuiet = options.onNotice !== undefined && options.timeoutMs >= NO_TIMEOUT_MS;
+      let quiet: NodeJS.Timeout | null = null;
+      const hush = () => {
+        if (quiet) clearTimeout(quiet);
+        quiet = null;
+      };
+      const listen = () => {
+        hush();
+        if (!watchQuiet) return;
+        quiet = setTimeout(() => {
+          quiet = null;
+          options.onNotice!(
+            `no output for ${QUIET_NOTICE_MS / 1000}s; if it waits for input on its terminal (/dev/tty) it will wait forever: Ctrl-C interrupts, -t sets a timeout`,
+          );
+        }, QUIET_NOTICE_MS);
+        quiet.unref();
+      };
+      listen();
+      pty.sink = (chunk) => {
+        if (quiet) listen();
+        framer.push(chunk);
+      };
       framer.push(leftover);
       if (sent) pty.write(framer.runLine + '\n');
       const outcome = sent
         ? await pty.waitFor(() => framer.ended, deadline, options.signal)
         : ({ kind: 'timeout' } as const);
+      hush();
       pty.sink = null;
       if (outcome.kind === 'found') {
         pty.text = outcome.value.rest + pty.text;

@@ -14,13 +14,14 @@ const MARKER = /\x1ehsm-pgid:(\d+)\x1e\n/;
 // Remote commands die with their connection. Without a pty, sshd does not signal a command whose
 // connection is gone (sshd killed, connection reset): it runs on, orphaned. A background watcher
 // (stdio on /dev/null, so it never holds the session open) reads the login shell's parent (the
-// sshd session process) from /proc once a second; when the login shell is re-parented, the
-// connection is gone and the watcher ends the session's process group (itself included). Where
-// /proc is missing the watcher does not start.
+// sshd session process) from /proc, first before the command starts (not in the background: a
+// command that kills sshd at once would win that race), then once a second; when the login shell
+// is re-parented, the connection is gone and the watcher ends the session's process group (itself
+// included). Where /proc is missing the watcher does not start.
 const CONNECTION_WATCHER =
-  'g=$PPID; read -r _ _ _ p _ 2>/dev/null </proc/$g/stat && ' +
+  'g=$PPID; if read -r _ _ _ p _ 2>/dev/null </proc/$g/stat; then ' +
   '(exec </dev/null >/dev/null 2>&1; while sleep 1; do read -r _ _ _ q _ </proc/$g/stat || exit 0; ' +
-  '[ "$q" = "$p" ] || { kill -TERM -$g; exit 0; }; done) &';
+  '[ "$q" = "$p" ] || { kill -TERM -$g; exit 0; }; done) & fi';
 
 // The command line sent to the node: prologue + the user's command as typed.
 export function wrapRemoteCommand(command: string): string {

@@ -8,6 +8,7 @@ import {
   buildSshArgv,
   buildSshControlArgv,
   buildSshOptionArgs,
+  DEFAULT_CONNECT_TIMEOUT_SEC,
   defaultControlDir,
   type SshClientOptions,
 } from './ssh-argv.js';
@@ -184,6 +185,16 @@ export class SshTransport implements Transport {
         })();
       });
     });
+  }
+
+  // Opens (or reuses) the node's master connection, timed: a no-op command. The prompt opens every
+  // node up front; `test` and --test-node then time the connection and one round trip apart.
+  open(
+    node: NodeTarget,
+    options: { signal?: AbortSignal; onData?: RunOptions['onData'] } = {},
+  ): Promise<NodeResult> {
+    const timeoutMs = ((this.options.connectTimeoutSec ?? DEFAULT_CONNECT_TIMEOUT_SEC) + 5) * 1000;
+    return this.run(node, 'true', { timeoutMs, signal: options.signal, onData: options.onData });
   }
 
   // Is the master connection to the node still up? (`ssh -O check`; false when there is none.)

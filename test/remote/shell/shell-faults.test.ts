@@ -77,6 +77,27 @@ describe('shell transport faults on local shells', () => {
     }
   });
 
+  test('a command waiting for terminal input is said to be, instead of hanging silently', async () => {
+    const transport = createShellTransport({ shellCommand: 'bash --norc -i' });
+    const ac = new AbortController();
+    const notices: string[] = [];
+    try {
+      const r = await transport.run(LOCAL, 'read x </dev/tty; echo got', {
+        timeoutMs: 2_147_483_647, // no -t
+        signal: ac.signal,
+        onNotice: (text) => {
+          notices.push(text);
+          ac.abort();
+        },
+      });
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatch(/waits for input on its terminal/);
+      expect(r.error).toBe('interrupted');
+    } finally {
+      await transport.close();
+    }
+  }, 30_000);
+
   test('a 40 MB single line arrives intact in linear time', async () => {
     const transport = createShellTransport({ shellCommand: 'bash --norc -i' });
     try {
