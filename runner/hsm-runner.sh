@@ -18,6 +18,10 @@
 #   exit      `attempt=N exit=RC`      (one newline-terminated write, after the command ended; its
 #             mtime is the end time). RC > 128 means the task died of signal RC-128.
 # Readers accept a record only when it ends in a newline and names the attempt they wait for.
+# Both files are reserved before the task starts (`attempt=N`, no other field: not a record yet) and
+# the records are then written over them in place (`1<>`, no truncation): a record never needs new
+# space, so a disk that fills while a task runs cannot lose how it ended. When the reservation cannot
+# be written (disk full, not writable), the task does not start: `serve` reports `W` and `run` exits 75.
 # The task itself is TASK_DIR/command.sh (written by hsm: cd, HSM_* environment, exec of the argv with
 # every word quoted), sourced in a subshell with stdout/stderr going to TASK_DIR/stdout.log/stderr.log.
 #
@@ -41,10 +45,14 @@ run_task() { # attempt task_dir
   exit 127
 }
 
+reserve_records() { # attempt task_dir: fails when they cannot be written
+  { printf 'attempt=%s\n' "$1" >"$2/started" && printf 'attempt=%s\n' "$1" >"$2/exit"; } 2>/dev/null
+}
+
 start_task() { # attempt task_dir -> sets pid
   ( run_task "$1" "$2" ) &
   pid=$!
-  printf 'attempt=%s pid=%s host=%s%s\n' "$1" "$pid" "$host" "${cg:+ cgroup=$cg}" >"$2/started"
+  printf 'attempt=%s pid=%s host=%s%s\n' "$1" "$pid" "$host" "${cg:+ cgroup=$cg}" 1<>"$2/started"
 }
 
 kill_leftovers() { # pid: the task's process group, then the rest of the cgroup (rounds: one may fork)
@@ -64,7 +72,7 @@ finish_task() { # attempt task_dir pid
   wait "$3"
   rc=$?
   kill_leftovers "$3"
-  printf 'attempt=%s exit=%s\n' "$1" "$rc" >"$2/exit"
+  printf 'attempt=%s exit=%s\n' "$1" "$rc" 1<>"$2/exit"
 }
 
 # The host's state when a task failed (load, free memory and disk where the task ran), kept with it.
@@ -103,6 +111,10 @@ serve)
     # hsm may hand a task over before the previous one ends; a cancel withdraws it with this marker
     if [ -e "$dir/withdrawn.$attempt" ]; then
       printf 'X %s 0 %s\n' "$attempt" "$dir"
+      continue
+    fi
+    if ! reserve_records "$attempt" "$dir"; then
+      printf 'W %s 0 %s\n' "$attempt" "$dir"
       continue
     fi
     start_task "$attempt" "$dir"
@@ -176,6 +188,10 @@ kill)
   ;;
 run)
   cg=
+  reserve_records "$2" "$3" || {
+    echo "hsm-runner: cannot write the records of $3 (disk full or not writable): not started" >&2
+    exit 75
+  }
   start_task "$2" "$3"
   finish_task "$2" "$3" "$pid"
   exit "$rc"

@@ -39,6 +39,7 @@ import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
 import { reconcileSweep } from './reconcile-sweep.js';
+import { isDiskFull, storageFailureOf, type StorageFailure } from '../engine/storage-failure.js';
 
 // Running sweeps: create one from a sweep file and run it, or complete one that exists (after a
 // crash, a Ctrl-C, or on another source). The CLI and the dashboard call these.
@@ -251,11 +252,16 @@ export function executeSweep(
       }
       log.write('info', 'run:end', { counts: sweep.store.counts() });
       log.close();
-      markSweepFinished(
-        sweep,
-        sources.map((s) => s.name),
-      );
-      lock.release();
+      try {
+        markSweepFinished(
+          sweep,
+          sources.map((s) => s.name),
+        );
+      } catch (err) {
+        if (!storageFailureOf(err)) throw err; // sweep_metadata.yaml is a view; the disk is full
+      } finally {
+        lock.release();
+      }
     });
     return {
       sweepId: sweep.id,
@@ -292,6 +298,25 @@ export async function cancelLeftAttempts(
     cancelled: rows.filter((r) => r.status === 'cancelled').map((r) => r.name),
     withdrawn: rows.filter((r) => r.status === 'pending').map((r) => r.name),
   };
+}
+
+// What a run that stopped for want of space (or a read-only disk) tells the user: what could not be
+// written, where, what became of the tasks, and how to finish. Exit code 3 (infrastructure).
+export function storageFailureError(sweepId: string, sweepDir: string, failure: StorageFailure): HsmError {
+  const where = failure.path ?? sweepDir;
+  const full = isDiskFull(failure);
+  return new HsmError(
+    'infra',
+    `${full ? 'disk full' : 'cannot write'}: ${where} (${failure.code}); hsm stopped handing over tasks`,
+    {
+      evidence:
+        `${failure.message}\n` +
+        'tasks already running ran to their end and their records are kept; tasks not started went back to pending;\n' +
+        'what the store could not record, `hsm complete` reads back from the task directories',
+      hint: `${full ? 'free space on' : 'make writable'} the file system of ${sweepDir} (\`df -h ${sweepDir}\`), then finish the sweep with \`hsm complete ${sweepId}\` (nothing that completed runs again)`,
+      details: { code: failure.code, path: where },
+    },
+  );
 }
 
 // Opens an existing sweep by id, unique prefix or path.

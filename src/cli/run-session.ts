@@ -37,14 +37,22 @@ export async function superviseRun(
   run: SweepRun,
   latch: InterruptLatch,
   onInterrupt: (level: number) => void,
-): Promise<{ interrupted: boolean; unavailable: string[] }> {
+): Promise<{
+  interrupted: boolean;
+  unavailable: string[];
+  storageFailure: Awaited<SweepRun['result']>['storageFailure'];
+}> {
   latch.subscribe((level) => {
     onInterrupt(level);
     run.cancel();
   });
   try {
     const result = await run.result;
-    return { interrupted: result.interrupted, unavailable: result.unavailable ?? [] };
+    return {
+      interrupted: result.interrupted,
+      unavailable: result.unavailable ?? [],
+      storageFailure: result.storageFailure,
+    };
   } catch (err) {
     throw err instanceof HsmError
       ? err

@@ -93,6 +93,9 @@ export type SourceEvent =
       detail?: string;
       /** The attempt was withdrawn (cancel) before it started: the task goes back to pending. */
       neverStarted?: boolean;
+      /** It did not start because the source could not write there (disk full): the path. The engine
+       * stops handing over attempts. */
+      storageFailure?: string;
       at: number;
     };
 
@@ -114,11 +117,13 @@ export interface ComputeSource {
   /** Resolves when events are available or after `waitMs`; returns and clears them (one call per round). */
   poll(waitMs: number): Promise<SourceEvent[]>;
   /** Stops attempts: TERM to the whole process tree, KILL after `graceMs`. A `cancel` also stops
-   * what an hsm process that is gone left behind to start more attempts (the local runners). */
+   * what an hsm process that is gone left behind to start more attempts (the local runners). A
+   * `withdraw` only withdraws those not started yet (reported `neverStarted`) and leaves the others
+   * running (the engine stops dispatching: disk full). */
   terminate(
     attempts: readonly { task: string; attempt: number }[],
     graceMs: number,
-    why?: 'timeout' | 'cancel',
+    why?: 'timeout' | 'cancel' | 'withdraw',
   ): Promise<void>;
   /** Number of attempts handed over and not yet reported finished. */
   inFlight(): number;

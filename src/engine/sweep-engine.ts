@@ -11,6 +11,7 @@ import type {
   TaskWorkspace,
 } from './ports.js';
 import { classifyExit } from './classify-exit.js';
+import { storageFailureOf, type StorageFailure } from './storage-failure.js';
 import { isRetryable, retryDelayMs } from './retry-policy.js';
 import { diagnoseFailure, type Diagnosis } from '../diagnose/index.js';
 
@@ -63,6 +64,8 @@ export interface EngineResult {
   /** Set when the run stopped with tasks left because no source could take them (why, per source). */
   unavailable?: string[];
   counts: Partial<Record<TaskStatus, number>>;
+  /** The run stopped handing over attempts because it could not write (disk full): what and where. */
+  storageFailure: StorageFailure | null;
 }
 
 interface Running {
@@ -88,6 +91,10 @@ export class SweepEngine {
   /** Attempts a source refused to take (its submit rejected), reported with the next round's events. */
   private readonly submitFailures: SourceEvent[] = [];
   private cancelLevel = 0;
+  /** Set when a write failed for want of space (or a read-only disk): no more attempts are handed over. */
+  private storageFailure: StorageFailure | null = null;
+  /** Store changes a failed commit rolled back: committed with the next round's. */
+  private unapplied: TaskChange[] = [];
   private readonly now: () => number;
   private mappingDirty = false;
   private lastMappingWrite = 0;
@@ -138,29 +145,68 @@ export class SweepEngine {
         })),
       );
     }
-    while (
-      this.running.size > 0 ||
-      (this.cancelLevel === 0 && (this.queued() > 0 || this.retryAt.size > 0))
-    ) {
+    while (this.running.size > 0 || (this.dispatching() && (this.queued() > 0 || this.retryAt.size > 0))) {
       // One transaction a round: the outcomes just learned and the tasks about to be handed over
       // (committed before any source sees them).
       const events = await this.pollRound();
       const finished = this.finishRound(events);
-      await this.submitRound(finished);
+      await this.submitRound([...this.unapplied.splice(0), ...finished]);
       this.enforceTimeouts();
       this.maybeWriteMapping(false);
       const stuck = this.stuck();
       if (stuck) {
         this.maybeWriteMapping(true);
         const counts = this.store.counts();
-        this.store.recordEvent('run:no_source', { reasons: stuck, counts });
-        return { interrupted: false, counts, unavailable: stuck };
+        this.guardWrite(() => this.store.recordEvent('run:no_source', { reasons: stuck, counts }));
+        return { interrupted: false, counts, unavailable: stuck, storageFailure: this.storageFailure };
       }
     }
     this.maybeWriteMapping(true);
     const counts: Partial<Record<TaskStatus, number>> = this.store.counts();
-    this.store.recordEvent(this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', counts);
-    return { interrupted: this.cancelLevel > 0, counts };
+    this.guardWrite(() =>
+      this.store.recordEvent(this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', counts),
+    );
+    return { interrupted: this.cancelLevel > 0, counts, storageFailure: this.storageFailure };
+  }
+
+  /** Whether attempts are handed over: not after a cancel, nor after a write failed (disk full). */
+  private dispatching(): boolean {
+    return this.cancelLevel === 0 && this.storageFailure === null;
+  }
+
+  // Runs a write; a storage failure (disk full) stops the dispatch instead of the run. Anything else
+  // is a bug and propagates.
+  private guardWrite(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      const failure = storageFailureOf(err);
+      if (!failure) throw err;
+      this.halt(failure);
+      return false;
+    }
+  }
+
+  // Stops handing over attempts at once: the ones a source holds but has not started are withdrawn
+  // (they go back to pending); started ones run to their end, their records are on disk already.
+  private halt(failure: StorageFailure): void {
+    if (this.storageFailure !== null) return;
+    this.storageFailure = failure;
+    try {
+      this.store.recordEvent('run:storage_failure', failure);
+    } catch {
+      /* the store is on the full disk too */
+    }
+    for (const source of this.allSources()) {
+      const unstarted = [...this.running.values()].filter((r) => r.source === source && r.startedAt === null);
+      if (unstarted.length > 0)
+        void source.terminate(
+          unstarted.map((r) => ({ task: r.row.name, attempt: r.attempt })),
+          0,
+          'withdraw',
+        );
+    }
   }
 
   // Tasks wait, nothing runs, and every source says it cannot take them: the reasons, else null.
@@ -211,13 +257,19 @@ export class SweepEngine {
     }
     const handovers: { source: ComputeSource; requests: SubmitRequest[]; batch: TaskRow[] }[] = [];
     const changes: TaskChange[] = pending;
-    for (const source of this.cancelLevel === 0 ? this.options.sources : []) {
+    for (const source of this.dispatching() ? this.options.sources : []) {
       const free = this.freeFor(source);
       if (free <= 0 || this.queued() === 0) continue;
-      const batch = this.takeFromQueue(free).map((name) => this.loadRow(name));
-      const requests = batch.map((row) => {
+      const names = this.takeFromQueue(free);
+      const batch = names.map((name) => this.loadRow(name));
+      const prepared: string[] = [];
+      const ok = this.guardWrite(() => {
+        for (const row of batch) prepared.push(this.workspace.prepareAttempt(row, row.attempts + 1));
+      });
+      if (!ok) break; // disk full: nothing of this batch is handed over (the tasks stay pending)
+      const requests = batch.map((row, i) => {
         const attempt = row.attempts + 1;
-        const localDir = this.workspace.prepareAttempt(row, attempt);
+        const localDir = prepared[i]!;
         changes.push({ kind: 'queued', task: row.name, attempt, source: source.name, at: now });
         Object.assign(row, {
           status: 'queued',
@@ -237,13 +289,36 @@ export class SweepEngine {
       handovers.push({ source, requests, batch });
     }
     if (changes.length === 0) return;
-    this.store.apply(changes); // durable before the source sees the tasks
+    // durable before the source sees the tasks; a failed commit rolls back whole: the new attempts
+    // are not handed over (they stay pending) and the outcomes are committed with a later round
+    if (!this.guardWrite(() => this.store.apply(changes))) {
+      for (const h of handovers) for (const row of h.batch) this.running.delete(row.name);
+      this.unapplied = changes.filter((c) => c.kind !== 'queued');
+      return;
+    }
     this.mappingDirty = true;
     for (const h of handovers) {
       for (const row of h.batch) this.options.onTask?.(row, 'queued');
       try {
         await h.source.submit(h.requests);
       } catch (err) {
+        const failure = storageFailureOf(err);
+        if (failure) {
+          // the source could not write the task's script (disk full): none started, all pending
+          this.halt(failure);
+          this.submitFailures.push(
+            ...h.requests.map((r) => ({
+              kind: 'finished' as const,
+              task: r.task,
+              attempt: r.attempt,
+              exitStatus: null,
+              neverStarted: true,
+              detail: `not handed over: ${failure.message}`,
+              at: this.now(),
+            })),
+          );
+          continue;
+        }
         // none of them was handed over: recorded as submit_error with the source's words, retried
         // like any transient failure; the run goes on with the other sources and tasks
         const detail = `${h.source.name}: ${err instanceof Error ? err.message : String(err)}`;
@@ -279,11 +354,11 @@ export class SweepEngine {
     const failed = this.submitFailures.splice(0);
     const sources = this.allSources();
     const canSubmit =
-      this.cancelLevel === 0 && this.queued() > 0 && this.options.sources.some((s) => this.freeFor(s) > 0);
+      this.dispatching() && this.queued() > 0 && this.options.sources.some((s) => this.freeFor(s) > 0);
     if (this.running.size === 0 && !canSubmit && this.retryAt.size === 0) {
       // tasks wait for a source that is not ready yet (connecting to its host): look again soon,
       // without starving the event loop that brings the source its answers
-      if (failed.length === 0 && this.cancelLevel === 0 && this.queued() > 0)
+      if (failed.length === 0 && this.dispatching() && this.queued() > 0)
         await new Promise((r) => setTimeout(r, 50));
       return failed;
     }
@@ -348,7 +423,9 @@ export class SweepEngine {
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status: 'cancelled', outcome });
         changes.push({ kind: 'reset', task: ev.task, status: 'pending', at: ev.at });
         Object.assign(run.row, { status: 'pending' });
-        if (this.cancelLevel === 0) this.requeue(run.row);
+        if (ev.storageFailure)
+          this.halt({ code: 'ENOSPC', path: ev.storageFailure, message: ev.detail ?? 'cannot write' });
+        if (this.dispatching()) this.requeue(run.row);
         continue;
       }
       const { outcome, diagnosis } = this.outcomeOf(run, ev);
@@ -356,7 +433,7 @@ export class SweepEngine {
       const adopted = this.adoptedNames.delete(ev.task);
       if (
         outcome.reason === 'lost' &&
-        this.cancelLevel === 0 &&
+        this.dispatching() &&
         (adopted || run.attempt <= this.options.retries + LOST_RERUNS)
       ) {
         // gone without an exit record (adopted from a dead hsm, its host died, its runner died): it
@@ -388,7 +465,7 @@ export class SweepEngine {
       changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
       const retry =
         status !== 'completed' &&
-        this.cancelLevel === 0 &&
+        this.dispatching() &&
         run.attempt <= this.options.retries &&
         diagnosis !== null &&
         isRetryable(diagnosis);
@@ -399,7 +476,7 @@ export class SweepEngine {
       touched.push({ row: run.row, event: retry ? 'retrying' : 'finished', diagnosis });
     }
     for (const t of touched) {
-      if (t.event !== 'started') this.workspace.writeStatus(t.row); // status.yaml: final states only
+      if (t.event !== 'started') this.guardWrite(() => this.workspace.writeStatus(t.row)); // final states only
       this.options.onTask?.(t.row, t.event, t.diagnosis);
     }
     return changes;
@@ -444,7 +521,9 @@ export class SweepEngine {
       if (r.killing || r.startedAt === null || now - r.startedAt < limit) continue;
       r.killing = true;
       r.timedOutAfterMs = limit;
-      this.store.recordEvent('task:timeout', { task: r.row.name, attempt: r.attempt, after_ms: limit });
+      this.guardWrite(() =>
+        this.store.recordEvent('task:timeout', { task: r.row.name, attempt: r.attempt, after_ms: limit }),
+      );
       void r.source.terminate(
         [{ task: r.row.name, attempt: r.attempt }],
         this.options.killGraceMs,
@@ -459,9 +538,9 @@ export class SweepEngine {
     const interval = Math.max(this.options.mappingIntervalMs ?? 2000, this.mappingCostMs * 20);
     if (!this.mappingDirty || (!force && this.now() - this.lastMappingWrite < interval)) return;
     const t0 = Date.now();
-    this.workspace.writeMapping();
+    const written = this.guardWrite(() => this.workspace.writeMapping());
     this.mappingCostMs = Date.now() - t0;
-    this.mappingDirty = false;
+    this.mappingDirty = !written;
     this.lastMappingWrite = this.now();
   }
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { Params } from '../domain/params.js';
 import type { TaskRow } from './sweep-store.js';
@@ -107,10 +107,15 @@ export function writeTaskMapping(path: string, pages: Iterable<string>): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, TASK_MAPPING_HEADER);
-    for (const page of pages) writeSync(fd, page);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, TASK_MAPPING_HEADER);
+      for (const page of pages) writeSync(fd, page);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true }); // a half-written temp file must not hold space (disk full)
+    throw err;
   }
-  renameSync(tmp, path);
 }

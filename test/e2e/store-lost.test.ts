@@ -26,7 +26,9 @@ sweep:
     const sweepDir = join(dir, 'sweeps', 'outputs', 'wal_1');
     const completed = () =>
       existsSync(join(sweepDir, 'tasks'))
-        ? readdirSync(join(sweepDir, 'tasks')).filter((t) => existsSync(join(sweepDir, 'tasks', t, 'exit')))
+        ? readdirSync(join(sweepDir, 'tasks')).filter((t) =>
+            /exit=/.test(readIfAny(join(sweepDir, 'tasks', t, 'exit'))),
+          )
         : [];
     for (let i = 0; i < 1000 && completed().length < 3; i++) await new Promise((r) => setTimeout(r, 20));
     unlinkSync(join(sweepDir, 'sweep.db-wal'));
@@ -65,3 +67,7 @@ sweep:
     }
   });
 });
+
+function readIfAny(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : '';
+}

@@ -7,6 +7,7 @@ import {
   planSweep,
   createSweep,
   executeSweep,
+  storageFailureError,
   renderStatusJson,
   recordRemoteProjects,
   verifyRemoteProjects,
@@ -144,7 +145,7 @@ export async function runToEnd(
       `sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`,
     );
   }
-  const { interrupted, unavailable } = await superviseRun(run, latch, (level) => {
+  const { interrupted, unavailable, storageFailure } = await superviseRun(run, latch, (level) => {
     process.stderr.write(
       level === 1
         ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
@@ -169,6 +170,8 @@ export async function runToEnd(
       );
     if (status.counts.failed) process.stderr.write(`  see why tasks failed: hsm errors ${run.sweepId}\n`);
   }
+  // disk full: the counts above, then what happened and how to finish (exit 3)
+  if (storageFailure) throw storageFailureError(run.sweepId, run.sweepDir, storageFailure);
   if (interrupted) return EXIT.interrupted;
   if (unavailable.length > 0) {
     process.stderr.write(

@@ -167,8 +167,14 @@ export class LocalSource implements ComputeSource {
   async terminate(
     attempts: readonly { task: string; attempt: number }[],
     graceMs: number,
-    why: 'timeout' | 'cancel' = 'cancel',
+    why: 'timeout' | 'cancel' | 'withdraw' = 'cancel',
   ): Promise<void> {
+    if (why === 'withdraw') {
+      for (const f of this.byDir.values())
+        if (f.pid === null && attempts.some((a) => a.task === f.task && a.attempt === f.attempt))
+          withdrawLocally(f.taskDir, f.attempt);
+      return;
+    }
     // a cancel stops the runners of a dead hsm process first, so that none starts anything more
     if (why === 'cancel' && this.adoption.size > 0) this.adoption.stopRunners();
     const targets = [...this.byDir.values()].filter((f) =>
@@ -317,16 +323,7 @@ export class LocalSource implements ComputeSource {
     }
     this.byDir.delete(msg.taskDir);
     runner.queue = runner.queue.filter((e) => e !== entry);
-    if (msg.kind === 'X') {
-      this.push({
-        kind: 'finished',
-        task: entry.task,
-        attempt: entry.attempt,
-        exitStatus: null,
-        neverStarted: true,
-        at: Date.now(),
-      });
-    } else {
+    if (msg.kind === 'E') {
       this.push({
         kind: 'finished',
         task: entry.task,
@@ -334,7 +331,23 @@ export class LocalSource implements ComputeSource {
         exitStatus: msg.status,
         at: Date.now(),
       });
+      return;
     }
+    // withdrawn (X), or not started because its records could not be written (W: disk full)
+    this.push({
+      kind: 'finished',
+      task: entry.task,
+      attempt: entry.attempt,
+      exitStatus: null,
+      neverStarted: true,
+      ...(msg.kind === 'W'
+        ? {
+            detail: `not started: its records could not be written in ${entry.taskDir} (disk full?)`,
+            storageFailure: entry.taskDir,
+          }
+        : {}),
+      at: Date.now(),
+    });
   }
 
   private push(event: SourceEvent): void {

@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+
+// The output directory's disk fills mid-sweep (a 2 MB tmpfs, 100 tasks printing 60 KB each): hsm stops
+// handing over tasks at once, says what happened, where and what to do (exit 3, no "bug in hsm"),
+// the store stays readable and consistent with the records on disk, and after space is freed
+// `hsm complete` runs no completed task again (a ledger each task appends to proves it). Mounting a
+// tmpfs needs root, as the rest of the real-infrastructure tests do.
+
+const TASKS = 100;
+const STACK = /\n\s+at .+:\d+:\d+/;
+const mounts: string[] = [];
+
+beforeAll(() => ensureBuilt());
+afterEach(() => {
+  for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
+});
+
+describe.skipIf(process.getuid?.() !== 0)('disk full mid-sweep (tmpfs, needs root)', () => {
+  it('stops dispatch, reports disk full with where and what to do; complete runs nothing twice', () => {
+    const values = Array.from({ length: TASKS }, (_, i) => i + 1).join(', ');
+    const dir = makeProject(
+      `name: full
+command: ["sh", "-c", "echo start {i} >> ledger; head -c 60000 /dev/zero | tr '\\\\0' x; echo end {i} >> ledger"]
+args: none
+sweep:
+  grid:
+    i: [${values}]
+`,
+      'defaults:\n  output_dir: small/outputs\n',
+    );
+    const small = join(dir, 'small');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
+    mounts.push(small);
+
+    const r = hsm(['run', '--jobs', '4', '--sweep-id', 'full_1'], dir);
+    expect(r.code, r.stderr).toBe(3);
+    const sweepDir = join(small, 'outputs', 'full_1');
+    expect(r.stderr).toContain('hsm: error: disk full: ');
+    expect(r.stderr).toContain(sweepDir);
+    expect(r.stderr).toContain('hsm complete full_1');
+    expect(r.stderr).not.toContain('bug in hsm');
+    expect(r.stderr).not.toMatch(STACK);
+    const startedDuringRun = ledger(dir).filter((l) => l.startsWith('start')).length;
+    expect(startedDuringRun, 'dispatch stopped when the disk filled').toBeLessThan(TASKS / 2);
+
+    // the store reads, and what it calls completed is what the task directories record
+    const st = hsm(['status', 'full_1', '--json'], dir);
+    expect(st.code, st.stderr).toBe(0);
+    const before = JSON.parse(st.stdout) as {
+      total: number;
+      tasks: { name: string; status: string; attempts: number }[];
+    };
+    expect(before.total).toBe(TASKS);
+    for (const t of before.tasks.filter((t) => t.status === 'completed'))
+      expect(readFileSync(join(sweepDir, 'tasks', t.name, 'exit'), 'utf8')).toBe(
+        `attempt=${t.attempts} exit=0\n`,
+      );
+
+    execFileSync('mount', ['-o', 'remount,size=64m', small]);
+    const done = hsm(['complete', 'full_1', '--jobs', '4', '--json'], dir);
+    expect(done.code, done.stderr).toBe(0);
+    expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(TASKS);
+    const lines = ledger(dir);
+    for (let i = 1; i <= TASKS; i++) {
+      expect(
+        lines.filter((l) => l === `start ${i}`),
+        `task ${i} started once`,
+      ).toHaveLength(1);
+      expect(
+        lines.filter((l) => l === `end ${i}`),
+        `task ${i} ended once`,
+      ).toHaveLength(1);
+    }
+  });
+});
+
+function ledger(dir: string): string[] {
+  return readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
+}
