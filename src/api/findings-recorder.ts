@@ -6,6 +6,17 @@ import { appendFailedAttempt } from '../state/failure-log.js';
 import { readTaskMetrics, type Metrics } from '../results/task-metrics.js';
 import { countSweepTraits, writeSweepErrorPatterns } from './sweep-errors.js';
 import type { ValueCounts } from '../diagnose/index.js';
+import { storageFailureOf } from '../engine/storage-failure.js';
+
+// These are views of what the task directories hold (metrics.json, stderr): on a full disk they are
+// skipped, never allowed to crash the run (the engine stops the run itself, docs/ARCHITECTURE.md).
+function unlessDiskFull(write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (!storageFailureOf(err)) throw err;
+  }
+}
 
 // What a run learns as each attempt ends, kept as it happens: the task's metrics and, for an attempt
 // that did not complete, its cause (in the store, and appended to logs/errors/failed_tasks.yaml);
@@ -31,7 +42,13 @@ export class FindingsRecorder {
     // many attempts end in one engine round: their metrics go to the store in one transaction
     this.metricsFlush ??= setImmediate(() => this.flushMetrics());
     if (!diagnosis) return;
-    this.sweep.store.findings.recordFailure(row.name, row.attempts, diagnosis);
+    unlessDiskFull(() => this.sweep.store.findings.recordFailure(row.name, row.attempts, diagnosis));
+    unlessDiskFull(() => this.appendFailure(row, retrying, diagnosis));
+    this.patternsDirty = true;
+    this.schedulePatterns();
+  }
+
+  private appendFailure(row: TaskRow, retrying: boolean, diagnosis: Diagnosis): void {
     appendFailedAttempt(this.sweep.paths.failedTasksLog, this.sweep.id, {
       task: row.name,
       attempt: row.attempts,
@@ -48,8 +65,6 @@ export class FindingsRecorder {
       retrying,
       params: row.params,
     });
-    this.patternsDirty = true;
-    this.schedulePatterns();
   }
 
   /** Writes what is still pending; the run has ended. */
@@ -69,7 +84,7 @@ export class FindingsRecorder {
     if (this.pendingMetrics.length === 0) return;
     const batch = this.pendingMetrics;
     this.pendingMetrics = [];
-    this.sweep.store.findings.recordMetrics(batch);
+    unlessDiskFull(() => this.sweep.store.findings.recordMetrics(batch));
   }
 
   // At most every 2 s, or 20 times what a rewrite costs (a sweep with 100,000 failures), whichever is longer.
@@ -88,7 +103,7 @@ export class FindingsRecorder {
     this.flushMetrics();
     const t0 = Date.now();
     this.sweepTraits ??= countSweepTraits(this.sweep);
-    writeSweepErrorPatterns(this.sweep, this.sweepTraits);
+    unlessDiskFull(() => writeSweepErrorPatterns(this.sweep, this.sweepTraits!));
     this.patternsCostMs = Date.now() - t0;
     this.lastPatternsWrite = Date.now();
     this.patternsDirty = false;
