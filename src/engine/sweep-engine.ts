@@ -211,7 +211,7 @@ export class SweepEngine {
 
   // Tasks wait, nothing runs, and every source says it cannot take them: the reasons, else null.
   private stuck(): string[] | null {
-    if (this.running.size > 0 || this.retryAt.size > 0 || this.queued() === 0 || this.cancelLevel > 0)
+    if (this.running.size > 0 || this.retryAt.size > 0 || this.queued() === 0 || !this.dispatching())
       return null;
     const reasons = this.options.sources.map((s) => s.unavailable?.() ?? null);
     return reasons.every((r) => r !== null) ? (reasons as string[]) : null;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
-import { isProcessAlive } from '../../src/state/process-liveness.js';
+import { isProcessAlive, readProcessCommandLine } from '../../src/state/process-liveness.js';
 
 // What a task starts is killed when the task ends, times out or is cancelled: a background child
 // (`sleep 300 &`) and a child that left the task's session (`setsid`). Each task writes its children's
@@ -35,7 +35,10 @@ function kids(dir: string): number[] {
 // a failing run must not leave 300 s sleeps behind on a shared machine
 const seen: number[] = [];
 afterEach(() => {
-  for (const pid of seen.splice(0).filter(isProcessAlive)) process.kill(pid, 'SIGKILL');
+  // only what is still ours: pids are reused quickly (pid_max may be 32768)
+  for (const pid of seen.splice(0))
+    if (isProcessAlive(pid) && /^sleep 30/.test(readProcessCommandLine(pid) ?? ''))
+      process.kill(pid, 'SIGKILL');
 });
 
 async function expectAllGone(pids: number[]): Promise<void> {
