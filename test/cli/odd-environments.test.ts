@@ -22,13 +22,17 @@ describe('odd environments', () => {
     const run = hsmAsync(['run', '--sweep-id', 'del', '--jobs', '3'], dir);
     let stderr = '';
     run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    // the task runs its command (its command.sh was read): now its directory goes
-    const running = join(dir, 'running.1');
-    for (let i = 0; i < 2000 && !existsSync(running); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(existsSync(running), stderr).toBe(true);
-    rmSync(join(dir, 'sweeps', 'outputs', 'del', 'tasks', 'task_001'), { recursive: true, force: true });
-    writeFileSync(join(dir, 'go'), '');
-    const exit = await waitForExit(run);
+    const stopped = waitForExit(run);
+    try {
+      // the task runs its command (its command.sh was read): now its directory goes
+      const running = join(dir, 'running.1');
+      for (let i = 0; i < 2000 && !existsSync(running); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(existsSync(running), stderr).toBe(true);
+      rmSync(join(dir, 'sweeps', 'outputs', 'del', 'tasks', 'task_001'), { recursive: true, force: true });
+    } finally {
+      writeFileSync(join(dir, 'go'), ''); // the tasks end (also when a check failed: nothing left waiting)
+    }
+    const exit = await stopped;
     plain(stderr);
     expect(exit.code, stderr).toBe(0);
     const status = JSON.parse(hsm(['status', 'del', '--json'], dir).stdout) as {

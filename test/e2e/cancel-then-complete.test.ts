@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 
 // A Ctrl-C stops a sweep; the command hsm prints to finish it must finish it: `hsm complete` runs the
@@ -17,6 +17,7 @@ describe('hsm complete after a Ctrl-C', () => {
       `command: ["sh", "-c", "touch running.{i}; while [ ! -e go ]; do sleep 0.05; done"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: TASKS }, (_, i) => i + 1).join(', ')}]\n`,
     );
     const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'stop'], dir);
+    onTestFinished(() => writeFileSync(join(dir, 'go'), '')); // nothing left waiting if a check fails
     let stderr = '';
     run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     for (
