@@ -15,7 +15,7 @@ import {
 } from '../diagnose/index.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import type { FailedTaskRow } from '../state/task-findings.js';
-import { readTail } from '../state/task-workspace.js';
+import { readTail } from '../process/task-records.js';
 import { writeErrorPatterns } from '../state/failure-log.js';
 import { foldNodeSet } from '../remote/nodeset/index.js';
 import type { ProjectContext } from './project.js';

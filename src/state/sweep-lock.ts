@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { HsmError } from '../domain/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { isSameProcessAlive, processIdentity, type ProcessIdentity } from './process-liveness.js';
+import { isSameProcessAlive, processIdentity, type ProcessIdentity } from '../process/process-liveness.js';
 
 // One hsm process runs a sweep at a time. The exclusion is an OS lock, not a file's existence: the
 // runner holds a write lock (fcntl, through SQLite's locking) on `sweep.lock.db` for the whole run,

@@ -6,7 +6,7 @@ import {
   recordAttempt,
   type ExitRecord,
   type StartedRecord,
-} from './task-records.js';
+} from '../process/task-records.js';
 
 // What a task directory says about a task's latest attempt, whatever the store says: the runner's
 // records are written in the task directory, so they survive a store that lost its latest

@@ -1,17 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  fstatSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { TaskRow, TaskWorkspace } from '../engine/ports.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ATTEMPT_FILES, SweepPaths } from './sweep-paths.js';
-import { readExitRecord, readStartedRecord } from './task-records.js';
+import { readExitRecord, readStartedRecord, readTail } from '../process/task-records.js';
 import { attemptAtTop, highestArchivedAttempt } from './task-dir-scan.js';
 import { renderParamsYaml, renderStatusYaml, writeTaskMapping } from './sweep-files.js';
 
@@ -80,24 +71,5 @@ export class LocalTaskWorkspace implements TaskWorkspace {
       const from = this.paths.taskFile(task, f);
       if (existsSync(from)) renameSync(from, `${target}/${f}`);
     }
-  }
-}
-
-// The last `bytes` of a file, or '' if it does not exist.
-export function readTail(path: string, bytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, bytes);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8');
-  } finally {
-    closeSync(fd);
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
-import { isProcessAlive, readProcessCommandLine } from '../../src/state/process-liveness.js';
+import { isProcessAlive, readProcessCommandLine } from '../../src/process/process-liveness.js';
 import { SweepStore } from '../../src/state/sweep-store.js';
 
 // `hsm cancel` when the hsm process running the sweep is dead (kill -9): the runners it left are

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
-import { isProcessAlive, readProcessCommandLine } from '../../src/state/process-liveness.js';
+import { isProcessAlive, readProcessCommandLine } from '../../src/process/process-liveness.js';
 
 // What a task starts is killed when the task ends, times out or is cancelled: a background child
 // (`sleep 300 &`) and a child that left the task's session (`setsid`). Each task writes its children's

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SweepEngine, type EngineOptions } from '../../src/engine/sweep-engine.js';
 import { LocalSource } from '../../src/compute/local/local-source.js';
 import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
-import { isProcessAlive, readProcessCommandLine } from '../../src/state/process-liveness.js';
+import { isProcessAlive, readProcessCommandLine } from '../../src/process/process-liveness.js';
 
 // The engine with the real local source, real runner processes and a real store.
 

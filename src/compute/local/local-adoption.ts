@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AdoptRequest, SourceEvent } from '../../engine/ports.js';
-import { isProcessAlive, readProcessCommandLine } from '../../state/process-liveness.js';
-import { readExitRecord, readStartedRecord } from '../../state/task-records.js';
+import { isProcessAlive, readProcessCommandLine } from '../../process/process-liveness.js';
+import { readExitRecord, readStartedRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
 import { signalTaskTree } from './task-tree.js';
 

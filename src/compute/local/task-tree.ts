@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isProcessAlive } from '../../state/process-liveness.js';
+import { isProcessAlive } from '../../process/process-liveness.js';
 import { signalProcessGroup } from '../runner-control.js';
 
 // Everything a task started, as one unit to signal: the task's process group (the runner starts each

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { quoteShellWord as q } from '../../domain/shell-quote.js';
 import { runCommand } from '../../process/run-command.js';
-import { readExitRecord } from '../../state/task-records.js';
-import { readTail } from '../../state/task-workspace.js';
+import { readExitRecord } from '../../process/task-records.js';
+import { readTail } from '../../process/task-records.js';
 import type { HostLink } from './host-link.js';
 import type { RemoteLayout } from './remote-scripts.js';
 

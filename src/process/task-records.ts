@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 
+// What a task leaves in its task directory: the runner's records and the tail of its output.
 // The runner's records in a task directory (runner/hsm-runner.sh): `started` and `exit`, each one
 // newline-terminated line of key=value words. A record without its final newline is still being
 // written and is ignored; a record naming another attempt is stale.
@@ -77,4 +78,23 @@ export function readExitRecord(path: string, attempt: number): ExitRecord | null
   const exit = Number(r.fields.get('exit'));
   if (!Number.isInteger(exit)) return null;
   return { attempt, exit, at: Math.round(r.at) };
+}
+
+// The last `bytes` of a file, or '' if it does not exist.
+export function readTail(path: string, bytes: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, bytes);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readExitRecord, readStartedRecord } from '../../src/state/task-records.js';
+import { readExitRecord, readStartedRecord } from '../../src/process/task-records.js';
 
 describe('runner records', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hsm-rec-'));
