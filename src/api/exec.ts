@@ -1,7 +1,7 @@
 import { HsmError } from '../domain/errors.js';
 import { nodeGroupResolver } from '../remote/discovery/node-groups.js';
 import { resolveNodes, type NodeSelection } from '../remote/discovery/resolve-nodes.js';
-import { NodeSet } from '../remote/nodeset/index.js';
+import { NodeSet, foldNodeSet } from '../remote/nodeset/index.js';
 import { runOnNodes, DEFAULT_FANOUT, type FanOutOptions } from '../remote/fan-out.js';
 import { SshTransport } from '../remote/ssh/ssh-transport.js';
 import {
@@ -39,7 +39,13 @@ export { DEFAULT_FANOUT };
 export { prepareExecJob, readScriptFile, type ExecJob } from '../remote/exec-job.js';
 export type { NodeResult, NodeTarget, Transport, NodeSelection };
 
+// Above this many nodes a command runs only when asked for (--yes): a typo such as n[1-100000]
+// would otherwise open connections to a hundred thousand hosts.
+export const LARGE_NODE_SET = 4096;
+
 export interface ExecTargetOptions extends NodeSelection {
+  /** Accept a node set of over LARGE_NODE_SET nodes. */
+  yes?: boolean;
   /** --hyperpod CLUSTER */
   hyperpod?: string;
   region?: string;
@@ -70,7 +76,21 @@ export async function resolveExecNodes(
   options: ExecTargetOptions,
   cwd: string = process.cwd(),
 ): Promise<NodeTarget[]> {
-  const { hyperpod, region, profile, ...selection } = options;
+  const nodes = await selectNodes(options, cwd);
+  if (nodes.length > LARGE_NODE_SET && !options.yes) {
+    throw new HsmError(
+      'usage',
+      `the node set has ${nodes.length.toLocaleString('en-US')} nodes (over ${LARGE_NODE_SET.toLocaleString('en-US')}): ${foldNodeSet(nodes.map((n) => n.name))}`,
+      {
+        hint: 'check the node set for a typo (n[1-100000] for n[1-100]?); to run on all of them, pass --yes',
+      },
+    );
+  }
+  return nodes;
+}
+
+async function selectNodes(options: ExecTargetOptions, cwd: string): Promise<NodeTarget[]> {
+  const { hyperpod, region, profile, yes: _yes, ...selection } = options;
   const staticSources = [selection.nodes, selection.hostsFile, selection.groups, selection.slurm].filter(
     (v) => v !== undefined && v !== false,
   );

@@ -25,6 +25,17 @@ describe('hsm exec option checks', () => {
     expect(JSON.parse(one.stdout).nodes[0].stdout).toBe('one\n');
   });
 
+  it('refuses a node set of over 4,096 nodes unless --yes says it is meant', () => {
+    const r = hsm(['exec', '-w', 'n[1-100000]', '--debug', 'true'], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the node set has 100,000 nodes (over 4,096): n[1-100000]');
+    expect(r.stderr).toContain('--yes');
+    expect(r.stderr).not.toContain('[debug]'); // refused before any connection is set up
+    const limit = hsm(['exec', '-w', 'n[1-4097]', 'true'], cwd);
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('4,097 nodes');
+  });
+
   it('refuses a --timeout that timers cannot hold instead of firing at once', () => {
     const r = hsm(['exec', '-w', 'node1', '-t', '30d', 'true'], cwd);
     expect(r.code).toBe(2);

@@ -35,6 +35,7 @@ import { asOptionValue, positiveInt } from '../option-parsers.js';
 interface ExecFlags {
   /** --script FILE; its commands, or a named command's, in scriptCommands. */
   script?: string;
+  yes?: boolean;
   scriptCommands?: string[] | null;
   nodes?: string;
   exclude?: string;
@@ -116,6 +117,7 @@ export function registerExec(program: Command): void {
     .option('--stream', 'one JSON line per node on stdout as each finishes')
     .option('--test-node <node>', 'check one node (open its session, time one round trip) and exit 0 or 1')
     .option('--raw', 'write node output to a terminal as is (default there: control characters escaped)')
+    .option('-y, --yes', 'accept a node set of over 4,096 nodes')
     .option('--debug', 'print the ssh argv and the raw bytes of every node on stderr')
     .action(async (words: string[], flags: ExecFlags) => {
       const job = prepareExecJob(words, flags.script, process.cwd());
@@ -169,6 +171,7 @@ async function runExec(command: string, flags: ExecFlags): Promise<number> {
       hyperpod: flags.hyperpod,
       region: flags.region,
       profile: flags.profile,
+      yes: flags.yes,
     },
     process.cwd(),
   );
