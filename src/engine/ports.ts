@@ -127,6 +127,13 @@ export interface ComputeSource {
   ): Promise<void>;
   /** Number of attempts handed over and not yet reported finished. */
   inFlight(): number;
+  /** Brings finished attempts' task directories back into their local directories (remote
+   * sources; a local source has nothing to bring). */
+  collect?(attempts: readonly { task: string; attempt: number; localDir: string }[]): Promise<{
+    collected: string[];
+    missing: string[];
+    error: string | null;
+  }>;
   /** Why the source takes no tasks and will not soon (host down, setup refused), with the fix;
    * null while it works or may work soon. When every source says so and nothing runs, the run
    * stops instead of waiting forever. */

@@ -12,6 +12,7 @@ import { registerExec } from './exec.js';
 import { registerErrors } from './errors.js';
 import { registerResults } from './results.js';
 import { registerSync } from './sync.js';
+import { registerCollect } from './collect.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerErrors(program);
   registerResults(program);
   registerSync(program);
+  registerCollect(program);
 }

@@ -65,7 +65,7 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     ).toBe(true);
   });
 
-  it('a failed task is collected at once with an error summary (exit code, stderr tail, host load, memory, disk)', () => {
+  it('a failed task is collected at once with an error summary (exit code, stderr tail, host load, memory, disk); hsm collect brings back what is missing', () => {
     const p = sshProject(
       `command: ["sh", "-c", "echo 'CUDA out of memory' >&2; exit {rc}"]\nargs: none\nsweep:\n  grid:\n    rc: [0, 7]\n`,
       [{ name: 'n18', host: 'node18', workdir: '~/hsm/failsum' }],
@@ -80,6 +80,16 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     expect(summary).toMatch(/host_disk_available_kb: "\d+"/);
     expect(summary).toContain('stderr_tail: "CUDA out of memory\\n"');
     expect(existsSync(join(p.dir, 'sweeps/outputs/fs/tasks/task_001/error_summary.yaml'))).toBe(false);
+
+    // a finished task whose directory is not here (the run was killed before collecting it):
+    // hsm collect brings it back; one already here is left alone
+    const t1 = join(p.dir, 'sweeps/outputs/fs/tasks/task_001');
+    for (const f of ['exit', 'started', 'stdout.log', 'stderr.log']) rmSync(join(t1, f));
+    const c = hsm(['collect', 'fs', '--json', ...p.args], p.dir);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ sweep_id: 'fs', collected: ['task_001'], missing: [] });
+    expect(readFileSync(join(t1, 'exit'), 'utf8')).toBe('attempt=1 exit=0\n');
+    expect(readFileSync(join(t1, 'stderr.log'), 'utf8')).toBe('CUDA out of memory\n');
   });
 
   it('kill -9 of hsm mid-sweep, then hsm complete: tasks still running on the host are adopted, none runs twice, all results collected', async () => {
