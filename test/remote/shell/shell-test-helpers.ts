@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeTarget } from '../../../src/remote/types.js';
+import { NO_INFRA, sshInfra as readSshInfra } from '../test-infra.js';
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures');
 export const LOCAL: NodeTarget = { name: 'local', target: 'local' };
@@ -20,27 +20,11 @@ export const LOCAL_SHELLS: { label: string; shellCommand: string; env?: NodeJS.P
   },
 ];
 
-// The ssh test hosts of scripts/infra (HSM_TEST_SSH_CONFIG / HSM_TEST_SSH_HOSTS from .test-infra.env).
-// As root (CI) they must exist unless HSM_TEST_NO_INFRA=1 was set deliberately.
+// The ssh test hosts of scripts/infra, read by the one reader of .test-infra.env (test-infra.ts): null
+// only when HSM_TEST_NO_INFRA=1 was set on purpose; hosts missing otherwise are an error, for root
+// and other users alike (never a silent skip).
 export function sshInfra(): { config: string; hosts: string[] } | null {
-  let env: Record<string, string | undefined> = process.env;
-  if (!env.HSM_TEST_SSH_CONFIG) {
-    try {
-      env = Object.fromEntries(
-        readFileSync(join(import.meta.dirname, '../../../.test-infra.env'), 'utf8')
-          .split('\n')
-          .filter((l) => /^[A-Z_0-9]+=/.test(l))
-          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-      );
-    } catch {
-      /* no infra file */
-    }
-  }
-  if (env.HSM_TEST_SSH_CONFIG && env.HSM_TEST_SSH_HOSTS) {
-    return { config: env.HSM_TEST_SSH_CONFIG, hosts: env.HSM_TEST_SSH_HOSTS.split(',') };
-  }
-  if (process.env.HSM_TEST_NO_INFRA === '1' || process.getuid?.() !== 0) return null;
-  throw new Error(
-    'ssh test hosts are missing: run scripts/infra/up.sh (as root) or the suite through scripts/test.sh; set HSM_TEST_NO_INFRA=1 to skip them deliberately',
-  );
+  if (NO_INFRA) return null;
+  const infra = readSshInfra();
+  return { config: infra.configFile, hosts: infra.hosts };
 }
