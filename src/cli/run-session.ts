@@ -1,5 +1,6 @@
 import type { SweepRun } from '../api/index.js';
 import { HsmError } from '../domain/errors.js';
+import { detachFromTerminal } from './terminal-hangup.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -10,7 +11,15 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 export class InterruptLatch {
   count = 0;
   private listener: ((level: number) => void) | null = null;
-  private readonly handler = () => {
+  private hungUp = false;
+  private readonly handler = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGHUP') {
+      // the terminal is gone: detach from it before anything is written; a hang-up is one stop
+      // (the kernel and the terminal emulator may each send SIGHUP), not a Ctrl-C pressed twice
+      if (this.hungUp) return;
+      this.hungUp = true;
+      detachFromTerminal();
+    }
     this.count++;
     this.listener?.(this.count);
   };
