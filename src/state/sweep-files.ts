@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { stringify } from 'yaml';
 import type { Params } from '../domain/params.js';
 import type { TaskRow } from './sweep-store.js';
@@ -104,18 +104,10 @@ export const TASK_MAPPING_HEADER =
   '# task -> key, status, source, attempts, params (hsm rewrites this file in batches)\ntasks:\n';
 
 export function writeTaskMapping(path: string, pages: Iterable<string>): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    try {
-      writeSync(fd, TASK_MAPPING_HEADER);
-      for (const page of pages) writeSync(fd, page);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true }); // a half-written temp file must not hold space (disk full)
-    throw err;
-  }
+  writeFileAtomic(path, withHeader(TASK_MAPPING_HEADER, pages));
+}
+
+function* withHeader(header: string, pages: Iterable<string>): Generator<string> {
+  yield header;
+  yield* pages;
 }
