@@ -16,15 +16,17 @@ export function splitCommandWords(command: string): string[] {
       i++;
     } else if (c === "'") {
       const end = command.indexOf("'", i + 1);
-      if (end === -1) throw new CommandSyntaxError(`unterminated single quote at character ${i + 1}`);
+      if (end === -1) throw new CommandSyntaxError(`unterminated single quote at character ${i + 1}`, "'", i);
       word += command.slice(i + 1, end);
       inWord = true;
       i = end + 1;
     } else if (c === '"') {
+      const start = i;
       i++;
       inWord = true;
       for (;;) {
-        if (i >= command.length) throw new CommandSyntaxError('unterminated double quote');
+        if (i >= command.length)
+          throw new CommandSyntaxError(`unterminated double quote at character ${start + 1}`, '"', start);
         const d = command[i]!;
         if (d === '"') break;
         if (d === '\\' && '"\\$`\n'.includes(command[i + 1] ?? '')) {
@@ -53,4 +55,13 @@ export function splitCommandWords(command: string): string[] {
   return words;
 }
 
-export class CommandSyntaxError extends Error {}
+// Why a command cannot be split; `quote` and `at` (0-based) name an unclosed quote and where it opens.
+export class CommandSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly quote: "'" | '"' | null = null,
+    readonly at: number | null = null,
+  ) {
+    super(message);
+  }
+}

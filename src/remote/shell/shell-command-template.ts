@@ -1,10 +1,11 @@
 import { HsmError } from '../../domain/errors.js';
+import { CommandSyntaxError, splitCommandWords } from '../../sweep/command-words.js';
 import type { NodeTarget } from '../types.js';
 
 // The `--shell-command` template: the command that opens an interactive shell on one node, e.g.
 // `aws ssm start-session --target {target}`, `ssh -tt {node}`, `kubectl exec -it {node} -- bash`.
-// It is split into argv words once (single quotes, double quotes and backslashes group words, as
-// in a shell, but nothing is expanded: no variables, globs or command substitution) and the
+// It is split into argv words once, by the splitter of sweep commands (quotes and backslashes group
+// words as in a shell, but nothing is expanded: no variables, globs or command substitution) and the
 // placeholders `{node}` / `{target}` are replaced inside each word, so a node name can never
 // become a second word or shell syntax.
 
@@ -21,43 +22,24 @@ const PLACEHOLDER = /\{(node|target)\}/g;
 // Splits a template into argv words; throws a usage error naming the problem for an empty template
 // or an unclosed quote.
 export function parseShellCommandTemplate(source: string): ShellCommandTemplate {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: "'" | '"' | null = null;
-  let quoteStart = 0;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i]!;
-    if (quote === "'") {
-      if (ch === "'") quote = null;
-      else word += ch;
-    } else if (quote === '"') {
-      if (ch === '"') quote = null;
-      else if (ch === '\\' && (source[i + 1] === '"' || source[i + 1] === '\\')) word += source[++i];
-      else word += ch;
-    } else if (ch === "'" || ch === '"') {
-      quote = ch;
-      quoteStart = i;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < source.length) {
-      word += source[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += ch;
-      inWord = true;
-    }
+  let words: string[];
+  try {
+    words = splitCommandWords(source); // the one shell-word splitter (sweep/command-words.ts)
+  } catch (err) {
+    if (!(err instanceof CommandSyntaxError)) throw err;
+    throw new HsmError(
+      'usage',
+      err.quote
+        ? `The shell command template has an unclosed ${err.quote} quote.`
+        : `The shell command template cannot be split into words: ${err.message}.`,
+      {
+        ...(err.at !== null ? { evidence: `${source}\n${' '.repeat(err.at)}^` } : {}),
+        hint: err.quote
+          ? 'Close the quote, e.g. --shell-command "ssh -tt {node}".'
+          : 'Quote the last character, or remove the trailing backslash.',
+      },
+    );
   }
-  if (quote !== null) {
-    throw new HsmError('usage', `The shell command template has an unclosed ${quote} quote.`, {
-      evidence: `${source}\n${' '.repeat(quoteStart)}^`,
-      hint: 'Close the quote, e.g. --shell-command "ssh -tt {node}".',
-    });
-  }
-  if (inWord) words.push(word);
   if (words.length === 0) {
     throw new HsmError('usage', 'The shell command template is empty.', {
       hint: 'Give the command that opens a shell on a node, e.g. --shell-command "ssh -tt {node}".',
