@@ -44,6 +44,12 @@ const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
         ? parseDuration(String(req.config.lost_after))
         : DEFAULT_LOST_AFTER_MS,
       cleanRemote: req.config.clean_remote === true,
+      setup:
+        typeof req.config.setup === 'string'
+          ? [req.config.setup]
+          : Array.isArray(req.config.setup)
+            ? req.config.setup.map(String)
+            : [],
     }),
 };
 

@@ -135,3 +135,20 @@ export function parseStatus(stdout: string): { tasks: TaskState[]; host: HostSta
   }
   return { tasks, host };
 }
+
+/** Runs the source's setup in the project root once per content hash (a marker file records it);
+ * output goes to .hsm/setup.log, whose tail is printed when it fails. */
+export function setupScript(layout: RemoteLayout, commands: readonly string[], hash: string): string {
+  const marker = q(`${HSM_DIR}/setup.${hash}.done`);
+  const log = `${HSM_DIR}/setup.log`;
+  return [
+    `cd ${q(layout.root)} || exit 3`,
+    `[ -e ${marker} ] && { echo HSMSETUP skipped; exit 0; }`,
+    `start=$(date +%s)`,
+    `( set -e; ${commands.join('\n')}\n) >${log} 2>&1`,
+    `rc=$?`,
+    `if [ $rc -ne 0 ]; then printf 'HSMSETUP failed %s %s\\n' "$rc" "$(( $(date +%s) - start ))"; tail -n 20 ${log}; exit 0; fi`,
+    `rm -f ${HSM_DIR}/setup.*.done; : >${marker}`,
+    `printf 'HSMSETUP ran 0 %s\\n' "$(( $(date +%s) - start ))"`,
+  ].join('\n');
+}

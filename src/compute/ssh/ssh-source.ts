@@ -13,12 +13,14 @@ import {
   parseStatus,
   preflightScript,
   remoteLayout,
+  setupScript,
   statusScript,
   type RemoteLayout,
   type TaskState,
 } from './remote-scripts.js';
 import { ResultCollector, type CollectItem, type CollectOutcome } from './result-collector.js';
 import { HostHealth } from './host-health.js';
+import { setupHash } from './setup-hash.js';
 
 // An ssh host as a compute source. The project is on the host (synced into `workdir`); hsm keeps
 // the sweep's task directories under workdir/.hsm/sweeps/<id>/tasks and the runner next to them.
@@ -59,6 +61,8 @@ export interface SshSourceOptions {
   client: SshClientOptions;
   lostAfterMs: number;
   cleanRemote: boolean;
+  /** `setup:` commands, run in the project root on the host before its first task. */
+  setup: readonly string[];
 }
 
 export class SshSource implements ComputeSource {
@@ -252,7 +256,9 @@ export class SshSource implements ComputeSource {
       this.warn(`${message} ${hint}`);
       return;
     }
-    this.layout = remoteLayout(p.root, ctx.sweepId);
+    const layout = remoteLayout(p.root, ctx.sweepId);
+    if (this.options.setup.length > 0 && !(await this.runSetup(layout))) return;
+    this.layout = layout;
     if (this.options.slots === null && p.cpus) this.slotCount = p.cpus;
     this.agent = new AgentChannel(
       this.link,
@@ -264,6 +270,37 @@ export class SshSource implements ComputeSource {
       this.onLog,
     );
     this.health.up();
+  }
+
+  // The source's setup (pip install ...): once per host, again only when its text or a project file
+  // it names changes (the hash). This host's tasks wait for it; the other sources do not.
+  private async runSetup(layout: RemoteLayout): Promise<boolean> {
+    const hash = setupHash(this.options.setup, this.options.context.projectRoot);
+    const t0 = Date.now();
+    this.onLog(`${this.link.describe()}: setup (${this.options.setup.join('; ')})...`);
+    const r = await this.link.run(setupScript(layout, this.options.setup, hash), 3_600_000);
+    if (r.error) {
+      this.markDown(r.error, this.link.hint(r.error));
+      return false;
+    }
+    const line = /^HSMSETUP (\w+)(?: (\d+) (\d+))?$/m.exec(r.stdout);
+    if (!line || line[1] === 'failed') {
+      const tail = r.stdout
+        .replace(/^HSMSETUP .*\n?/m, '')
+        .trim()
+        .split('\n')
+        .slice(-20)
+        .join('\n');
+      const message = `${this.link.describe()}: the setup failed${line ? ` (exit ${line[2]})` : ''}: ${tail || r.stderr.trim()}`;
+      const hint = `Fix \`setup:\` of source ${this.name} (its output is in ${this.options.spec.workdirDisplay}/.hsm/setup.log on ${this.options.spec.host}); it runs again on the next run.`;
+      this.health.refuse(message, hint);
+      this.warn(`${message} ${hint}`);
+      return false;
+    }
+    this.onLog(
+      `${this.link.describe()}: setup ${line[1] === 'skipped' ? 'already done (unchanged)' : `done in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`,
+    );
+    return true;
   }
 
   private requiredPrograms(): string[] {

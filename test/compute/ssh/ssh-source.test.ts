@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
@@ -130,5 +130,40 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     expect(status.counts.completed).toBe(N);
     // without --source, `hsm complete` goes on where the run ran
     expect(status.tasks.every((t) => t.host === 'node19')).toBe(true);
+  });
+
+  it('setup runs once per host, again only when a file it names changes; a failing setup stops that host with its log tail', () => {
+    const count = join(hostHome('node19'), `setup-count-${process.pid}`);
+    rmSync(count, { force: true });
+    const setup = `echo ran >> ~/setup-count-${process.pid}; cat requirements.txt > .hsm/deps`;
+    const p = sshProject(
+      `command: ["sh", "-c", "cat .hsm/deps"]\nargs: none\nsweep:\n  grid:\n    i: [1, 2]\n`,
+      [{ name: 'n19', host: 'node19', workdir: '~/hsm/setup', extra: `setup: ${JSON.stringify(setup)}` }],
+      { 'requirements.txt': 'numpy==1\n' },
+    );
+    const run = (id: string) => hsm(['run', '--source', 'n19', '--sync', '--sweep-id', id, ...p.args], p.dir);
+    expect(run('s1').code).toBe(0);
+    expect(run('s2').code).toBe(0);
+    expect(readFileSync(count, 'utf8')).toBe('ran\n'); // once for both runs
+    writeFileSync(join(p.dir, 'requirements.txt'), 'numpy==2\n');
+    expect(run('s3').code).toBe(0);
+    expect(readFileSync(count, 'utf8')).toBe('ran\nran\n');
+    expect(readFileSync(join(p.dir, 'sweeps/outputs/s3/tasks/task_001/stdout.log'), 'utf8')).toBe(
+      'numpy==2\n',
+    );
+
+    const bad = sshProject(`command: ["true"]\nargs: none\nsweep:\n  grid:\n    i: [1]\n`, [
+      {
+        name: 'n19',
+        host: 'node19',
+        workdir: '~/hsm/setupbad',
+        extra: `setup: "echo building; echo 'no module named torch' >&2; exit 4"`,
+      },
+    ]);
+    const r = hsm(['run', '--source', 'n19', '--sync', '--sweep-id', 'sb', ...bad.args], bad.dir);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/node19.*the setup failed \(exit 4\)/);
+    expect(r.stderr).toMatch(/no module named torch/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 });
