@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
@@ -23,6 +23,38 @@ sweep:
 
 beforeAll(() => ensureBuilt());
 
+// Waits for a condition (never for a fixed time: the machine may be slow), failing after `ms`.
+async function waitFor(what: string, condition: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// Lines the tasks have appended to the ledger so far (`start i` / `end i`).
+function ledgerLines(dir: string): number {
+  try {
+    return readFileSync(join(dir, 'ledger'), 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+// Processes working in a directory (the local runners work in the sweep's tasks/ directory).
+function processesIn(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`) === dir) pids.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
+}
+
 // Every task appended `start i` and `end i` to the ledger exactly once: nothing lost, nothing run twice.
 function expectEachTaskRanOnce(dir: string): void {
   const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
@@ -39,14 +71,16 @@ function expectEachTaskRanOnce(dir: string): void {
 }
 
 describe('crash and resume', () => {
-  const random = Math.round(Math.random() * 1200);
-  for (const delayMs of [0, 250, 500, 800, random]) {
-    it(`kill -9 ${delayMs} ms after the sweep exists, then hsm complete: every task completed exactly once`, async () => {
+  // The moments of the kill: when the sweep exists, and when the tasks have written this many ledger
+  // lines (starts and ends; 2 per task), one of them random.
+  const random = 1 + Math.floor(Math.random() * (TASKS * 2 - 4));
+  for (const lines of [0, 1, 5, 12, random]) {
+    it(`kill -9 when the sweep exists and the ledger has ${lines} lines, then hsm complete: every task completed exactly once`, async () => {
       const dir = project();
       const child = hsmAsync(['run', '--jobs', '3', '--sweep-id', 'crash_1'], join(dir, 'sweeps'));
       const db = join(dir, 'sweeps', 'outputs', 'crash_1', 'sweep.db');
-      for (let i = 0; i < 400 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, delayMs));
+      await waitFor('the sweep to exist', () => existsSync(db));
+      await waitFor(`${lines} ledger lines`, () => ledgerLines(dir) >= lines);
       child.kill('SIGKILL');
       await waitForExit(child);
       const before = JSON.parse(hsm(['status', 'crash_1', '--json'], dir).stdout) as {
@@ -83,12 +117,17 @@ describe('crash and resume', () => {
     const dir = project();
     const run = hsmAsync(['run', '--jobs', '3', '--sweep-id', 'crash_2'], dir);
     const db = join(dir, 'sweeps', 'outputs', 'crash_2', 'sweep.db');
-    for (let i = 0; i < 400 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor('the sweep to exist', () => existsSync(db));
+    await waitFor('4 ledger lines', () => ledgerLines(dir) >= 4);
     run.kill('SIGKILL');
     await waitForExit(run);
+    const atSecondStart = ledgerLines(dir);
     const again = hsmAsync(['complete', 'crash_2', '--jobs', '3'], dir);
-    await new Promise((r) => setTimeout(r, 500));
+    // killed while tasks of both runs are under way: the ledger has moved on since it started
+    await waitFor(
+      '2 more ledger lines',
+      () => ledgerLines(dir) >= Math.min(atSecondStart + 2, TASKS * 2 - 2),
+    );
     again.kill('SIGKILL');
     await waitForExit(again);
     const done = hsm(['complete', 'crash_2', '--jobs', '3', '--json'], dir);
@@ -130,10 +169,12 @@ describe('adoption after a crash, case by case', () => {
     // create the sweep without running it: start and kill before any task can start
     const child = hsmAsync(['run', '--jobs', '1', '--sweep-id', 'adopt_1'], dir);
     const db = join(dir, 'sweeps', 'outputs', 'adopt_1', 'sweep.db');
-    for (let i = 0; i < 400 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the sweep to exist', () => existsSync(db));
     child.kill('SIGKILL');
     await waitForExit(child);
-    await new Promise((r) => setTimeout(r, 1500)); // let the runner of the killed run finish its task
+    // the runner of the killed run finishes what it was handed, then exits: wait until it has
+    const tasksDir = join(dir, 'sweeps', 'outputs', 'adopt_1', 'tasks');
+    await waitFor('the runners of the killed run to exit', () => processesIn(tasksDir).length === 0);
     const { SweepStore } = await import('../../src/state/sweep-store.js');
     const store = SweepStore.open(db);
     // task_013: queued (committed) but never handed to a runner; task_014: "running" as pid 999999999,
