@@ -5,8 +5,10 @@ import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { hostHome, sshProject } from './ssh-project.js';
 
-// The ssh compute source against the real sshd hosts node18 and node19 (scripts/infra; node17 is broken by host-failures.test.ts): tasks run
-// detached on the host from the project's copy there, their directories come back with rsync.
+// The ssh compute source against the real sshd host node18 (scripts/infra; node17 is broken on
+// purpose by host-failures.test.ts and node19 killed by host-death.test.ts, which may run at the
+// same time): tasks run detached on the host from the project's copy there, their directories
+// come back with rsync.
 
 const HOSTILE = [
   'two words',
@@ -96,11 +98,11 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     const N = 8;
     const p = sshProject(
       `command: ["sh", "-c", "echo start {i} >> ~/ledger-adopt; sleep 2; echo end {i} >> ~/ledger-adopt; echo result {i} > $HSM_TASK_DIR/result.txt"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: N }, (_, i) => i + 1).join(', ')}]\n`,
-      [{ name: 'n19', host: 'node19', workdir: '~/hsm/adopt', extra: 'max_parallel: 3' }],
+      [{ name: 'n18', host: 'node18', workdir: '~/hsm/adopt', extra: 'max_parallel: 3' }],
     );
-    const ledger = join(hostHome('node19'), 'ledger-adopt');
+    const ledger = join(hostHome('node18'), 'ledger-adopt');
     rmSync(ledger, { force: true });
-    const child = hsmAsync(['run', '--source', 'n19', '--sync', '--sweep-id', 'adopt', ...p.args], p.dir);
+    const child = hsmAsync(['run', '--source', 'n18', '--sync', '--sweep-id', 'adopt', ...p.args], p.dir);
     // kill once some tasks have started on the host
     for (let i = 0; i < 600 && !(existsSync(ledger) && readFileSync(ledger, 'utf8').includes('start')); i++)
       await new Promise((r) => setTimeout(r, 50));
@@ -129,19 +131,19 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     const status = JSON.parse(done.stdout) as { counts: { completed: number }; tasks: { host: string }[] };
     expect(status.counts.completed).toBe(N);
     // without --source, `hsm complete` goes on where the run ran
-    expect(status.tasks.every((t) => t.host === 'node19')).toBe(true);
+    expect(status.tasks.every((t) => t.host === 'node18')).toBe(true);
   });
 
   it('setup runs once per host, again only when a file it names changes; a failing setup stops that host with its log tail', () => {
-    const count = join(hostHome('node19'), `setup-count-${process.pid}`);
+    const count = join(hostHome('node18'), `setup-count-${process.pid}`);
     rmSync(count, { force: true });
     const setup = `echo ran >> ~/setup-count-${process.pid}; cat requirements.txt > .hsm/deps`;
     const p = sshProject(
       `command: ["sh", "-c", "cat .hsm/deps"]\nargs: none\nsweep:\n  grid:\n    i: [1, 2]\n`,
-      [{ name: 'n19', host: 'node19', workdir: '~/hsm/setup', extra: `setup: ${JSON.stringify(setup)}` }],
+      [{ name: 'n18', host: 'node18', workdir: '~/hsm/setup', extra: `setup: ${JSON.stringify(setup)}` }],
       { 'requirements.txt': 'numpy==1\n' },
     );
-    const run = (id: string) => hsm(['run', '--source', 'n19', '--sync', '--sweep-id', id, ...p.args], p.dir);
+    const run = (id: string) => hsm(['run', '--source', 'n18', '--sync', '--sweep-id', id, ...p.args], p.dir);
     expect(run('s1').code).toBe(0);
     expect(run('s2').code).toBe(0);
     expect(readFileSync(count, 'utf8')).toBe('ran\n'); // once for both runs
@@ -154,15 +156,15 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
 
     const bad = sshProject(`command: ["true"]\nargs: none\nsweep:\n  grid:\n    i: [1]\n`, [
       {
-        name: 'n19',
-        host: 'node19',
+        name: 'n18',
+        host: 'node18',
         workdir: '~/hsm/setupbad',
         extra: `setup: "echo building; echo 'no module named torch' >&2; exit 4"`,
       },
     ]);
-    const r = hsm(['run', '--source', 'n19', '--sync', '--sweep-id', 'sb', ...bad.args], bad.dir);
+    const r = hsm(['run', '--source', 'n18', '--sync', '--sweep-id', 'sb', ...bad.args], bad.dir);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/node19.*the setup failed \(exit 4\)/);
+    expect(r.stderr).toMatch(/node18.*the setup failed \(exit 4\)/);
     expect(r.stderr).toMatch(/no module named torch/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
