@@ -28,7 +28,7 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
     writeFileSync(ledger, '');
     chmodSync(ledger, 0o666);
     const p = sshProject(
-      `command: ["sh", "-c", "echo start {i} $(hostname) >> ${ledger}; sleep 1.5; echo end {i} $(hostname) >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: N }, (_, i) => i + 1).join(', ')}]\n`,
+      `command: ["sh", "-c", "echo start {i} $(hostname) >> ${ledger}; sleep 3; echo end {i} $(hostname) >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: N }, (_, i) => i + 1).join(', ')}]\n`,
       [
         { name: 'n18', host: 'node18', workdir: '~/hsm/death', extra: 'max_parallel: 3' },
         { name: 'n19', host: 'node19', workdir: '~/hsm/death', extra: 'max_parallel: 3' },
@@ -46,6 +46,8 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
     const onNode19 = () => existsSync(ledger) && /^start \d+ node19$/m.test(readFileSync(ledger, 'utf8'));
     for (let i = 0; i < 1200 && !onNode19(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(onNode19()).toBe(true);
+    // A task that ended on node19 before the kill, with its exit record never read, rightly runs
+    // again (its results died with the host): tasks last long enough for the kill to land first.
     execFileSync(HOST_CTL, ['kill', 'node19']);
     const { code } = await waitForExit(child);
     expect(stderr).not.toMatch(/at .*\.js:\d+/);
