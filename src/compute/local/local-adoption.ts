@@ -88,7 +88,13 @@ export class LocalAdoption {
       if (!a || a.attempt !== t.attempt) continue;
       if (a.pid === null) withdrawLocally(a.dir, a.attempt);
       else if (isProcessAlive(a.pid)) {
-        signalTaskTree(a.pid, a.cgroup, signal, this.runnerPids);
+        signalTaskTree(
+          a.pid,
+          a.cgroup,
+          signal,
+          this.runnerPids,
+          () => readExitRecord(`${a.dir}/exit`, a.attempt) !== null,
+        );
         alive++;
       }
     }

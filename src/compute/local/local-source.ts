@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
+import { readExitRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
 import type { SweepContext } from '../source-context.js';
 import { findRunnerScript } from './runner-path.js';
@@ -227,7 +228,13 @@ export class LocalSource implements ComputeSource {
     }
     // its process group (the runner uses set -m) and what else is in the runner's cgroup
     const runner = entry.runner.child.pid;
-    signalTaskTree(entry.pid, entry.runner.cgroup, sig, runner ? [runner] : []);
+    signalTaskTree(
+      entry.pid,
+      entry.runner.cgroup,
+      sig,
+      runner ? [runner] : [],
+      () => readExitRecord(`${entry.taskDir}/exit`, entry.attempt) !== null,
+    );
   }
 
   // Records the runners' pids (when they change) so that a later `hsm complete` can wait for them

@@ -16,16 +16,24 @@ import { signalProcessGroup } from '../runner-control.js';
 // runner itself belongs to the current task (or to the previous one, being killed).
 // Layout: <hsm's own cgroup>/hsm-<hsm pid>-<random>/runner-<n>.
 
-/** Signals a task's tree: its process group and the members of its cgroup but the runners. */
+/**
+ * Signals a task's tree: its process group and the members of its cgroup but the runners.
+ * `hasEnded` says whether the task's exit record is written. A runner writes it after killing what
+ * the task left and before it starts its next task, so the cgroup's members are read first and
+ * signalled only if the task had not ended by then: a timeout that fires just as the task ends must
+ * not kill the next task the runner started (hsm may not have read the runner's report yet).
+ */
 export function signalTaskTree(
   pgid: number | null,
   cgroup: string | null,
   sig: NodeJS.Signals,
   runners: readonly number[] = [],
+  hasEnded: () => boolean = () => false,
 ): void {
+  const members = cgroup === null ? [] : cgroupMembers(cgroup);
+  if (hasEnded()) return;
   if (pgid !== null) signalProcessGroup(pgid, sig);
-  if (cgroup === null) return;
-  for (const pid of cgroupMembers(cgroup)) {
+  for (const pid of members) {
     if (runners.includes(pid)) continue;
     try {
       process.kill(pid, sig);
