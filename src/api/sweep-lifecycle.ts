@@ -2,6 +2,7 @@ import type { ProjectContext } from './project.js';
 import { parseTimeLimit } from '../domain/duration.js';
 import {
   createSweep,
+  checkRunSources,
   executeSweep,
   openSweep,
   planSweep,
@@ -33,6 +34,7 @@ export async function runSweep(
   // refused before the sweep is created, not after
   if (options.timeout !== undefined) parseTimeLimit(options.timeout);
   const plan = planSweep(project, request, 0);
+  checkRunSources(project, options.sources ?? ['local']);
   const sweep = await createSweep(project, plan, request.sweepId);
   return closeWhenDone(sweep.store, () => executeSweep(project, sweep, options));
 }

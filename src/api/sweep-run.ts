@@ -6,7 +6,7 @@ import { parseTimeLimit } from '../domain/duration.js';
 import type { TaskSpec } from '../domain/task.js';
 import { SweepEngine, type AdoptedAttempt, type EngineResult } from '../engine/sweep-engine.js';
 import type { ComputeSource, TaskRow } from '../engine/ports.js';
-import { buildSource } from '../compute/source-registry.js';
+import { buildSource, runnableSourceTypes } from '../compute/source-registry.js';
 import type { SweepContext } from '../compute/source-context.js';
 import type { SourceConfig } from '../config/index.js';
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
@@ -435,6 +435,21 @@ export function runSourceNames(sweep: OpenSweep, requested?: readonly string[]):
     /* unreadable: local */
   }
   return ['local'];
+}
+
+// The sources a run names must exist and be of a type hsm runs: checked before the sweep is created,
+// so a typo or a `type: slurm` source leaves no sweep behind that never ran.
+export function checkRunSources(project: ProjectContext, names: readonly string[]): void {
+  const runnable = runnableSourceTypes();
+  for (const name of names) {
+    const config = sourceConfig(project, name);
+    if (!runnable.includes(config.type))
+      throw new HsmError(
+        'config',
+        `source "${name}" has type ${config.type}, which this version of hsm cannot run yet`,
+        { hint: `sources hsm runs: ${runnable.join(', ')}; name one of those with --source` },
+      );
+  }
 }
 
 // A source's entry in hsm_config.yaml; `local` needs none.

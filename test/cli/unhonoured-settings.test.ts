@@ -26,6 +26,14 @@ function refused(args: string[], config?: string): string {
 }
 
 describe('settings hsm cannot honour are refused', () => {
+  it('a source of a type hsm cannot run yet, or an unknown one, before the sweep is created', () => {
+    const config = 'sources:\n  cluster: {type: slurm, partition: debug}\n';
+    const slurm = refused(['run', '--source', 'cluster'], config);
+    expect(slurm).toContain('source "cluster" has type slurm, which this version of hsm cannot run yet');
+    expect(slurm).toContain('sources hsm runs: local, ssh');
+    expect(refused(['run', '--source', 'local,nope'], config)).toContain('unknown source "nope"');
+  });
+
   it('`setup:` and `python_interpreter:` of a local source, at their place in hsm_config.yaml', () => {
     const setup = refused(['run'], 'sources:\n  box: {type: local, setup: "module load cuda"}\n');
     expect(setup).toContain('hsm_config.yaml:2:22: error: source `box` (local): `setup` is not supported');

@@ -6,6 +6,7 @@ import {
   openProject,
   planSweep,
   createSweep,
+  checkRunSources,
   executeSweep,
   storageFailureError,
   renderStatusJson,
@@ -81,6 +82,7 @@ export function registerRun(program: Command): void {
         return;
       }
       // the project on every ssh source is checked (or pushed, --sync) before the sweep exists
+      checkRunSources(project, sourceNames(flags.source) ?? ['local']);
       const checks = await checkRemoteProjects(project, sourceNames(flags.source) ?? ['local'], flags);
       // A Ctrl-C while the sweep is being created waits for it to be complete (all or nothing on
       // disk), then stops before any task runs.
