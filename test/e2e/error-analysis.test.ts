@@ -133,7 +133,9 @@ sweep:
     );
     const run = hsm(['errors', sweepId, '--category', 'unknown', '--rerun', '--run'], dir);
     expect(run.code, run.stderr).toBe(1); // they fail again
-    const status = JSON.parse(hsm(['status', sweepId, '--json'], dir).stdout) as {
+    const st = hsm(['status', sweepId, '--json'], dir);
+    expect(st.code, st.stderr).toBe(0);
+    const status = JSON.parse(st.stdout) as {
       tasks: { name: string; attempts: number }[];
     };
     for (const t of status.tasks) expect(t.attempts, t.name).toBe(group.tasks.includes(t.name) ? 2 : 1);
