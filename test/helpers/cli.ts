@@ -42,8 +42,13 @@ export function makeProject(sweepYaml: string, config = ''): string {
   return dir;
 }
 
+// Resolves at once for a child that has already exited: its 'exit' event was emitted then and will
+// not come again, so waiting for it would hang (a `complete` that loses the lock race, or finishes,
+// before the caller's kill).
 export function waitForExit(
   child: ChildProcess,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
 }
