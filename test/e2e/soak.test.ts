@@ -1,5 +1,5 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
@@ -8,9 +8,9 @@ import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers
 // moment, four `hsm complete` started together (and killed), the output disk full, and `hsm cancel` of
 // a sweep whose hsm was killed. Every task appends `end i` to a ledger when it finishes; at the end
 // every task is completed, and the ledger shows each one finished exactly once. Runs from
-// bench/soak.sh (HSM_SOAK_ROUNDS, 20 there), not in the suite: a 20-round run was seen to hang in one
-// of its rounds (not yet explained), and a test that can hang must not sit in the suite. The full disk
-// is a tmpfs: root only.
+// bench/soak.sh (HSM_SOAK_ROUNDS, 20 there), not in the suite. A `complete` may exit before its kill
+// (it lost the lock race or had nothing left to do): killAfter relies on waitForExit resolving for a
+// child that has already exited. The full disk is a tmpfs: root only.
 
 const ROUNDS = Number(process.env.HSM_SOAK_ROUNDS ?? 0);
 const TASKS = 40;
@@ -53,7 +53,16 @@ sweep:
         execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', small]);
         const log: string[] = [];
 
-        await killAfter([hsmAsync(['run', '--jobs', '3', '--sweep-id', SWEEP], dir)], 300 + random(500));
+        // The first kill lands while the run is running tasks: a run killed before it created the sweep
+        // leaves nothing for the rounds to complete (as it should), so wait for the sweep's store first.
+        const run = hsmAsync(['run', '--jobs', '3', '--sweep-id', SWEEP], dir);
+        const store = join(small, 'outputs', SWEEP, 'sweep.db');
+        for (let waited = 0; !existsSync(store); waited += 20) {
+          expect(waited, 'hsm run created the sweep').toBeLessThan(30_000);
+          expect(run.exitCode, 'hsm run still running').toBeNull();
+          await sleep(20);
+        }
+        await killAfter([run], random(500));
         for (let round = 1; round <= ROUNDS; round++) {
           const kind = round % 4;
           if (kind === 0) {
