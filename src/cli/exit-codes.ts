@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../domain/errors.js';
 
-// The command-line contract's exit codes (shared/cli.md): users script against these.
+// The command-line contract's exit codes (docs/CLI.md): users script against these.
 export const EXIT = {
   ok: 0,
   tasksFailed: 1,

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../sweep/diagnostic.js';
 
-// hsm_config.yaml as hsm uses it (shared/cli.md "Files"): project paths, defaults, named compute
+// hsm_config.yaml as hsm uses it (docs/CLI.md "Files"): project paths, defaults, named compute
 // sources and node groups. Paths in the file are relative to the file's directory.
 
 export const SOURCE_TYPES = ['local', 'ssh', 'slurm', 'pbs'] as const;

@@ -3,7 +3,7 @@ import type { Outcome } from '../domain/outcome.js';
 import type { TerminationReason } from '../domain/task.js';
 
 // Turns what a source reported about an ended attempt into an outcome. Order of evidence
-// (shared/design.md): the exit record first, the source's own verdict (scheduler: timeout, OOM) second,
+// (docs/ARCHITECTURE.md): the exit record first, the source's own verdict (scheduler: timeout, OOM) second,
 // a missing record with the process gone third (`lost`). What hsm itself did (a timeout kill, a cancel)
 // explains a signal death.
 

@@ -1,7 +1,7 @@
 import { HsmError } from '../domain/errors.js';
 import { SWEEP_ID_RULE, sweepIdProblem } from '../domain/sweep-id.js';
 
-// Sweep ids: `<name or sweep>_YYYYMMDD_HHMMSS`, with `_2`, `_3`... on a clash (shared/cli.md).
+// Sweep ids: `<name or sweep>_YYYYMMDD_HHMMSS`, with `_2`, `_3`... on a clash (docs/CLI.md).
 export function formatSweepId(name: string | null, now: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}_${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-// The only code that knows on-disk names inside a sweep directory (shared/design.md).
+// The only code that knows on-disk names inside a sweep directory (docs/ARCHITECTURE.md).
 export class SweepPaths {
   constructor(readonly dir: string) {}
 

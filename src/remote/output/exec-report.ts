@@ -1,7 +1,7 @@
 import { foldNodeSet } from '../nodeset/index.js';
 import type { NodeResult } from '../types.js';
 
-// The outcome of `hsm exec` over all nodes, and its `--json` shape (shared/cli.md): one item per
+// The outcome of `hsm exec` over all nodes, and its `--json` shape (docs/CLI.md): one item per
 // node with snake_case fields, and a summary of ok / failed / timed out. A node is ok when its
 // command exited 0; timed out when the command timeout hit; failed otherwise (non-zero exit, or
 // the node could not be reached: `error` says which, and `unreachable` counts those).
