@@ -307,15 +307,10 @@ export class SweepEngine {
           // the source could not write the task's script (disk full): none started, all pending
           this.halt(failure);
           this.submitFailures.push(
-            ...h.requests.map((r) => ({
-              kind: 'finished' as const,
-              task: r.task,
-              attempt: r.attempt,
-              exitStatus: null,
+            ...notHandedOver(h.requests, this.now(), {
               neverStarted: true,
               detail: `not handed over: ${failure.message}`,
-              at: this.now(),
-            })),
+            }),
           );
           continue;
         }
@@ -324,15 +319,7 @@ export class SweepEngine {
         const detail = `${h.source.name}: ${err instanceof Error ? err.message : String(err)}`;
         this.store.recordEvent('source:submit_error', { source: h.source.name, detail });
         this.submitFailures.push(
-          ...h.requests.map((r) => ({
-            kind: 'finished' as const,
-            task: r.task,
-            attempt: r.attempt,
-            exitStatus: null,
-            reason: 'submit_error' as const,
-            detail,
-            at: this.now(),
-          })),
+          ...notHandedOver(h.requests, this.now(), { reason: 'submit_error', detail }),
         );
       }
     }
@@ -543,4 +530,22 @@ export class SweepEngine {
     this.mappingDirty = !written;
     this.lastMappingWrite = this.now();
   }
+}
+
+type FinishedEvent = Extract<SourceEvent, { kind: 'finished' }>;
+
+// The events of attempts a source refused to take: none of them ran, so there is no exit status.
+function notHandedOver(
+  requests: readonly SubmitRequest[],
+  at: number,
+  how: Pick<FinishedEvent, 'reason' | 'neverStarted' | 'detail'>,
+): FinishedEvent[] {
+  return requests.map((r) => ({
+    kind: 'finished',
+    task: r.task,
+    attempt: r.attempt,
+    exitStatus: null,
+    ...how,
+    at,
+  }));
 }
