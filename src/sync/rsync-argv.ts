@@ -46,6 +46,9 @@ export function buildRsyncArgv(plan: RsyncPlan, run: RsyncRun): string[] {
     '--no-owner',
     '--no-group',
     '--delete',
+    // mtimes compared to the nanosecond (receiver rsync 3.1.3+): a same-size edit made within the
+    // second of the last transfer is otherwise taken for unchanged by rsync's size+mtime check
+    '--modify-window=-1',
     `--out-format=${ITEM_FORMAT}`,
     '--stats',
   ];
