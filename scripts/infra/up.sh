@@ -2,7 +2,7 @@
 # Starts the project's real test infrastructure (root only, idempotent, seconds once packages exist):
 #   h0          sshd on 127.0.0.1:2222 in the root namespace
 #   node1..N    one network namespace each: own address ($SUBNET.(10+i)), hostname, host key,
-#               private home, sshd on port 22. N = HSM_TEST_HOSTS (default 20).
+#               private home, sshd on port 22. N = HSM_TEST_HOSTS (default 24).
 #   Slurm 22.05 munge + MariaDB + slurmdbd + slurmctld, and one slurmd inside each of the first
 #               HSM_TEST_SLURM_NODES (default 3) netns hosts, so Slurm node names are ssh hosts.
 # Writes .test-infra.env in the repo root (sourced by scripts/test.sh). Pitfalls: NOTES.md here.
@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
-N=${HSM_TEST_HOSTS:-20}
+N=${HSM_TEST_HOSTS:-24}
 NSLURM=${HSM_TEST_SLURM_NODES:-3}
 ((NSLURM <= N)) || NSLURM=$N
 t0=$(date +%s%N)
@@ -21,9 +21,11 @@ ms() { echo $((($(date +%s%N) - t0) / 1000000)); }
 lock_infra "$0" "$@"
 
 # ---------- packages: one apt-get update + install, only when something is missing ----------
-PKGS=(openssh-server rsync slurm-wlm slurm-client munge slurmdbd mariadb-server pdsh clustershell parallel)
+# chromium: the HTML report and dashboard tests (driven by playwright-core); slurm-wlm-torque: the
+# qsub/qstat front-ends over Slurm that the PBS dialect's end-to-end tests use (no PBS server runs here)
+PKGS=(openssh-server rsync slurm-wlm slurm-client munge slurmdbd mariadb-server pdsh clustershell parallel chromium slurm-wlm-torque)
 missing=0
-for c in /usr/sbin/sshd rsync slurmctld slurmd sbatch munged slurmdbd mariadbd pdsh clush parallel; do
+for c in /usr/sbin/sshd rsync slurmctld slurmd sbatch munged slurmdbd mariadbd pdsh clush parallel chromium qsub; do
   command -v "$c" >/dev/null 2>&1 || { missing=1; log "missing: $c"; }
 done
 if ((missing)); then
