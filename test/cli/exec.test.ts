@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, HSM_BIN, waitForExit } from '../helpers/cli.js';
+import { acquireSlurmLock } from '../helpers/slurm-lock.js';
 import {
   NO_INFRA,
   privateControlPath,
@@ -238,26 +239,32 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
     expect(bad.stdout).toContain('unknown host name');
   });
 
-  it('--slurm lists the nodes of a real Slurm partition', () => {
-    const r = exec(['--slurm', 'debug', '--json', 'hostname'], { SLURM_CONF: infra.slurmConf });
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).nodes.map((n: { stdout: string }) => n.stdout.trim())).toEqual(
-      infra.slurmNodes,
-    );
-    const bad = exec(['--slurm', 'nosuch', 'hostname'], { SLURM_CONF: infra.slurmConf });
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('Slurm has no nodes in partition `nosuch`');
-    expect(bad.stderr).toContain('Partitions: debug');
-    const idle = exec(['--slurm', 'debug', '--slurm-state', 'idle,mix,alloc', '--json', 'hostname'], {
-      SLURM_CONF: infra.slurmConf,
-    });
-    expect(idle.code, idle.stderr).toBe(0);
-    expect(JSON.parse(idle.stdout).nodes.map((n: { node: string }) => n.node)).toEqual(infra.slurmNodes);
-    const drained = exec(['--slurm', 'debug', '--slurm-state', 'drain', 'hostname'], {
-      SLURM_CONF: infra.slurmConf,
-    });
-    expect(drained.code).toBe(2);
-    expect(drained.stderr).toContain('Slurm has no nodes in partition `debug` in state `drain`');
+  it('--slurm lists the nodes of a real Slurm partition', async () => {
+    // a stopped slurmd (Slurm source tests, exclusive lock) would change the node list
+    const lock = await acquireSlurmLock('shared');
+    try {
+      const r = exec(['--slurm', 'debug', '--json', 'hostname'], { SLURM_CONF: infra.slurmConf });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).nodes.map((n: { stdout: string }) => n.stdout.trim())).toEqual(
+        infra.slurmNodes,
+      );
+      const bad = exec(['--slurm', 'nosuch', 'hostname'], { SLURM_CONF: infra.slurmConf });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('Slurm has no nodes in partition `nosuch`');
+      expect(bad.stderr).toContain('Partitions: debug');
+      const idle = exec(['--slurm', 'debug', '--slurm-state', 'idle,mix,alloc', '--json', 'hostname'], {
+        SLURM_CONF: infra.slurmConf,
+      });
+      expect(idle.code, idle.stderr).toBe(0);
+      expect(JSON.parse(idle.stdout).nodes.map((n: { node: string }) => n.node)).toEqual(infra.slurmNodes);
+      const drained = exec(['--slurm', 'debug', '--slurm-state', 'drain', 'hostname'], {
+        SLURM_CONF: infra.slurmConf,
+      });
+      expect(drained.code).toBe(2);
+      expect(drained.stderr).toContain('Slurm has no nodes in partition `debug` in state `drain`');
+    } finally {
+      await lock.release();
+    }
   });
 
   it('--hosts-file reads one node set per line with comments', () => {

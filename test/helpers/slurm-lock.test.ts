@@ -1,0 +1,31 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireSlurmLock } from './slurm-lock.js';
+
+// The lock's semantics on a private lock file (the real one guards the shared cluster).
+describe('the Slurm test lock', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'hsm-slurm-lock-')), 'lock');
+
+  it('lets shared holders in together and keeps an exclusive one waiting until they release', async () => {
+    const a = await acquireSlurmLock('shared', 5000, file);
+    const b = await acquireSlurmLock('shared', 5000, file);
+    let got = false;
+    const x = acquireSlurmLock('exclusive', 10_000, file).then((l) => {
+      got = true;
+      return l;
+    });
+    await a.release();
+    // still one shared holder: the exclusive one cannot have it
+    await expect(acquireSlurmLock('exclusive', 1000, file)).rejects.toThrow(/was not had/);
+    expect(got).toBe(false);
+    await b.release();
+    const ex = await x;
+    expect(got).toBe(true);
+    await expect(acquireSlurmLock('shared', 1000, file)).rejects.toThrow(/was not had/);
+    await ex.release();
+    const c = await acquireSlurmLock('shared', 1000, file);
+    await c.release();
+  });
+});

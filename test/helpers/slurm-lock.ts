@@ -1,0 +1,101 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { sshInfra } from '../remote/test-infra.js';
+
+// The Slurm test lock: the test cluster of scripts/infra is one, shared by test files running in
+// parallel. Every test that uses Slurm holds this lock SHARED; a test that disrupts Slurm (stops a
+// slurmd, restarts slurmctld, changes slurm.conf) holds it EXCLUSIVE and restores Slurm
+// (`restoreSlurm`) before releasing it, so no other test ever sees a broken cluster.
+//
+// It is flock(1) on a file under the infrastructure directory, held by a small child process
+// (`flock FILE sh -c 'echo locked; exec cat'`): the lock lives as long as the child's stdin is
+// open, so it is released when the test process ends however it ends (a crash, a kill -9).
+
+export type SlurmLockMode = 'shared' | 'exclusive';
+
+export interface SlurmLock {
+  readonly mode: SlurmLockMode;
+  release(): Promise<void>;
+}
+
+/** The lock file (under HSM_TEST_INFRA_DIR, next to the cluster it guards). */
+export function slurmLockFile(): string {
+  return join(sshInfra().dir, 'slurm-tests.lock');
+}
+
+/** Waits (up to `timeoutMs`) for the lock; throws when it cannot be had in time. */
+export function acquireSlurmLock(
+  mode: SlurmLockMode,
+  timeoutMs = 110_000,
+  file = slurmLockFile(),
+): Promise<SlurmLock> {
+  const child = spawn(
+    'flock',
+    [
+      mode === 'shared' ? '--shared' : '--exclusive',
+      '--wait',
+      String(Math.ceil(timeoutMs / 1000)),
+      file,
+      'sh',
+      '-c',
+      'echo locked; exec cat >/dev/null',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('locked\n')) resolvePromise({ mode, release: () => releaseChild(child) });
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (!out.includes('locked\n'))
+        reject(
+          new Error(
+            `the Slurm test lock (${mode}) was not had in ${timeoutMs} ms: flock exit ${code} ${err}`,
+          ),
+        );
+    });
+  });
+}
+
+function releaseChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => {
+    child.once('exit', () => r());
+    child.stdin!.end();
+  });
+}
+
+/** Holds the lock for the whole test file (beforeAll/afterAll); exclusive holders restore Slurm
+ * before the lock goes. */
+export function useSlurmLock(mode: SlurmLockMode): void {
+  let lock: SlurmLock | null = null;
+  beforeAll(async () => {
+    lock = await acquireSlurmLock(mode);
+  }, 120_000);
+  afterAll(async () => {
+    try {
+      if (mode === 'exclusive') restoreSlurm();
+    } finally {
+      await lock?.release();
+    }
+  }, 120_000);
+}
+
+/** Brings the test cluster back as scripts/infra/slurm-up.sh starts it (its slurm.conf, slurmctld,
+ * every slurmd, nodes resumed and idle). Idempotent; only for holders of the exclusive lock. */
+export function restoreSlurm(): void {
+  const infra = sshInfra();
+  const script = resolve(import.meta.dirname, '../../scripts/infra/slurm-up.sh');
+  const r = spawnSync('bash', [script, ...infra.slurmNodes], {
+    encoding: 'utf8',
+    env: { ...process.env, HSM_INFRA_DIR: infra.dir, SLURM_CONF: infra.slurmConf },
+    timeout: 100_000,
+  });
+  if (r.status !== 0) throw new Error(`restoring Slurm failed (exit ${r.status}): ${r.stderr}`);
+}
