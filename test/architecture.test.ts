@@ -23,7 +23,8 @@ const ALLOWED: Record<string, string[]> = {
   compute: [...CORE, 'config', 'remote', 'process'],
   results: [...CORE, 'state'],
   sync: [...CORE, 'config', 'remote', 'state', 'process'],
-  api: [...CORE, 'process', 'config', 'state', 'remote', 'compute', 'results', 'sync'],
+  report: [...CORE],
+  api: [...CORE, 'process', 'config', 'state', 'remote', 'compute', 'results', 'sync', 'report'],
   cli: ['domain', 'api'],
 };
 
