@@ -21,6 +21,7 @@ import { checkSweepId, formatSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
 import { SweepLock } from '../state/sweep-lock.js';
 import { SweepLog } from '../state/sweep-log.js';
+import type { SweepLogger } from '../engine/log-port.js';
 import type { Diagnosis } from '../diagnose/index.js';
 import { FindingsRecorder } from './findings-recorder.js';
 import { selectTasks } from './task-selection.js';
@@ -169,11 +170,14 @@ export function executeSweep(
   try {
     const notices: string[] = [];
     const projectRoot = resolveProjectRoot(sweep, project, notices);
-    const log = new SweepLog(sweep.paths.sweepLog, 500, options.onLog ?? null);
+    const log = new SweepLog(sweep.paths.sweepLog, (name) => sweep.paths.sourceLog(name), {
+      echo: options.onLog ?? null,
+    });
     const context = sweepContext(project, sweep, projectRoot, {
       ...options,
+      log,
       onWarning: (message) => {
-        log.write('warn', 'source:problem', { message });
+        log.event('warn', 'source:problem', { message });
         options.onWarning?.(message);
       },
     });
@@ -181,7 +185,7 @@ export function executeSweep(
     const workspace = new LocalTaskWorkspace(sweep.paths, {
       mappingPages: () => sweep.store.mappingYamlPages(),
     });
-    const reconciled = reconcileSweep(sweep, sources[0]!.name);
+    const reconciled = reconcileSweep(sweep, sources[0]!.name, log);
     if (reconciled.length > 0)
       notices.push(
         `the store was behind the task directories for ${reconciled.length} task(s) (${reconciled.slice(0, 5).join(', ')}${reconciled.length > 5 ? ', ...' : ''}): corrected from their exit and start records`,
@@ -199,7 +203,7 @@ export function executeSweep(
           );
     const total = Object.values(sweep.store.counts()).reduce((a, b) => a + b, 0);
     const findings = new FindingsRecorder(sweep);
-    log.write('info', 'run:start', {
+    log.event('info', 'run:start', {
       sweep_id: sweep.id,
       pid: process.pid,
       sources: sources.map((s) => s.name),
@@ -219,27 +223,10 @@ export function executeSweep(
             ? parseTimeLimit(String(project.config.defaults.timeout))
             : null,
       killGraceMs: options.killGraceMs ?? 5000,
+      log,
       onTask: (row, event, diagnosis) => {
         if (event === 'finished' || event === 'retrying')
           findings.onAttemptEnded(row, event === 'retrying', diagnosis);
-        log.write(
-          row.status === 'failed' || row.status === 'lost' ? 'warn' : 'info',
-          `task:${event === 'finished' || event === 'retrying' ? row.status : event}`,
-          {
-            task: row.name,
-            attempt: row.attempts,
-            source: row.source,
-            ...(event === 'finished' || event === 'retrying'
-              ? {
-                  exit_code: row.exitCode,
-                  reason: row.reason,
-                  detail: row.detail,
-                  ...(diagnosis ? { category: diagnosis.category } : {}),
-                  retrying: event === 'retrying',
-                }
-              : {}),
-          },
-        );
         options.onTask?.(row, event, diagnosis);
       },
     });
@@ -248,9 +235,9 @@ export function executeSweep(
       try {
         findings.close();
       } catch (err) {
-        log.write('warn', 'errors:not-written', { error: (err as Error).message });
+        log.event('warn', 'errors:not-written', { error: (err as Error).message });
       }
-      log.write('info', 'run:end', { counts: sweep.store.counts() });
+      log.event('info', 'run:end', { counts: sweep.store.counts() });
       log.close();
       try {
         markSweepFinished(
@@ -380,7 +367,7 @@ function sweepContext(
   project: ProjectContext,
   sweep: OpenSweep,
   projectRoot: string,
-  options: Pick<RunOptions, 'onLog' | 'sshConfigFile' | 'onWarning'> = {},
+  options: Pick<RunOptions, 'onLog' | 'sshConfigFile' | 'onWarning'> & { log?: SweepLogger } = {},
 ): SweepContext {
   const first = sweep.store.firstTask();
   return {
@@ -397,6 +384,7 @@ function sweepContext(
       get: (key) => sweep.store.getMeta(`source:${source}:${key}`),
       set: (key, value) => sweep.store.setMeta(`source:${source}:${key}`, value),
     }),
+    ...(options.log ? { log: options.log } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
     ...(options.onWarning ? { warn: options.onWarning } : {}),
     ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),

@@ -1,4 +1,5 @@
 import type { TaskEnvironment } from './command-script.js';
+import { SILENT_LOG, type SourceLog, type SweepLogger } from '../engine/log-port.js';
 
 // What a compute source is told about the sweep it serves, by whoever builds it (api/).
 
@@ -28,8 +29,16 @@ export interface SweepContext {
   verifyProject?: (source: string) => Promise<{ message: string; hint: string } | null>;
   /** ssh client config file (`ssh -F`) for remote sources. */
   sshConfigFile?: string;
-  /** Debug lines. */
+  /** The sweep's logs (engine/log-port.ts): a source writes through `sourceLogOf(context, name)`,
+   * one line per command it runs, with its duration. */
+  log?: SweepLogger;
+  /** Debug lines (also in the source's log). */
   onLog?: (line: string) => void;
   /** Problems the user should see now (logged in the sweep log too). */
   warn?: (message: string) => void;
+}
+
+/** The log of source `name` (logs/sources/<name>.log and sweep.log); silent when the context has none. */
+export function sourceLogOf(context: SweepContext, name: string): SourceLog {
+  return (context.log ?? SILENT_LOG).source(name);
 }

@@ -26,7 +26,15 @@ export interface TaskRow {
 export type TaskChange =
   | { kind: 'queued'; task: string; attempt: number; source: string; at: number }
   | { kind: 'started'; task: string; attempt: number; handle: AttemptHandle; host: string; at: number }
-  | { kind: 'finished'; task: string; attempt: number; status: TaskStatus; outcome: Outcome }
+  | {
+      kind: 'finished';
+      task: string;
+      attempt: number;
+      status: TaskStatus;
+      outcome: Outcome;
+      /** The failure category of an attempt that did not complete (for the sweep log). */
+      category?: string;
+    }
   | { kind: 'reset'; task: string; status: 'pending'; at: number };
 
 export type StatusCounts = Record<TaskStatus, number>;

@@ -14,6 +14,8 @@ import { classifyExit } from './classify-exit.js';
 import { storageFailureOf, type StorageFailure } from './storage-failure.js';
 import { isRetryable, retryDelayMs } from './retry-policy.js';
 import { diagnoseFailure, type Diagnosis } from '../diagnose/index.js';
+import { SILENT_LOG, type LogLevel, type SweepLogger } from './log-port.js';
+import { logChanges } from './change-log.js';
 
 // The run loop: plan -> submit -> poll -> finish, over any compute sources. Every change is committed
 // to the store before it is acted on (a task is `queued` in the store before a source sees it), so a
@@ -48,6 +50,8 @@ export interface EngineOptions {
     diagnosis?: Diagnosis | null,
   ) => void;
   now?: () => number;
+  /** The sweep log: every committed state change and run event (engine/log-port.ts). */
+  log?: SweepLogger;
 }
 
 export interface AdoptedAttempt {
@@ -96,6 +100,7 @@ export class SweepEngine {
   /** Store changes a failed commit rolled back: committed with the next round's. */
   private unapplied: TaskChange[] = [];
   private readonly now: () => number;
+  private readonly log: SweepLogger;
   private mappingDirty = false;
   private lastMappingWrite = 0;
   private mappingCostMs = 0;
@@ -106,6 +111,7 @@ export class SweepEngine {
     private readonly options: EngineOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.log = options.log ?? SILENT_LOG;
     this.queue = [...options.tasks];
     for (const a of options.adopted ?? []) {
       this.adoptedNames.add(a.row.name);
@@ -130,7 +136,7 @@ export class SweepEngine {
   }
 
   async run(): Promise<EngineResult> {
-    this.store.recordEvent('run:started', { tasks: this.queued(), adopted: this.running.size });
+    this.note('info', 'run:started', { tasks: this.queued(), adopted: this.running.size });
     const bySource = new Map<ComputeSource, AdoptedAttempt[]>();
     for (const a of this.options.adopted ?? [])
       bySource.set(a.source, [...(bySource.get(a.source) ?? []), a]);
@@ -157,16 +163,23 @@ export class SweepEngine {
       if (stuck) {
         this.maybeWriteMapping(true);
         const counts = this.store.counts();
-        this.guardWrite(() => this.store.recordEvent('run:no_source', { reasons: stuck, counts }));
+        this.guardWrite(() => this.note('error', 'run:no_source', { reasons: stuck, counts }));
         return { interrupted: false, counts, unavailable: stuck, storageFailure: this.storageFailure };
       }
     }
     this.maybeWriteMapping(true);
     const counts: Partial<Record<TaskStatus, number>> = this.store.counts();
     this.guardWrite(() =>
-      this.store.recordEvent(this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', counts),
+      this.note('info', this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', { counts }, counts),
     );
     return { interrupted: this.cancelLevel > 0, counts, storageFailure: this.storageFailure };
+  }
+
+  /** Whether attempts are handed over: not after a cancel, nor after a write failed (disk full). */
+  // A run event: in the store's events and the sweep log.
+  private note(level: LogLevel, kind: string, fields: Record<string, unknown>, data: unknown = fields): void {
+    this.store.recordEvent(kind, data);
+    this.log.event(level, kind, fields);
   }
 
   /** Whether attempts are handed over: not after a cancel, nor after a write failed (disk full). */
@@ -193,6 +206,7 @@ export class SweepEngine {
   private halt(failure: StorageFailure): void {
     if (this.storageFailure !== null) return;
     this.storageFailure = failure;
+    this.log.event('error', 'run:storage_failure', { ...failure });
     try {
       this.store.recordEvent('run:storage_failure', failure);
     } catch {
@@ -296,6 +310,7 @@ export class SweepEngine {
       this.unapplied = changes.filter((c) => c.kind !== 'queued');
       return;
     }
+    logChanges(this.log, changes);
     this.mappingDirty = true;
     for (const h of handovers) {
       for (const row of h.batch) this.options.onTask?.(row, 'queued');
@@ -317,7 +332,7 @@ export class SweepEngine {
         // none of them was handed over: recorded as submit_error with the source's words, retried
         // like any transient failure; the run goes on with the other sources and tasks
         const detail = `${h.source.name}: ${err instanceof Error ? err.message : String(err)}`;
-        this.store.recordEvent('source:submit_error', { source: h.source.name, detail });
+        this.note('warn', 'source:submit_error', { source: h.source.name, detail });
         this.submitFailures.push(
           ...notHandedOver(h.requests, this.now(), { reason: 'submit_error', detail }),
         );
@@ -433,7 +448,15 @@ export class SweepEngine {
           exitCode: null,
           signal: null,
         });
-        changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
+        changes.push({
+          kind: 'finished',
+          task: ev.task,
+          attempt: ev.attempt,
+          status,
+          outcome,
+          ...(diagnosis ? { category: diagnosis.category } : {}),
+        });
+        this.log.event('info', 'task:retry', { task: ev.task, after_attempt: run.attempt, delay_ms: 0 });
         this.requeue(run.row);
         touched.push({ row: run.row, event: 'retrying', diagnosis });
         continue;
@@ -449,7 +472,14 @@ export class SweepEngine {
         host: outcome.host,
         detail: outcome.detail,
       });
-      changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status, outcome });
+      changes.push({
+        kind: 'finished',
+        task: ev.task,
+        attempt: ev.attempt,
+        status,
+        outcome,
+        ...(diagnosis ? { category: diagnosis.category } : {}),
+      });
       const retry =
         status !== 'completed' &&
         this.dispatching() &&
@@ -457,7 +487,9 @@ export class SweepEngine {
         diagnosis !== null &&
         isRetryable(diagnosis);
       if (retry) {
-        this.retryAt.set(ev.task, this.now() + retryDelayMs(run.attempt, this.options.retryDelayMs));
+        const delay = retryDelayMs(run.attempt, this.options.retryDelayMs);
+        this.log.event('info', 'task:retry', { task: ev.task, after_attempt: run.attempt, delay_ms: delay });
+        this.retryAt.set(ev.task, this.now() + delay);
         this.retryRows.set(ev.task, run.row);
       }
       touched.push({ row: run.row, event: retry ? 'retrying' : 'finished', diagnosis });
@@ -509,7 +541,7 @@ export class SweepEngine {
       r.killing = true;
       r.timedOutAfterMs = limit;
       this.guardWrite(() =>
-        this.store.recordEvent('task:timeout', { task: r.row.name, attempt: r.attempt, after_ms: limit }),
+        this.note('warn', 'task:timeout', { task: r.row.name, attempt: r.attempt, after_ms: limit }),
       );
       void r.source.terminate(
         [{ task: r.row.name, attempt: r.attempt }],

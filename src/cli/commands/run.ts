@@ -129,7 +129,8 @@ export async function runToEnd(
     onTask: (row, ev) => progress?.onTask(row, ev),
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     onLog:
-      process.env.HSM_DEBUG || process.argv.includes('-v')
+      // -v: every line of logs/sweep.log (and so of each source's log) mirrored to stderr
+      process.env.HSM_DEBUG || process.argv.includes('-v') || process.argv.includes('--verbose')
         ? (l) => process.stderr.write(stderrPaint.dim(l) + '\n')
         : undefined,
   };

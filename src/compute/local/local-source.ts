@@ -6,7 +6,8 @@ import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '..
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
 import { readExitRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
-import type { SweepContext } from '../source-context.js';
+import { sourceLogOf, type SweepContext } from '../source-context.js';
+import type { SourceLog } from '../../engine/log-port.js';
 import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
@@ -68,7 +69,7 @@ export class LocalSource implements ComputeSource {
   private wake: (() => void) | null = null;
   private readonly runnerScript = findRunnerScript();
   private readonly host = hostname();
-  private readonly onLog: (line: string) => void;
+  private readonly log: SourceLog;
   /** Runners start in the directory holding the task directories and are sent names relative to it:
    * bash reads a pipe one byte at a time, so a short line is a cheap line. */
   private readonly baseDir: string;
@@ -82,7 +83,7 @@ export class LocalSource implements ComputeSource {
     this.name = options.name ?? 'local';
     this.slots = Math.max(1, options.slots);
     this.context = options.context;
-    this.onLog = options.context.onLog ?? (() => {});
+    this.log = sourceLogOf(options.context, this.name);
     this.baseDir = options.context.tasksDir;
     this.environment = { ...options.context.environment, ...options.environment };
     this.cgroups = options.cgroups === false ? null : TaskCgroups.create();
@@ -108,6 +109,7 @@ export class LocalSource implements ComputeSource {
   }
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
+    const t0 = performance.now();
     for (const req of requests) {
       writeFileSync(
         `${req.localDir}/command.sh`,
@@ -143,6 +145,8 @@ export class LocalSource implements ComputeSource {
       this.byDir.set(sent, entry);
       runner.child.stdin!.write(formatRunLine(req.attempt, sent));
     }
+    // one line a batch: command.sh written and RUN sent for each task (their states are the engine's)
+    this.log.command('run', performance.now() - t0, { tasks: requests.length });
   }
 
   poll(waitMs: number): Promise<SourceEvent[]> {
@@ -170,10 +174,12 @@ export class LocalSource implements ComputeSource {
     graceMs: number,
     why: 'timeout' | 'cancel' | 'withdraw' = 'cancel',
   ): Promise<void> {
+    const t0 = performance.now();
     if (why === 'withdraw') {
       for (const f of this.byDir.values())
         if (f.pid === null && attempts.some((a) => a.task === f.task && a.attempt === f.attempt))
           withdrawLocally(f.taskDir, f.attempt);
+      this.log.command('withdraw', performance.now() - t0, { tasks: attempts.length });
       return;
     }
     // a cancel stops the runners of a dead hsm process first, so that none starts anything more
@@ -190,8 +196,14 @@ export class LocalSource implements ComputeSource {
       await new Promise((r) => setTimeout(r, 20));
       if (adoptedAlive > 0) adoptedAlive = this.adoption.alive(attempts);
     }
-    for (const t of targets) if (this.byDir.get(t.key) === t) this.signal(t, 'SIGKILL');
+    const killed = targets.filter((t) => this.byDir.get(t.key) === t);
+    for (const t of killed) this.signal(t, 'SIGKILL');
     this.adoption.signal(attempts, 'SIGKILL');
+    this.log.command(`terminate (${why})`, performance.now() - t0, {
+      tasks: attempts.length,
+      killed: killed.length,
+      grace_ms: graceMs,
+    });
   }
 
   async close(): Promise<void> {
@@ -264,6 +276,7 @@ export class LocalSource implements ComputeSource {
   }
 
   private startRunner(): Runner {
+    const t0 = performance.now();
     const cgroup = this.cgroups?.prepare() ?? null;
     const child = spawn('bash', [this.runnerScript, 'serve'], {
       cwd: this.baseDir,
@@ -275,10 +288,11 @@ export class LocalSource implements ComputeSource {
     const runner: Runner = { child, queue: [], closed: false, cgroup, exited };
     this.runners.push(runner);
     this.recordRunnerPids();
+    this.log.command('runner start', performance.now() - t0, { pid: child.pid, cgroup: cgroup !== null });
     child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
     createInterface({ input: child.stdout! }).on('line', (line) => this.onRunnerLine(runner, line));
     createInterface({ input: child.stderr! }).on('line', (line) =>
-      this.onLog(`runner ${child.pid}: ${line}`),
+      this.log.event('warn', 'runner:stderr', { pid: child.pid, line }),
     );
     // The tasks handed to a runner that dies (or never starts: bash missing) end with no exit record:
     // the engine reads their records and records them lost if there are none.
@@ -297,10 +311,16 @@ export class LocalSource implements ComputeSource {
       }
     };
     child.on('error', (err) => {
-      this.onLog(`cannot start the task runner (bash ${this.runnerScript}): ${err.message}`);
+      this.log.event('error', 'runner:error', { script: this.runnerScript, error: err.message });
       loseQueue(`the task runner could not start: ${err.message}`);
     });
     child.on('exit', (code, signal) => {
+      this.log.event(runner.closed && code === 0 ? 'info' : 'warn', 'runner:exit', {
+        pid: child.pid,
+        code,
+        signal,
+        tasks_left: runner.queue.length,
+      });
       loseQueue(`the task runner exited (${signal ?? code}) before the task ended`);
       if (cgroup) this.cgroups?.release(cgroup);
     });
@@ -310,7 +330,7 @@ export class LocalSource implements ComputeSource {
   private onRunnerLine(runner: Runner, line: string): void {
     const msg = parseRunnerLine(line);
     if (!msg) {
-      this.onLog(`runner ${runner.child.pid}: unexpected output: ${line}`);
+      this.log.event('warn', 'runner:unexpected', { pid: runner.child.pid, line });
       return;
     }
     const entry = this.byDir.get(msg.taskDir);

@@ -6,6 +6,7 @@ import { buildSshArgv, buildSshOptionArgs, type SshClientOptions } from '../../r
 import { sshEndpointOf, type SshEndpoint } from '../../remote/ssh/source-client.js';
 import { sshFailureHint } from '../../remote/ssh/ssh-failure-hint.js';
 import type { NodeTarget } from '../../remote/types.js';
+import { SILENT_LOG, type SourceLog } from '../../engine/log-port.js';
 
 // One ssh host of a source: every command to it goes through the OpenSSH client of remote/ssh/
 // (BatchMode, ConnectTimeout, verified host keys) over one ControlMaster connection, which rsync
@@ -27,6 +28,8 @@ export class HostLink {
   constructor(
     readonly spec: SshSourceSpec,
     base: SshClientOptions,
+    /** The source's log: one `source:command` line per ssh call (what it was for, never the script). */
+    readonly log: SourceLog = SILENT_LOG,
   ) {
     this.endpoint = sshEndpointOf(spec, base);
     this.transport = new SshTransport(this.endpoint.client); // bad ssh_options fail here, once
@@ -43,9 +46,16 @@ export class HostLink {
     return sshFailureHint(this.spec.host, error);
   }
 
-  async run(script: string, timeoutMs = 60_000): Promise<HostReply> {
+  /** Runs a script on the host; `command` names it in the log (`status`, `kill TERM`). */
+  async run(script: string, timeoutMs = 60_000, command = 'ssh'): Promise<HostReply> {
+    const t0 = performance.now();
     const r = await this.transport.run(this.node, `sh -c ${quoteShellWord(script)}`, { timeoutMs });
     const error = r.error ?? (r.timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : null);
+    this.log.command(command, performance.now() - t0, {
+      host: this.spec.host,
+      exit: r.exitCode,
+      ...(error ? { error } : {}),
+    });
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, error };
   }
 
@@ -53,7 +63,9 @@ export class HostLink {
   spawn(commandLine: string): ChildProcess {
     const [program, ...args] = buildSshArgv(this.endpoint.destination, commandLine, this.endpoint.client);
     // own session: Ctrl-C at the terminal reaches hsm alone, which then stops tasks itself
-    return spawn(program!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(program!, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.log.event('info', 'agent:start', { host: this.spec.host, pid: child.pid });
+    return child;
   }
 
   /** The `-e` of rsync: the same ssh, the same options, the same master connection. */

@@ -78,6 +78,7 @@ export class ResultCollector {
       const error = `${this.link.describe()} has not been reached yet: nothing to collect from`;
       return { collected: [], missing: items.map((i) => i.task), error };
     }
+    const t0 = performance.now();
     const r = await runCommand(
       [
         'rsync',
@@ -92,6 +93,12 @@ export class ResultCollector {
       ],
       { input: items.map((i) => `${i.task}/`).join('\n') + '\n', timeoutMs: 600_000 },
     );
+    this.link.log.command('rsync collect', performance.now() - t0, {
+      host: this.link.spec.host,
+      tasks: items.length,
+      exit: r.exitCode,
+      ...(r.error ? { error: r.error } : {}),
+    });
     const collected: string[] = [];
     const missing: string[] = [];
     for (const item of items) {
@@ -112,7 +119,11 @@ export class ResultCollector {
 
   // Removes collected task directories on the host: only those whose exit record arrived here.
   private async cleanRemote(layout: RemoteLayout, tasks: readonly string[]): Promise<void> {
-    const r = await this.link.run(`cd ${q(layout.tasksDir)} && rm -rf -- ${tasks.map(q).join(' ')}`);
+    const r = await this.link.run(
+      `cd ${q(layout.tasksDir)} && rm -rf -- ${tasks.map(q).join(' ')}`,
+      60_000,
+      'clean remote',
+    );
     if (r.error || r.exitCode !== 0)
       this.options.onLog(
         `could not clean up collected tasks on ${this.link.describe()}: ${r.error ?? r.stderr}`,

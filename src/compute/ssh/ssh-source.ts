@@ -3,7 +3,7 @@ import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '..
 import type { SshSourceSpec } from '../../config/ssh-source.js';
 import type { SshClientOptions } from '../../remote/ssh/ssh-argv.js';
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
-import type { SweepContext } from '../source-context.js';
+import { sourceLogOf, type SweepContext } from '../source-context.js';
 import { findRunnerScript } from '../local/runner-path.js';
 import { AgentChannel, type AgentLine } from './agent-channel.js';
 import { HostLink } from './host-link.js';
@@ -89,9 +89,10 @@ export class SshSource implements ComputeSource {
   constructor(private readonly options: SshSourceOptions) {
     this.name = options.spec.name;
     this.slotCount = options.slots ?? 1;
-    this.onLog = options.context.onLog ?? (() => {});
+    const log = sourceLogOf(options.context, this.name);
+    this.onLog = (message) => log.event('debug', 'source:note', { message });
     this.warn = options.context.warn ?? this.onLog;
-    this.link = new HostLink(options.spec, options.client);
+    this.link = new HostLink(options.spec, options.client, log);
     this.health = new HostHealth(this.link.describe(), options.lostAfterMs);
     this.collector = new ResultCollector(this.link, () => this.layout, options.context.tasksDir, {
       cleanRemote: options.cleanRemote,
@@ -244,6 +245,7 @@ export class SshSource implements ComputeSource {
         programs: this.requiredPrograms(),
       }),
       30_000,
+      'prepare',
     );
     if (r.error) {
       this.markDown(r.error, this.link.hint(r.error));
@@ -278,7 +280,7 @@ export class SshSource implements ComputeSource {
     const hash = setupHash(this.options.setup, this.options.context.projectRoot);
     const t0 = Date.now();
     this.onLog(`${this.link.describe()}: setup (${this.options.setup.join('; ')})...`);
-    const r = await this.link.run(setupScript(layout, this.options.setup, hash), 3_600_000);
+    const r = await this.link.run(setupScript(layout, this.options.setup, hash), 3_600_000, 'setup');
     if (r.error) {
       this.markDown(r.error, this.link.hint(r.error));
       return false;
@@ -384,6 +386,7 @@ export class SshSource implements ComputeSource {
           asked.map((t) => ({ dir: t.task, attempt: t.attempt })),
         ),
         20_000,
+        'status',
       );
       this.lastStatusAt = Date.now();
       if (r.error) {
@@ -445,6 +448,7 @@ export class SshSource implements ComputeSource {
         targets.map((t) => ({ dir: t.task, attempt: t.attempt })),
       ),
       15_000,
+      action,
     );
     if (r.error) {
       this.markDown(r.error, this.link.hint(r.error));

@@ -65,6 +65,20 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     expect(
       status.tasks.every((t) => t.status === 'completed' && t.source === 'n18' && t.host === 'node18'),
     ).toBe(true);
+    // the source's commands, each timed, in its own log (and in sweep.log)
+    const log = readFileSync(
+      join(p.dir, 'sweeps', 'outputs', 'hostile', 'logs', 'sources', 'n18.log'),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; command?: string; ms?: number; host?: string });
+    const commands = log.filter((l) => l.event === 'source:command');
+    expect(commands.map((c) => c.command)).toEqual(expect.arrayContaining(['prepare', 'rsync collect']));
+    expect(commands.every((c) => typeof c.ms === 'number' && c.host === 'node18')).toBe(true);
+    expect(readFileSync(join(p.dir, 'sweeps', 'outputs', 'hostile', 'logs', 'sweep.log'), 'utf8')).toContain(
+      '"command":"prepare"',
+    );
   });
 
   it('a failed task is collected at once with an error summary (exit code, stderr tail, host load, memory, disk); hsm collect brings back what is missing', () => {
