@@ -61,6 +61,8 @@ export interface RunOptions {
   sshConfigFile?: string;
   /** A source's problem the user should see now (a host unreachable, a setup refused). */
   onWarning?: (message: string) => void;
+  /** Progress of long steps on remote sources (setup output, session starts), line by line. */
+  onProgress?: (line: string) => void;
   onLog?: (line: string) => void;
 }
 
@@ -179,6 +181,10 @@ export function executeSweep(
       onWarning: (message) => {
         log.event('warn', 'source:problem', { message });
         options.onWarning?.(message);
+      },
+      onProgress: (line) => {
+        log.event('info', 'source:progress', { line });
+        options.onProgress?.(line);
       },
     });
     const sources = buildSources(project, sweep, options, context);
@@ -367,7 +373,9 @@ function sweepContext(
   project: ProjectContext,
   sweep: OpenSweep,
   projectRoot: string,
-  options: Pick<RunOptions, 'onLog' | 'sshConfigFile' | 'onWarning'> & { log?: SweepLogger } = {},
+  options: Pick<RunOptions, 'onLog' | 'sshConfigFile' | 'onWarning' | 'onProgress'> & {
+    log?: SweepLogger;
+  } = {},
 ): SweepContext {
   const first = sweep.store.firstTask();
   return {
@@ -387,6 +395,7 @@ function sweepContext(
     ...(options.log ? { log: options.log } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
     ...(options.onWarning ? { warn: options.onWarning } : {}),
+    ...(options.onProgress ? { progress: options.onProgress } : {}),
     ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}),
   };
 }

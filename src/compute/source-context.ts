@@ -34,6 +34,8 @@ export interface SweepContext {
   log?: SweepLogger;
   /** Debug lines (also in the source's log). */
   onLog?: (line: string) => void;
+  /** Progress of long steps the user should see as they happen (setup output, session starts). */
+  progress?: (line: string) => void;
   /** Problems the user should see now (logged in the sweep log too). */
   warn?: (message: string) => void;
 }

@@ -128,6 +128,7 @@ export async function runToEnd(
     sshConfigFile: flags.sshConfig,
     onTask: (row, ev) => progress?.onTask(row, ev),
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+    onProgress: (line) => process.stderr.write(`${line}\n`),
     onLog:
       // -v: every line of logs/sweep.log (and so of each source's log) mirrored to stderr
       process.env.HSM_DEBUG || process.argv.includes('-v') || process.argv.includes('--verbose')

@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { HostLink } from './host-link.js';
-import { agentCommand, type RemoteLayout } from './remote-scripts.js';
+import { parseAgentLine, type AgentHandlers, type TaskAgent } from '../remote-host/host-link.js';
+import { agentCommand, type RemoteLayout } from '../remote-host/remote-scripts.js';
+import type { SshHostLink } from './host-link.js';
 
 // The task agent of one host: `hsm-runner.sh agent` behind one long-lived ssh session. hsm writes
 // `RUN <attempt> <task_dir> <command.sh as base64>` lines; the agent starts each task at once,
@@ -10,42 +11,12 @@ import { agentCommand, type RemoteLayout } from './remote-scripts.js';
 // set up: mkdir or write failed). Starting a task is one line on an open channel: no connection,
 // no session, no process on this machine.
 
-export type AgentLine =
-  | { kind: 'S'; attempt: number; pid: number; dir: string }
-  | { kind: 'E'; attempt: number; rc: number; dir: string }
-  | { kind: 'X'; attempt: number; dir: string }
-  | { kind: 'F'; attempt: number; dir: string; message: string };
-
-export function parseAgentLine(line: string): AgentLine | null {
-  const m = /^([SEXF]) (\d+) (\d+) (\S+)(?: (.*))?$/.exec(line);
-  if (!m) return null;
-  const attempt = Number(m[2]);
-  const n = Number(m[3]);
-  const dir = m[4]!;
-  switch (m[1]) {
-    case 'S':
-      return { kind: 'S', attempt, pid: n, dir };
-    case 'E':
-      return { kind: 'E', attempt, rc: n, dir };
-    case 'X':
-      return { kind: 'X', attempt, dir };
-    default:
-      return { kind: 'F', attempt, dir, message: (m[5] ?? '').trim() };
-  }
-}
-
-export class AgentChannel {
+export class AgentChannel implements TaskAgent {
   private readonly child: ChildProcess;
   private stderr = '';
   private exited = false;
 
-  constructor(
-    link: HostLink,
-    layout: RemoteLayout,
-    onLine: (line: AgentLine) => void,
-    onExit: (why: string) => void,
-    onLog: (line: string) => void,
-  ) {
+  constructor(link: SshHostLink, layout: RemoteLayout, { onLine, onExit, onLog }: AgentHandlers) {
     this.child = link.spawn(agentCommand(layout));
     this.child.stdin!.on('error', () => {}); // EPIPE when the session died: reported by 'exit'
     createInterface({ input: this.child.stdout! }).on('line', (raw) => {

@@ -1,27 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { quoteShellWord } from '../../domain/shell-quote.js';
 import type { SshSourceSpec } from '../../config/ssh-source.js';
+import { runCommand } from '../../process/run-command.js';
 import { SshTransport } from '../../remote/ssh/ssh-transport.js';
 import { buildSshArgv, buildSshOptionArgs, type SshClientOptions } from '../../remote/ssh/ssh-argv.js';
 import { sshEndpointOf, type SshEndpoint } from '../../remote/ssh/source-client.js';
 import { sshFailureHint } from '../../remote/ssh/ssh-failure-hint.js';
 import type { NodeTarget } from '../../remote/types.js';
 import { SILENT_LOG, type SourceLog } from '../../engine/log-port.js';
+import type { AgentHandlers, HostLink, HostReply, TaskAgent } from '../remote-host/host-link.js';
+import type { RemoteLayout } from '../remote-host/remote-scripts.js';
+import { AgentChannel } from './agent-channel.js';
 
 // One ssh host of a source: every command to it goes through the OpenSSH client of remote/ssh/
 // (BatchMode, ConnectTimeout, verified host keys) over one ControlMaster connection, which rsync
 // shares (`-e`). Remote scripts are POSIX sh, given to the login shell as one quoted `sh -c` word.
 
-export interface HostReply {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  /** ssh's own failure (could not connect, connection lost), null when the script ran. */
-  error: string | null;
-}
-
-export class HostLink {
+export class SshHostLink implements HostLink {
   readonly endpoint: SshEndpoint;
+  readonly host: string;
   private readonly transport: SshTransport;
   private readonly node: NodeTarget;
 
@@ -33,10 +30,10 @@ export class HostLink {
   ) {
     this.endpoint = sshEndpointOf(spec, base);
     this.transport = new SshTransport(this.endpoint.client); // bad ssh_options fail here, once
+    this.host = spec.host;
     this.node = { name: spec.host, target: this.endpoint.destination };
   }
 
-  /** `host node18 (source lab)` for messages. */
   describe(): string {
     const s = this.spec;
     return s.name === s.host ? `host ${s.host}` : `host ${s.host} (source ${s.name})`;
@@ -46,7 +43,6 @@ export class HostLink {
     return sshFailureHint(this.spec.host, error);
   }
 
-  /** Runs a script on the host; `command` names it in the log (`status`, `kill TERM`). */
   async run(script: string, timeoutMs = 60_000, command = 'ssh'): Promise<HostReply> {
     const t0 = performance.now();
     const r = await this.transport.run(this.node, `sh -c ${quoteShellWord(script)}`, { timeoutMs });
@@ -59,6 +55,10 @@ export class HostLink {
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, error };
   }
 
+  openAgent(layout: RemoteLayout, handlers: AgentHandlers): TaskAgent {
+    return new AgentChannel(this, layout, handlers);
+  }
+
   /** A long-lived command with its stdin and stdout as pipes (the task agent). */
   spawn(commandLine: string): ChildProcess {
     const [program, ...args] = buildSshArgv(this.endpoint.destination, commandLine, this.endpoint.client);
@@ -68,14 +68,38 @@ export class HostLink {
     return child;
   }
 
-  /** The `-e` of rsync: the same ssh, the same options, the same master connection. */
-  rsyncShell(): string {
-    return ['ssh', ...buildSshOptionArgs(this.endpoint.client)].map(quoteShellWord).join(' ');
-  }
-
-  /** `destination:path` for rsync (with --protect-args, so the path is taken as is). */
-  rsyncPath(path: string): string {
-    return `${this.endpoint.destination}:${path}`;
+  // One rsync per batch over the same master connection (-e: the same ssh, the same options).
+  async fetchTasks(
+    layout: RemoteLayout,
+    tasks: readonly string[],
+    localTasksDir: string,
+  ): Promise<{ error: string | null }> {
+    const t0 = performance.now();
+    const shell = ['ssh', ...buildSshOptionArgs(this.endpoint.client)].map(quoteShellWord).join(' ');
+    const r = await runCommand(
+      [
+        'rsync',
+        '-a',
+        '-r',
+        '--protect-args',
+        '--files-from=-',
+        '-e',
+        shell,
+        `${this.endpoint.destination}:${layout.tasksDir}/`,
+        `${localTasksDir}/`,
+      ],
+      { input: tasks.map((t) => `${t}/`).join('\n') + '\n', timeoutMs: 600_000 },
+    );
+    this.log.command('rsync collect', performance.now() - t0, {
+      host: this.spec.host,
+      tasks: tasks.length,
+      exit: r.exitCode,
+      ...(r.error ? { error: r.error } : {}),
+    });
+    if (r.exitCode === 0) return { error: null };
+    return {
+      error: `rsync from ${this.describe()} failed (${r.error ?? `exit ${r.exitCode}`}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    };
   }
 
   async close(): Promise<void> {

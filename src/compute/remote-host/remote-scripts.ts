@@ -1,6 +1,7 @@
 import { quoteShellWord as q } from '../../domain/shell-quote.js';
 
-// The POSIX sh scripts hsm runs on an ssh host (each one ssh call over the shared connection). Every
+// The POSIX sh scripts hsm runs on a remote host (each one ssh call over the shared connection, or one
+// command in the host's shell session). Every
 // value is quoted by the one quoting function. Problems come back as `HSM! <what> <message>` lines,
 // so that a failure names what failed on the host instead of a bare exit code.
 
@@ -27,6 +28,8 @@ export interface PreflightInput {
   runnerText: string;
   /** Programs the tasks need on the host's PATH. */
   programs: readonly string[];
+  /** Programs the transport needs there besides bash and base64 (rsync for ssh, setsid for a session). */
+  extraTools: readonly string[];
 }
 
 export interface PreflightResult {
@@ -40,7 +43,7 @@ export interface PreflightResult {
 // can leave a short file behind a successful-looking write), and checks the programs tasks need.
 export function preflightScript(input: PreflightInput): string {
   const bytes = Buffer.byteLength(input.runnerText, 'utf8');
-  const programs = ['bash', 'base64', 'rsync', ...input.programs].map(q).join(' ');
+  const programs = ['bash', 'base64', ...input.extraTools, ...input.programs].map(q).join(' ');
   return [
     `wd=${q(input.workdir)}`,
     `err=$(mkdir -p -- "$wd" 2>&1) || { printf 'HSM! workdir %s\\n' "$err"; exit 0; }`,
@@ -134,21 +137,4 @@ export function parseStatus(stdout: string): { tasks: TaskState[]; host: HostSta
     if (h) host = { load: h[1]!, memAvailKb: Number(h[2]) || null, diskAvailKb: Number(h[3]) || null };
   }
   return { tasks, host };
-}
-
-/** Runs the source's setup in the project root once per content hash (a marker file records it);
- * output goes to .hsm/setup.log, whose tail is printed when it fails. */
-export function setupScript(layout: RemoteLayout, commands: readonly string[], hash: string): string {
-  const marker = q(`${HSM_DIR}/setup.${hash}.done`);
-  const log = `${HSM_DIR}/setup.log`;
-  return [
-    `cd ${q(layout.root)} || exit 3`,
-    `[ -e ${marker} ] && { echo HSMSETUP skipped; exit 0; }`,
-    `start=$(date +%s)`,
-    `( set -e; ${commands.join('\n')}\n) >${log} 2>&1`,
-    `rc=$?`,
-    `if [ $rc -ne 0 ]; then printf 'HSMSETUP failed %s %s\\n' "$rc" "$(( $(date +%s) - start ))"; tail -n 20 ${log}; exit 0; fi`,
-    `rm -f ${HSM_DIR}/setup.*.done; : >${marker}`,
-    `printf 'HSMSETUP ran 0 %s\\n' "$(( $(date +%s) - start ))"`,
-  ].join('\n');
 }

@@ -1,28 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { quoteShellWord as q } from '../../domain/shell-quote.js';
-import { runCommand } from '../../process/run-command.js';
-import { readExitRecord } from '../../process/task-records.js';
-import { readTail } from '../../process/task-records.js';
-import type { HostLink } from './host-link.js';
+import { readExitRecord, readTail } from '../../process/task-records.js';
+import type { CollectItem, CollectOutcome, HostLink } from './host-link.js';
 import type { RemoteLayout } from './remote-scripts.js';
 
-// Brings finished task directories back from a host into the local tasks/task_NNN/: one rsync per
-// batch (every task that ended since the last one), over the source's ssh master connection. A
+// Brings finished task directories back from a host into the local tasks/task_NNN/: one transfer
+// per batch (every task that ended since the last one; the link says how: rsync over the ssh
+// master connection, or through the shell session). A
 // task counts as collected when its exit record for the attempt is on this machine. A failed task
 // also gets error_summary.yaml: exit code, stderr tail, and the host's load, free memory and disk
 // at the moment it failed (written by the runner on the host: host_state).
 
-export interface CollectItem {
-  task: string;
-  attempt: number;
-  localDir: string;
-}
-
-export interface CollectOutcome {
-  collected: string[];
-  missing: string[];
-  error: string | null;
-}
+export type { CollectItem, CollectOutcome };
 
 export class ResultCollector {
   private queue: CollectItem[] = [];
@@ -78,27 +67,11 @@ export class ResultCollector {
       const error = `${this.link.describe()} has not been reached yet: nothing to collect from`;
       return { collected: [], missing: items.map((i) => i.task), error };
     }
-    const t0 = performance.now();
-    const r = await runCommand(
-      [
-        'rsync',
-        '-a',
-        '-r',
-        '--protect-args',
-        '--files-from=-',
-        '-e',
-        this.link.rsyncShell(),
-        this.link.rsyncPath(`${layout.tasksDir}/`),
-        `${this.localTasksDir}/`,
-      ],
-      { input: items.map((i) => `${i.task}/`).join('\n') + '\n', timeoutMs: 600_000 },
+    const r = await this.link.fetchTasks(
+      layout,
+      items.map((i) => i.task),
+      this.localTasksDir,
     );
-    this.link.log.command('rsync collect', performance.now() - t0, {
-      host: this.link.spec.host,
-      tasks: items.length,
-      exit: r.exitCode,
-      ...(r.error ? { error: r.error } : {}),
-    });
     const collected: string[] = [];
     const missing: string[] = [];
     for (const item of items) {
@@ -108,8 +81,8 @@ export class ResultCollector {
       } else missing.push(item.task);
     }
     let error: string | null = null;
-    if (r.exitCode !== 0) {
-      error = `rsync from ${this.link.describe()} failed (${r.error ?? `exit ${r.exitCode}`}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+    if (r.error) {
+      error = r.error;
       this.lastError = error;
       this.options.onLog(error);
     }
@@ -136,11 +109,11 @@ export class ResultCollector {
     const state = existsSync(`${item.localDir}/host_state`)
       ? readFileSync(`${item.localDir}/host_state`, 'utf8').trim()
       : '';
-    const host = /host=(\S+)/.exec(state)?.[1] ?? this.link.spec.host;
+    const host = /host=(\S+)/.exec(state)?.[1] ?? this.link.host;
     const lmd = /load_mem_disk=(\S+) (\S+) (\S+)/.exec(state);
     const tail = readTail(`${item.localDir}/stderr.log`, 2000);
     const lines = [
-      `# why task ${item.task} failed on ${this.link.spec.host} (written by hsm when its results were collected)`,
+      `# why task ${item.task} failed on ${this.link.host} (written by hsm when its results were collected)`,
       `attempt: ${item.attempt}`,
       `exit_status: ${exit.exit}`,
       `host: ${JSON.stringify(host)}`,
