@@ -16,6 +16,7 @@ const ALLOWED: Record<string, string[]> = {
   sweep: ['domain'],
   diagnose: ['domain'],
   engine: ['domain', 'sweep', 'diagnose'],
+  matrix: ['domain', 'sweep'],
   process: ['domain'],
   config: ['domain', 'sweep', 'remote/nodeset'],
   state: [...CORE, 'process'],
@@ -24,7 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   results: [...CORE, 'state'],
   sync: [...CORE, 'config', 'remote', 'state', 'process'],
   report: [...CORE],
-  api: [...CORE, 'process', 'config', 'state', 'remote', 'compute', 'results', 'sync', 'report'],
+  api: [...CORE, 'matrix', 'process', 'config', 'state', 'remote', 'compute', 'results', 'sync', 'report'],
   cli: ['domain', 'api'],
 };
 
@@ -60,7 +61,7 @@ describe('architecture', () => {
         violations.push(`${relative(SRC, file)} imports ${m[3]} (${from} -> ${target})`);
       }
       if (
-        CORE.includes(from) &&
+        [...CORE, 'matrix'].includes(from) &&
         /from 'node:child_process'|from 'better-sqlite3'|from 'node:fs'/.test(text) &&
         !(from === 'sweep' && file.endsWith('load-sweep.ts'))
       ) {

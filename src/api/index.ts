@@ -13,6 +13,19 @@ export { VERSION } from './version.js';
 export * from './exec.js';
 export * from './sync.js';
 export * from './remote-projects.js';
+export {
+  submit,
+  submitJobs,
+  openJob,
+  type JobSpec,
+  type JobSubmission,
+  type JobStatus,
+  type JobHandle,
+} from './job-api.js';
+export * from './matrix-launch.js';
+export * from './matrix-check.js';
+export type { MatrixRecord, MatrixJobRecord } from '../state/matrix-record.js';
+export { renderMatrixTable, summarizeVerdicts, type Verdict, type MatrixTableRow } from '../matrix/index.js';
 export { HsmError, type ErrorCode } from '../domain/errors.js';
 export type { TaskSpec, TaskStatus, TerminationReason } from '../domain/task.js';
 export type { Params, ParamValue } from '../domain/params.js';

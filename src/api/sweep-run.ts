@@ -40,6 +40,7 @@ import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
 import { reconcileSweep } from './reconcile-sweep.js';
+import { applySourceResources, readSourceResources } from './source-resources.js';
 import { isDiskFull, storageFailureOf, type StorageFailure } from '../engine/storage-failure.js';
 
 // Running sweeps: create one from a sweep file and run it, or complete one that exists (after a
@@ -164,10 +165,12 @@ export async function createSweep(
 // is a stop asked for, not a failure: finishing the sweep runs them), failed ones too with
 // `retryFailed`; attempts left running by a dead hsm are adopted, not rerun.
 export function executeSweep(
-  project: ProjectContext,
+  given: ProjectContext,
   sweep: OpenSweep,
   options: RunOptions & { retryFailed?: boolean; adoptOnly?: boolean; tasks?: string },
 ): SweepRun {
+  // the sweep's own resources (a matrix job's `nodes`) over the sources' hsm_config.yaml entries
+  const project = { ...given, config: applySourceResources(given.config, readSourceResources(sweep.store)) };
   const lock = SweepLock.acquire(sweep.paths, sweep.id);
   try {
     const notices: string[] = [];

@@ -20,3 +20,15 @@ export async function readGitInfo(projectRoot: string): Promise<GitInfo | null> 
     .map((l) => l.slice(3));
   return { commit: head.stdout.trim(), dirty: dirtyFiles.length > 0, dirtyFiles };
 }
+
+// Whether HEAD is on the branch's upstream (pushed): null when the branch has no upstream.
+export async function isHeadPushed(
+  projectRoot: string,
+): Promise<{ pushed: boolean | null; upstream: string | null }> {
+  const up = await runCommand(['git', 'rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{u}'], {
+    cwd: projectRoot,
+  });
+  if (up.exitCode !== 0) return { pushed: null, upstream: null };
+  const ahead = await runCommand(['git', 'rev-list', '--count', '@{u}..HEAD'], { cwd: projectRoot });
+  return { pushed: ahead.exitCode === 0 && ahead.stdout.trim() === '0', upstream: up.stdout.trim() };
+}

@@ -13,6 +13,7 @@ import { registerErrors } from './errors.js';
 import { registerResults } from './results.js';
 import { registerSync } from './sync.js';
 import { registerCollect } from './collect.js';
+import { registerMatrix } from './matrix.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerResults(program);
   registerSync(program);
   registerCollect(program);
+  registerMatrix(program);
 }
