@@ -1,3 +1,4 @@
+import { syncFilterArgs } from '../config/sync-filter.js';
 import { quoteShellArgv } from '../domain/shell-quote.js';
 import { buildSshOptionArgs } from '../remote/ssh/ssh-argv.js';
 import type { SshEndpoint } from '../remote/ssh/source-client.js';
@@ -58,12 +59,13 @@ export function buildRsyncArgv(plan: RsyncPlan, run: RsyncRun): string[] {
   argv.push('-e', rsyncShellCommand(['ssh', ...buildSshOptionArgs(plan.endpoint.client)]));
   if (run.afterwards) argv.push(`--rsync-path=${rsyncThenWrite(plan, run.afterwards)}`);
   else if (plan.rsyncPath !== 'rsync') argv.push(`--rsync-path=${plan.rsyncPath}`);
-  // First match wins: .git/ is whole or absent (a .gitignore pattern such as `logs/` or `*.pack`
-  // must never take parts of it), then what the user left out, then .gitignore files everywhere.
-  for (const p of plan.protectedPaths) argv.push(`--exclude=${p}`);
-  argv.push(run.withoutGit ? '--exclude=/.git/' : '--include=/.git/***');
-  for (const p of plan.excludes) argv.push(`--exclude=${p}`);
-  argv.push('--filter=:- .gitignore');
+  argv.push(
+    ...syncFilterArgs({
+      protectedPaths: plan.protectedPaths,
+      excludes: plan.excludes,
+      withoutGit: run.withoutGit === true,
+    }),
+  );
   const remote = `${plan.endpoint.destination}:${plan.workdir.replace(/\/+$/, '')}/`;
   if (run.direction === 'push') argv.push('./', remote);
   else argv.push(remote, './');

@@ -14,8 +14,11 @@
 // Interactive mode lives in src/remote/interactive.ts:
 //   runInteractive({ nodes, transport, timeoutMs, fanout?, debug?, historyPath? }) -> exit code
 //   runNodeTest(transport, node, { timeoutMs, debug? }) -> 0 ok / 1 failed   (--test-node ID)
+// ShellRunOptions.input types text to a running command (read from /dev/tty) in acknowledged
+// blocks: how session-sync moves file data through the session.
 // HyperPod (discovery + SSM transport): src/remote/hyperpod/index.ts.
 export { createShellTransport, ShellTransport, type ShellTransportOptions } from './shell-transport.js';
+export type { SessionInput, ShellRunOptions } from './shell-session.js';
 export {
   checkTemplateNamesNodes,
   parseShellCommandTemplate,

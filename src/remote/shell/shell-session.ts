@@ -23,6 +23,26 @@ const NO_TIMEOUT_MS = 86_400_000;
 /** Seen in what a session printed before it was ready: it wants a password we will never type. */
 const PASSWORD_PROMPT = /(password|passphrase)[^\n]*:\s*$/i;
 
+/** A command's options in a shell session: those of every transport, and text for its terminal. */
+export interface ShellRunOptions extends RunOptions {
+  /** Text typed to the command once it has started; it reads it from /dev/tty. */
+  input?: SessionInput;
+}
+
+/**
+ * Text for a command's terminal, typed in blocks once the command has started (its begin marker
+ * came: the shell has read its whole command line, so nothing of this reaches the shell unless
+ * the command stops reading). At most `window` blocks are ahead of the command: the next one is
+ * typed each time the command prints a line equal to `ack` (so a slow node is never flooded and
+ * the local pty never spins on a full buffer). Only text a terminal passes as is: short lines of
+ * printable ASCII, no control characters.
+ */
+export interface SessionInput {
+  blocks: readonly string[];
+  ack: string;
+  window: number;
+}
+
 export interface OpenResult {
   ok: boolean;
   error: string | null;
@@ -101,7 +121,8 @@ export class ShellSession {
   }
 
   // Runs one command line; never throws. The session stays usable unless `isUsable` says otherwise.
-  async run(node: string, command: string, options: RunOptions): Promise<NodeResult> {
+  // `options.input` is typed to the command as it runs (SessionInput).
+  async run(node: string, command: string, options: ShellRunOptions): Promise<NodeResult> {
     const started = Date.now();
     const pty = this.pty;
     pty.listener = options.onData ? (dir, chunk) => options.onData!(dir, chunk) : null;
@@ -121,9 +142,19 @@ export class ShellSession {
       const deadline = started + options.timeoutMs;
       const sent = await this.sendCommand(command, deadline, options.signal);
       // Output is parsed as it arrives and released line by line (--stream, `node: line` output).
+      const input = options.input;
+      let typed = 0;
+      let acks = 0;
+      const feed = () => {
+        if (!input || !framer.hasBegun) return;
+        while (typed < input.blocks.length && typed < acks + input.window) pty.write(input.blocks[typed++]!);
+      };
       const framer = new OutputFramer(newMarkerToken(), newMarkerToken(), (text) => {
         parts.push(text);
         options.onData?.('stdout', text);
+        if (input) {
+          for (const line of text.split('\n')) if (line === input.ack) acks++;
+        }
       });
       const leftover = pty.text;
       pty.text = '';
@@ -150,6 +181,7 @@ export class ShellSession {
       pty.sink = (chunk) => {
         if (quiet) listen();
         framer.push(chunk);
+        feed();
       };
       framer.push(leftover);
       if (sent) pty.write(framer.runLine + '\n');

@@ -7,7 +7,7 @@ import {
   type Transport,
 } from '../types.js';
 import { SessionStartLimiter } from './session-start-limiter.js';
-import { ShellSession } from './shell-session.js';
+import { ShellSession, type ShellRunOptions } from './shell-session.js';
 import {
   parseShellCommandTemplate,
   renderShellCommandArgv,
@@ -65,7 +65,8 @@ export class ShellTransport implements Transport {
   }
 
   // Runs one command on one node in that node's session, opening the session first if needed.
-  run(node: NodeTarget, command: string, options: RunOptions): Promise<NodeResult> {
+  // `options.input` is typed after the command line (the command reads it from /dev/tty).
+  run(node: NodeTarget, command: string, options: ShellRunOptions): Promise<NodeResult> {
     const entry = this.entry(node.name);
     const next = entry.queue.then(() => this.runQueued(entry, node, command, options));
     entry.queue = next.catch(() => undefined);
@@ -112,7 +113,7 @@ export class ShellTransport implements Transport {
     return entry;
   }
 
-  private async runQueued(entry: NodeSession, node: NodeTarget, command: string, options: RunOptions) {
+  private async runQueued(entry: NodeSession, node: NodeTarget, command: string, options: ShellRunOptions) {
     const started = Date.now();
     const error = await this.ensureSession(entry, node, options);
     if (error || !entry.session) {

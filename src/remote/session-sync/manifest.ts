@@ -1,0 +1,181 @@
+// What each side has, and what a push must do to make the node's copy equal to the local one.
+// Pure: both manifests come in, a plan goes out (session-push.ts carries it out).
+//
+// The node's content hashes are not recomputed on every push: the push leaves on the node the
+// sha256 of every file it wrote (`shas`) and the node's own stat listing taken right after
+// (`stat`). A file whose size and mtime (to the nanosecond) still equal that listing still has
+// that hash; any other file of the same size as the local one is hashed on the node (`needHash`).
+
+export type EntryType = 'file' | 'symlink' | 'dir';
+
+export interface ManifestEntry {
+  /** Relative to the root, `/`-separated, no leading `./`. */
+  path: string;
+  type: EntryType;
+  /** Permission bits. */
+  mode: number;
+  size: number;
+  /** Seconds since the epoch (fractional). */
+  mtime: number;
+  /** sha256 of the content (files). */
+  sha?: string;
+  /** Symlink target. */
+  target?: string;
+}
+
+/** One entry of the node's listing (`find -printf '%y %m %s %T@ %P\0%l\0'`). */
+export interface RemoteEntry {
+  path: string;
+  /** `other` for sockets, fifos, devices. */
+  type: EntryType | 'other';
+  mode: number;
+  size: number;
+  /** mtime as find printed it (compared as text, to the nanosecond). */
+  mtimeText: string;
+  target: string;
+}
+
+/** What the node has, read by the helper's `state`. */
+export interface RemoteState {
+  entries: Map<string, RemoteEntry>;
+  /** The stat listing taken right after the last push. */
+  stat: Map<string, RemoteEntry>;
+  /** What the last push wrote: path -> sha256 for files, `-` for symlinks and directories. */
+  shas: Map<string, string>;
+  /** Chunks already received (sha256 of each), kept until the push that sent them is applied. */
+  chunks: Set<string>;
+}
+
+export interface PushPlan {
+  /** Entries to write (contents, symlinks, directories), in path order. */
+  send: ManifestEntry[];
+  /** Paths whose permissions alone differ. */
+  chmod: { path: string; mode: number }[];
+  /** Removed first (`rm -rf`): deleted files and symlinks, and anything in the way of another type. */
+  remove: string[];
+  /** Directories the last push made that are gone locally: removed when empty, deepest first. */
+  rmdir: string[];
+  /** Files of the node whose hash is unknown (same size, changed since the last push). */
+  needHash: string[];
+  /** Entries already equal. */
+  unchanged: number;
+}
+
+// The node's sha256 of `path` when it is known without reading the file.
+function knownSha(
+  remote: RemoteState,
+  r: RemoteEntry,
+  hashed: ReadonlyMap<string, string>,
+): string | undefined {
+  const h = hashed.get(r.path);
+  if (h) return h;
+  const s = remote.stat.get(r.path);
+  const sha = remote.shas.get(r.path);
+  if (!s || !sha || sha === '-' || s.type !== 'file') return undefined;
+  return s.size === r.size && s.mtimeText === r.mtimeText ? sha : undefined;
+}
+
+/**
+ * The plan that makes the node's copy equal to `local`. Deletions touch only what an earlier
+ * push wrote (files the node made itself, e.g. outputs, are never deleted), and anything in the
+ * way of an entry of another type. `hashed` holds hashes the node computed on request.
+ */
+export function planPush(
+  local: readonly ManifestEntry[],
+  remote: RemoteState,
+  hashed: ReadonlyMap<string, string> = new Map(),
+): PushPlan {
+  const plan: PushPlan = { send: [], chmod: [], remove: [], rmdir: [], needHash: [], unchanged: 0 };
+  const localPaths = new Set(local.map((e) => e.path));
+  for (const e of [...local].sort((a, b) => cmp(a.path, b.path))) {
+    const r = remote.entries.get(e.path);
+    if (r && r.type !== e.type) {
+      plan.remove.push(e.path);
+      plan.send.push(e);
+      continue;
+    }
+    if (!r) {
+      plan.send.push(e);
+      continue;
+    }
+    if (e.type === 'symlink') {
+      if (r.target === e.target) plan.unchanged++;
+      else {
+        plan.remove.push(e.path);
+        plan.send.push(e);
+      }
+      continue;
+    }
+    if (e.type === 'file') {
+      if (r.size !== e.size) {
+        plan.send.push(e);
+        continue;
+      }
+      const sha = knownSha(remote, r, hashed);
+      if (sha === undefined) {
+        plan.needHash.push(e.path);
+        continue;
+      }
+      if (sha !== e.sha) {
+        plan.send.push(e);
+        continue;
+      }
+    }
+    if ((r.mode & 0o7777) !== (e.mode & 0o7777)) plan.chmod.push({ path: e.path, mode: e.mode & 0o7777 });
+    else plan.unchanged++;
+  }
+  for (const path of remote.shas.keys()) {
+    if (localPaths.has(path) || !remote.entries.has(path)) continue;
+    if (underRemoved(path, plan.remove)) continue;
+    if (remote.entries.get(path)!.type === 'dir') plan.rmdir.push(path);
+    else plan.remove.push(path);
+  }
+  plan.rmdir.sort((a, b) => b.split('/').length - a.split('/').length || cmp(a, b));
+  return plan;
+}
+
+function underRemoved(path: string, removed: readonly string[]): boolean {
+  return removed.some((r) => path.startsWith(r + '/'));
+}
+
+// Byte order of the UTF-8 names (the order of the archive and of every listing hsm prints).
+export function cmp(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** The record of a push left on the node (`shas`): `type sha path\0` per entry. */
+export function serializeShas(local: readonly ManifestEntry[]): Buffer {
+  return Buffer.from(local.map((e) => `${e.type === 'file' ? e.sha : '-'} ${e.path}\0`).join(''), 'utf8');
+}
+
+export function parseShas(data: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rec of data.toString('utf8').split('\0')) {
+    const sp = rec.indexOf(' ');
+    if (sp > 0) out.set(rec.slice(sp + 1), rec.slice(0, sp));
+  }
+  return out;
+}
+
+/** Parses `find -printf '%y %m %s %T@ %P\0%l\0'` output (the root itself, `%P` empty, is left out). */
+export function parseListing(data: Buffer): Map<string, RemoteEntry> {
+  const out = new Map<string, RemoteEntry>();
+  const parts = data.toString('utf8').split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const rec = parts[i]!;
+    const m = /^(\S) (\d+) (\d+) (\S+) /.exec(rec);
+    if (!m) continue;
+    const path = rec.slice(m[0].length);
+    if (path === '') continue;
+    const t = m[1]!;
+    out.set(path, {
+      path,
+      type: t === 'f' ? 'file' : t === 'l' ? 'symlink' : t === 'd' ? 'dir' : 'other',
+      mode: parseInt(m[2]!, 8),
+      size: Number(m[3]),
+      mtimeText: m[4]!,
+      target: parts[i + 1]!,
+    });
+  }
+  return out;
+}

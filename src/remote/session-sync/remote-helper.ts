@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
+
+// The sh helper that does the node's side of session sync with POSIX tools (find, head, tar,
+// gzip, base64 or openssl, sha256sum or shasum or openssl, stty). It is installed once per version
+// as `$HOME/.hsm/ssync-<hash>.sh`, so the commands typed into the session stay short (a command is
+// typed in octal-encoded lines, acknowledged every KiB). Its commands:
+//
+//   state ROOT PRUNE...     `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then sections
+//                           (listing, the stat listing and shas of the last push, chunks received)
+//   recv ROOT SHA ENC LEN BLOCK   reads LEN bytes typed to /dev/tty (non-canonical mode, `HSM-ACK`
+//                           after each BLOCK bytes), decodes them (ENC gz|raw) and keeps the chunk
+//                           as chunks/SHA only when its sha256 is SHA (`HSM-OK` / `HSM-BAD got`)
+//   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P..
+//                           removes, changes modes, extracts the chunks (one tar stream), records
+//                           the new stat listing beside the shas the stream carried
+//   hash ROOT P...          `HSM-H sha` per path, in order
+//   pack DIR ID CHUNK P...  tars the paths into ~/.hsm/pull/ID.tar (kept: a resumed pull reuses
+//                           it), `HSM-PACK size enc` and `HSM-C sha` per chunk
+//   send ID INDEX CHUNK     one chunk of that tar as a section;  drop ID: removes it
+// Every path argument is relative and starts with `./`, so none is taken for an option.
+// find -printf is GNU findutils (Linux nodes); the listing is where a non-GNU node would fail.
+
+export const HELPER_SCRIPT = String.raw`#!/bin/sh
+# hsm session sync helper (installed by hsm; safe to delete)
+if command -v base64 >/dev/null 2>&1; then b64e() { base64; }; b64d() { base64 -d; }
+elif command -v openssl >/dev/null 2>&1; then b64e() { openssl base64; }; b64d() { openssl base64 -d; }
+else echo 'HSM-MISSING base64'; exit 3; fi
+if command -v sha256sum >/dev/null 2>&1; then sha() { sha256sum | cut -c1-64; }
+elif command -v shasum >/dev/null 2>&1; then sha() { shasum -a 256 | cut -c1-64; }
+elif command -v openssl >/dev/null 2>&1; then sha() { openssl dgst -sha256 -r | cut -c1-64; }
+else echo 'HSM-MISSING sha256sum'; exit 3; fi
+if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
+zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
+section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
+# find . ( -path ./.hsm -o -path P... ) -prune -o -printf ...: the tree without hsm's own and pruned dirs
+listing() { n=$#; for p do set -- "$@" -o -path "$p"; done; shift $n
+  find . \( -path ./.hsm "$@" \) -prune -o -printf '%y %m %s %T@ %P\0%l\0'; }
+S=.hsm/session-sync
+cmd=$1; shift
+case $cmd in
+state)
+  root=$1; shift
+  for t in find tar head; do command -v $t >/dev/null 2>&1 || echo "HSM-MISSING $t"; done
+  if [ ! -e "$root" ]; then echo 'HSM-ROOT none'; exit 0; fi
+  if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
+  cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
+  echo "HSM-ROOT ok $Z"
+  section listing; listing "$@" | zc | b64e
+  section stat; cat $S/stat 2>/dev/null | zc | b64e
+  section shas; cat $S/shas 2>/dev/null | zc | b64e
+  section chunks; ls $S/chunks 2>/dev/null | zc | b64e
+  echo 'HSM-END' ;;
+recv)
+  root=$1 want=$2 enc=$3 len=$4 block=$5
+  d=$root/$S/chunks; t=$d/.in.$$
+  mkdir -p -- "$d" 2>/dev/null || t=/dev/null
+  old=$(stty -g </dev/tty 2>/dev/null) && stty -icanon -echo min 1 time 0 </dev/tty 2>/dev/null
+  left=$len; : >"$t.b64" 2>/dev/null
+  while [ "$left" -gt 0 ]; do
+    n=$block; [ "$left" -lt "$n" ] && n=$left
+    head -c "$n" </dev/tty >>"$t.b64" || break
+    left=$((left - n)); echo HSM-ACK
+  done
+  [ -n "$old" ] && stty "$old" </dev/tty
+  [ "$t" = /dev/null ] && { echo "HSM-FAIL cannot create $d"; exit 1; }
+  if [ "$enc" = gz ]; then tr -d '#' <"$t.b64" | b64d | gzip -dc >"$t"; else tr -d '#' <"$t.b64" | b64d >"$t"; fi
+  got=$(sha <"$t"); rm -f "$t.b64"
+  if [ "$got" = "$want" ]; then mv -f "$t" "$d/$want" && echo "HSM-OK $want"
+  else rm -f "$t"; echo "HSM-BAD $got"; exit 1; fi ;;
+apply)
+  root=$1; shift
+  mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
+  mkdir -p $S/chunks
+  mode= m= chunks= n=$#
+  for a do
+    case $a in rm: | rmdir: | chmod: | chunks: | prune:) mode=$a; continue ;; esac
+    case $mode in
+      rm:) rm -rf "$a" ;;
+      rmdir:) rmdir "$a" 2>/dev/null ;;
+      chmod:) if [ -z "$m" ]; then m=$a; else chmod "$m" "$a"; m=; fi ;;
+      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; chunks="$chunks $a" ;;
+      prune:) set -- "$@" "$a" ;;
+    esac
+  done
+  shift $n
+  if [ -n "$chunks" ]; then
+    if tar --version 2>/dev/null | grep -q 'GNU tar'; then o=--no-same-owner; else o=; fi
+    for c in $chunks; do cat "$S/chunks/$c"; done | tar -xpf - $o || { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
+  fi
+  rm -rf $S/chunks
+  if [ -f $S/shas.new ]; then
+    listing "$@" >$S/stat.new && mv -f $S/shas.new $S/shas && mv -f $S/stat.new $S/stat
+  fi
+  echo 'HSM-APPLIED' ;;
+hash)
+  cd -- "$1" || exit 1; shift
+  for p do if [ -f "$p" ] && [ -r "$p" ]; then echo "HSM-H $(sha <"$p")"; else echo 'HSM-H -'; fi; done ;;
+pack)
+  dir=$1 id=$2 chunk=$3; shift 3
+  cd -- "$dir" 2>/dev/null || { echo "HSM-FAIL cannot enter $dir"; exit 1; }
+  mkdir -p "$HOME/.hsm/pull" && t=$HOME/.hsm/pull/$id.tar
+  if tar --version 2>/dev/null | grep -q 'GNU tar'; then o=--no-recursion; else o=; fi
+  [ -f "$t" ] || { tar -cf "$t.part" $o "$@" && mv -f "$t.part" "$t"; } || { rm -f "$t.part"; echo 'HSM-FAIL tar could not read the files'; exit 1; }
+  size=$(wc -c <"$t"); echo "HSM-PACK $size $Z"; i=0
+  while [ $((i * chunk)) -lt "$size" ]; do echo "HSM-C $(dd if="$t" bs="$chunk" skip=$i count=1 2>/dev/null | sha)"; i=$((i + 1)); done ;;
+send)
+  t=$HOME/.hsm/pull/$1.tar
+  [ -f "$t" ] || { echo 'HSM-FAIL the pack is gone'; exit 1; }
+  section data; dd if="$t" bs="$3" skip="$2" count=1 2>/dev/null | zc | b64e; echo 'HSM-END' ;;
+drop) rm -f "$HOME/.hsm/pull/$1.tar" ;;
+*) echo "HSM-FAIL unknown command $cmd"; exit 2 ;;
+esac
+`;
+
+/** Changes with the script: a node keeps one file per version. */
+export const HELPER_VERSION = createHash('sha256').update(HELPER_SCRIPT).digest('hex').slice(0, 12);
+
+const HELPER = `"$HOME"/.hsm/ssync-${HELPER_VERSION}.sh`;
+
+/** Exit code of `sh` when the helper file is not there (then it is installed and asked again). */
+export const HELPER_MISSING_EXIT = 127;
+
+/** The command line running one helper command (arguments quoted by the one quoting function). */
+export function helperCommand(args: readonly string[]): string {
+  return `[ -f ${HELPER} ] || exit ${HELPER_MISSING_EXIT}; sh ${HELPER} ${quoteShellArgv(args)}`;
+}
+
+/** Installs the helper (written to a temporary name, then renamed: never half a script). */
+export function installHelperCommand(): string {
+  return (
+    `mkdir -p "$HOME"/.hsm && printf '%s' ${quoteShellWord(HELPER_SCRIPT)} >${HELPER}.$$ && ` +
+    `mv -f ${HELPER}.$$ ${HELPER} && echo HSM-INSTALLED`
+  );
+}
+
+/** A relative path as a helper argument: `./` first (never an option), glob characters as is. */
+export function pathArg(path: string): string {
+  return './' + path;
+}
+
+/** A path for find's -path (glob characters escaped). */
+export function prunePattern(path: string): string {
+  return './' + path.replace(/[\\*?[\]]/g, (c) => '\\' + c);
+}

@@ -1,0 +1,80 @@
+import { HsmError } from '../../domain/errors.js';
+import { lineOf } from './data-lines.js';
+import { parseListing, parseShas, type RemoteState } from './manifest.js';
+import { prunePattern } from './remote-helper.js';
+import { runHelper, type SessionShell } from './session-shell.js';
+
+// One command reads what the node has: the listing, the record of the last push, the chunks
+// already received, and which tools are missing.
+
+export interface NodeSide {
+  /** The directory exists on the node. */
+  exists: boolean;
+  /** gzip is there (data is compressed both ways). */
+  gzip: boolean;
+  state: RemoteState;
+}
+
+const NEEDED = ['find', 'tar', 'head'];
+
+/** `~/x` -> `x`: the helper takes relative paths from the home directory (an SSM shell may start elsewhere). */
+export function nodePath(path: string): string {
+  const p = path.replace(/^~\/+/, '');
+  if (p === '' || p === '~')
+    throw new HsmError(
+      'usage',
+      `The directory on the node must not be the home directory itself (${path}).`,
+      {
+        hint: 'Give a directory of its own, e.g. ~/hsm/myproject.',
+      },
+    );
+  return p;
+}
+
+export async function readNodeSide(
+  shell: SessionShell,
+  root: string,
+  pruned: readonly string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<NodeSide> {
+  const { out } = await runHelper(shell, ['state', root, ...pruned.map(prunePattern)], {
+    ...options,
+    what: `reading ${root}`,
+  });
+  const missing = out.lines.filter((l) => l.key === 'MISSING').map((l) => l.rest);
+  const fatal = missing.filter((t) => NEEDED.includes(t) || t === 'base64' || t === 'sha256sum');
+  if (fatal.length > 0) {
+    throw new HsmError(
+      'infra',
+      `${shell.node} lacks ${fatal.join(', ')}, needed to sync through a session.`,
+      {
+        hint: `Install ${fatal.join(' and ')} on the node (coreutils, findutils, tar).`,
+      },
+    );
+  }
+  const rootLine = lineOf(out, 'ROOT') ?? '';
+  const empty: RemoteState = { entries: new Map(), stat: new Map(), shas: new Map(), chunks: new Set() };
+  if (rootLine.startsWith('none')) return { exists: false, gzip: !missing.includes('gzip'), state: empty };
+  if (!rootLine.startsWith('ok')) {
+    const what = rootLine.startsWith('notdir') ? 'is not a directory' : 'cannot be entered';
+    throw new HsmError('usage', `${root} on ${shell.node} ${what}.`, {
+      hint: 'Choose another directory, or fix it on the node.',
+    });
+  }
+  const section = (name: string) => out.sections.get(name) ?? Buffer.alloc(0);
+  return {
+    exists: true,
+    gzip: rootLine.endsWith('gz'),
+    state: {
+      entries: parseListing(section('listing')),
+      stat: parseListing(section('stat')),
+      shas: parseShas(section('shas')),
+      chunks: new Set(
+        section('chunks')
+          .toString('latin1')
+          .split('\n')
+          .filter((c) => /^[0-9a-f]{64}$/.test(c)),
+      ),
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HsmError } from '../../domain/errors.js';
+import { lineOf } from './data-lines.js';
+import { walkLocal } from './local-manifest.js';
+import { cmp } from './manifest.js';
+import { planPull } from './pull-plan.js';
+import { pathArg } from './remote-helper.js';
+import { nodePath, readNodeSide } from './remote-state.js';
+import { runHelper, type SessionShell } from './session-shell.js';
+import { DEFAULT_CHUNK_BYTES } from './session-push.js';
+import type { SessionPullOptions, SessionSyncItem, SessionSyncResult } from './types.js';
+
+// pull: a directory of the node (a task's results) copied here through one session. The node
+// lists it; same-size files are compared by the node's sha256; what differs is packed by the
+// node's tar into ~/.hsm/pull/<id>.tar and read back a chunk at a time (gzip, base64), each chunk
+// checked against the sha256 the node announced and kept in a local staging directory named by
+// the pull, so an interrupted pull, run again, reads only the chunks it lacks. The local tar
+// extracts the stream.
+
+export async function pullThroughSession(
+  shell: SessionShell,
+  options: SessionPullOptions,
+): Promise<SessionSyncResult> {
+  const started = Date.now();
+  const call = {
+    timeoutMs: options.timeoutMs ?? 120_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const dir = nodePath(options.remoteDir);
+  const [side, local] = await Promise.all([readNodeSide(shell, dir, [], call), walkLocal(options.localDir)]);
+  if (!side.exists) {
+    throw new HsmError('not_found', `${options.remoteDir} does not exist on ${shell.node}.`, {
+      hint: 'Check the path (relative paths start at the home directory on the node).',
+    });
+  }
+  const del = options.delete === true;
+  let plan = planPull(side.state.entries, local, { delete: del });
+  if (plan.needHash.length > 0) {
+    const { out } = await runHelper(shell, ['hash', dir, ...plan.needHash.map(pathArg)], {
+      ...call,
+      what: 'hashing files',
+    });
+    const shas = out.lines.filter((l) => l.key === 'H').map((l) => l.rest);
+    plan = planPull(side.state.entries, local, {
+      delete: del,
+      hashed: new Map(plan.needHash.map((p, i) => [p, shas[i] ?? '-'])),
+    });
+  }
+  const fetched = plan.fetch.filter((e) => e.type !== 'dir');
+  const bytes = fetched.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
+  const items: SessionSyncItem[] = [
+    ...plan.fetch.map((e) => ({
+      path: e.path,
+      action: 'send' as const,
+      bytes: e.type === 'file' ? e.size : 0,
+    })),
+    ...plan.chmod.map((c) => ({ path: c.path, action: 'chmod' as const, bytes: 0 })),
+    ...plan.remove
+      .filter((p) => !plan.fetch.some((e) => e.path === p))
+      .map((p) => ({ path: p, action: 'delete' as const, bytes: 0 })),
+  ].sort((a, b) => cmp(a.path, b.path));
+  const result: SessionSyncResult = {
+    direction: 'pull',
+    dry_run: options.dryRun === true,
+    items,
+    bytes,
+    wire_bytes: 0,
+    chunks_sent: 0,
+    chunks_reused: 0,
+    unchanged: plan.unchanged,
+    duration_ms: 0,
+  };
+  const progress = (phase: 'scan' | 'send' | 'apply' | 'done', done: number) =>
+    options.onProgress?.({
+      direction: 'pull',
+      phase,
+      files_total: fetched.length,
+      files_done: phase === 'done' || phase === 'apply' ? fetched.length : 0,
+      bytes_total: bytes,
+      bytes_done: done,
+    });
+  if (options.dryRun || items.length === 0) return { ...result, duration_ms: Date.now() - started };
+  await mkdir(options.localDir, { recursive: true });
+  for (const p of plan.remove) await rm(join(options.localDir, p), { recursive: true, force: true });
+  for (const c of plan.chmod) await chmod(join(options.localDir, c.path), c.mode);
+  if (plan.fetch.length > 0) {
+    const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    const id = createHash('sha256')
+      .update([dir, ...plan.fetch.map((e) => `${e.path}\0${e.size}\0${e.mtimeText}`)].join('\0'))
+      .digest('hex')
+      .slice(0, 24);
+    const { out } = await runHelper(
+      shell,
+      ['pack', dir, id, String(chunkBytes), ...plan.fetch.map((e) => pathArg(e.path))],
+      {
+        ...call,
+        what: 'packing the files',
+      },
+    );
+    const pack = lineOf(out, 'PACK');
+    if (pack === undefined) {
+      throw new HsmError(
+        'infra',
+        `${shell.node} could not pack ${options.remoteDir}: ${lineOf(out, 'FAIL') ?? 'no answer'}.`,
+        {
+          hint: 'Check the disk space in the home directory on the node (~/.hsm/pull).',
+        },
+      );
+    }
+    const shas = out.lines.filter((l) => l.key === 'C').map((l) => l.rest);
+    const staging = join(tmpdir(), `hsm-pull-${id}`);
+    await mkdir(staging, { recursive: true });
+    const files: string[] = [];
+    for (let i = 0; i < shas.length; i++) {
+      const sha = shas[i]!;
+      const file = join(staging, sha);
+      files.push(file);
+      if (await hasChunk(file, sha)) {
+        result.chunks_reused++;
+        continue;
+      }
+      const { result: r, out: o } = await runHelper(shell, ['send', id, String(i), String(chunkBytes)], {
+        ...call,
+        what: 'reading file data',
+      });
+      const data = o.sections.get('data');
+      result.wire_bytes += r.stdout.length;
+      if (!data || createHash('sha256').update(data).digest('hex') !== sha) {
+        throw new HsmError(
+          'infra',
+          `A chunk of ${options.remoteDir} did not arrive intact from ${shell.node}${lineOf(o, 'FAIL') ? `: ${lineOf(o, 'FAIL')}` : ''}.`,
+          {
+            hint: 'Pull again: chunks that arrived intact are kept and not read again.',
+          },
+        );
+      }
+      await writeFile(file + '.part', data);
+      await rename(file + '.part', file);
+      result.chunks_sent++;
+      progress('send', Math.min(bytes, (i + 1) * chunkBytes));
+    }
+    progress('apply', bytes);
+    await extractTar(options.localDir, files);
+    await rm(staging, { recursive: true, force: true });
+    await runHelper(shell, ['drop', id], { ...call, what: 'cleaning up' });
+  }
+  progress('done', bytes);
+  return { ...result, duration_ms: Date.now() - started };
+}
+
+async function hasChunk(file: string, sha: string): Promise<boolean> {
+  try {
+    return (
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex') === sha
+    );
+  } catch {
+    return false;
+  }
+}
+
+// The local tar extracts the concatenated chunks (GNU tar or bsdtar; both refuse `..` members).
+function extractTar(dir: string, files: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tar', ['-xpf', '-', '--no-same-owner', '-C', dir], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) =>
+      reject(
+        new HsmError('infra', `tar is needed on this machine to unpack pulled files: ${err.message}.`, {
+          hint: 'Install tar.',
+        }),
+      ),
+    );
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new HsmError('infra', `tar could not unpack the pulled files into ${dir} (exit ${code}).`, {
+            evidence: stderr.trim().slice(-500),
+          }),
+        );
+    });
+    child.stdin.on('error', () => undefined);
+    void (async () => {
+      for (const f of files) {
+        const data = await readFile(f);
+        if (!child.stdin.write(data)) await new Promise((r) => child.stdin.once('drain', r));
+      }
+      child.stdin.end();
+    })();
+  });
+}

@@ -1,0 +1,159 @@
+import { describe, expect, test } from 'vitest';
+import {
+  parseListing,
+  parseShas,
+  planPush,
+  serializeShas,
+  type ManifestEntry,
+  type RemoteEntry,
+  type RemoteState,
+} from '../../../src/remote/session-sync/manifest.js';
+import { planPull } from '../../../src/remote/session-sync/pull-plan.js';
+
+const f = (path: string, sha: string, size = 3, mode = 0o644): ManifestEntry => ({
+  path,
+  type: 'file',
+  mode,
+  size,
+  mtime: 1,
+  sha,
+});
+const r = (
+  path: string,
+  type: RemoteEntry['type'],
+  size = 3,
+  mtimeText = '1.0',
+  mode = 0o644,
+  target = '',
+): RemoteEntry => ({
+  path,
+  type,
+  mode,
+  size,
+  mtimeText,
+  target,
+});
+const state = (
+  entries: RemoteEntry[],
+  pushed: [string, string][] = [],
+  stat: RemoteEntry[] = entries,
+): RemoteState => ({
+  entries: new Map(entries.map((e) => [e.path, e])),
+  stat: new Map(stat.map((e) => [e.path, e])),
+  shas: new Map(pushed),
+  chunks: new Set(),
+});
+
+describe('planPush', () => {
+  test('a file the last push wrote, unchanged since (same size and mtime), is trusted by its recorded hash', () => {
+    const plan = planPush(
+      [f('a', 'A'), f('b', 'B2')],
+      state(
+        [r('a', 'file'), r('b', 'file')],
+        [
+          ['a', 'A'],
+          ['b', 'B'],
+        ],
+      ),
+    );
+    expect(plan.send.map((e) => e.path)).toEqual(['b']);
+    expect(plan.unchanged).toBe(1);
+    expect(plan.needHash).toEqual([]);
+  });
+
+  test('a file changed on the node since the push (new mtime, same size) is hashed there, then compared', () => {
+    const s = state([r('a', 'file', 3, '2.0')], [['a', 'A']], [r('a', 'file', 3, '1.0')]);
+    expect(planPush([f('a', 'A')], s).needHash).toEqual(['a']);
+    expect(planPush([f('a', 'A')], s, new Map([['a', 'X']])).send.map((e) => e.path)).toEqual(['a']);
+    expect(planPush([f('a', 'A')], s, new Map([['a', 'A']])).unchanged).toBe(1);
+  });
+
+  test('deletions touch only what a push wrote; a type change removes what is in the way first', () => {
+    const s = state(
+      [
+        r('old.py', 'file'),
+        r('node-made.log', 'file'),
+        r('gone', 'dir'),
+        r('gone/x', 'file'),
+        r('swap', 'dir'),
+      ],
+      [
+        ['old.py', 'O'],
+        ['gone', '-'],
+        ['gone/x', 'X'],
+        ['swap', '-'],
+      ],
+    );
+    const plan = planPush([f('swap', 'S')], s);
+    expect(plan.remove.sort()).toEqual(['gone/x', 'old.py', 'swap']);
+    expect(plan.rmdir).toEqual(['gone']);
+    expect(plan.send.map((e) => e.path)).toEqual(['swap']);
+  });
+
+  test('mode-only changes and symlink targets', () => {
+    const plan = planPush(
+      [
+        f('run.sh', 'R', 3, 0o755),
+        { path: 'l', type: 'symlink', mode: 0o777, size: 0, mtime: 1, target: 'new' },
+      ],
+      state(
+        [r('run.sh', 'file'), r('l', 'symlink', 3, '1.0', 0o777, 'old')],
+        [
+          ['run.sh', 'R'],
+          ['l', '-'],
+        ],
+      ),
+    );
+    expect(plan.chmod).toEqual([{ path: 'run.sh', mode: 0o755 }]);
+    expect(plan.remove).toEqual(['l']);
+    expect(plan.send.map((e) => e.path)).toEqual(['l']);
+  });
+
+  test('the record of a push and a find listing parse back', () => {
+    const entries = [
+      f('a b/ü\nx', 'S1'),
+      { path: 'd', type: 'dir' as const, mode: 0o755, size: 0, mtime: 1 },
+    ];
+    expect([...parseShas(serializeShas(entries))]).toEqual([
+      ['a b/ü\nx', 'S1'],
+      ['d', '-'],
+    ]);
+    const listing = Buffer.from(
+      'd 755 4096 1.5 \0\0f 644 3 1700000000.123456789 a b/ü\nx\0\0l 777 4 2.0 ln\0tgt\0',
+      'utf8',
+    );
+    const parsed = parseListing(listing);
+    expect([...parsed.keys()]).toEqual(['a b/ü\nx', 'ln']);
+    expect(parsed.get('a b/ü\nx')).toMatchObject({
+      type: 'file',
+      mode: 0o644,
+      size: 3,
+      mtimeText: '1700000000.123456789',
+    });
+    expect(parsed.get('ln')).toMatchObject({ type: 'symlink', target: 'tgt' });
+  });
+});
+
+describe('planPull', () => {
+  test('missing and resized files are fetched, same-size ones compared by hash, local extras kept unless delete', () => {
+    const remote = new Map([
+      ['new', r('new', 'file')],
+      ['big', r('big', 'file', 9)],
+      ['same', r('same', 'file')],
+      ['d', r('d', 'dir', 0, '1', 0o755)],
+    ]);
+    const local = [
+      f('big', 'B'),
+      f('same', 'S'),
+      f('mine.txt', 'M'),
+      { path: 'd', type: 'dir' as const, mode: 0o755, size: 0, mtime: 1 },
+    ];
+    const first = planPull(remote, local, { delete: false });
+    expect(first.fetch.map((e) => e.path)).toEqual(['big', 'new']);
+    expect(first.needHash).toEqual(['same']);
+    const second = planPull(remote, local, { delete: true, hashed: new Map([['same', 'S']]) });
+    expect(second.fetch.map((e) => e.path)).toEqual(['big', 'new']);
+    expect(second.remove).toEqual(['mine.txt']);
+    expect(second.unchanged).toBe(2);
+  });
+});
