@@ -116,6 +116,7 @@ describe('the packed package', { timeout: 180_000 }, () => {
       ),
     ]);
     expect(checked.stdout).toContain('out/run-sweep.js');
+    expect(checked.stdout).toContain('out/submit-jobs.js');
   });
 
   it('runs the API example: plan, run with progress, stop, complete, statuses and metrics', () => {
@@ -138,5 +139,15 @@ describe('the packed package', { timeout: 180_000 }, () => {
       'task_006',
     ]);
     expect(ran.stdout).toContain('best: task_004 {"lr":0.01,"layers":4}');
+  });
+
+  it('runs the job API example: submit, wait, logs, reopen by id, cancel', () => {
+    const ran = run(process.execPath, [join('out', 'submit-jobs.js')], consumer);
+    expect(ran.code, ran.all).toBe(0);
+    expect(ran.stdout).toMatch(/^submitted api-jobs_\d{8}_\d{6}(_\d+)?\/task_001 and \S+\/task_002$/m);
+    expect(ran.stdout).toMatch(/^train: completed, exit code 0, on local \(job id \d+\)$/m);
+    expect(ran.stdout).toContain('train output: lr=0.01 layers=4 loss=0.2500');
+    expect(ran.stdout).toContain('slow: running');
+    expect(ran.stdout).toContain('slow after cancel: cancelled (cancelled)');
   });
 });
