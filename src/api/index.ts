@@ -8,6 +8,7 @@ export * from './sweep-status.js';
 export * from './sweep-results.js';
 export * from './task-logs.js';
 export * from './sweep-errors.js';
+export * from './sweep-report.js';
 export * from './task-selection.js';
 export { VERSION } from './version.js';
 export * from './exec.js';

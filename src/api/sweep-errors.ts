@@ -135,3 +135,5 @@ function checkCategory(name: string): FailureCategory {
 export function foldTaskNames(names: readonly string[]): string {
   return foldNodeSet(names);
 }
+
+export { describeShared } from '../diagnose/index.js';

@@ -66,3 +66,22 @@ export function groupFailures(failed: Iterable<FailedTask>, sweep: ValueCounts):
   }
   return groups.sort((a, b) => b.count - a.count || a.fingerprint.localeCompare(b.fingerprint));
 }
+
+/**
+ * What a group's tasks share, in words: "all with batch_size=512, on host lab2; 80% (4 of 5) with
+ * lr=0.1". `hsm errors` and the error report both say it so.
+ */
+export function describeShared(g: Pick<FailureGroup, 'correlations' | 'count'>): string {
+  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const what = (c: Correlation) =>
+    c.kind === 'host' ? `on host ${value(c.value)}` : `with ${c.name}=${value(c.value)}`;
+  // Parameters before hosts, as the correlations list them.
+  const all = [
+    ...g.correlations.filter((c) => c.share === 1 && c.kind === 'param'),
+    ...g.correlations.filter((c) => c.share === 1 && c.kind === 'host'),
+  ].map(what);
+  const parts = all.length > 0 ? [`all ${all.join(', ')}`] : [];
+  for (const c of g.correlations.filter((x) => x.share < 1))
+    parts.push(`${Math.round(c.share * 100)}% (${c.count} of ${g.count}) ${what(c)}`);
+  return parts.join('; ');
+}

@@ -19,4 +19,4 @@ export {
   type TaskTraits,
   type ValueCounts,
 } from './correlate-values.js';
-export { groupFailures, type FailedTask, type FailureGroup } from './group-failures.js';
+export { groupFailures, describeShared, type FailedTask, type FailureGroup } from './group-failures.js';

@@ -128,8 +128,9 @@ function scatter(results: readonly ChartResult[], param: string, metric: string,
   const numeric = isNumericParam(points, param);
   const xs = points.map((r) => r.params[param]);
   const labels = numeric ? undefined : [...new Set(xs.map(categoryOf))].sort();
-  const positive = numeric && xs.every((v) => (v as number) > 0);
-  const spread = positive ? Math.max(...(xs as number[])) / Math.min(...(xs as number[])) : 0;
+  const positive = numeric && xs.length > 0 && xs.every((v) => (v as number) > 0);
+  const nums = xs as number[];
+  const spread = positive ? nums.reduce((a, b) => Math.max(a, b)) / nums.reduce((a, b) => Math.min(a, b)) : 0;
   return {
     id: `chart-scatter-${n}`,
     title: `${metric} by ${param}`,

@@ -54,6 +54,15 @@ export class SweepPaths {
   get reportsDir(): string {
     return join(this.dir, 'reports');
   }
+  get completionReport(): string {
+    return join(this.reportsDir, 'completion_report.html');
+  }
+  get errorReport(): string {
+    return join(this.reportsDir, 'error_analysis.html');
+  }
+  get performanceReport(): string {
+    return join(this.reportsDir, 'performance_analysis.yaml');
+  }
   taskDir(task: string): string {
     return join(this.dir, 'tasks', task);
   }

@@ -1,5 +1,12 @@
 import { Command } from 'commander';
-import { foldTaskNames, getSweepErrors, openProject, openSweep, type ErrorsReport } from '../../api/index.js';
+import {
+  describeShared,
+  foldTaskNames,
+  getSweepErrors,
+  openProject,
+  openSweep,
+  type ErrorsReport,
+} from '../../api/index.js';
 import { printJson, red, dim } from '../output.js';
 import { runToEnd } from './run.js';
 
@@ -81,20 +88,4 @@ function renderErrorsText(r: ErrorsReport): string {
   out.push('');
   out.push(`run every one of them again: ${r.rerun}`);
   return out.join('\n') + '\n';
-}
-
-function describeShared(g: ErrorsReport['groups'][number]): string {
-  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-  const params = g.correlations.filter((c) => c.kind === 'param');
-  const hosts = g.correlations.filter((c) => c.kind === 'host');
-  const all = [
-    ...params.filter((c) => c.share === 1).map((c) => `with ${c.name}=${value(c.value)}`),
-    ...hosts.filter((c) => c.share === 1).map((c) => `on host ${value(c.value)}`),
-  ];
-  const parts = all.length > 0 ? [`all ${all.join(', ')}`] : [];
-  for (const c of g.correlations.filter((x) => x.share < 1)) {
-    const what = c.kind === 'host' ? `on host ${value(c.value)}` : `with ${c.name}=${value(c.value)}`;
-    parts.push(`${Math.round(c.share * 100)}% (${c.count} of ${g.count}) ${what}`);
-  }
-  return parts.join('; ');
 }

@@ -14,6 +14,7 @@ import { registerResults } from './results.js';
 import { registerSync } from './sync.js';
 import { registerCollect } from './collect.js';
 import { registerMatrix } from './matrix.js';
+import { registerReport } from './report.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerSync(program);
   registerCollect(program);
   registerMatrix(program);
+  registerReport(program);
 }
