@@ -10,24 +10,33 @@ import { resourceDirectives, type PbsResources } from './pbs-resources.js';
 
 export interface PbsAttemptRef {
   attempt: number;
-  /** The task's directory where the job runs it. */
+  /** The task's directory, relative to `tasksDir`. */
   taskDir: string;
 }
 
 export interface PbsScriptInput {
   flavour: PbsFlavour;
-  /** Job name (`-N`): carries the sweep id so a submit can be recognised later. */
+  /** Job name (`-N`): carries the sweep id. */
   name: string;
+  /** A job variable (`-v NAME=value`) naming the sweep and the submission, found again in qstat -f. */
+  comment: { variable: string; value: string } | null;
   resources: PbsResources;
   /** Subjobs running at once; null for the server's own limit. */
   throttle: number | null;
-  /** The runner script where the job runs. */
+  /** The runner script where the job runs (run with bash). */
   runner: string;
+  /** The sweep's task directories where the job runs: the job's working directory (PBS starts
+   * jobs in $HOME). */
+  tasksDir: string;
+  /** Where the job's own output file goes (`-o DIR/`), when it is a path qsub reads as one word. */
+  logDir: string | null;
   /** Entry i: the attempts array index i runs, in order (one each, unless tasks are packed). */
   entries: readonly (readonly PbsAttemptRef[])[];
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9._-]{0,235}$/;
+// `-v` splits on commas and `=`; `-o` takes one word: only these characters go in unquoted
+const PLAIN_VALUE = /^[A-Za-z0-9._:@/+-]+$/;
 
 export function renderPbsScript(input: PbsScriptInput): string {
   if (!NAME.test(input.name)) {
@@ -37,6 +46,16 @@ export function renderPbsScript(input: PbsScriptInput): string {
     throw new HsmError('internal', 'a PBS job script needs at least one attempt in every entry');
   }
   const lines = ['#!/bin/sh', `#PBS -N ${input.name}`, '#PBS -j oe'];
+  if (input.logDir !== null && PLAIN_VALUE.test(input.logDir))
+    lines.push(`#PBS -o ${input.logDir.replace(/\/?$/, '/')}`);
+  if (input.comment) {
+    if (!PLAIN_VALUE.test(input.comment.value))
+      throw new HsmError(
+        'internal',
+        `job comment ${JSON.stringify(input.comment.value)} cannot be a PBS variable`,
+      );
+    lines.push(`#PBS -v ${input.comment.variable}=${input.comment.value}`);
+  }
   lines.push(...resourceDirectives(input.flavour, input.resources));
   const last = input.entries.length - 1;
   if (last > 0) {
@@ -47,6 +66,7 @@ export function renderPbsScript(input: PbsScriptInput): string {
     input.entries.length === 1
       ? '# hsm: one job; it runs the attempts of the line below'
       : `# hsm: an array of ${input.entries.length} subjobs; each runs the attempts of its line below`,
+    `cd ${quoteShellWord(input.tasksDir)} || exit 75`,
     `hsm_index=\${${arrayIndexVariable(input.flavour)}:-0}`,
     'case $hsm_index in',
   );
@@ -57,7 +77,7 @@ export function renderPbsScript(input: PbsScriptInput): string {
   lines.push(
     `*) echo "hsm: this job has no array index $hsm_index" >&2; exit 2 ;;`,
     'esac',
-    `exec /bin/sh ${quoteShellWord(input.runner)} run "$@"`,
+    `exec bash ${quoteShellWord(input.runner)} run "$@"`,
   );
   return lines.join('\n') + '\n';
 }

@@ -19,6 +19,8 @@ export interface PbsJobStatus {
   memLimitKb: number | null;
   runCount: number | null;
   comment: string | null;
+  /** The job's variables (Variable_List): how hsm's own HSM_JOB_COMMENT is read back. */
+  variables: Map<string, string>;
   /** First host of exec_host (`node1/0*2+node2/0` -> `node1`). */
   host: string | null;
 }
@@ -128,8 +130,24 @@ function toStatus(m: AttributeMap): PbsJobStatus | null {
     memLimitKb: kilobytes(m.get('Resource_List.mem')),
     runCount: int(m.get('run_count')),
     comment: m.get('comment') ?? null,
+    variables: variables(m),
     host: firstHost(m.get('exec_host')),
   };
+}
+
+// JSON nests them (`Variable_List.NAME`); text and XML give one `A=1,B=2` list (a comma in a value
+// is written `\,`).
+function variables(m: AttributeMap): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const [k, v] of m) if (k.startsWith('Variable_List.')) vars.set(k.slice(14), v);
+  const list = m.get('Variable_List');
+  if (list !== undefined) {
+    for (const item of list.split(/(?<!\\),/)) {
+      const eq = item.indexOf('=');
+      if (eq > 0) vars.set(item.slice(0, eq).trim(), item.slice(eq + 1).replace(/\\,/g, ','));
+    }
+  }
+  return vars;
 }
 
 function get(m: AttributeMap, ...keys: string[]): string | undefined {

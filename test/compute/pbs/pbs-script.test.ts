@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,16 +21,19 @@ function golden(name: string, text: string): void {
 }
 
 const entries = [
-  [{ attempt: 1, taskDir: '/scratch/alice/sweep/tasks/task_001' }],
-  [{ attempt: 2, taskDir: '/scratch/alice/sweep/tasks/task_002' }],
-  [{ attempt: 1, taskDir: '/scratch/alice/sweep/tasks/task_003' }],
+  [{ attempt: 1, taskDir: 'task_001' }],
+  [{ attempt: 2, taskDir: 'task_002' }],
+  [{ attempt: 1, taskDir: 'task_003' }],
 ];
 const base: PbsScriptInput = {
   flavour: 'pro',
-  name: 'hsm_lr-study_20261201_101500',
+  name: 'hsm-lr-study_20261201_101500',
+  comment: { variable: 'HSM_JOB_COMMENT', value: 'hsm:lr-study_20261201_101500:0123456789abcdef' },
   resources: {},
   throttle: null,
   runner: '/scratch/alice/proj/.hsm/hsm-runner.sh',
+  tasksDir: '/scratch/alice/proj/sweeps/outputs/lr-study_20261201_101500/tasks',
+  logDir: '/scratch/alice/proj/sweeps/outputs/lr-study_20261201_101500/logs/jobs',
   entries,
 };
 
@@ -90,14 +93,22 @@ describe('PBS job scripts (golden files)', () => {
   it('a job runs the runner with the attempts of its index, every path quoted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hsm-pbs-script-'));
     const runner = join(dir, "the runner's $(touch pwned).sh");
-    writeFileSync(runner, 'shift; printf "%s|" "$@"\n');
-    const hostile = [
-      [{ attempt: 3, taskDir: join(dir, 'tasks/task_001 `id` $HOME') }],
-      [{ attempt: 1, taskDir: join(dir, "t'2") }],
-    ];
+    const tasksDir = join(dir, "tasks $(touch pwned) 'q'");
+    mkdirSync(tasksDir);
+    writeFileSync(runner, 'shift; printf "%s|" "$(pwd)" "$@"\n');
+    const hostile = [[{ attempt: 3, taskDir: 'task_001 `id` $HOME' }], [{ attempt: 1, taskDir: "t'2" }]];
     const script = join(dir, 'job.pbs');
     for (const flavour of ['pro', 'torque'] as const) {
-      writeFileSync(script, renderPbsScript({ ...base, flavour, runner, entries: hostile }));
+      const text = renderPbsScript({
+        ...base,
+        flavour,
+        runner,
+        tasksDir,
+        logDir: `${dir}/with space`,
+        entries: hostile,
+      });
+      expect(text).not.toContain('#PBS -o');
+      writeFileSync(script, text);
       const variable = flavour === 'pro' ? 'PBS_ARRAY_INDEX' : 'PBS_ARRAYID';
       const run = (index: string) =>
         spawnSync('sh', [script], {
@@ -105,8 +116,8 @@ describe('PBS job scripts (golden files)', () => {
           env: { PATH: process.env.PATH, [variable]: index },
           encoding: 'utf8',
         });
-      expect(run('0').stdout).toBe(`3|${join(dir, 'tasks/task_001 `id` $HOME')}|`);
-      expect(run('1').stdout).toBe(`1|${join(dir, "t'2")}|`);
+      expect(run('0').stdout).toBe(`${tasksDir}|3|task_001 \`id\` $HOME|`);
+      expect(run('1').stdout).toBe(`${tasksDir}|1|t'2|`);
       const wrong = run('7');
       expect([wrong.status, wrong.stderr.trim()]).toEqual([2, 'hsm: this job has no array index 7']);
     }
