@@ -107,7 +107,7 @@ describe('PbsDialect', () => {
     });
     expect(readPbsFlavour('cluster', { type: 'pbs' })).toBeNull();
     expect(() => readPbsFlavour('cluster', { type: 'pbs', flavour: 'lsf' })).toThrow(
-      /flavour: pro.*flavour: torque/,
+      /"lsf", which is not a PBS family/,
     );
   });
 
