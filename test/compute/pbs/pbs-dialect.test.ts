@@ -36,7 +36,7 @@ describe('PbsDialect', () => {
       'json',
       '4711[].pbs01',
     ]);
-    const q = d.parseQueue(fixture('pro-array.json'));
+    const q = d.parseQueue(fixture('pro-array.json.out'));
     expect(q.map((e) => [e.jobId, e.index, e.phase, e.node])).toEqual([
       ['4711[].pbs01', 3, 'running', 'cn014'],
       ['4711[].pbs01', 4, 'queued', null],
@@ -49,13 +49,13 @@ describe('PbsDialect', () => {
 
   it('gives finished jobs with their verdict: walltime and memory limits, qdel, node loss, requeues', () => {
     const d = new PbsDialect('pro');
-    const done = d.parseAccounting(fixture('pro-array.json'));
+    const done = d.parseAccounting(fixture('pro-array.json.out'));
     expect(done.map((e) => [e.index, e.exitCode, d.verdict(e).reason])).toEqual([
       [0, 0, 'completed'],
       [1, -29, 'timeout'],
       [2, -27, 'oom'],
     ]);
-    const plain = d.parseAccounting(fixture('pro-finished.json'));
+    const plain = d.parseAccounting(fixture('pro-finished.json.out'));
     const byId = Object.fromEntries(plain.map((e) => [e.jobId, e]));
     // 271 after the walltime ran out is a timeout (used vs asked, which AccountingEntry does not carry)
     expect(d.verdict(byId['4712.pbs01']!)).toMatchObject({ reason: 'timeout' });
@@ -63,7 +63,9 @@ describe('PbsDialect', () => {
     expect(d.verdict(byId['4713.pbs01']!)).toMatchObject({ reason: 'cancelled' });
     expect(d.verdict(byId['4715.pbs01']!)).toMatchObject({ reason: 'node_fail', detail: /MS_FAIL/ });
     expect(byId['4719.pbs01']).toBeUndefined(); // requeued: queued again, not finished
-    expect(d.parseQueue(fixture('pro-finished.json')).find((e) => e.jobId === '4719.pbs01')).toMatchObject({
+    expect(
+      d.parseQueue(fixture('pro-finished.json.out')).find((e) => e.jobId === '4719.pbs01'),
+    ).toMatchObject({
       phase: 'queued',
       index: null,
     });

@@ -20,7 +20,7 @@ function verdicts(name: string, flavour: PbsFlavour) {
 
 describe('PBS Pro qstat -f -x -t -F json', () => {
   it('reads an array: the parent and each subjob with its index, host, limits and use', () => {
-    const jobs = parseQstat(fixture('pro-array.json'));
+    const jobs = parseQstat(fixture('pro-array.json.out'));
     expect(jobs.map((j) => [j.id.kind, j.id.index, j.state])).toEqual([
       ['array', null, 'B'],
       ['subjob', 0, 'X'],
@@ -44,7 +44,7 @@ describe('PBS Pro qstat -f -x -t -F json', () => {
   });
 
   it('maps subjobs: exit 0 completed, -29 walltime timeout, -27 memory oom, R running, Q queued', () => {
-    expect(verdicts('pro-array.json', 'pro')).toEqual({
+    expect(verdicts('pro-array.json.out', 'pro')).toEqual({
       '4711[].pbs01': 'running',
       '4711[0].pbs01': 'finished completed',
       '4711[1].pbs01': 'finished timeout',
@@ -56,7 +56,7 @@ describe('PBS Pro qstat -f -x -t -F json', () => {
   });
 
   it('maps finished jobs: 256+signal is a timeout over the walltime, a qdel under it; -20 node lost; -11 rerun', () => {
-    expect(verdicts('pro-finished.json', 'pro')).toEqual({
+    expect(verdicts('pro-finished.json.out', 'pro')).toEqual({
       '4712.pbs01': 'finished timeout SIGTERM',
       '4713.pbs01': 'finished cancelled SIGKILL',
       '4714.pbs01': 'finished cancelled',
@@ -68,14 +68,14 @@ describe('PBS Pro qstat -f -x -t -F json', () => {
       '4720.pbs01': 'finished preempted',
       '4721.pbs01': 'running',
     });
-    const [, , , node, held] = parseQstat(fixture('pro-finished.json'));
+    const [, , , node, held] = parseQstat(fixture('pro-finished.json.out'));
     expect(judgePbsJob(node!, 'pro').detail).toMatch(/JOB_EXEC_RERUN_MS_FAIL.*Exit_status -20/);
     expect(judgePbsJob(held!, 'pro').detail).toMatch(/held.*qrls/);
   });
 
   it('reads the invalid JSON older PBS Pro prints for values with backslashes or tabs', () => {
-    expect(() => JSON.parse(fixture('pro-invalid-escapes.json'))).toThrow();
-    const [job] = parseQstat(fixture('pro-invalid-escapes.json'));
+    expect(() => JSON.parse(fixture('pro-invalid-escapes.json.out'))).toThrow();
+    const [job] = parseQstat(fixture('pro-invalid-escapes.json.out'));
     expect(job).toMatchObject({ state: 'F', exitStatus: 0, name: 'hsm_win_paths' });
   });
 });
