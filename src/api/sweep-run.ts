@@ -6,7 +6,7 @@ import { parseTimeLimit } from '../domain/duration.js';
 import type { TaskSpec } from '../domain/task.js';
 import { SweepEngine, type AdoptedAttempt, type EngineResult } from '../engine/sweep-engine.js';
 import type { ComputeSource, TaskRow } from '../engine/ports.js';
-import { buildSource, runnableSourceTypes } from '../compute/source-registry.js';
+import { buildSource, checkSourceStarts, runnableSourceTypes } from '../compute/source-registry.js';
 import type { SweepContext } from '../compute/source-context.js';
 import type { SourceConfig } from '../config/index.js';
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
@@ -449,6 +449,7 @@ export function checkRunSources(project: ProjectContext, names: readonly string[
         `source "${name}" has type ${config.type}, which this version of hsm cannot run yet`,
         { hint: `sources hsm runs: ${runnable.join(', ')}; name one of those with --source` },
       );
+    checkSourceStarts(name, project.config);
   }
 }
 

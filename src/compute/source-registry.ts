@@ -7,6 +7,9 @@ import { SshSource } from './ssh/ssh-source.js';
 import type { SweepContext } from './source-context.js';
 import type { TaskEnvironment } from './command-script.js';
 import { LocalSource } from './local/local-source.js';
+import { readSsmSource } from '../config/ssm-source.js';
+import { SsmSource } from './ssm/ssm-source.js';
+import { checkSessionCommand } from './ssm/session-nodes.js';
 
 // Compute sources are built here, by type, from their hsm_config.yaml entry: api/ never names a
 // source class. A type with no builder is refused with a clear error, never run as another.
@@ -40,18 +43,31 @@ const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
       // the project's venv/conda_env name paths on this machine: a host has its own fields
       environment: sourceEnvironment(req.config),
       client: context.sshConfigFile ? { configFile: context.sshConfigFile } : {},
-      lostAfterMs: req.config.lost_after
-        ? parseDuration(String(req.config.lost_after))
-        : DEFAULT_LOST_AFTER_MS,
+      lostAfterMs: lostAfter(req.config),
       cleanRemote: req.config.clean_remote === true,
-      setup:
-        typeof req.config.setup === 'string'
-          ? [req.config.setup]
-          : Array.isArray(req.config.setup)
-            ? req.config.setup.map(String)
-            : [],
+      setup: setupCommands(req.config),
+    }),
+  ssm: (req, context) =>
+    new SsmSource({
+      spec: readSsmSource(req.project, req.name),
+      slots: req.slots ?? req.config.max_parallel ?? null,
+      context,
+      environment: sourceEnvironment(req.config),
+      lostAfterMs: lostAfter(req.config),
+      cleanRemote: req.config.clean_remote === true,
+      setup: setupCommands(req.config),
+      fetch: context.sessionFetch ?? null,
     }),
 };
+
+function setupCommands(config: SourceConfig): string[] {
+  if (typeof config.setup === 'string') return [config.setup];
+  return Array.isArray(config.setup) ? config.setup.map(String) : [];
+}
+
+function lostAfter(config: SourceConfig): number {
+  return config.lost_after ? parseDuration(String(config.lost_after)) : DEFAULT_LOST_AFTER_MS;
+}
 
 export function buildSource(req: SourceRequest, context: SweepContext): ComputeSource {
   const build = BUILDERS[req.config.type];
@@ -63,6 +79,12 @@ export function buildSource(req: SourceRequest, context: SweepContext): ComputeS
     );
   }
   return build(req, context);
+}
+
+/** Refuses a source that cannot start from here (its shell command missing), before a sweep
+ * is created for it. */
+export function checkSourceStarts(name: string, project: ProjectConfig): void {
+  if (project.sources[name]?.type === 'ssm') checkSessionCommand(readSsmSource(project, name));
 }
 
 /** The source types hsm can run. */

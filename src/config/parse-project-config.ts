@@ -11,6 +11,7 @@ import {
 } from './project-config.js';
 import { readExecCommands } from './exec-commands.js';
 import { KNOWN_SOURCE_FIELDS, UNHONOURED_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
+import { ssmSourceProblem } from './ssm-source.js';
 import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml-fields.js';
 
 // hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
@@ -184,6 +185,14 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
         `e.g. ${name}: {type: ssh, host: gpubox, workdir: ~/hsm/myproj}`,
       );
     }
+    const ssmProblem = type === 'ssm' ? ssmSourceProblem(source) : null;
+    if (ssmProblem)
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `source \`${name}\` (ssm) ${ssmProblem.message}`,
+        ssmProblem.hint,
+      );
     out[name] = source;
   }
   return out;

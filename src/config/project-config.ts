@@ -3,7 +3,7 @@ import type { Diagnostic } from '../sweep/diagnostic.js';
 // hsm_config.yaml as hsm uses it (docs/CLI.md "Files"): project paths, defaults, named compute
 // sources and node groups. Paths in the file are relative to the file's directory.
 
-export const SOURCE_TYPES = ['local', 'ssh', 'slurm', 'pbs'] as const;
+export const SOURCE_TYPES = ['local', 'ssh', 'slurm', 'pbs', 'ssm'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
 /** One named compute source; fields beyond the known ones are kept as written. */

@@ -3,7 +3,16 @@ import type { SourceType } from './project-config.js';
 // The fields each source type understands, with the kind of value each takes. Fields not listed
 // are kept as written (a later source may use them); a near-miss of a listed one is warned about.
 export type FieldKind =
-  'string' | 'positive_int' | 'port' | 'duration' | 'string_list' | 'env_map' | 'string_or_list' | 'boolean';
+  | 'string'
+  | 'positive_int'
+  | 'positive_number'
+  | 'port'
+  | 'duration'
+  | 'string_list'
+  | 'env_map'
+  | 'string_or_list'
+  | 'boolean'
+  | 'mapping';
 
 const COMMON: Record<string, FieldKind> = {
   max_parallel: 'positive_int',
@@ -52,6 +61,19 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
     nodes: 'positive_int',
     constraint: 'string',
   },
+  ssm: {
+    ...COMMON,
+    nodes: 'string_or_list',
+    hyperpod: 'mapping',
+    shell_command: 'string',
+    workdir: 'string',
+    modules: 'string_list',
+    lost_after: 'duration',
+    clean_remote: 'boolean',
+    region: 'string',
+    profile: 'string',
+    session_rate: 'positive_number',
+  },
   pbs: {
     ...COMMON,
     ...REMOTE,
@@ -84,6 +106,14 @@ export function checkSourceField(kind: FieldKind, value: unknown): string | null
       return typeof value === 'number' && Number.isInteger(value) && value >= 1
         ? null
         : 'must be a positive integer';
+    case 'positive_number':
+      return typeof value === 'number' && Number.isFinite(value) && value > 0
+        ? null
+        : 'must be a positive number';
+    case 'mapping':
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? null
+        : 'must be a mapping';
     case 'port':
       return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535
         ? null

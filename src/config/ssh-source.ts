@@ -89,7 +89,7 @@ export function readSshSource(config: ProjectConfig, name: string): SshSourceSpe
 }
 
 // `~/x` -> `x` (a remote shell and rsync both start in the login directory); `~` -> `.`.
-function normalizeWorkdir(name: string, workdir: string): string {
+export function normalizeWorkdir(name: string, workdir: string): string {
   const w = workdir.trim();
   if (w === '~' || w === '~/' || w === '') return '.';
   if (w.startsWith('~/')) return w.slice(2).replace(/^\/+/, '') || '.';

@@ -109,7 +109,7 @@ export type SourceEvent =
 
 export interface ComputeSource {
   readonly name: string;
-  readonly type: 'local' | 'ssh' | 'slurm' | 'pbs';
+  readonly type: 'local' | 'ssh' | 'slurm' | 'pbs' | 'ssm';
   /** How many attempts it runs at once. */
   readonly slots: number;
   /** How many more attempts it accepts now (may exceed free slots: a source may queue a few ahead). */
@@ -137,7 +137,9 @@ export interface ComputeSource {
   inFlight(): number;
   /** Brings finished attempts' task directories back into their local directories (remote
    * sources; a local source has nothing to bring). */
-  collect?(attempts: readonly { task: string; attempt: number; localDir: string }[]): Promise<{
+  collect?(
+    attempts: readonly { task: string; attempt: number; localDir: string; host?: string | null }[],
+  ): Promise<{
     collected: string[];
     missing: string[];
     error: string | null;

@@ -63,6 +63,8 @@ export interface CollectItem {
   task: string;
   attempt: number;
   localDir: string;
+  /** The host the attempt ran on, when the source has several. */
+  host?: string | null;
 }
 
 export interface CollectOutcome {

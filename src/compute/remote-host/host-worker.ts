@@ -65,6 +65,11 @@ export interface HostWorkerOptions {
   tools: readonly string[];
   /** How a user puts a missing program on the PATH hsm sees there. */
   pathHint: string;
+  /** Status round interval while nothing needs following (default 3 s: the ssh agent reports
+   * exits itself; a session's agent does not, so its exits are read by the rounds). */
+  heartbeatMs?: number;
+  /** Where events go when this host is one of several of a source (else `poll` returns them). */
+  onEvent?: (event: SourceEvent) => void;
 }
 
 export class HostWorker {
@@ -113,6 +118,11 @@ export class HostWorker {
   capacity(): number {
     if (!this.health.ready || !this.agent?.alive || !this.layout) return 0;
     return Math.max(0, this.slotCount - this.inflight.size);
+  }
+
+  /** Whether this host has the attempt in flight. */
+  holds(task: string, attempt: number): boolean {
+    return this.inflight.get(task)?.attempt === attempt;
   }
 
   inFlight(): number {
@@ -331,7 +341,7 @@ export class HostWorker {
     const following = [...this.inflight.values()].some(
       (t) => t.adopted || t.goneRounds > 0 || t.skipRounds > 0,
     );
-    const interval = following || !this.agent?.alive ? FOLLOW_MS : HEARTBEAT_MS;
+    const interval = following || !this.agent?.alive ? FOLLOW_MS : (this.options.heartbeatMs ?? HEARTBEAT_MS);
     if (this.inflight.size > 0 && this.layout && !this.statusRunning && now - this.lastStatusAt >= interval)
       void this.statusRound();
   }
@@ -488,6 +498,7 @@ export class HostWorker {
   }
 
   private push(event: SourceEvent): void {
+    if (this.options.onEvent) return this.options.onEvent(event);
     this.events.push(event);
     this.wake?.();
   }
