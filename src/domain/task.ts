@@ -37,20 +37,32 @@ export const TERMINATION_REASONS = [
 ] as const;
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
 
-// Which status moves are legal. `lost`, `failed` and `cancelled` go back to `queued` when a task is
-// run again (retry, `hsm complete`); `completed` is final.
+// Which status moves are legal; the store refuses any other (state/sweep-store.ts), as a bug.
+// - `queued` is a new attempt (its number only grows): a task not run yet, or whose last attempt
+//   ended without completing (retry, `hsm complete`). `completed` is final.
+// - `queued -> completed|failed|...`: the attempt ended before its start was seen (adopted after a
+//   crash, a record read back). `queued -> pending`, `cancelled|failed|lost -> pending`: withdrawn
+//   before it started, or put back to run again.
+// - `lost -> running|completed|failed|cancelled`: the records of an attempt taken for lost turned up
+//   (its host came back, `hsm collect`); they are the truth, and the next run records them.
+// A pending task is never cancelled: a cancel stops attempts, and tasks not handed over stay pending.
 export const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
-  pending: ['queued', 'cancelled'],
+  pending: ['queued'],
   queued: ['running', 'completed', 'failed', 'cancelled', 'lost', 'pending'],
   running: ['completed', 'failed', 'cancelled', 'lost'],
   completed: [],
   failed: ['queued', 'pending'],
   cancelled: ['queued', 'pending'],
-  lost: ['queued', 'pending'],
+  lost: ['queued', 'pending', 'running', 'completed', 'failed', 'cancelled'],
 };
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
   return TASK_TRANSITIONS[from].includes(to);
+}
+
+/** The statuses a task may move to `to` from. */
+export function statusesLeadingTo(to: TaskStatus): TaskStatus[] {
+  return TASK_STATUSES.filter((from) => canTransition(from, to));
 }
 
 export function isFinalStatus(status: TaskStatus): boolean {

@@ -18,6 +18,24 @@ export function reconcileTask(row: TaskRow, disk: RecordedAttempt, source: strin
   const changes: TaskChange[] = [];
   const at = disk.started?.at ?? disk.exit?.at ?? Date.now();
   if (disk.attempt > row.attempts) {
+    if (row.status === 'queued' || row.status === 'running')
+      // the store still waits for an earlier attempt, which the directory says was followed by this
+      // one: it ended unrecorded (its own records went to attempts/<n>/)
+      changes.push({
+        kind: 'finished',
+        task: row.name,
+        attempt: row.attempts,
+        status: 'lost',
+        outcome: {
+          exitCode: null,
+          signal: null,
+          reason: 'lost',
+          startedAt: row.startedAt,
+          endedAt: at,
+          host: row.host,
+          detail: `followed by attempt ${disk.attempt} in the task directory; its end was not recorded`,
+        },
+      });
     changes.push({ kind: 'queued', task: row.name, attempt: disk.attempt, source: row.source ?? source, at });
   } else if (row.status === 'queued' || row.status === 'running' || !disk.exit) {
     return []; // the store knows this attempt; adoption awaits a live one

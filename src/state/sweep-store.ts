@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Params } from '../domain/params.js';
 import type { EngineStore, StatusCounts, TaskChange, TaskRow } from '../engine/ports.js';
-import { TASK_STATUSES, type TaskSpec, type TaskStatus, type TerminationReason } from '../domain/task.js';
+import {
+  TASK_STATUSES,
+  statusesLeadingTo,
+  type TaskSpec,
+  type TaskStatus,
+  type TerminationReason,
+} from '../domain/task.js';
 import { HsmError } from '../domain/errors.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql.js';
 import { SummaryBuilder, type SweepSummary } from './sweep-summary.js';
@@ -59,32 +65,44 @@ export class SweepStore implements EngineStore {
     this.db = db;
     this.findings = new TaskFindings(db);
     this.stmts = {
+      // Each update names the statuses it may move a task from (domain/task.ts); one that matches no
+      // row is refused by `apply` (an illegal change is a bug). Attempt numbers only grow.
       queueTask: db.prepare(
         `UPDATE tasks SET status='queued', source=@source, attempts=@attempt, exit_code=NULL, signal=NULL,
-         reason=NULL, started_at=NULL, ended_at=NULL, host=NULL, detail=NULL WHERE name=@task`,
+         reason=NULL, started_at=NULL, ended_at=NULL, host=NULL, detail=NULL
+         WHERE name=@task AND attempts < @attempt AND status IN (${sqlList(statusesLeadingTo('queued'))})`,
       ),
       insertAttempt: db.prepare(
         `INSERT OR REPLACE INTO attempts (task_idx, attempt, source, status, queued_at)
          SELECT idx, @attempt, @source, 'queued', @at FROM tasks WHERE name=@task`,
       ),
+      // a start reported again for the running attempt (a source re-reading its records) is no change
       startTask: db.prepare(
-        `UPDATE tasks SET status='running', started_at=@at, host=@host WHERE name=@task AND attempts=@attempt`,
+        `UPDATE tasks SET status='running', started_at=COALESCE(started_at, @at), host=@host
+         WHERE name=@task AND attempts=@attempt AND status IN (${sqlList([...statusesLeadingTo('running'), 'running'])})`,
       ),
       startAttempt: db.prepare(
         `UPDATE attempts SET status='running', pid=@pid, host=@host, started_at=@at
          WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
       ),
-      finishTask: db.prepare(
-        `UPDATE tasks SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
-         started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, host=COALESCE(@host, host), detail=@detail
-         WHERE name=@task AND attempts=@attempt`,
+      finishTask: new Map(
+        TASK_STATUSES.map((to) => [
+          to,
+          db.prepare(
+            `UPDATE tasks SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
+             started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, host=COALESCE(@host, host), detail=@detail
+             WHERE name=@task AND attempts=@attempt AND status IN (${sqlList(statusesLeadingTo(to))})`,
+          ),
+        ]),
       ),
       finishAttempt: db.prepare(
         `UPDATE attempts SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
          started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, detail=@detail
          WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
       ),
-      resetTask: db.prepare(`UPDATE tasks SET status='pending' WHERE name=@task`),
+      resetTask: db.prepare(
+        `UPDATE tasks SET status='pending' WHERE name=@task AND status IN (${sqlList(statusesLeadingTo('pending'))})`,
+      ),
       event: db.prepare(`INSERT INTO events (at, task, kind, data) VALUES (?, ?, ?, ?)`),
       getMeta: db.prepare(`SELECT value FROM meta WHERE key=?`),
       setMeta: db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`),
@@ -145,7 +163,9 @@ export class SweepStore implements EngineStore {
     return n;
   }
 
-  // Applies many task changes atomically, recording each as an event.
+  // Applies many task changes atomically, recording each as an event. A change the transition table
+  // does not allow (or of an attempt that is not the task's current one) is refused: nothing of the
+  // batch is applied and the error says what was asked and what the store holds.
   apply(changes: readonly TaskChange[]): void {
     if (changes.length === 0) return;
     const s = this.stmts;
@@ -153,7 +173,8 @@ export class SweepStore implements EngineStore {
       for (const c of changes) {
         switch (c.kind) {
           case 'queued':
-            s.queueTask.run({ task: c.task, attempt: c.attempt, source: c.source });
+            if (s.queueTask.run({ task: c.task, attempt: c.attempt, source: c.source }).changes === 0)
+              throw this.refused(c, 'queued');
             s.insertAttempt.run({ task: c.task, attempt: c.attempt, source: c.source, at: c.at });
             s.event.run(
               c.at,
@@ -163,7 +184,8 @@ export class SweepStore implements EngineStore {
             );
             break;
           case 'started':
-            s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at });
+            if (s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at }).changes === 0)
+              throw this.refused(c, 'running');
             s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.handle, host: c.host, at: c.at });
             s.event.run(
               c.at,
@@ -186,7 +208,7 @@ export class SweepStore implements EngineStore {
               host: o.host,
               detail: o.detail,
             };
-            s.finishTask.run(row);
+            if (s.finishTask.get(c.status)!.run(row).changes === 0) throw this.refused(c, c.status);
             s.finishAttempt.run(row);
             s.event.run(
               o.endedAt ?? Date.now(),
@@ -197,12 +219,40 @@ export class SweepStore implements EngineStore {
             break;
           }
           case 'reset':
-            s.resetTask.run({ task: c.task });
+            if (s.resetTask.run({ task: c.task }).changes === 0) throw this.refused(c, 'pending');
             s.event.run(c.at, c.task, 'task:reset', null);
             break;
         }
       }
     })();
+  }
+
+  // Why the store refused a change: what was asked against what it holds. A bug in hsm, never a
+  // user's doing, so it is an internal error (the whole batch is rolled back).
+  private refused(c: TaskChange, to: TaskStatus): HsmError {
+    const row = this.stmts.taskByName.get(c.task) as RawTaskRow | undefined;
+    const attempt = 'attempt' in c ? c.attempt : null;
+    const why = !row
+      ? 'no such task in the store'
+      : c.kind === 'queued' && row.attempts >= c.attempt
+        ? `attempt ${c.attempt} is not newer than the task's attempt ${row.attempts}`
+        : attempt !== null && c.kind !== 'queued' && row.attempts !== attempt
+          ? `attempt ${attempt} is not the task's current attempt (${row.attempts})`
+          : `${row.status} -> ${to} is not a legal status change`;
+    return new HsmError(
+      'internal',
+      `the sweep store refused to record task ${c.task}${attempt !== null ? ` attempt ${attempt}` : ''} as ${to}: ${why}`,
+      {
+        hint: 'nothing of this change was recorded; the task directories keep every record, and `hsm complete` reads them back',
+        details: {
+          task: c.task,
+          attempt,
+          from: row?.status ?? null,
+          to,
+          current_attempt: row?.attempts ?? null,
+        },
+      },
+    );
   }
 
   // Records a sweep-level event (run started, interrupted, ...).
@@ -355,6 +405,10 @@ export class SweepStore implements EngineStore {
   close(): void {
     this.db.close();
   }
+}
+
+function sqlList(statuses: readonly TaskStatus[]): string {
+  return statuses.map((x) => `'${x}'`).join(', ');
 }
 
 function storeOpenError(path: string, err: unknown): HsmError {
