@@ -10,7 +10,9 @@
 #   hsm-runner.sh kill SIGNAL ATTEMPT TASK_DIR...  signal each started task's process group; withdraw
 #                              (marker) each one not started yet
 #   hsm-runner.sh withdraw ATTEMPT TASK_DIR...  withdraw each task not started yet (no signal)
-#   hsm-runner.sh run ATTEMPT TASK_DIR   run one task (inside Slurm/PBS jobs)
+#   hsm-runner.sh run ATTEMPT TASK_DIR [ATTEMPT TASK_DIR...]   (inside Slurm/PBS jobs) run the tasks
+#                              in turn; `withdrawn.<attempt>` skips one, `kill.<attempt>` (content:
+#                              grace seconds) stops one alone
 #
 # For every task it writes into TASK_DIR, the same way on every source:
 #   started   `attempt=N pid=P host=H [cgroup=DIR]` (one newline-terminated write; its mtime is the
@@ -91,6 +93,25 @@ started_pid() { # attempt task_dir
   spid=${line#"attempt=$1 pid="}
   spid=${spid%% *}
   [ -n "$spid" ]
+}
+
+# hsm stops one task of a job alone (its timeout, a cancel) by writing `kill.<attempt>` into its
+# directory, holding the seconds between TERM and KILL; the job and its other tasks go on.
+watch_kill() { # attempt task_dir pid
+  while kill -0 "$3" 2>/dev/null; do
+    if [ -e "$2/kill.$1" ]; then
+      grace=$(cat "$2/kill.$1" 2>/dev/null)
+      case $grace in '' | *[!0-9]*) grace=10 ;; esac
+      kill -TERM -- "-$3" 2>/dev/null
+      while [ "$grace" -gt 0 ] && kill -0 "$3" 2>/dev/null; do
+        sleep 1
+        grace=$((grace - 1))
+      done
+      kill -KILL -- "-$3" 2>/dev/null
+      return 0
+    fi
+    sleep 1
+  done
 }
 
 exit_rc() { # attempt task_dir -> sets erc
@@ -187,17 +208,35 @@ kill)
   done
   ;;
 run)
+  # Inside a Slurm/PBS job: the tasks of one array element, one after the other (several when tasks
+  # are packed into one allocation), each with its own records and exit code. Exit status: that of
+  # the last task that failed (75: records not writable), else 0.
+  shift
+  set -m 2>/dev/null || true
   cg=
-  reserve_records "$2" "$3" || {
-    echo "hsm-runner: cannot write the records of $3 (disk full or not writable): not started" >&2
-    exit 75
-  }
-  start_task "$2" "$3"
-  finish_task "$2" "$3" "$pid"
-  exit "$rc"
+  status=0
+  while [ $# -ge 2 ]; do
+    a=$1
+    d=$2
+    shift 2
+    # withdrawn before this job reached it (a cancel): not started, hsm puts it back to pending
+    [ -e "$d/withdrawn.$a" ] && continue
+    if ! reserve_records "$a" "$d"; then
+      echo "hsm-runner: cannot write the records of $d (disk full or not writable): not started" >&2
+      status=75
+      continue
+    fi
+    start_task "$a" "$d"
+    watch_kill "$a" "$d" "$pid" &
+    watcher=$!
+    finish_task "$a" "$d" "$pid"
+    kill -- "-$watcher" 2>/dev/null || kill "$watcher" 2>/dev/null
+    [ "$rc" = 0 ] || status=$rc
+  done
+  exit "$status"
   ;;
 *)
-  echo "usage: hsm-runner.sh serve | agent | status|withdraw ATTEMPT TASK_DIR... | kill SIGNAL ATTEMPT TASK_DIR... | run ATTEMPT TASK_DIR" >&2
+  echo "usage: hsm-runner.sh serve | agent | status|withdraw ATTEMPT TASK_DIR... | kill SIGNAL ATTEMPT TASK_DIR... | run ATTEMPT TASK_DIR..." >&2
   exit 2
   ;;
 esac

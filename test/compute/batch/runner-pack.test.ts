@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findRunnerScript } from '../../../src/compute/local/runner-path.js';
+import { readExitRecord, readStartedRecord } from '../../../src/process/task-records.js';
+
+// The runner inside a batch job (`hsm-runner.sh run`) working through the tasks packed into one
+// allocation: real bash, real processes. Each task keeps its own records and exit code; one task is
+// stopped alone (its `kill.<attempt>` marker) while the others run; a withdrawn one is skipped.
+
+function taskDir(root: string, name: string, command: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'command.sh'), `exec sh -c ${JSON.stringify(command)}\n`);
+  return dir;
+}
+
+function runJob(root: string, args: string[]): Promise<number | null> {
+  const child = spawn('bash', [findRunnerScript(), 'run', ...args], { cwd: root, stdio: 'ignore' });
+  return new Promise((r) => child.on('exit', (code) => r(code)));
+}
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('hsm-runner.sh run with several tasks (packing)', () => {
+  it('runs them in turn, each with its own records, output and exit code', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const a = taskDir(root, 'task_001', 'echo one; exit 0');
+    const b = taskDir(root, 'task_002', 'echo two >&2; exit 3');
+    const c = taskDir(root, 'task_003', 'echo three');
+    const code = await runJob(root, ['1', 'task_001', '2', 'task_002', '1', 'task_003']);
+    expect(code).toBe(3); // the element reports the failure; each task has its own code
+    expect(readExitRecord(join(a, 'exit'), 1)?.exit).toBe(0);
+    expect(readExitRecord(join(b, 'exit'), 2)?.exit).toBe(3);
+    expect(readExitRecord(join(c, 'exit'), 1)?.exit).toBe(0);
+    expect(readFileSync(join(a, 'stdout.log'), 'utf8')).toBe('one\n');
+    expect(readFileSync(join(b, 'stderr.log'), 'utf8')).toBe('two\n');
+    const pids = [a, c].map((d) => readStartedRecord(join(d, 'started'), 1)!.pid);
+    expect(pids[0]).not.toBe(pids[1]);
+  });
+
+  it('stops one task alone on its kill marker (TERM, KILL after the grace) and goes on', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const a = taskDir(root, 'task_001', 'exit 0');
+    // ignores TERM: only the KILL after the grace ends it
+    const b = taskDir(root, 'task_002', "trap '' TERM; sleep 60 & wait; sleep 60");
+    const c = taskDir(root, 'task_003', 'echo after');
+    const job = runJob(root, ['1', 'task_001', '1', 'task_002', '1', 'task_003']);
+    await until('task_002 to start', () => readStartedRecord(join(b, 'started'), 1) !== null);
+    const t0 = Date.now();
+    writeFileSync(join(b, 'kill.1'), '1');
+    expect(await job).toBe(137);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(readExitRecord(join(a, 'exit'), 1)?.exit).toBe(0);
+    expect(readExitRecord(join(b, 'exit'), 1)?.exit).toBe(137);
+    expect(readExitRecord(join(c, 'exit'), 1)?.exit).toBe(0);
+    expect(readFileSync(join(c, 'stdout.log'), 'utf8')).toBe('after\n');
+  });
+
+  it('skips a withdrawn task: no records, never started', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const a = taskDir(root, 'task_001', `touch ${JSON.stringify(join(root, 'ran'))}`);
+    const b = taskDir(root, 'task_002', 'exit 0');
+    writeFileSync(join(a, 'withdrawn.2'), '');
+    expect(await runJob(root, ['2', 'task_001', '1', 'task_002'])).toBe(0);
+    expect(existsSync(join(a, 'started'))).toBe(false);
+    expect(existsSync(join(root, 'ran'))).toBe(false);
+    expect(readExitRecord(join(b, 'exit'), 1)?.exit).toBe(0);
+  });
+});
