@@ -1,5 +1,6 @@
-# hsm task runner. POSIX sh; the local source runs it under bash for job control (`set -m`), so each
-# task gets its own process group and can be timed out or cancelled as a whole tree.
+# hsm task runner. POSIX sh. The local source runs `serve` under sh (dash: a fork costs ~2/3 of
+# bash's) when the runner has a cgroup, which then holds every task's tree; without one it runs under
+# bash, whose job control (`set -m`) gives each task its own process group, the tree hsm signals.
 #
 #   hsm-runner.sh serve        read `RUN <attempt> <task_dir>` lines on stdin, run each task in turn
 #   hsm-runner.sh agent        (ssh hosts) read `RUN <attempt> <task_dir> <command.sh as base64>` lines
@@ -51,6 +52,15 @@ reserve_records() { # attempt task_dir: fails when they cannot be written
   { printf 'attempt=%s\n' "$1" >"$2/started" && printf 'attempt=%s\n' "$1" >"$2/exit"; } 2>/dev/null
 }
 
+# The task in this subshell, its start recorded and reported by itself (a cgroup holds its tree): no
+# job control, so the runner waits for it in the foreground, and the task gets SIGINT as usual.
+run_task_here() { # attempt task_dir
+  read -r tpid _ </proc/self/stat # this subshell's pid ($$ is the runner's)
+  printf 'attempt=%s pid=%s host=%s cgroup=%s\n' "$1" "$tpid" "$host" "$cg" 1<>"$2/started"
+  printf 'S %s %s %s\n' "$1" "$tpid" "$2"
+  run_task "$1" "$2"
+}
+
 start_task() { # attempt task_dir -> sets pid
   ( run_task "$1" "$2" ) &
   pid=$!
@@ -58,7 +68,7 @@ start_task() { # attempt task_dir -> sets pid
 }
 
 kill_leftovers() { # pid: the task's process group, then the rest of the cgroup (rounds: one may fork)
-  kill -KILL -- "-$1" 2>/dev/null
+  [ -z "$1" ] || kill -KILL -- "-$1" 2>/dev/null
   [ -n "$cg" ] || return 0
   for _round in 1 2 3; do
     left=
@@ -122,10 +132,20 @@ exit_rc() { # attempt task_dir -> sets erc
 
 case ${1:-} in
 serve)
-  set -m 2>/dev/null || true
   cg=
   if [ -n "${HSM_RUNNER_CGROUP:-}" ] && { echo 0 >"$HSM_RUNNER_CGROUP/cgroup.procs"; } 2>/dev/null; then
     cg=$HSM_RUNNER_CGROUP
+  fi
+  if [ -z "$cg" ]; then
+    # no cgroup: a task's tree is its process group, which only bash's job control gives it
+    [ -n "${BASH_VERSION:-}" ] || { unset HSM_RUNNER_CGROUP; exec bash "$0" serve; }
+    set -m 2>/dev/null || true
+  elif ! { read -r _ </proc/self/stat; } 2>/dev/null; then
+    [ -n "${BASH_VERSION:-}" ] || exec bash "$0" serve # no /proc: the bash way below
+    set -m 2>/dev/null || true
+    cg_here=
+  else
+    cg_here=1
   fi
   while IFS=' ' read -r verb attempt dir; do
     [ "$verb" = RUN ] || continue
@@ -138,9 +158,16 @@ serve)
       printf 'W %s 0 %s\n' "$attempt" "$dir"
       continue
     fi
-    start_task "$attempt" "$dir"
-    printf 'S %s %s %s\n' "$attempt" "$pid" "$dir"
-    finish_task "$attempt" "$dir" "$pid"
+    if [ -n "${cg_here:-}" ]; then
+      ( run_task_here "$attempt" "$dir" )
+      rc=$?
+      kill_leftovers ""
+      printf 'attempt=%s exit=%s\n' "$attempt" "$rc" 1<>"$dir/exit"
+    else
+      start_task "$attempt" "$dir"
+      printf 'S %s %s %s\n' "$attempt" "$pid" "$dir"
+      finish_task "$attempt" "$dir" "$pid"
+    fi
     printf 'E %s %s %s\n' "$attempt" "$rc" "$dir"
   done
   ;;
