@@ -12,7 +12,7 @@ import { SweepPaths } from '../state/sweep-paths.js';
 import type { ProjectContext } from './project.js';
 import { checkRunSources, openSweep } from './sweep-run.js';
 import { cancelSweep } from './sweep-status.js';
-import { checkSourceResources, recordSourceResources } from './source-resources.js';
+import { applySourceResources, checkSourceResources, recordSourceResources } from './source-resources.js';
 import { startBackgroundRun } from './job-run.js';
 import { VERSION } from './version.js';
 
@@ -89,8 +89,11 @@ export async function submit(
 export async function submitJobs(project: ProjectContext, submission: JobSubmission): Promise<JobHandle[]> {
   if (submission.jobs.length === 0) throw new HsmError('usage', 'no jobs to submit');
   const source = submission.source ?? 'local';
-  checkRunSources(project, [source]);
   const resources = submission.resources ?? {};
+  // the source as these jobs get it: their resources over its hsm_config.yaml entry
+  checkRunSources({ ...project, config: applySourceResources(project.config, { [source]: resources }) }, [
+    source,
+  ]);
   checkSourceResources(
     source,
     project.config.sources[source] ?? { type: 'local' },

@@ -57,6 +57,8 @@ export interface MatrixCheck {
   git: MatrixRecord['git'];
   jobs: MatrixJobView[];
   summary: Record<Verdict, number> & { total: number };
+  /** Sweeps with jobs not ended that no hsm process runs (it was killed): `hsm complete` takes them back. */
+  unfollowed_sweeps: string[];
 }
 
 export function checkMatrix(project: ProjectContext, idOrPrefix?: string): MatrixCheck {
@@ -101,6 +103,10 @@ export function checkMatrix(project: ProjectContext, idOrPrefix?: string): Matri
     };
   });
   const counts = countVerdicts(jobs.map((j) => j.verdict));
+  const open = new Set(
+    jobs.filter((j) => j.verdict === 'running' || j.verdict === 'pending').map((j) => j.sweep_id),
+  );
+  const unfollowed = [...open].filter((id) => id && liveLockOwner(new SweepPaths(dirOf(id)).lock) === null);
   return {
     id: record.id,
     name: record.name,
@@ -109,6 +115,7 @@ export function checkMatrix(project: ProjectContext, idOrPrefix?: string): Matri
     git: record.git,
     jobs,
     summary: { ...counts, total: jobs.length },
+    unfollowed_sweeps: unfollowed,
   };
 }
 

@@ -21,7 +21,7 @@ import {
 } from '../state/matrix-record.js';
 import type { ProjectContext } from './project.js';
 import { checkRunSources } from './sweep-run.js';
-import { checkSourceResources } from './source-resources.js';
+import { applySourceResources, checkSourceResources } from './source-resources.js';
 import { submitJobs } from './job-api.js';
 
 // `hsm matrix launch`: a matrix file becomes jobs, submitted through the job API (one sweep per
@@ -90,8 +90,12 @@ export function planMatrixJobs(
         : 'add values to its axes',
     });
   const placed = jobs.map((j) => ({ ...j, source: options.source ?? j.source ?? 'local' }));
-  checkRunSources(project, [...new Set(placed.map((j) => j.source))]);
   for (const j of placed) {
+    // the source as this job gets it: its resources over the source's hsm_config.yaml entry
+    checkRunSources(
+      { ...project, config: applySourceResources(project.config, { [j.source]: j.resources }) },
+      [j.source],
+    );
     if (Object.keys(j.env).length > 0 && j.argv[0]!.includes('='))
       throw new HsmError(
         'config',

@@ -29,8 +29,11 @@ export function readSourceResources(store: SweepStore): SourceResources {
 export function applySourceResources(config: ProjectConfig, resources: SourceResources): ProjectConfig {
   if (Object.keys(resources).length === 0) return config;
   const sources: Record<string, SourceConfig> = { ...config.sources };
-  for (const [name, fields] of Object.entries(resources))
-    sources[name] = { ...(sources[name] ?? { type: 'local' }), ...fields } as SourceConfig;
+  for (const [name, fields] of Object.entries(resources)) {
+    // `local` needs no entry; any other unknown name stays unknown (and is refused as such)
+    const base = sources[name] ?? (name === 'local' ? { type: 'local' as const } : null);
+    if (base && Object.keys(fields).length > 0) sources[name] = { ...base, ...fields } as SourceConfig;
+  }
   return { ...config, sources };
 }
 

@@ -1,80 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../helpers/cli.js';
-import { isProcessAlive } from '../../src/process/process-liveness.js';
+import { makeExampleProject, parse, until, type Check, type Job } from '../helpers/matrix-project.js';
 
 // `hsm matrix` on the local source with the example of examples/matrix: every verdict, termination
-// reason and restart count right; `kill` mid-run leaves nothing running; `check --failed --relaunch`
-// runs exactly the failed jobs again; the git state check.
+// reason and restart count right; `check --failed --relaunch` runs exactly the failed jobs again.
 
 beforeAll(() => ensureBuilt());
-
-const EXAMPLE = resolve(__dirname, '../../examples/matrix');
-
-interface Job {
-  name: string;
-  status: string;
-  verdict: string;
-  termination_reason: string | null;
-  exit_code: number | null;
-  restarts: number | null;
-  job_id: string | null;
-  duration_ms: number | null;
-  sweep_id: string;
-  task: string;
-  attempts: number;
-  launches: number;
-  why: string | null;
-  logs: string;
-}
-interface Check {
-  id: string;
-  jobs: Job[];
-  summary: Record<string, number>;
-}
-
-const git = (cwd: string, ...args: string[]) => {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-};
-
-// The example copied into a git repository whose HEAD is pushed to a bare remote: the state the
-// git check accepts without --allow-dirty.
-function makeExampleProject(extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-matrix-'));
-  const work = join(dir, 'proj');
-  cpSync(EXAMPLE, work, { recursive: true, filter: (src) => !src.includes('/sweeps') });
-  writeFileSync(join(work, '.gitignore'), 'sweeps/outputs/\n__pycache__/\n');
-  for (const [file, text] of Object.entries(extra)) writeFileSync(join(work, file), text);
-  git(dir, 'init', '-q', '--bare', 'origin.git');
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty');
-  git(work, 'add', '-A');
-  git(work, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', 'example');
-  git(work, 'remote', 'add', 'origin', join(dir, 'origin.git'));
-  git(work, 'push', '-q', '-u', 'origin', 'main');
-  return work;
-}
-
-const parse = (r: { stdout: string; stderr: string }) => {
-  try {
-    return JSON.parse(r.stdout) as Check;
-  } catch {
-    throw new Error(`not JSON: ${r.stdout}\n${r.stderr}`);
-  }
-};
-
-async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('hsm matrix on the local source', () => {
   it('runs the example matrix: every verdict, reason, exit code and restart count right', () => {
@@ -165,88 +98,8 @@ axes:
     expect(byName(after, 'flaky').sweep_id).not.toBe(byName(before, 'flaky').sweep_id);
     expect(byName(after, 'broken')).toMatchObject({ verdict: 'fail', launches: 2 });
   });
-
-  it('kill stops every job mid-run and leaves no process behind', async () => {
-    const dir = makeExampleProject();
-    const token = `hang-${basename(dir)}-${process.pid}`;
-    writeFileSync(
-      join(dir, 'hang.yaml'),
-      `name: hang\ncommand: python3 endings.py --end hang --recipe {recipe}\naxes:\n  recipe: [${token}-1, ${token}-2, ${token}-3]\n`,
-    );
-    const launched = hsm(['matrix', 'launch', 'hang.yaml', '--allow-dirty', '--json'], dir);
-    expect(launched.code, launched.stderr).toBe(0);
-    const id = (JSON.parse(launched.stdout) as { id: string }).id;
-    let running: Check = { id, jobs: [], summary: {} };
-    await until('every job to run', () => {
-      running = parse(hsm(['matrix', 'check', id, '--json'], dir));
-      return running.jobs.every((j) => j.status === 'running' && j.job_id !== null);
-    });
-    expect(running.jobs.map((j) => j.verdict)).toEqual(['running', 'running', 'running']);
-    expect(pgrep(token).length).toBe(3);
-
-    const killed = hsm(['matrix', 'kill', id, '--json'], dir);
-    expect(killed.code, killed.stderr).toBe(0);
-    expect((JSON.parse(killed.stdout) as { stopped: string[] }).stopped).toHaveLength(3);
-    // when kill returns, nothing of the matrix runs: no job process, no hsm process running it
-    expect(pgrep(token)).toEqual([]);
-    expect(running.jobs.map((j) => Number(j.job_id)).filter(isProcessAlive)).toEqual([]);
-    expect(pgrep(join(dir, 'sweeps', 'outputs'))).toEqual([]);
-    const after = parse(hsm(['matrix', 'check', id, '--json'], dir));
-    expect(after.jobs.map((j) => [j.status, j.verdict, j.termination_reason])).toEqual(
-      Array(3).fill(['cancelled', 'fail', 'cancelled']),
-    );
-  });
-
-  it('refuses uncommitted or unpushed work unless --allow-dirty, and an invalid matrix file at file:line:col', () => {
-    const dir = makeExampleProject();
-    writeFileSync(join(dir, 'endings.py'), '# edited\n', { flag: 'a' });
-    const dirty = hsm(['matrix', 'launch', 'release.yaml'], dir);
-    expect(dirty.code).toBe(2);
-    expect(dirty.stderr).toContain('uncommitted changes (1 file(s))');
-    expect(dirty.stderr).toContain('endings.py');
-    git(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'edit');
-    const unpushed = hsm(['matrix', 'launch', 'release.yaml'], dir);
-    expect(unpushed.code).toBe(2);
-    expect(unpushed.stderr).toMatch(/commit [0-9a-f]{12} is not pushed to origin\/main/);
-    expect(hsm(['matrix', 'check'], dir).stderr).toContain('no matrices');
-
-    writeFileSync(
-      join(dir, 'bad.yaml'),
-      'command: x {recip}\naxes:\n  recipe: [a]\n  c: {n: {expect: {exit_code: x}}}\n',
-    );
-    const bad = hsm(['matrix', 'launch', 'bad.yaml', '--allow-dirty'], dir);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("bad.yaml:1:10: error: the command's placeholder `{recip}` names no axis");
-    expect(bad.stderr).toContain('bad.yaml:4:31: error: `expect.exit_code` must be an integer 0..255');
-    writeFileSync(join(dir, 'endings.py'), '# edited again\n', { flag: 'a' });
-    writeFileSync(
-      join(dir, 'one.yaml'),
-      'command: [python3, endings.py, --end, "{end}"]\naxes: {end: [normal]}\n',
-    );
-    const allowed = hsm(['matrix', 'launch', 'one.yaml', '--allow-dirty', '--wait', '--json'], dir);
-    expect(allowed.code, allowed.stderr).toBe(0);
-    expect(JSON.parse(allowed.stdout)).toMatchObject({
-      git: { dirty: true, dirty_files: ['endings.py'], pushed: false },
-      summary: { pass: 1 },
-    });
-    writeFileSync(join(dir, 'nodes.yaml'), 'command: x\naxes:\n  nodes: {values: [2], resource: nodes}\n');
-    const nodes = hsm(['matrix', 'launch', 'nodes.yaml', '--allow-dirty'], dir);
-    expect(nodes.code).toBe(2);
-    expect(nodes.stderr).toContain(
-      'job 2 asks source "local" (type local) for `nodes`, which a local source does not take',
-    );
-  });
 });
 
 function pick(j: Job) {
   return { sweep_id: j.sweep_id, task: j.task, verdict: j.verdict, job_id: j.job_id };
-}
-
-function pgrep(pattern: string): number[] {
-  const r = spawnSync('pgrep', ['-f', '--', pattern], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
-    .filter((p) => p !== process.pid);
 }

@@ -144,6 +144,10 @@ export function registerMatrix(program: Command): void {
 }
 
 function printCheck(check: MatrixCheck, json: boolean, failedOnly: boolean): number {
+  for (const id of check.unfollowed_sweeps)
+    process.stderr.write(
+      `warning: jobs of sweep ${id} have not ended and no hsm process follows them (it was killed); take them back with: hsm complete ${id}\n`,
+    );
   const jobs = failedOnly ? check.jobs.filter((j) => j.verdict === 'fail') : check.jobs;
   if (json) printJson({ ...check, jobs });
   else {
