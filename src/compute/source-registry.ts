@@ -10,6 +10,8 @@ import { LocalSource } from './local/local-source.js';
 import { readSsmSource } from '../config/ssm-source.js';
 import { SsmSource } from './ssm/ssm-source.js';
 import { checkSessionCommand } from './ssm/session-nodes.js';
+import { slurmDialect } from './slurm/slurm-dialect.js';
+import { buildSlurmSource } from './slurm/slurm-source.js';
 
 // Compute sources are built here, by type, from their hsm_config.yaml entry: api/ never names a
 // source class. A type with no builder is refused with a clear error, never run as another.
@@ -58,6 +60,8 @@ const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
       setup: setupCommands(req.config),
       fetch: context.sessionFetch ?? null,
     }),
+  slurm: (req, context) =>
+    buildSlurmSource(req.name, req.config, req.slots, context, sourceEnvironment(req.config)),
 };
 
 function setupCommands(config: SourceConfig): string[] {
@@ -81,10 +85,12 @@ export function buildSource(req: SourceRequest, context: SweepContext): ComputeS
   return build(req, context);
 }
 
-/** Refuses a source that cannot start from here (its shell command missing), before a sweep
- * is created for it. */
+/** Refuses a source that cannot start from here (its shell command missing) or whose builder would
+ * refuse its settings (a batch source's resource fields), before a sweep is created for it. */
 export function checkSourceStarts(name: string, project: ProjectConfig): void {
-  if (project.sources[name]?.type === 'ssm') checkSessionCommand(readSsmSource(project, name));
+  const config = project.sources[name];
+  if (config?.type === 'ssm') checkSessionCommand(readSsmSource(project, name));
+  if (config?.type === 'slurm') slurmDialect.readResources(name, config);
 }
 
 /** The source types hsm can run. */

@@ -120,7 +120,7 @@ export function renderInitConfig(f: ProjectFacts): string {
     'sources:',
     '  local: {type: local, max_parallel: 2}',
     '  # gpubox: {type: ssh, host: gpubox, workdir: ~/hsm/myproj, max_parallel: 4}',
-    '  # cluster: {type: slurm, host: login1, partition: gpu, time: "04:00:00", array_throttle: 50}',
+    '  # cluster: {type: slurm, partition: gpu, time: "04:00:00", array_throttle: 50}',
     '',
   ];
   return lines.join('\n');

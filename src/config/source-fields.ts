@@ -88,7 +88,32 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
 // Fields a source type accepts in the schema but does not honour yet, with what to do instead. A
 // setting hsm accepts, it honours: these are refused at their file:line:col until the source
 // implements them (then the entry goes).
+const SLURM_OVER_SSH =
+  'a slurm source submits with the sbatch of this machine for now: run hsm on a login node of the cluster (sbatch over ssh, `host:`, is not supported yet)';
+
 export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string, string>>> = {
+  slurm: {
+    setup:
+      'a slurm source runs no setup commands: prepare the environment once on the cluster and name it with `venv:`, `conda_env:` or `modules:`',
+    python_interpreter:
+      'a task runs the command of the sweep file; set the interpreter there, or as `project.python_interpreter`',
+    lost_after:
+      'a slurm source learns from Slurm itself when a job is gone (accounting): there is no host to lose',
+    ...Object.fromEntries(
+      [
+        'host',
+        'user',
+        'port',
+        'identity_file',
+        'ssh_options',
+        'workdir',
+        'project_dir',
+        'sync_exclude',
+        'rsync_path',
+        'clean_remote',
+      ].map((f) => [f, SLURM_OVER_SSH]),
+    ),
+  },
   local: {
     setup:
       "the local source runs tasks in this machine's environment and runs no setup commands: put them in the venv or conda env (`venv:`, `conda_env:`), set variables with `env:`, or run them before `hsm run`",

@@ -27,10 +27,10 @@ function refused(args: string[], config?: string): string {
 
 describe('settings hsm cannot honour are refused', () => {
   it('a source of a type hsm cannot run yet, or an unknown one, before the sweep is created', () => {
-    const config = 'sources:\n  cluster: {type: slurm, partition: debug}\n';
-    const slurm = refused(['run', '--source', 'cluster'], config);
-    expect(slurm).toContain('source "cluster" has type slurm, which this version of hsm cannot run yet');
-    expect(slurm).toContain('sources hsm runs: local, ssh');
+    const config = 'sources:\n  cluster: {type: pbs, queue: batch}\n';
+    const pbs = refused(['run', '--source', 'cluster'], config);
+    expect(pbs).toContain('source "cluster" has type pbs, which this version of hsm cannot run yet');
+    expect(pbs).toContain('sources hsm runs: local, ssh, slurm');
     expect(refused(['run', '--source', 'local,nope'], config)).toContain('unknown source "nope"');
   });
 

@@ -47,7 +47,7 @@ defaults: {jobs: 4, retries: 2, timeout: 5m, output_dir: runs}
 sources:
   local: {type: local, max_parallel: 2}
   gpubox: {type: ssh, host: gpubox, workdir: ~/hsm/myproj, max_parallel: 4, custom_thing: 7}
-  cluster: {type: slurm, host: login1, partition: gpu, time: "04:00:00", array_throttle: 50}
+  cluster: {type: slurm, partition: gpu, time: "04:00:00", array_throttle: 50}
 groups:
   gpu: node[01-16]
   mixed: [a1, "b[1-2]"]

@@ -1,0 +1,328 @@
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HsmError } from '../../domain/errors.js';
+import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
+import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
+import type { SweepContext } from '../source-context.js';
+import type { BatchDialect, JobTask } from './batch-dialect.js';
+import { jobComment, jobName, submissionToken } from './job-identity.js';
+import { readJobRecord, writeJobRecord } from './job-record.js';
+import { PermanentSubmitError, submitJob } from './job-submitter.js';
+import { PollSchedule } from './poll-schedule.js';
+import type { SchedulerClient } from './scheduler-client.js';
+import { StatusRound, type Tracked } from './status-round.js';
+
+// A batch scheduler (Slurm, PBS) as a compute source: the shared glue around a dialect. Attempts
+// handed over together become one job array (split under the scheduler's MaxArraySize); each
+// element runs its task with hsm's runner, which writes the same records as on every source. The
+// task directories are on a filesystem the compute nodes share with this machine (what sbatch on
+// a login node assumes too): the records are read here, the scheduler is asked only what they
+// cannot say (status-round.ts), one status call a round for the whole sweep.
+
+export interface BatchSourceOptions<R> {
+  name: string;
+  type: 'slurm' | 'pbs';
+  dialect: BatchDialect<R>;
+  resources: R;
+  /** At most this many elements of an array run at once; null: no limit. */
+  throttle: number | null;
+  slots: number;
+  context: SweepContext;
+  environment: TaskEnvironment;
+  client: SchedulerClient;
+  /** The runner shipped with hsm; copied into the sweep so queued jobs survive an hsm upgrade. */
+  runnerPath: string;
+  pollMinMs: number;
+  pollMaxMs: number;
+  submitBackoffMs: readonly number[];
+  /** Resources of a task's next attempt after one that ended this way (retry policy). */
+  scaleAfter?: Partial<Record<'oom' | 'timeout', { mem?: number; time?: number }>>;
+}
+
+const TICK_MS = 250;
+
+export class BatchSource<R> implements ComputeSource {
+  readonly name: string;
+  readonly type: 'slurm' | 'pbs';
+  readonly slots: number;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly events: SourceEvent[] = [];
+  private readonly schedule: PollSchedule;
+  private readonly round: StatusRound<R>;
+  private readonly scale = new Map<string, { mem: number; time: number }>();
+  private refused: string | null = null;
+  private prepared: { maxArraySize: number; scriptsDir: string; runner: string } | null = null;
+
+  constructor(private readonly o: BatchSourceOptions<R>) {
+    this.name = o.name;
+    this.type = o.type;
+    this.slots = o.slots;
+    this.schedule = new PollSchedule({ minMs: o.pollMinMs, maxMs: o.pollMaxMs, callsPerMinute: 40 });
+    this.round = new StatusRound(o.dialect, o.client, jobName(o.context.sweepId), this.schedule, (l) =>
+      this.log(l),
+    );
+  }
+
+  capacity(): number {
+    return this.refused ? 0 : Math.max(0, this.slots - this.tracked.size);
+  }
+
+  inFlight(): number {
+    return this.tracked.size;
+  }
+
+  unavailable(): string | null {
+    return this.refused;
+  }
+
+  async submit(requests: readonly SubmitRequest[]): Promise<void> {
+    const prep = await this.prepare();
+    // attempts with the same resources go together, in arrays of at most MaxArraySize elements
+    const groups = new Map<string, SubmitRequest[]>();
+    for (const r of requests) {
+      const s = this.scale.get(r.task) ?? { mem: 1, time: 1 };
+      const k = `${s.mem}x${s.time}`;
+      groups.set(k, [...(groups.get(k) ?? []), r]);
+    }
+    let handedOver = 0;
+    let failure: unknown = null;
+    for (const [k, group] of groups) {
+      const [mem, time] = k.split('x').map(Number) as [number, number];
+      for (let i = 0; i < group.length; i += prep.maxArraySize) {
+        const chunk = group.slice(i, i + prep.maxArraySize);
+        try {
+          await this.submitArray(chunk, prep, { mem, time });
+          handedOver += chunk.length;
+        } catch (err) {
+          failure ??= err;
+          if (err instanceof PermanentSubmitError) this.refused = err.message;
+          if (handedOver > 0 || i + chunk.length < group.length || groups.size > 1)
+            for (const r of chunk) this.events.push(this.submitError(r, err));
+        }
+      }
+    }
+    if (handedOver === 0 && failure) {
+      this.events.splice(0);
+      throw failure;
+    }
+  }
+
+  private async submitArray(
+    chunk: readonly SubmitRequest[],
+    prep: { scriptsDir: string; runner: string },
+    scale: { mem: number; time: number },
+  ): Promise<void> {
+    const { context } = this.o;
+    const token = submissionToken(chunk);
+    const elements: JobTask[][] = chunk.map((r, index) => {
+      writeFileSync(
+        join(r.localDir, 'command.sh'),
+        renderTaskScript(
+          r,
+          {
+            sweepId: context.sweepId,
+            sweepDir: context.sweepDir,
+            taskDir: r.localDir,
+            projectRoot: context.projectRoot,
+          },
+          this.o.environment,
+        ),
+      );
+      writeJobRecord(r.localDir, { attempt: r.attempt, token, index, jobId: null });
+      return [{ task: r.task, key: r.key, attempt: r.attempt, dir: r.task }];
+    });
+    const resources =
+      scale.mem === 1 && scale.time === 1
+        ? this.o.resources
+        : this.o.dialect.scaleResources(this.o.resources, scale);
+    const name = jobName(context.sweepId);
+    const comment = jobComment(context.sweepId, token);
+    const scriptPath = join(prep.scriptsDir, `${nextScriptName(prep.scriptsDir)}.sh`);
+    writeFileSync(
+      scriptPath,
+      this.o.dialect.jobScript({
+        name,
+        comment,
+        elements,
+        tasksDir: context.tasksDir,
+        throttle: this.o.throttle,
+        runner: prep.runner,
+        logDir: join(prep.scriptsDir, 'output'),
+        workdir: context.projectRoot,
+        resources,
+      }),
+    );
+    const submittedAt = Date.now();
+    const jobId = await submitJob(this.o.dialect, this.o.client, {
+      scriptPath,
+      jobName: name,
+      comment,
+      submittedSince: submittedAt,
+      backoffMs: this.o.submitBackoffMs,
+      onLog: (l) => this.log(l),
+    });
+    this.log(`submitted ${chunk.length} task(s) as job ${jobId} (${scriptPath})`);
+    chunk.forEach((r, index) => {
+      writeJobRecord(r.localDir, { attempt: r.attempt, token, index, jobId });
+      this.tracked.set(r.task, {
+        task: r.task,
+        attempt: r.attempt,
+        localDir: r.localDir,
+        jobId,
+        index,
+        token,
+        since: submittedAt,
+        started: false,
+        phase: 'unknown',
+        leftQueueAt: null,
+        cancelRequested: false,
+      });
+    });
+    this.schedule.soon(Date.now());
+  }
+
+  adopt(attempts: readonly AdoptRequest[]): void {
+    for (const a of attempts) {
+      const record = readJobRecord(a.localDir, a.attempt);
+      const fromHandle = /^(\d+)_(\d+)$/.exec(a.handle ?? '');
+      if (!record && !fromHandle) {
+        // never handed to the scheduler: the dead process stopped before its submit
+        this.events.push({
+          kind: 'finished',
+          task: a.task,
+          attempt: a.attempt,
+          exitStatus: null,
+          neverStarted: true,
+          at: Date.now(),
+        });
+        continue;
+      }
+      this.tracked.set(a.task, {
+        task: a.task,
+        attempt: a.attempt,
+        localDir: a.localDir,
+        jobId: record?.jobId ?? fromHandle?.[1] ?? null,
+        index: record?.index ?? Number(fromHandle![2]),
+        token: record?.token ?? null,
+        since: Date.now() - 7 * 86_400_000,
+        started: a.handle !== null,
+        phase: 'unknown',
+        leftQueueAt: null,
+        cancelRequested: false,
+      });
+    }
+    this.schedule.soon(Date.now());
+  }
+
+  async poll(waitMs: number): Promise<SourceEvent[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (this.tracked.size > 0) {
+        const due = this.schedule.due(Date.now(), 2);
+        const ended = await this.round.run([...this.tracked.values()], due);
+        for (const e of ended.events) {
+          this.events.push(e);
+          if (e.kind === 'finished') {
+            this.tracked.delete(e.task);
+            this.noteScale(e.task, e.reason);
+          }
+        }
+      }
+      const now = Date.now();
+      if (this.events.length > 0 || now >= deadline) break;
+      await new Promise((r) => setTimeout(r, Math.min(TICK_MS, deadline - now)));
+    }
+    return this.events.splice(0);
+  }
+
+  async terminate(
+    attempts: readonly { task: string; attempt: number }[],
+    _graceMs: number,
+    why: 'timeout' | 'cancel' | 'withdraw' = 'cancel',
+  ): Promise<void> {
+    const handles: string[] = [];
+    for (const a of attempts) {
+      const t = this.tracked.get(a.task);
+      if (!t || t.attempt !== a.attempt) continue;
+      if (why === 'withdraw' && t.started) continue;
+      t.cancelRequested = true;
+      if (t.jobId !== null && t.index !== null) handles.push(this.o.dialect.elementHandle(t.jobId, t.index));
+    }
+    if (handles.length === 0) return;
+    // one call for all of them (the scheduler takes a list), whatever the size of the sweep
+    const r = await this.o.client.run({ argv: this.o.dialect.cancelArgv(handles), timeoutMs: 30_000 });
+    if (r.exitCode !== 0) this.log(`cancel of ${handles.length} job element(s) failed: ${r.stderr.trim()}`);
+    this.schedule.soon(Date.now());
+  }
+
+  async close(): Promise<void> {
+    // queued and running jobs belong to the scheduler: they go on without hsm (`hsm complete`)
+  }
+
+  /** Scheduler calls issued so far, by program (benchmarks, logs). */
+  schedulerCalls(): ReadonlyMap<string, number> {
+    return this.o.client.counts;
+  }
+
+  private async prepare() {
+    if (this.prepared) return this.prepared;
+    const { context, dialect, client } = this.o;
+    const scriptsDir = join(context.sweepDir, 'scripts', 'job_scripts');
+    mkdirSync(join(scriptsDir, 'output'), { recursive: true });
+    const runner = join(context.sweepDir, 'scripts', 'hsm-runner.sh');
+    copyFileSync(this.o.runnerPath, runner);
+    let maxArraySize = 1000;
+    const argv = dialect.limitsArgv();
+    if (argv) {
+      const r = await client.run({ argv, timeoutMs: 30_000 });
+      if (r.missing)
+        throw new PermanentSubmitError(
+          `${argv[0]} was not found on PATH: hsm submits jobs where the scheduler's commands are`,
+          'run hsm on a login node of the cluster (or load its module), or set `host:` on the source to submit over ssh',
+        );
+      if (r.exitCode === 0) maxArraySize = dialect.parseLimits(r.stdout).maxArraySize;
+      else
+        throw new HsmError('infra', `${argv.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
+          hint: 'the scheduler does not answer; check it (`scontrol ping`) and run `hsm complete` later',
+        });
+    }
+    this.prepared = { maxArraySize, scriptsDir, runner };
+    return this.prepared;
+  }
+
+  private noteScale(task: string, reason: string | undefined): void {
+    const by = reason === 'oom' || reason === 'timeout' ? this.o.scaleAfter?.[reason] : undefined;
+    if (!by) return;
+    const s = this.scale.get(task) ?? { mem: 1, time: 1 };
+    this.scale.set(task, { mem: s.mem * (by.mem ?? 1), time: s.time * (by.time ?? 1) });
+  }
+
+  private submitError(r: SubmitRequest, err: unknown): SourceEvent {
+    const detail =
+      err instanceof HsmError && err.hint
+        ? `${err.message} (${err.hint})`
+        : String((err as Error).message ?? err);
+    return {
+      kind: 'finished',
+      task: r.task,
+      attempt: r.attempt,
+      exitStatus: null,
+      reason: 'submit_error',
+      detail,
+      at: Date.now(),
+    };
+  }
+
+  private log(line: string): void {
+    this.o.context.onLog?.(`${this.name}: ${line}`);
+  }
+}
+
+// job_0001, job_0002...: in submission order, across hsm processes of the same sweep.
+function nextScriptName(dir: string): string {
+  const used = readdirSync(dir)
+    .map((f) => /^job_(\d+)\.sh$/.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+  return `job_${String((used.length ? Math.max(...used) : 0) + 1).padStart(4, '0')}`;
+}

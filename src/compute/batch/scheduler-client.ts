@@ -1,0 +1,48 @@
+import { runCommand, type CommandResult } from '../../process/run-command.js';
+
+// Runs the scheduler's commands (sbatch, squeue, sacct, scancel...) with argv, never a shell
+// string, each under a deadline, and counts them: how many calls a sweep costs the scheduler is
+// part of what hsm promises (one status call per poll round, arrays instead of a job per task).
+
+export interface SchedulerCall {
+  argv: readonly string[];
+  /** Deadline; a call that does not answer in time is ended and reported with exitCode null. */
+  timeoutMs: number;
+}
+
+export interface SchedulerResult extends CommandResult {
+  /** The program could not be started at all (not installed, not on PATH). */
+  missing: boolean;
+  timedOut: boolean;
+}
+
+export interface SchedulerClient {
+  run(call: SchedulerCall): Promise<SchedulerResult>;
+  /** Calls issued so far, by program. */
+  readonly counts: ReadonlyMap<string, number>;
+}
+
+/** Runs the commands on this machine (hsm runs where sbatch is: a login node). */
+export class LocalSchedulerClient implements SchedulerClient {
+  private readonly byProgram = new Map<string, number>();
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  get counts(): ReadonlyMap<string, number> {
+    return this.byProgram;
+  }
+
+  async run(call: SchedulerCall): Promise<SchedulerResult> {
+    const program = call.argv[0]!;
+    this.byProgram.set(program, (this.byProgram.get(program) ?? 0) + 1);
+    const started = Date.now();
+    const r = await runCommand(call.argv, { env: this.env, timeoutMs: call.timeoutMs });
+    const timedOut = r.signal === 'SIGTERM' && Date.now() - started >= call.timeoutMs;
+    return {
+      ...r,
+      exitCode: timedOut ? null : r.exitCode,
+      missing: r.error !== null && /ENOENT/.test(r.error),
+      timedOut,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HSM_BIN, hsm, makeProject } from '../../helpers/cli.js';
+import { sshInfra } from '../../remote/test-infra.js';
+
+// Shared by the tests of the Slurm source on the real Slurm of scripts/infra. Jobs run on node1..3
+// (slurmd in those hosts' network namespaces, the machine's filesystem): the sweep directory and
+// the runner are at the same paths there.
+
+export const SCHEDULER_PROGRAMS = ['sbatch', 'squeue', 'sacct', 'scancel', 'scontrol'];
+
+/** A PATH directory whose Slurm commands log each call (one line: program and arguments) to
+ * `calls.log` before running the real one: what hsm asked of the scheduler, counted. */
+export function countingShims(): { dir: string; calls: () => string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'hsm-slurm-shims-'));
+  const log = join(dir, 'calls.log');
+  for (const p of SCHEDULER_PROGRAMS) {
+    const file = join(dir, p);
+    writeFileSync(file, `#!/bin/sh\necho "${p} $*" >> '${log}'\nexec /usr/bin/${p} "$@"\n`);
+    chmodSync(file, 0o755);
+  }
+  return {
+    dir,
+    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []),
+  };
+}
+
+export function slurmEnv(extraPath?: string): NodeJS.ProcessEnv {
+  const infra = sshInfra();
+  return {
+    SLURM_CONF: infra.slurmConf,
+    PATH: extraPath ? `${extraPath}:${process.env.PATH}` : process.env.PATH,
+  };
+}
+
+/** A project whose sweep appends each run's task id to runs.log (in the project) and fails with
+ * exit 3 for x=2 where a file `fail.<hostname>` exists in the project. */
+export function slurmProject(sources: string, xs: number[] = [1, 2, 3], extra = ''): string {
+  const sweep =
+    `name: sl\ncommand: ["sh", "-c", "echo $HSM_TASK_ID >> runs.log; ${extra}if [ -e fail.$(hostname) ] && [ {x} = 2 ]; then exit 3; fi; echo ran {x}"]\n` +
+    `args: none\nsweep:\n  grid:\n    x: [${xs.join(', ')}]\n`;
+  const dir = makeProject(sweep, `defaults:\n  output_dir: sweeps/outputs\nsources:\n${sources}`);
+  mkdirSync(join(dir, 'sweeps', 'outputs'), { recursive: true });
+  return dir;
+}
+
+export function runsLog(dir: string): string[] {
+  const f = join(dir, 'runs.log');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+export interface StatusJson {
+  sweep_id: string;
+  sweep_dir: string;
+  counts: Record<string, number>;
+  tasks: {
+    name: string;
+    status: string;
+    source: string;
+    attempts: number;
+    exit_code: number | null;
+    termination_reason: string | null;
+    host: string | null;
+    detail: string | null;
+  }[];
+}
+
+export function statusJson(dir: string, env: NodeJS.ProcessEnv = {}): StatusJson {
+  const r = hsm(['status', '--json'], dir, env);
+  if (r.code !== 0) throw new Error(`hsm status failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+export function hsmChild(args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [HSM_BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+}
+
+/** Waits for a condition (polled every 100 ms) up to `ms`; throws with `what` when it does not come. */
+export async function waitUntil(what: string, ms: number, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
