@@ -1,3 +1,4 @@
+import type { SourceLog } from '../../engine/log-port.js';
 import { runCommand, type CommandResult } from '../../process/run-command.js';
 
 // Runs the scheduler's commands (sbatch, squeue, sacct, scancel...) with argv, never a shell
@@ -26,7 +27,10 @@ export interface SchedulerClient {
 export class LocalSchedulerClient implements SchedulerClient {
   private readonly byProgram = new Map<string, number>();
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly log: SourceLog,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   get counts(): ReadonlyMap<string, number> {
     return this.byProgram;
@@ -38,6 +42,12 @@ export class LocalSchedulerClient implements SchedulerClient {
     const started = Date.now();
     const r = await runCommand(call.argv, { env: this.env, timeoutMs: call.timeoutMs });
     const timedOut = r.signal === 'SIGTERM' && Date.now() - started >= call.timeoutMs;
+    // the program and how it ended (never its arguments' values: paths and names only, but few)
+    this.log.command(program, Date.now() - started, {
+      exit: timedOut ? null : r.exitCode,
+      ...(timedOut ? { timed_out: true } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    });
     return {
       ...r,
       exitCode: timedOut ? null : r.exitCode,

@@ -5,7 +5,7 @@ import { BatchSource } from '../batch/batch-source.js';
 import { LocalSchedulerClient } from '../batch/scheduler-client.js';
 import type { TaskEnvironment } from '../command-script.js';
 import { findRunnerScript } from '../local/runner-path.js';
-import type { SweepContext } from '../source-context.js';
+import { sourceLogOf, type SweepContext } from '../source-context.js';
 import { slurmDialect } from './slurm-dialect.js';
 
 // A `type: slurm` source: the batch glue with the Slurm dialect, sbatch/squeue/sacct/scancel run
@@ -34,7 +34,7 @@ export function buildSlurmSource(
     context,
     // the project's venv/conda env, then the source's own fields (the cluster shares the filesystem)
     environment: { ...context.environment, ...environment },
-    client: new LocalSchedulerClient(),
+    client: new LocalSchedulerClient(sourceLogOf(context, name)),
     runnerPath: findRunnerScript(),
     pollMinMs: 1000,
     pollMaxMs: config.poll_interval
