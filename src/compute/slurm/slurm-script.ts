@@ -73,18 +73,8 @@ export function slurmJobScript(job: JobSpec<SlurmResources>): string {
     '  *) echo "hsm: no task for array index $SLURM_ARRAY_TASK_ID" >&2; exit 2 ;;',
     'esac',
   ];
-  const runner = quoteShellWord(job.runner);
-  if (job.elements.every((e) => e.length === 1)) lines.push(`exec bash ${runner} run "$1" "$2"`);
-  else {
-    // packed: the element works through its tasks in order, each with its own records
-    lines.push(
-      'rc=0',
-      'while [ $# -ge 2 ]; do',
-      `  bash ${runner} run "$1" "$2" || rc=$?`,
-      '  shift 2',
-      'done',
-      'exit $rc',
-    );
-  }
+  // the runner works through the element's tasks in order (several when packed), each with its
+  // own records and exit code
+  lines.push(`exec bash ${quoteShellWord(job.runner)} run "$@"`);
   return lines.join('\n') + '\n';
 }
