@@ -36,19 +36,10 @@ export function encodeChunk(raw: Buffer, allowGzip: boolean): EncodedChunk {
   return { encoding, text: lines.join('') };
 }
 
-/** Splits typed text into blocks of about `size` bytes at line ends (each block whole lines). */
+/** Cuts typed text into blocks of `size` bytes (the last shorter): the node acknowledges each. */
 export function splitBlocks(text: string, size: number): string[] {
   const blocks: string[] = [];
-  let at = 0;
-  while (at < text.length) {
-    let end = Math.min(text.length, at + size);
-    if (end < text.length) {
-      const nl = text.lastIndexOf('\n', end - 1);
-      end = nl >= at ? nl + 1 : text.indexOf('\n', end) + 1 || text.length;
-    }
-    blocks.push(text.slice(at, end));
-    at = end;
-  }
+  for (let at = 0; at < text.length; at += size) blocks.push(text.slice(at, at + size));
   return blocks;
 }
 

@@ -143,16 +143,27 @@ export function cmp(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** The record of a push left on the node (`shas`): `type sha path\0` per entry. */
-export function serializeShas(local: readonly ManifestEntry[]): Buffer {
-  return Buffer.from(local.map((e) => `${e.type === 'file' ? e.sha : '-'} ${e.path}\0`).join(''), 'utf8');
+/**
+ * The record of a push left on the node (`shas`): `sha path\0` per entry (`-` for symlinks and
+ * directories, `x` for a path removed). Later records of a path win, so a small push appends
+ * only what it changed (`delta`) instead of rewriting the record of every file.
+ */
+export function serializeShas(entries: readonly ManifestEntry[], removed: readonly string[] = []): Buffer {
+  return Buffer.from(
+    entries.map((e) => `${e.type === 'file' ? e.sha : '-'} ${e.path}\0`).join('') +
+      removed.map((p) => `x ${p}\0`).join(''),
+    'utf8',
+  );
 }
 
 export function parseShas(data: Buffer): Map<string, string> {
   const out = new Map<string, string>();
   for (const rec of data.toString('utf8').split('\0')) {
     const sp = rec.indexOf(' ');
-    if (sp > 0) out.set(rec.slice(sp + 1), rec.slice(0, sp));
+    if (sp <= 0) continue;
+    const path = rec.slice(sp + 1);
+    if (rec.slice(0, sp) === 'x') out.delete(path);
+    else out.set(path, rec.slice(0, sp));
   }
   return out;
 }

@@ -8,12 +8,15 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //
 //   state ROOT PRUNE...     `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then sections
 //                           (listing, the stat listing and shas of the last push, chunks received)
-//   recv ROOT SHA ENC LEN BLOCK   reads LEN bytes typed to /dev/tty (non-canonical mode, `HSM-ACK`
-//                           after each BLOCK bytes), decodes them (ENC gz|raw) and keeps the chunk
-//                           as chunks/SHA only when its sha256 is SHA (`HSM-OK` / `HSM-BAD got`)
+//   recv ROOT BLOCK [ENC LEN SHA]...   for each chunk: reads LEN bytes typed to /dev/tty
+//                           (non-canonical mode, `HSM-ACK` after each BLOCK bytes), decodes them
+//                           (ENC gz|raw) and keeps the chunk as chunks/SHA only when its sha256 is
+//                           SHA (`HSM-OK sha` / `HSM-BAD sha got`)
+//   have ROOT SHA...        `HSM-HAVE sha` for each chunk the node holds
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P..
 //                           removes, changes modes, extracts the chunks (one tar stream), records
-//                           the new stat listing beside the shas the stream carried
+//                           the new stat listing beside the shas the stream carried (`shas.new`:
+//                           the whole record; `shas.add`: appended to it)
 //   hash ROOT P...          `HSM-H sha` per path, in order
 //   pack DIR ID CHUNK P...  tars the paths into ~/.hsm/pull/ID.tar (kept: a resumed pull reuses
 //                           it), `HSM-PACK size enc` and `HSM-C sha` per chunk
@@ -52,22 +55,31 @@ state)
   section chunks; ls $S/chunks 2>/dev/null | zc | b64e
   echo 'HSM-END' ;;
 recv)
-  root=$1 want=$2 enc=$3 len=$4 block=$5
+  root=$1 block=$2; shift 2
   d=$root/$S/chunks; t=$d/.in.$$
-  mkdir -p -- "$d" 2>/dev/null || t=/dev/null
+  if mkdir -p -- "$d" 2>/dev/null; then sink=$t.b64; else sink=/dev/null; fi
   old=$(stty -g </dev/tty 2>/dev/null) && stty -icanon -echo min 1 time 0 </dev/tty 2>/dev/null
-  left=$len; : >"$t.b64" 2>/dev/null
-  while [ "$left" -gt 0 ]; do
-    n=$block; [ "$left" -lt "$n" ] && n=$left
-    head -c "$n" </dev/tty >>"$t.b64" || break
-    left=$((left - n)); echo HSM-ACK
+  trap '[ -n "$old" ] && stty "$old" </dev/tty; rm -f "$t" "$t.b64"; exit 130' INT TERM HUP
+  while [ $# -ge 3 ]; do
+    enc=$1 left=$2 want=$3; shift 3
+    [ "$sink" = /dev/null ] || : >"$sink"
+    while [ "$left" -gt 0 ]; do
+      n=$block; [ "$left" -lt "$n" ] && n=$left
+      head -c "$n" </dev/tty >>"$sink" || sink=/dev/null
+      left=$((left - n)); echo HSM-ACK
+    done
+    if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; continue; fi
+    if [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
+    got=$(sha <"$t")
+    if [ "$got" = "$want" ]; then mv -f "$t" "$d/$want" && echo "HSM-OK $want"; else rm -f "$t"; echo "HSM-BAD $want $got"; fi
   done
+  rm -f "$t.b64"
   [ -n "$old" ] && stty "$old" </dev/tty
-  [ "$t" = /dev/null ] && { echo "HSM-FAIL cannot create $d"; exit 1; }
-  if [ "$enc" = gz ]; then tr -d '#' <"$t.b64" | b64d | gzip -dc >"$t"; else tr -d '#' <"$t.b64" | b64d >"$t"; fi
-  got=$(sha <"$t"); rm -f "$t.b64"
-  if [ "$got" = "$want" ]; then mv -f "$t" "$d/$want" && echo "HSM-OK $want"
-  else rm -f "$t"; echo "HSM-BAD $got"; exit 1; fi ;;
+  exit 0 ;;
+have)
+  d=$1/$S/chunks; shift
+  for c do [ -f "$d/$c" ] && echo "HSM-HAVE $c"; done
+  exit 0 ;;
 apply)
   root=$1; shift
   mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
@@ -89,6 +101,7 @@ apply)
     for c in $chunks; do cat "$S/chunks/$c"; done | tar -xpf - $o || { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
   fi
   rm -rf $S/chunks
+  if [ -f $S/shas.add ]; then { cat $S/shas 2>/dev/null; cat $S/shas.add; } >$S/shas.new && rm -f $S/shas.add; fi
   if [ -f $S/shas.new ]; then
     listing "$@" >$S/stat.new && mv -f $S/shas.new $S/shas && mv -f $S/stat.new $S/stat
   fi

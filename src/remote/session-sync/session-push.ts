@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { HsmError } from '../../domain/errors.js';
-import { encodeChunk, lineOf, splitBlocks } from './data-lines.js';
+import { ChunkSender } from './chunk-sender.js';
+import { lineOf } from './data-lines.js';
 import { readLocalManifest } from './local-manifest.js';
-import { planPush, serializeShas, type PushPlan } from './manifest.js';
-import { buildPackStream, chunkRanges } from './pack-stream.js';
+import { planPush, serializeShas, type ManifestEntry, type PushPlan } from './manifest.js';
+import { buildPackStream, chunkRanges, type ExtraFile } from './pack-stream.js';
 import { pathArg } from './remote-helper.js';
 import { nodePath, readNodeSide } from './remote-state.js';
 import { runHelper, type SessionShell } from './session-shell.js';
@@ -19,10 +20,9 @@ import type { SessionPushOptions, SessionSyncItem, SessionSyncResult } from './t
 // 4. one command removes, changes modes, extracts and records the push.
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
-/** Typed text per acknowledged block, and blocks ahead of the node. */
-const BLOCK_BYTES = 128 * 1024;
-const WINDOW = 4;
+/** The record of the push, whole or appended (manifest.ts: serializeShas). */
 const RECORD = '.hsm/session-sync/shas.new';
+const RECORD_ADD = '.hsm/session-sync/shas.add';
 
 export async function pushThroughSession(
   shell: SessionShell,
@@ -82,28 +82,30 @@ export async function pushThroughSession(
     unchanged: plan.unchanged,
     duration_ms: 0,
   };
-  const recordUpToDate =
-    side.state.shas.size === local.length && local.every((e) => side.state.shas.has(e.path));
+  const delta = recordDelta(local, side.state.shas);
+  const recordUpToDate = delta.changed.length === 0 && delta.removed.length === 0;
   if (options.dryRun || (items.length === 0 && recordUpToDate)) {
     progress('done', [0, 0], [0, 0]);
     return { ...result, duration_ms: Date.now() - started };
   }
   // The stream: the entries to write, then the record of this push.
-  const stream = buildPackStream(plan.send, [{ path: RECORD, data: serializeShas(local) }]);
+  const stream = buildPackStream(plan.send, [recordOf(local, side.state.shas)]);
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const chunks: string[] = [];
   progress('send', [0, files.length], [0, bytes]);
+  const sender = new ChunkSender(shell, root, side.gzip, call, (end) =>
+    progress('send', [filesBefore(stream, files, end), files.length], [contentBefore(stream, end), bytes]),
+  );
   for (const [start, end] of chunkRanges(stream.length, chunkBytes)) {
     const raw = await readStreamRange(options.localRoot, stream, start, end);
     const sha = createHash('sha256').update(raw).digest('hex');
     chunks.push(sha);
     if (side.state.chunks.has(sha)) result.chunks_reused++;
-    else {
-      result.wire_bytes += await sendChunk(shell, root, raw, sha, side.gzip, call);
-      result.chunks_sent++;
-    }
-    progress('send', [filesBefore(stream, files, end), files.length], [contentBefore(stream, end), bytes]);
+    else await sender.add(raw, sha, end);
   }
+  await sender.flush();
+  result.wire_bytes = sender.wire;
+  result.chunks_sent = sender.sent;
   progress('apply', [files.length, files.length], [bytes, bytes]);
   const args = [
     'apply',
@@ -131,41 +133,21 @@ export async function pushThroughSession(
   return { ...result, duration_ms: Date.now() - started };
 }
 
-// Types one chunk to the node's helper; retried once when the node's checksum disagrees. Returns
-// the bytes typed.
-async function sendChunk(
-  shell: SessionShell,
-  root: string,
-  raw: Buffer,
-  sha: string,
-  gzip: boolean,
-  call: { timeoutMs: number; signal?: AbortSignal },
-): Promise<number> {
-  const { encoding, text } = encodeChunk(raw, gzip);
-  let typed = 0;
-  for (let attempt = 1; ; attempt++) {
-    const { out } = await runHelper(
-      shell,
-      ['recv', root, sha, encoding, String(text.length), String(BLOCK_BYTES)],
-      {
-        ...call,
-        what: 'sending file data',
-        input: { blocks: splitBlocks(text, BLOCK_BYTES), ack: 'HSM-ACK', window: WINDOW },
-      },
-    );
-    typed += text.length;
-    if (lineOf(out, 'OK') === sha) return typed;
-    const bad = lineOf(out, 'BAD');
-    if (attempt >= 2 || bad === undefined) {
-      throw new HsmError(
-        'infra',
-        `A chunk of file data did not arrive intact on ${shell.node}${bad ? ' (checksum mismatch twice)' : ''}: ${lineOf(out, 'FAIL') ?? 'no confirmation'}.`,
-        {
-          hint: 'Check the disk space under the directory on the node; the session may alter what is typed (a relay that rewrites input). Sync again to resume.',
-        },
-      );
-    }
+// What changed against the node's record of earlier pushes.
+function recordDelta(local: readonly ManifestEntry[], recorded: ReadonlyMap<string, string>) {
+  const changed = local.filter((e) => recorded.get(e.path) !== (e.type === 'file' ? e.sha : '-'));
+  const localPaths = new Set(local.map((e) => e.path));
+  const removed = [...recorded.keys()].filter((p) => !localPaths.has(p));
+  return { changed, removed };
+}
+
+// A whole record when there is none yet or the change is large; else only what changed.
+function recordOf(local: readonly ManifestEntry[], recorded: ReadonlyMap<string, string>): ExtraFile {
+  const { changed, removed } = recordDelta(local, recorded);
+  if (recorded.size === 0 || changed.length + removed.length > local.length / 4) {
+    return { path: RECORD, data: serializeShas(local) };
   }
+  return { path: RECORD_ADD, data: serializeShas(changed, removed) };
 }
 
 function itemsOf(plan: PushPlan): SessionSyncItem[] {

@@ -41,6 +41,8 @@ export interface SessionInput {
   blocks: readonly string[];
   ack: string;
   window: number;
+  /** Called as each block is handed to the terminal (what was typed before a session died). */
+  onTyped?: (block: string) => void;
 }
 
 export interface OpenResult {
@@ -147,7 +149,11 @@ export class ShellSession {
       let acks = 0;
       const feed = () => {
         if (!input || !framer.hasBegun) return;
-        while (typed < input.blocks.length && typed < acks + input.window) pty.write(input.blocks[typed++]!);
+        while (typed < input.blocks.length && typed < acks + input.window) {
+          const block = input.blocks[typed++]!;
+          pty.write(block);
+          input.onTyped?.(block);
+        }
       };
       const framer = new OutputFramer(newMarkerToken(), newMarkerToken(), (text) => {
         parts.push(text);
