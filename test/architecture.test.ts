@@ -26,7 +26,8 @@ const ALLOWED: Record<string, string[]> = {
   sync: [...CORE, 'config', 'remote', 'state', 'process'],
   report: [...CORE],
   api: [...CORE, 'matrix', 'process', 'config', 'state', 'remote', 'compute', 'results', 'sync', 'report'],
-  cli: ['domain', 'api'],
+  web: ['domain', 'api'],
+  cli: ['domain', 'api', 'web'],
 };
 
 function* files(dir: string): Generator<string> {

@@ -32,3 +32,5 @@ export type { TaskSpec, TaskStatus, TerminationReason } from '../domain/task.js'
 export type { Params, ParamValue } from '../domain/params.js';
 export type { TaskRow } from '../engine/ports.js';
 export type { EngineResult } from '../engine/sweep-engine.js';
+export * from './sweep-reader.js';
+export * from './task-cancel.js';

@@ -98,7 +98,8 @@ export function getSweepStatus(
   }
 }
 
-function headOf(sweep: OpenSweep): StatusReport {
+/** The status document's head (counts, sources, running pid, ETA) of an open sweep. */
+export function headOf(sweep: OpenSweep): StatusReport {
   return headFrom(sweep, sweep.store.summary());
 }
 

@@ -44,6 +44,8 @@ export interface EngineStore {
   task(name: string): TaskRow | null;
   counts(): StatusCounts;
   recordEvent(kind: string, data?: unknown): void;
+  /** Tasks the user asked to cancel one by one since the last call (`hsm cancel SWEEP --tasks`). */
+  takeCancelRequests?(): string[];
 }
 
 /** Where an attempt runs, in its source's own words: a local pid (`4242`), a pid on an ssh host

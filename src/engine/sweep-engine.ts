@@ -24,6 +24,8 @@ import { logChanges } from './change-log.js';
 /** Extra attempts (beyond `retries`) for an attempt lost with its host or runner: a task that
  * keeps taking its host down is not run forever. */
 const LOST_RERUNS = 2;
+/** How often a run looks for single tasks cancelled by another process (a read of the store). */
+const CANCEL_REQUEST_LOOK_MS = 250;
 
 export interface EngineOptions {
   /** Names of the tasks to run, in order (the plan). Rows are read from the store when submitted, so a
@@ -95,6 +97,9 @@ export class SweepEngine {
   /** Attempts a source refused to take (its submit rejected), reported with the next round's events. */
   private readonly submitFailures: SourceEvent[] = [];
   private cancelLevel = 0;
+  /** Tasks cancelled one by one before they were handed over: this run does not hand them over. */
+  private readonly withheld = new Set<string>();
+  private lastRequestLook = 0;
   /** Set when a write failed for want of space (or a read-only disk): no more attempts are handed over. */
   private storageFailure: StorageFailure | null = null;
   /** Store changes a failed commit rolled back: committed with the next round's. */
@@ -156,7 +161,8 @@ export class SweepEngine {
       // (committed before any source sees them).
       const events = await this.pollRound();
       const finished = this.finishRound(events);
-      await this.submitRound([...this.unapplied.splice(0), ...finished]);
+      const withheld = this.takeCancelRequests();
+      await this.submitRound([...this.unapplied.splice(0), ...finished, ...withheld]);
       this.enforceTimeouts();
       this.maybeWriteMapping(false);
       const stuck = this.stuck();
@@ -252,13 +258,58 @@ export class SweepEngine {
   }
 
   private takeFromQueue(n: number): string[] {
-    const batch = this.queue.slice(this.queueHead, this.queueHead + n);
+    let batch = this.queue.slice(this.queueHead, this.queueHead + n);
     this.queueHead += batch.length;
     if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.queueHead); // compact now and then
       this.queueHead = 0;
     }
+    if (this.withheld.size > 0) batch = batch.filter((name) => !this.withheld.has(name));
     return batch;
+  }
+
+  // Tasks the user cancelled one by one while this run works (`hsm cancel SWEEP --tasks`, the
+  // dashboard), looked for a few times a second: a running attempt is terminated and recorded
+  // `cancelled` like any cancel; a task still waiting is not handed over (a pending one is recorded
+  // `cancelled`; a failed or lost one waiting to run again keeps its status and is not retried).
+  private takeCancelRequests(): TaskChange[] {
+    const now = this.now();
+    if (!this.store.takeCancelRequests || now - this.lastRequestLook < CANCEL_REQUEST_LOOK_MS) return [];
+    this.lastRequestLook = now;
+    let names: string[] = [];
+    if (!this.guardWrite(() => (names = this.store.takeCancelRequests!()))) return [];
+    const changes: TaskChange[] = [];
+    for (const name of names) {
+      const run = this.running.get(name);
+      if (run) {
+        if (run.cancelled) continue;
+        run.cancelled = true;
+        void run.source.terminate([{ task: name, attempt: run.attempt }], this.options.killGraceMs, 'cancel');
+        continue;
+      }
+      const retrying = this.retryAt.delete(name);
+      this.retryRows.delete(name);
+      if (!retrying && !this.queue.includes(name, this.queueHead)) continue; // not this run's task
+      this.withheld.add(name);
+      const row = this.store.task(name);
+      if (row?.status !== 'pending') continue;
+      changes.push({
+        kind: 'finished',
+        task: name,
+        attempt: row.attempts, // 0, or the attempt withdrawn before it started (already cancelled)
+        status: 'cancelled',
+        outcome: {
+          exitCode: null,
+          signal: null,
+          reason: 'cancelled',
+          startedAt: null,
+          endedAt: now,
+          host: null,
+          detail: 'cancelled before it ran',
+        },
+      });
+    }
+    return changes;
   }
 
   private async submitRound(pending: TaskChange[]): Promise<void> {
@@ -423,6 +474,12 @@ export class SweepEngine {
           detail: ev.detail ?? 'withdrawn before it started',
         };
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status: 'cancelled', outcome });
+        if (run.cancelled && this.dispatching()) {
+          // this task alone was cancelled (the run goes on): it stays cancelled
+          this.withheld.add(ev.task);
+          Object.assign(run.row, { status: 'cancelled', reason: 'cancelled', detail: outcome.detail });
+          continue;
+        }
         changes.push({ kind: 'reset', task: ev.task, status: 'pending', at: ev.at });
         Object.assign(run.row, { status: 'pending' });
         if (ev.storageFailure)

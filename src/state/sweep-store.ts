@@ -13,6 +13,8 @@ import { HsmError } from '../domain/errors.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.sql.js';
 import { SummaryBuilder, type SweepSummary } from './sweep-summary.js';
 import { TaskFindings } from './task-findings.js';
+import { TaskTable } from './task-table.js';
+import { CancelRequests } from './cancel-requests.js';
 
 // The sweep store: tasks, attempts and events of one sweep in SQLite (WAL, so readers never block the
 // writer). Every state change goes through here and is committed before the engine acts on it.
@@ -59,11 +61,17 @@ export class SweepStore implements EngineStore {
   private readonly db: Database.Database;
   /** Causes of failures and reported metrics (task-findings.ts). */
   readonly findings: TaskFindings;
+  /** Pages of the task table, filtered and sorted in SQL (task-table.ts). */
+  readonly table: TaskTable;
+  /** Single tasks another process asked to cancel (cancel-requests.ts). */
+  readonly cancelRequests: CancelRequests;
   private readonly stmts;
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.findings = new TaskFindings(db);
+    this.table = new TaskTable(db);
+    this.cancelRequests = new CancelRequests(db);
     this.stmts = {
       // Each update names the statuses it may move a task from (domain/task.ts); one that matches no
       // row is refused by `apply` (an illegal change is a bug). Attempt numbers only grow.
@@ -253,6 +261,9 @@ export class SweepStore implements EngineStore {
         },
       },
     );
+
+  takeCancelRequests(): string[] {
+    return this.cancelRequests.take();
   }
 
   // Records a sweep-level event (run started, interrupted, ...).

@@ -1,13 +1,26 @@
 import { Command } from 'commander';
-import { openProject, cancelSweep } from '../../api/index.js';
+import { openProject, cancelSweep, cancelTasks } from '../../api/index.js';
 
 export function registerCancel(program: Command): void {
   program
     .command('cancel')
-    .description('stop a running sweep: running tasks are terminated and recorded as cancelled')
+    .description(
+      'stop a running sweep (running tasks are terminated and recorded as cancelled), or only some of its tasks',
+    )
     .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
+    .option('--tasks <set>', "cancel just these tasks, e.g. 'task_[004-006]'; the rest of the sweep goes on")
     .option('--json', 'as JSON')
-    .action(async (id: string, flags: { json?: boolean }) => {
+    .action(async (id: string, flags: { json?: boolean; tasks?: string }) => {
+      if (flags.tasks !== undefined) {
+        const r = cancelTasks(openProject(), id, flags.tasks);
+        if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
+        else
+          process.stderr.write(
+            `asked hsm (pid ${r.running_pid}) to cancel ${r.requested.length} task(s) of sweep ${r.sweep_id}: ${r.requested.join(', ')}\n` +
+              (r.skipped.length > 0 ? `  left alone (ended already): ${r.skipped.join(', ')}\n` : ''),
+          );
+        return;
+      }
       const r = await cancelSweep(openProject(), id);
       if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
       else if (r.signalled_pid !== null)

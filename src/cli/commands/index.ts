@@ -15,6 +15,7 @@ import { registerSync } from './sync.js';
 import { registerCollect } from './collect.js';
 import { registerMatrix } from './matrix.js';
 import { registerReport } from './report.js';
+import { registerServe } from './serve.js';
 
 // Every command registers itself here; one line each.
 export function registerCommands(program: Command): void {
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerCollect(program);
   registerMatrix(program);
   registerReport(program);
+  registerServe(program);
 }

@@ -1,0 +1,46 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SweepEngine } from '../../src/engine/sweep-engine.js';
+import { LocalSource } from '../../src/compute/local/local-source.js';
+import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
+
+// Single tasks cancelled while a run works (`hsm cancel SWEEP --tasks`, the dashboard): the request
+// is written to the store, as another process writes it, and the running engine takes it. The
+// running task is terminated, one handed to a runner but not started is withdrawn, one still in the
+// plan never runs; all three end `cancelled`, and the rest of the sweep runs to its end.
+
+describe('cancel requests', () => {
+  it('cancels a running, a handed-over and a planned task; the others complete', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hsm-test-'));
+    const go = join(root, 'go');
+    const argvs = Array.from({ length: 40 }, (_, i) =>
+      i === 0 ? ['sh', '-c', `touch ${go}.started; while [ ! -e ${go} ]; do sleep 0.05; done`] : ['true'],
+    );
+    const { sweep, workspace, context } = makeSweep(makeTasks(argvs), root);
+    const source = new LocalSource({ slots: 1, context });
+    const engine = new SweepEngine(sweep.store, workspace, {
+      tasks: sweep.store.tasks().map((t) => t.name),
+      sources: [source],
+      retries: 0,
+      retryDelayMs: 10,
+      timeoutMs: null,
+      killGraceMs: 500,
+    });
+    const done = engine.run();
+    for (let i = 0; i < 400 && !existsSync(`${go}.started`); i++) await new Promise((r) => setTimeout(r, 25));
+    sweep.store.cancelRequests.add(['task_001', 'task_003', 'task_040']);
+    for (let i = 0; i < 400 && sweep.store.task('task_001')!.status === 'running'; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    writeFileSync(go, ''); // had the cancel not worked, task_001 would now complete
+    const result = await done;
+    expect(result.interrupted).toBe(false);
+    expect(sweep.store.task('task_001')).toMatchObject({ status: 'cancelled', reason: 'cancelled' });
+    expect(sweep.store.task('task_003')).toMatchObject({ status: 'cancelled', reason: 'cancelled' });
+    expect(sweep.store.task('task_040')).toMatchObject({ status: 'cancelled', attempts: 0 });
+    expect(sweep.store.counts()).toMatchObject({ completed: 37, cancelled: 3, pending: 0, running: 0 });
+    expect(existsSync(sweep.paths.taskFile('task_040', 'stdout.log'))).toBe(false); // it never ran
+    expect(sweep.store.takeCancelRequests()).toEqual([]); // taken once
+  });
+});
