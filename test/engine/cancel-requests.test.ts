@@ -29,10 +29,12 @@ describe('cancel requests', () => {
       killGraceMs: 500,
     });
     const done = engine.run();
-    for (let i = 0; i < 400 && !existsSync(`${go}.started`); i++) await new Promise((r) => setTimeout(r, 25));
-    sweep.store.cancelRequests.add(['task_001', 'task_003', 'task_040']);
-    for (let i = 0; i < 400 && sweep.store.task('task_001')!.status === 'running'; i++)
+    const status = () => sweep.store.task('task_001')!.status;
+    for (let i = 0; i < 400 && !(existsSync(`${go}.started`) && status() === 'running'); i++)
       await new Promise((r) => setTimeout(r, 25));
+    expect(status()).toBe('running');
+    sweep.store.cancelRequests.add(['task_001', 'task_003', 'task_040']);
+    for (let i = 0; i < 400 && status() === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
     writeFileSync(go, ''); // had the cancel not worked, task_001 would now complete
     const result = await done;
     expect(result.interrupted).toBe(false);
