@@ -6,8 +6,9 @@ import { openSweep } from './sweep-run.js';
 
 // `hsm cancel SWEEP --tasks 'task_[004-006]'` and the dashboard's "Cancel task": single tasks of a
 // sweep that an hsm process is running. The request goes into the sweep's store; the running process
-// takes it within a second or so, terminates the tasks that run (TERM, KILL after its grace) and
-// records them `cancelled`, and does not start those still waiting. The rest of the sweep goes on.
+// takes it within a second or so and, as a cancel of the whole run does, terminates the tasks that
+// run (TERM, KILL after its grace; recorded `cancelled`) and leaves those not started yet pending: it
+// does not start them (`hsm complete` runs both). The rest of the sweep goes on.
 
 export interface CancelTasksResult {
   sweep_id: string;

@@ -97,7 +97,7 @@ export class SweepEngine {
   /** Attempts a source refused to take (its submit rejected), reported with the next round's events. */
   private readonly submitFailures: SourceEvent[] = [];
   private cancelLevel = 0;
-  /** Tasks cancelled one by one before they were handed over: this run does not hand them over. */
+  /** Tasks cancelled one by one (takeCancelRequests): this run does not hand them over again. */
   private readonly withheld = new Set<string>();
   private lastRequestLook = 0;
   /** Set when a write failed for want of space (or a read-only disk): no more attempts are handed over. */
@@ -161,8 +161,8 @@ export class SweepEngine {
       // (committed before any source sees them).
       const events = await this.pollRound();
       const finished = this.finishRound(events);
-      const withheld = this.takeCancelRequests();
-      await this.submitRound([...this.unapplied.splice(0), ...finished, ...withheld]);
+      this.takeCancelRequests();
+      await this.submitRound([...this.unapplied.splice(0), ...finished]);
       this.enforceTimeouts();
       this.maybeWriteMapping(false);
       const stuck = this.stuck();
@@ -269,47 +269,24 @@ export class SweepEngine {
   }
 
   // Tasks the user cancelled one by one while this run works (`hsm cancel SWEEP --tasks`, the
-  // dashboard), looked for a few times a second: a running attempt is terminated and recorded
-  // `cancelled` like any cancel; a task still waiting is not handed over (a pending one is recorded
-  // `cancelled`; a failed or lost one waiting to run again keeps its status and is not retried).
-  private takeCancelRequests(): TaskChange[] {
+  // dashboard), looked for a few times a second. As with a cancel of the whole run, a started attempt
+  // is terminated and recorded `cancelled`, and a task not started yet stays pending (withdrawn from
+  // its source if handed over); this run does not start it again (`hsm complete` does).
+  private takeCancelRequests(): void {
     const now = this.now();
-    if (!this.store.takeCancelRequests || now - this.lastRequestLook < CANCEL_REQUEST_LOOK_MS) return [];
+    if (!this.store.takeCancelRequests || now - this.lastRequestLook < CANCEL_REQUEST_LOOK_MS) return;
     this.lastRequestLook = now;
     let names: string[] = [];
-    if (!this.guardWrite(() => (names = this.store.takeCancelRequests!()))) return [];
-    const changes: TaskChange[] = [];
+    if (!this.guardWrite(() => (names = this.store.takeCancelRequests!()))) return;
     for (const name of names) {
-      const run = this.running.get(name);
-      if (run) {
-        if (run.cancelled) continue;
-        run.cancelled = true;
-        void run.source.terminate([{ task: name, attempt: run.attempt }], this.options.killGraceMs, 'cancel');
-        continue;
-      }
-      const retrying = this.retryAt.delete(name);
-      this.retryRows.delete(name);
-      if (!retrying && !this.queue.includes(name, this.queueHead)) continue; // not this run's task
       this.withheld.add(name);
-      const row = this.store.task(name);
-      if (row?.status !== 'pending') continue;
-      changes.push({
-        kind: 'finished',
-        task: name,
-        attempt: row.attempts, // 0, or the attempt withdrawn before it started (already cancelled)
-        status: 'cancelled',
-        outcome: {
-          exitCode: null,
-          signal: null,
-          reason: 'cancelled',
-          startedAt: null,
-          endedAt: now,
-          host: null,
-          detail: 'cancelled before it ran',
-        },
-      });
+      this.retryAt.delete(name);
+      this.retryRows.delete(name);
+      const run = this.running.get(name);
+      if (!run || run.cancelled) continue;
+      run.cancelled = true;
+      void run.source.terminate([{ task: name, attempt: run.attempt }], this.options.killGraceMs, 'cancel');
     }
-    return changes;
   }
 
   private async submitRound(pending: TaskChange[]): Promise<void> {
@@ -474,17 +451,11 @@ export class SweepEngine {
           detail: ev.detail ?? 'withdrawn before it started',
         };
         changes.push({ kind: 'finished', task: ev.task, attempt: ev.attempt, status: 'cancelled', outcome });
-        if (run.cancelled && this.dispatching()) {
-          // this task alone was cancelled (the run goes on): it stays cancelled
-          this.withheld.add(ev.task);
-          Object.assign(run.row, { status: 'cancelled', reason: 'cancelled', detail: outcome.detail });
-          continue;
-        }
         changes.push({ kind: 'reset', task: ev.task, status: 'pending', at: ev.at });
         Object.assign(run.row, { status: 'pending' });
         if (ev.storageFailure)
           this.halt({ code: 'ENOSPC', path: ev.storageFailure, message: ev.detail ?? 'cannot write' });
-        if (this.dispatching()) this.requeue(run.row);
+        if (this.dispatching() && !this.withheld.has(ev.task)) this.requeue(run.row);
         continue;
       }
       const { outcome, diagnosis } = this.outcomeOf(run, ev);

@@ -261,6 +261,7 @@ export class SweepStore implements EngineStore {
         },
       },
     );
+  }
 
   takeCancelRequests(): string[] {
     return this.cancelRequests.take();

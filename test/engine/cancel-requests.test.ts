@@ -8,8 +8,9 @@ import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
 
 // Single tasks cancelled while a run works (`hsm cancel SWEEP --tasks`, the dashboard): the request
 // is written to the store, as another process writes it, and the running engine takes it. The
-// running task is terminated, one handed to a runner but not started is withdrawn, one still in the
-// plan never runs; all three end `cancelled`, and the rest of the sweep runs to its end.
+// running task is terminated and recorded `cancelled`; one handed to a runner but not started is
+// withdrawn and one still in the plan is not handed over: both stay pending (as with a cancel of the
+// whole run) and do not run; the rest of the sweep runs to its end.
 
 describe('cancel requests', () => {
   it('cancels a running, a handed-over and a planned task; the others complete', async () => {
@@ -39,9 +40,10 @@ describe('cancel requests', () => {
     const result = await done;
     expect(result.interrupted).toBe(false);
     expect(sweep.store.task('task_001')).toMatchObject({ status: 'cancelled', reason: 'cancelled' });
-    expect(sweep.store.task('task_003')).toMatchObject({ status: 'cancelled', reason: 'cancelled' });
-    expect(sweep.store.task('task_040')).toMatchObject({ status: 'cancelled', attempts: 0 });
-    expect(sweep.store.counts()).toMatchObject({ completed: 37, cancelled: 3, pending: 0, running: 0 });
+    expect(sweep.store.task('task_003')).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(sweep.store.task('task_040')).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(sweep.store.counts()).toMatchObject({ completed: 37, cancelled: 1, pending: 2, running: 0 });
+    expect(existsSync(sweep.paths.taskFile('task_003', 'stdout.log'))).toBe(false); // it never ran
     expect(existsSync(sweep.paths.taskFile('task_040', 'stdout.log'))).toBe(false); // it never ran
     expect(sweep.store.takeCancelRequests()).toEqual([]); // taken once
   });
