@@ -14,6 +14,7 @@ export { VERSION } from './version.js';
 export * from './exec.js';
 export * from './sync.js';
 export * from './remote-projects.js';
+export * from './session-projects.js';
 export {
   submit,
   submitJobs,

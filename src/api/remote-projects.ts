@@ -20,7 +20,8 @@ export async function verifyRemoteProjects(
   options: { sync?: boolean; sshConfigFile?: string; onWarning?: (message: string) => void },
 ): Promise<RemoteProjectCheck[]> {
   const remote = sources.filter((name) => project.config.sources[name]?.type === 'ssh');
-  if (options.sync && remote.length === 0) {
+  const sessions = sources.filter((name) => project.config.sources[name]?.type === 'ssm');
+  if (options.sync && remote.length === 0 && sessions.length === 0) {
     // accepted and ignored would be a lie: the local source runs tasks in the project itself
     throw new HsmError(
       'usage',

@@ -333,13 +333,21 @@ export async function collectSweep(
 ): Promise<CollectReport> {
   const context = sweepContext(project, sweep, sweep.metadata.project_root ?? project.projectRoot, options);
   const workspace = new LocalTaskWorkspace(sweep.paths);
-  const bySource = new Map<string, { task: string; attempt: number; localDir: string }[]>();
+  const bySource = new Map<
+    string,
+    { task: string; attempt: number; localDir: string; host: string | null }[]
+  >();
   for (const row of sweep.store.tasksWithStatus(['completed', 'failed', 'cancelled'])) {
     if (!row.source || row.attempts === 0) continue;
-    if (project.config.sources[row.source]?.type !== 'ssh') continue;
+    if (!['ssh', 'ssm'].includes(project.config.sources[row.source]?.type ?? '')) continue;
     if (workspace.readExit(row.name, row.attempts)) continue; // already here
     const list = bySource.get(row.source) ?? [];
-    list.push({ task: row.name, attempt: row.attempts, localDir: sweep.paths.taskDir(row.name) });
+    list.push({
+      task: row.name,
+      attempt: row.attempts,
+      localDir: sweep.paths.taskDir(row.name),
+      host: row.host,
+    });
     bySource.set(row.source, list);
   }
   const report: CollectReport = { sweep_id: sweep.id, collected: [], missing: [], errors: [] };

@@ -1,5 +1,4 @@
 import type { TaskEnvironment } from './command-script.js';
-import type { SessionFetch } from './ssm/session-link.js';
 import { SILENT_LOG, type SourceLog, type SweepLogger } from '../engine/log-port.js';
 
 // What a compute source is told about the sweep it serves, by whoever builds it (api/).
@@ -28,9 +27,6 @@ export interface SweepContext {
   /** Checks (or, with --sync, makes) the project on a remote source equal to the local one before
    * tasks run there; a problem comes back as a message and its fix. */
   verifyProject?: (source: string) => Promise<{ message: string; hint: string } | null>;
-  /** How a session source brings task directories back through a node's shell session (the
-   * session sync's pull, wired by api/). */
-  sessionFetch?: SessionFetch;
   /** ssh client config file (`ssh -F`) for remote sources. */
   sshConfigFile?: string;
   /** The sweep's logs (engine/log-port.ts): a source writes through `sourceLogOf(context, name)`,

@@ -58,7 +58,6 @@ const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
       lostAfterMs: lostAfter(req.config),
       cleanRemote: req.config.clean_remote === true,
       setup: setupCommands(req.config),
-      fetch: context.sessionFetch ?? null,
     }),
   slurm: (req, context) =>
     buildSlurmSource(req.name, req.config, req.slots, context, sourceEnvironment(req.config)),

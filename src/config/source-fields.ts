@@ -73,6 +73,7 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
     region: 'string',
     profile: 'string',
     session_rate: 'positive_number',
+    sync_exclude: 'string_list',
   },
   pbs: {
     ...COMMON,

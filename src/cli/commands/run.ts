@@ -12,6 +12,7 @@ import {
   renderStatusJson,
   recordRemoteProjects,
   verifyRemoteProjects,
+  verifySessionProjects,
   type RemoteProjectCheck,
   formatDiagnostic,
   type RunOptions,
@@ -208,6 +209,11 @@ export async function checkRemoteProjects(
   });
   for (const c of checks)
     if (c.pushed) process.stderr.write(`pushed the project to source ${c.source} (${c.report.workdir})\n`);
+  await verifySessionProjects(project, names, {
+    sync: flags.sync,
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  });
   return checks;
 }
 

@@ -1,9 +1,12 @@
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { quoteShellWord } from '../../domain/shell-quote.js';
 import type { SourceLog } from '../../engine/log-port.js';
 import type { ShellTransport } from '../../remote/shell/shell-transport.js';
 import type { NodeTarget } from '../../remote/types.js';
 import type { AgentHandlers, HostLink, HostReply, TaskAgent } from '../remote-host/host-link.js';
 import type { RemoteLayout } from '../remote-host/remote-scripts.js';
+import { pullThroughSession, sessionShellOf } from '../../remote/session-sync/index.js';
+import { HsmError } from '../../domain/errors.js';
 import { SessionAgent } from './session-agent.js';
 import { classifySessionFailure } from './session-failure.js';
 
@@ -16,23 +19,15 @@ import { classifySessionFailure } from './session-failure.js';
 
 const RETRY_DELAYS_MS = [1000, 2000, 4000];
 
-/** Brings task directories back through the node's session (the session sync's pull). */
-export type SessionFetch = (
-  link: SessionHostLink,
-  remoteTasksDir: string,
-  tasks: readonly string[],
-  localTasksDir: string,
-) => Promise<{ error: string | null }>;
-
 export class SessionHostLink implements HostLink {
   readonly host: string;
+  private batches = 0;
 
   constructor(
     readonly node: NodeTarget,
     readonly transport: ShellTransport,
     private readonly sourceName: string,
     private readonly log: SourceLog,
-    private readonly fetch: SessionFetch | null,
     private readonly onProgress: (line: string) => void,
   ) {
     this.host = node.name;
@@ -83,15 +78,50 @@ export class SessionHostLink implements HostLink {
     tasks: readonly string[],
     localTasksDir: string,
   ): Promise<{ error: string | null }> {
-    if (!this.fetch) return { error: `${this.describe()}: no way to bring task directories back` };
+    // One pull per batch: the node links the batch's task directories into a staging directory
+    // (cp -al: no copy), the session sync's pull brings it here (checksummed chunks), and each
+    // task's files move into its local directory.
     const t0 = performance.now();
-    const r = await this.fetch(this, layout.tasksDir, tasks, localTasksDir);
+    const batch = `collect.${this.node.name}.${process.pid}.${++this.batches}`;
+    const stage = `${layout.sweepDir}/${batch}`;
+    const link = await this.run(
+      [
+        `rm -rf ${quoteShellWord(stage)} && mkdir -p ${quoteShellWord(stage)} || exit 3`,
+        `cd ${quoteShellWord(layout.tasksDir)} || exit 3`,
+        `for t in ${tasks.map(quoteShellWord).join(' ')}; do [ -d "$t" ] && cp -al "$t" ${quoteShellWord(stage)}/; done`,
+        'exit 0',
+      ].join('\n'),
+      60_000,
+      'collect stage',
+    );
+    let error: string | null = link.error;
+    let bytes = 0;
+    const localStage = `${localTasksDir}/.${batch}`;
+    if (!error) {
+      try {
+        const r = await pullThroughSession(sessionShellOf(this.transport, this.node), {
+          remoteDir: stage,
+          localDir: localStage,
+          timeoutMs: 300_000,
+        });
+        bytes = r.bytes;
+        for (const task of tasks)
+          if (existsSync(`${localStage}/${task}`))
+            cpSync(`${localStage}/${task}`, `${localTasksDir}/${task}`, { recursive: true, force: true });
+      } catch (err) {
+        const why = err instanceof HsmError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : String(err);
+        error = `could not bring ${tasks.length} task(s) back from ${this.describe()}: ${why}`;
+      }
+    }
+    rmSync(localStage, { recursive: true, force: true });
+    void this.run(`rm -rf ${quoteShellWord(stage)}`, 60_000, 'collect clean');
     this.log.command('session collect', performance.now() - t0, {
       host: this.node.name,
       tasks: tasks.length,
-      ...(r.error ? { error: r.error } : {}),
+      bytes,
+      ...(error ? { error } : {}),
     });
-    return r;
+    return { error };
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import type { TaskEnvironment } from '../command-script.js';
 import { sourceLogOf, type SweepContext } from '../source-context.js';
 import type { CollectItem, CollectOutcome } from '../remote-host/host-link.js';
 import { HostWorker } from '../remote-host/host-worker.js';
-import { SessionHostLink, type SessionFetch } from './session-link.js';
+import { SessionHostLink } from './session-link.js';
 import { defaultShellCommand, resolveSessionNodes } from './session-nodes.js';
 
 // Nodes reached only through an interactive shell (AWS SSM sessions, `ssh -tt`, `kubectl exec -it`)
@@ -26,8 +26,6 @@ export interface SsmSourceOptions {
   lostAfterMs: number;
   cleanRemote: boolean;
   setup: readonly string[];
-  /** Brings task directories back through a node's session. */
-  fetch: SessionFetch | null;
   /** The aws program (tests: the stand-in). */
   awsCommand?: string;
 }
@@ -174,7 +172,7 @@ export class SsmSource implements ComputeSource {
       (node) =>
         new HostWorker({
           sourceName: this.name,
-          link: new SessionHostLink(node, this.transport, this.name, log, this.options.fetch, progress),
+          link: new SessionHostLink(node, this.transport, this.name, log, progress),
           workdir: this.options.spec.workdir,
           workdirDisplay: this.options.spec.workdirDisplay,
           slots: this.options.slots,

@@ -1,26 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
-import {
-  HOST_CTL,
-  endsByTask,
-  hostHome,
-  ledgerLines,
-  makeLedger,
-  placeProject,
-  ssmProject,
-  waitFor,
-} from './ssm-project.js';
+import { HOST_CTL, endsByTask, ledgerLines, makeLedger, ssmProject, waitFor } from './ssm-project.js';
 
 // The session (SSM-style) compute source on node21..23, reached only through a pty
 // (test/fixtures/pty-only/ssh-tt refuses anything but an interactive shell): tasks run detached on
 // the nodes with the runner and records of every source, survive the session and hsm, and a node
 // that dies has its tasks run again on the others.
-
-const NODES = ['node21', 'node22', 'node23'];
 
 beforeAll(() => ensureBuilt());
 
@@ -39,8 +28,7 @@ describe.skipIf(NO_INFRA)('ssm source over pty-only nodes', () => {
         'training/step.sh': `echo start $1 $(hostname) >> ${ledger}; sleep 3; echo end $1 $(hostname) >> ${ledger}\n`,
       },
     );
-    placeProject(p.dir, NODES, 'hsm-ssm/death');
-    const child = hsmAsync(['run', '--source', 'pty', '--sweep-id', 'death', '--json'], p.dir);
+    const child = hsmAsync(['run', '--source', 'pty', '--sync', '--sweep-id', 'death', '--json'], p.dir);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -67,6 +55,12 @@ describe.skipIf(NO_INFRA)('ssm source over pty-only nodes', () => {
     expect(new Set(status.tasks.map((t) => t.host))).toEqual(new Set(['node21', 'node22']));
     for (const i of rerun)
       expect(status.tasks.find((t) => t.name === `task_${String(i).padStart(3, '0')}`)!.attempts).toBe(2);
+    // every task's directory came back through the sessions: records and output
+    for (const t of status.tasks) {
+      const local = join(p.dir, 'sweeps/outputs/death/tasks', t.name);
+      expect(readFileSync(join(local, 'exit'), 'utf8')).toBe(`attempt=${t.attempts} exit=0\n`);
+      expect(readFileSync(join(local, 'started'), 'utf8')).toMatch(new RegExp(`host=${t.host}\n$`));
+    }
   });
 
   it('kill -9 of hsm mid-sweep, then hsm complete: the running tasks are adopted on their nodes, none runs twice; the script keeps its path from the project root', async () => {
@@ -78,8 +72,7 @@ describe.skipIf(NO_INFRA)('ssm source over pty-only nodes', () => {
         'training/train.py': `import os, socket, sys, time\nopen(${JSON.stringify(ledger)}, 'a').write(f'start {sys.argv[1]} {socket.gethostname()}\\n')\nprint('cwd', os.getcwd(), 'script', sys.argv[0], flush=True)\ntime.sleep(4)\nopen(${JSON.stringify(ledger)}, 'a').write(f'end {sys.argv[1]} {socket.gethostname()}\\n')\n`,
       },
     );
-    placeProject(p.dir, ['node21', 'node22'], 'hsm-ssm/adopt');
-    const child = hsmAsync(['run', '--source', 'pty', '--sweep-id', 'adopt'], p.dir);
+    const child = hsmAsync(['run', '--source', 'pty', '--sync', '--sweep-id', 'adopt'], p.dir);
     expect(await waitFor(() => ledgerLines(ledger).length >= 4, 30_000)).toBe(true);
     child.kill('SIGKILL');
     await waitForExit(child);
@@ -94,9 +87,10 @@ describe.skipIf(NO_INFRA)('ssm source over pty-only nodes', () => {
       tasks: { name: string; attempts: number; host: string }[];
     };
     expect(status.tasks.every((t) => t.attempts === 1)).toBe(true);
-    const t1 = status.tasks[0]!;
-    const remote = join(hostHome(t1.host), `hsm-ssm/adopt/.hsm/sweeps/adopt/tasks/${t1.name}/stdout.log`);
-    expect(existsSync(remote)).toBe(true);
-    expect(readFileSync(remote, 'utf8')).toBe('cwd /home/hsmtest/hsm-ssm/adopt script training/train.py\n');
+    // adopted tasks' directories came back too (the run that started them was killed)
+    for (const t of status.tasks)
+      expect(readFileSync(join(p.dir, 'sweeps/outputs/adopt/tasks', t.name, 'stdout.log'), 'utf8')).toBe(
+        'cwd /home/hsmtest/hsm-ssm/adopt script training/train.py\n',
+      );
   });
 });

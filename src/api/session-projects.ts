@@ -1,0 +1,125 @@
+import { relative } from 'node:path';
+import { HsmError } from '../domain/errors.js';
+import { readSsmSource } from '../config/ssm-source.js';
+import { defaultShellCommand, resolveSessionNodes } from '../compute/ssm/session-nodes.js';
+import { createShellTransport } from '../remote/shell/index.js';
+import { pushThroughSession, sessionShellOf } from '../remote/session-sync/index.js';
+import type { SessionSyncProgress, SessionSyncResult } from '../remote/session-sync/index.js';
+import type { ProjectContext } from './project.js';
+
+// Before tasks run on session (`type: ssm`) sources: the project's copy on every node must be the
+// local one. Each node is compared through its session (the session sync, remote/session-sync): with
+// `sync` the differences are pushed (only changed files travel), without it a node whose copy
+// differs stops the run before the sweep exists, saying what differs. A node that cannot be
+// reached is left to the source (it takes no tasks while it is down; the others go on).
+
+export interface SessionProjectCheck {
+  source: string;
+  node: string;
+  /** What was pushed (or, dry run, would be). */
+  result: SessionSyncResult;
+  pushed: boolean;
+}
+
+export interface SessionProjectOptions {
+  /** Push what differs (`--sync`). */
+  sync?: boolean;
+  /** Only list what would move (`--dry-run`). */
+  dryRun?: boolean;
+  onProgress?: (line: string) => void;
+  onWarning?: (message: string) => void;
+}
+
+export async function verifySessionProjects(
+  project: ProjectContext,
+  sources: readonly string[],
+  options: SessionProjectOptions,
+): Promise<SessionProjectCheck[]> {
+  const names = sources.filter((name) => project.config.sources[name]?.type === 'ssm');
+  const checks: SessionProjectCheck[] = [];
+  for (const name of names) checks.push(...(await verifySource(project, name, options)));
+  const differ = checks.filter((c) => !c.pushed && c.result.items.length > 0);
+  if (differ.length > 0 && !options.sync && !options.dryRun) {
+    const first = differ[0]!;
+    throw new HsmError(
+      'usage',
+      `The project on ${differ.map((c) => c.node).join(', ')} (source ${first.source}) differs from the local one: ${describeItems(first.result)}.`,
+      {
+        hint: 'Run with --sync to push the differences (only changed files travel), or --dry-run to list them.',
+      },
+    );
+  }
+  return checks;
+}
+
+async function verifySource(
+  project: ProjectContext,
+  name: string,
+  options: SessionProjectOptions,
+): Promise<SessionProjectCheck[]> {
+  const spec = readSsmSource(project.config, name);
+  const nodes = await resolveSessionNodes(spec);
+  const transport = createShellTransport({
+    shellCommand: spec.shellCommand ?? defaultShellCommand(spec),
+    sessionRateLimit: spec.sessionRate,
+    connectTimeoutMs: 60_000,
+  });
+  const out = relative(project.projectRoot, project.outputDir);
+  const push = !options.dryRun && options.sync === true;
+  try {
+    const results = await Promise.allSettled(
+      nodes.map((node) => {
+        let last = 0;
+        return pushThroughSession(sessionShellOf(transport, node), {
+          localRoot: project.projectRoot,
+          remoteRoot: spec.workdir,
+          excludes: Array.isArray(spec.raw.sync_exclude) ? spec.raw.sync_exclude.map(String) : [],
+          protectedDirs: out && !out.startsWith('..') ? [out] : [],
+          dryRun: !push,
+          onProgress: (p) => {
+            if (!push || p.phase !== 'send' || Date.now() - last < 1000) return;
+            last = Date.now();
+            options.onProgress?.(`${node.name}: pushing ${progressText(p)}`);
+          },
+        });
+      }),
+    );
+    const checks: SessionProjectCheck[] = [];
+    results.forEach((r, i) => {
+      const node = nodes[i]!.name;
+      if (r.status === 'rejected') {
+        const e = r.reason as unknown;
+        if (!(e instanceof HsmError) || e.code !== 'infra') throw e;
+        options.onWarning?.(`source ${name}, node ${node}: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
+        return;
+      }
+      checks.push({ source: name, node, result: r.value, pushed: push && r.value.items.length > 0 });
+      if (push && r.value.items.length > 0)
+        options.onProgress?.(
+          `pushed the project to ${node} (source ${name}): ${describeItems(r.value)} in ${(r.value.duration_ms / 1000).toFixed(1)} s`,
+        );
+    });
+    return checks;
+  } finally {
+    await transport.close();
+  }
+}
+
+function describeItems(r: SessionSyncResult): string {
+  const send = r.items.filter((i) => i.action === 'send').length;
+  const del = r.items.filter((i) => i.action === 'delete').length;
+  const chmod = r.items.filter((i) => i.action === 'chmod').length;
+  const parts = [`${send} file(s) to send (${mb(r.bytes)})`];
+  if (del) parts.push(`${del} to delete`);
+  if (chmod) parts.push(`${chmod} mode change(s)`);
+  const names = r.items.slice(0, 5).map((i) => i.path);
+  return `${parts.join(', ')}: ${names.join(', ')}${r.items.length > 5 ? ', ...' : ''}`;
+}
+
+function progressText(p: SessionSyncProgress): string {
+  return `${p.files_done}/${p.files_total} files, ${mb(p.bytes_done)} of ${mb(p.bytes_total)}`;
+}
+
+function mb(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
