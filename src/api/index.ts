@@ -9,6 +9,7 @@ export * from './sweep-results.js';
 export * from './task-logs.js';
 export * from './sweep-errors.js';
 export * from './sweep-report.js';
+export * from './sweep-watch.js';
 export * from './task-selection.js';
 export { VERSION } from './version.js';
 export * from './exec.js';

@@ -108,6 +108,14 @@ export function writeSweepErrorPatterns(sweep: OpenSweep, sweepTraits?: ValueCou
   writeErrorPatterns(sweep.paths.errorPatterns, sweep.id, analyseSweepErrors(sweep, {}, sweepTraits));
 }
 
+/** The cause of each named task that did not complete (failed, lost, cancelled), as `hsm errors` finds it. */
+export function failureCauses(sweep: OpenSweep, names: ReadonlySet<string>): Map<string, Diagnosis> {
+  const causes = new Map<string, Diagnosis>();
+  for (const row of sweep.store.findings.failedTasks())
+    if (names.has(row.name)) causes.set(row.name, causeOf(sweep, row));
+  return causes;
+}
+
 function causeOf(sweep: OpenSweep, row: FailedTaskRow): Diagnosis {
   const cause = row.cause;
   if (cause && (FAILURE_CATEGORIES as readonly string[]).includes(cause.category)) {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
+import { HsmError, openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
+import { watchStatus } from '../status-watch.js';
 import { red, dim, stdoutPaint } from '../output.js';
 
 // `hsm status [SWEEP_ID] [--json] [--watch]`: counts by status, per source, ETA, and the tasks that
@@ -10,40 +11,59 @@ export function registerStatus(program: Command): void {
     .command('watch')
     .description('the status of a sweep, refreshed every 2 seconds until it is done (= status --watch)')
     .argument('[sweep_id]', 'sweep id, unique prefix, or sweep directory')
-    .option('--all', 'list every task, not only the ones that did not complete')
-    .action(async (id: string | undefined, flags: { all?: boolean }) =>
-      showStatus(id, { watch: true, all: flags.all }),
+    .option('--json', 'the status document as JSON, one line per refresh')
+    .option('--interval <seconds>', 'seconds between refreshes', '2')
+    .option('--all', 'when the sweep has ended, list every task')
+    .action(async (id: string | undefined, flags: { json?: boolean; all?: boolean; interval: string }) =>
+      showStatus(id, { ...flags, watch: true }),
     );
   program
     .command('status')
     .description('counts by status, per source, ETA (no id: the latest sweep)')
     .argument('[sweep_id]', 'sweep id, unique prefix, or sweep directory')
     .option('--json', 'the status document as JSON')
-    .option('-w, --watch', 'refresh every 2 seconds until the sweep is done (Ctrl-C to stop watching)')
-    .option('--all', 'list every task, not only the ones that did not complete')
-    .action(async (id: string | undefined, flags: { json?: boolean; watch?: boolean; all?: boolean }) =>
-      showStatus(id, flags),
+    .option(
+      '-w, --watch',
+      'live: counts, sources, running tasks, ETA and recent failures until the sweep ends (Ctrl-C stops watching)',
+    )
+    .option('--interval <seconds>', 'with --watch: seconds between refreshes', '2')
+    .option('--all', 'list every task, not only the ones that did not complete (with --watch: when it ends)')
+    .action(
+      async (
+        id: string | undefined,
+        flags: { json?: boolean; watch?: boolean; all?: boolean; interval: string },
+      ) => showStatus(id, flags),
     );
 }
 
 async function showStatus(
   id: string | undefined,
-  flags: { json?: boolean; watch?: boolean; all?: boolean },
+  flags: { json?: boolean; watch?: boolean; all?: boolean; interval: string },
 ): Promise<void> {
   const project = openProject();
-  if (flags.json && !flags.watch) {
+  if (flags.watch) {
+    const intervalMs = parseInterval(flags.interval);
+    const watched = await watchStatus(project, id, { json: Boolean(flags.json), intervalMs });
+    process.exitCode = watched.code;
+    if (flags.all && !flags.json && watched.code === 0)
+      process.stdout.write(renderStatusText(getSweepStatus(project, watched.sweepDir), true));
+    return;
+  }
+  if (flags.json) {
     writeStatusJson(project, id, (chunk) => process.stdout.write(chunk));
     return;
   }
-  for (;;) {
-    const s = getSweepStatus(project, id);
-    const text = renderStatusText(s, Boolean(flags.all));
-    if (flags.watch && process.stdout.isTTY) process.stdout.write('\x1b[H\x1b[2J');
-    process.stdout.write(flags.json ? JSON.stringify(s) + '\n' : text);
-    const active = s.counts.running + s.counts.queued > 0 || s.running_pid !== null;
-    if (!flags.watch || !active) break;
-    await new Promise((r) => setTimeout(r, 2000));
+  process.stdout.write(renderStatusText(getSweepStatus(project, id), Boolean(flags.all)));
+}
+
+function parseInterval(text: string): number {
+  const s = Number(text);
+  if (!Number.isFinite(s) || s < 0.1 || s > 3600) {
+    throw new HsmError('usage', `--interval must be a number of seconds from 0.1 to 3600, got "${text}"`, {
+      hint: 'e.g. --interval 5',
+    });
   }
+  return Math.round(s * 1000);
 }
 
 function renderStatusText(s: ReturnType<typeof getSweepStatus>, all: boolean): string {

@@ -1,0 +1,113 @@
+import { getWatchSnapshot, type ProjectContext, type WatchSnapshot } from '../api/index.js';
+import { EXIT } from './exit-codes.js';
+import { painterFor, useColor } from './output.js';
+import { failureText, watchFrame, watchLine } from './watch-view.js';
+
+// `hsm status --watch`: refreshes until no hsm process runs the sweep (it has ended, or was stopped),
+// then leaves the last state on the screen and exits 0; Ctrl-C stops watching (exit 130), the sweep
+// itself goes on. On a terminal (with colour allowed) one frame is redrawn in place; piped or with
+// NO_COLOR, a plain line is printed when something changed (and at least every 30 s), each new
+// failure on its own line; `--json`: the `hsm status --json` document, one line per refresh.
+
+export interface WatchOptions {
+  json: boolean;
+  intervalMs: number;
+}
+
+const HEARTBEAT_MS = 30_000;
+
+export async function watchStatus(
+  project: ProjectContext,
+  idOrPrefix: string | undefined,
+  opts: WatchOptions,
+): Promise<{ code: number; sweepDir: string | undefined }> {
+  const out = process.stdout;
+  const live = !opts.json && useColor(out);
+  let interrupted = false;
+  let wake: (() => void) | null = null;
+  const onInterrupt = () => {
+    interrupted = true;
+    wake?.();
+  };
+  process.on('SIGINT', onInterrupt);
+  const view = live ? liveView(out) : opts.json ? jsonView(out) : plainView(out);
+  let sweep = idOrPrefix;
+  try {
+    for (;;) {
+      const snap = getWatchSnapshot(project, sweep);
+      sweep = snap.status.sweep_dir; // the same sweep at every refresh, even when a newer one starts
+      view.show(snap);
+      if (snap.ended || interrupted) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, opts.intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+      if (interrupted) break;
+    }
+  } finally {
+    view.end();
+    process.off('SIGINT', onInterrupt);
+  }
+  return { code: interrupted ? EXIT.interrupted : EXIT.ok, sweepDir: sweep };
+}
+
+interface View {
+  show(s: WatchSnapshot): void;
+  end(): void;
+}
+
+function liveView(out: NodeJS.WriteStream): View {
+  const paint = painterFor(out);
+  let drawn = 0;
+  out.write('\x1b[?25l'); // no cursor blinking over the frame
+  return {
+    show(s) {
+      const lines = watchFrame(s, { columns: out.columns || 80, rows: out.rows || 24 }, paint);
+      // Back to the frame's first line, each line rewritten and cleared to its end, what is left of a
+      // longer previous frame cleared below.
+      const up = drawn > 0 ? `\x1b[${drawn}F` : '\r';
+      out.write(`${up}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
+      drawn = lines.length;
+    },
+    end() {
+      out.write('\x1b[?25h');
+    },
+  };
+}
+
+function plainView(out: NodeJS.WriteStream): View {
+  let last = '';
+  let lastAt = 0;
+  const reported = new Set<string>();
+  return {
+    show(s) {
+      for (const f of [...s.recent_failures].reverse()) {
+        const key = `${f.name}:${f.ended_at_ms}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        out.write(`failed: ${failureText(f, s.now_ms)}\n`);
+      }
+      const line = watchLine(s);
+      const changed = line.slice(9) !== last; // the line without its clock
+      if (changed || s.ended || s.now_ms - lastAt >= HEARTBEAT_MS) {
+        out.write(line + '\n');
+        last = line.slice(9);
+        lastAt = s.now_ms;
+      }
+    },
+    end() {},
+  };
+}
+
+function jsonView(out: NodeJS.WriteStream): View {
+  return {
+    show(s) {
+      out.write(JSON.stringify(s.status) + '\n');
+    },
+    end() {},
+  };
+}
