@@ -40,6 +40,7 @@ import { buildDefaultCommand } from '../config/index.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
 import { reconcileSweep } from './reconcile-sweep.js';
+import { commandSweepDefinition } from './command-sweep.js';
 import { applySourceResources, readSourceResources } from './source-resources.js';
 import { isDiskFull, storageFailureOf, type StorageFailure } from '../engine/storage-failure.js';
 
@@ -69,6 +70,8 @@ export interface RunOptions {
 
 export interface PlanRequest {
   sweepFile?: string;
+  /** One command instead of a sweep file (`--cmd`): a sweep of one task (overrides add axes). */
+  command?: string;
   overrides?: string[];
   maxTasks?: number;
   yes?: boolean;
@@ -101,11 +104,14 @@ export function planSweep(project: ProjectContext, req: PlanRequest, limit?: num
     req.sweepFile !== undefined
       ? resolve(project.cwd, req.sweepFile)
       : resolve(project.projectRoot, project.config.defaults.sweep_file);
-  const { definition, warnings } = loadSweepDefinition(file, {
-    cwd: project.cwd,
-    overrides: req.overrides ?? [],
-    defaultCommand: buildDefaultCommand(project.config) ?? undefined,
-  });
+  const { definition, warnings } =
+    req.command !== undefined
+      ? commandSweepDefinition(req.command, req.overrides ?? [])
+      : loadSweepDefinition(file, {
+          cwd: project.cwd,
+          overrides: req.overrides ?? [],
+          defaultCommand: buildDefaultCommand(project.config) ?? undefined,
+        });
   const total = countTasks(definition);
   if (req.maxTasks !== undefined && total > req.maxTasks) {
     throw new HsmError('config', `the sweep has ${total} tasks, more than --max-tasks ${req.maxTasks}`, {

@@ -7,6 +7,7 @@ export {
   hasErrors,
   suggestNearest,
   describeUnknownKey,
+  buildInvalidFileError,
 } from './diagnostic.js';
 export type { SweepDefinition } from './sweep-definition.js';
 export { LARGE_SWEEP_TASKS } from './sweep-definition.js';

@@ -18,6 +18,7 @@ import {
   type RunOptions,
 } from '../../api/index.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
+import { HsmError } from '../../domain/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { RunProgress, describeCounts } from '../progress.js';
 import { InterruptLatch, superviseRun } from '../run-session.js';
@@ -27,6 +28,7 @@ import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js'
 
 interface RunFlags {
   source?: string;
+  cmd?: string;
   jobs?: number;
   dryRun?: boolean;
   countOnly?: boolean;
@@ -47,6 +49,10 @@ export function registerRun(program: Command): void {
     .description('create a sweep from a sweep file and run it (overrides such as seed=1,2,3 add grid axes)')
     .argument('[args...]', 'sweep file, then Hydra-style overrides (key=v1,v2  key=range(0,1,0.1))')
     .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml, comma-separated')
+    .option(
+      '--cmd <command>',
+      "one command instead of a sweep file, as a sweep of one task: --cmd 'python train.py lr=0.1' (quote it whole; overrides after -- add axes)",
+    )
     .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
     .option('--dry-run', 'print the plan and the exact argv of the first tasks; run nothing')
     .option('--count-only', 'print the number of tasks and exit')
@@ -65,11 +71,11 @@ export function registerRun(program: Command): void {
     .option('--ssh-config <file>', 'ssh client config file for ssh sources (ssh -F)')
     .action(async (args: string[], flags: RunFlags) => {
       const project = openProject();
-      const { sweepFile, overrides } = splitSweepArgs(args);
+      const { sweepFile, overrides } = flags.cmd !== undefined ? commandArgs(args) : splitSweepArgs(args);
       // only a preview is materialised; createSweep streams the rest into the store
       const plan = planSweep(
         project,
-        { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes },
+        { sweepFile, overrides, maxTasks: flags.maxTasks, yes: flags.yes, command: flags.cmd },
         flags.dryRun ? 10 : 0,
       );
       for (const w of plan.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
@@ -186,6 +192,21 @@ export async function runToEnd(
   }
   const bad = status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
   return bad > 0 ? EXIT.tasksFailed : EXIT.ok;
+}
+
+// With --cmd, the words left are overrides only: a word that is not one is a command split by the
+// shell (an unquoted --cmd), said as such rather than taken for a sweep file.
+function commandArgs(args: readonly string[]): { sweepFile?: string; overrides: string[] } {
+  const stray = args.find((w) => !(w.includes('=') || w.startsWith('~') || w.startsWith('+')));
+  if (stray !== undefined)
+    throw new HsmError(
+      'usage',
+      `with --cmd, the words after the options are overrides (key=value), and \`${stray}\` is not one`,
+      {
+        hint: "quote the whole command: --cmd 'python training/train.py lr=0.1'; --cmd replaces the sweep file",
+      },
+    );
+  return { overrides: [...args] };
 }
 
 export function sourceNames(flag: string | undefined): string[] | undefined {
