@@ -278,6 +278,7 @@ export class SweepEngine {
     this.lastRequestLook = now;
     let names: string[] = [];
     if (!this.guardWrite(() => (names = this.store.takeCancelRequests!()))) return;
+    const bySource = new Map<ComputeSource, { task: string; attempt: number }[]>();
     for (const name of names) {
       this.withheld.add(name);
       this.retryAt.delete(name);
@@ -285,8 +286,12 @@ export class SweepEngine {
       const run = this.running.get(name);
       if (!run || run.cancelled) continue;
       run.cancelled = true;
-      void run.source.terminate([{ task: name, attempt: run.attempt }], this.options.killGraceMs, 'cancel');
+      bySource.set(run.source, [...(bySource.get(run.source) ?? []), { task: name, attempt: run.attempt }]);
     }
+    // one call per source, as for a cancel of the run: it withdraws the unstarted before it stops
+    // the running, so a runner freed by a kill cannot start a withdrawn task
+    for (const [source, attempts] of bySource)
+      void source.terminate(attempts, this.options.killGraceMs, 'cancel');
   }
 
   private async submitRound(pending: TaskChange[]): Promise<void> {

@@ -30,10 +30,11 @@ describe('cancel requests', () => {
       killGraceMs: 500,
     });
     const done = engine.run();
-    const status = () => sweep.store.task('task_001')!.status;
-    for (let i = 0; i < 400 && !(existsSync(`${go}.started`) && status() === 'running'); i++)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(status()).toBe('running');
+    const status = (task = 'task_001') => sweep.store.task(task)!.status;
+    const ready = () =>
+      existsSync(`${go}.started`) && status() === 'running' && status('task_003') === 'queued';
+    for (let i = 0; i < 400 && !ready(); i++) await new Promise((r) => setTimeout(r, 25));
+    expect([status(), status('task_003')]).toEqual(['running', 'queued']); // task_003 handed over, waiting
     sweep.store.cancelRequests.add(['task_001', 'task_003', 'task_040']);
     for (let i = 0; i < 400 && status() === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
     writeFileSync(go, ''); // had the cancel not worked, task_001 would now complete
