@@ -204,9 +204,10 @@ export class PbsDialect implements BatchDialect<PbsResources> {
   }
 }
 
-/** Where a job sits: `4711[3].srv` is element 3 of array `4711[].srv`; a plain job has no index. */
+/** Where a job sits: `4711[3].srv` is element 3 of array `4711[].srv`; a plain job (one attempt:
+ * PBS Pro refuses an array of one) is element 0 of itself. */
 function place(j: PbsJobStatus): { jobId: string; index: number | null } {
-  if (j.id.kind !== 'subjob') return { jobId: j.id.id, index: null };
+  if (j.id.kind !== 'subjob') return { jobId: j.id.id, index: 0 };
   return { jobId: `${j.id.sequence}[]${j.id.server ? `.${j.id.server}` : ''}`, index: j.id.index };
 }
 

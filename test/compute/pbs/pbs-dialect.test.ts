@@ -67,7 +67,7 @@ describe('PbsDialect', () => {
       d.parseQueue(fixture('pro-finished.json.out')).find((e) => e.jobId === '4719.pbs01'),
     ).toMatchObject({
       phase: 'queued',
-      index: null,
+      index: 0,
     });
   });
 
@@ -78,7 +78,7 @@ describe('PbsDialect', () => {
     expect(first!.variables.get('NOTE')).toBe('a,b');
     expect(d.parseQueue(fixture('torque-text.txt')).map((e) => [e.jobId, e.index, e.phase])).toEqual([
       ['91[].head.torque.lan', 2, 'running'],
-      ['92.head.torque.lan', null, 'queued'],
+      ['92.head.torque.lan', 0, 'queued'],
     ]);
     expect(d.parseAccounting(fixture('torque-text.txt')).map((e) => d.verdict(e).reason)).toEqual([
       'completed',
