@@ -12,6 +12,7 @@ import { SsmSource } from './ssm/ssm-source.js';
 import { checkSessionCommand } from './ssm/session-nodes.js';
 import { slurmDialect } from './slurm/slurm-dialect.js';
 import { buildSlurmSource } from './slurm/slurm-source.js';
+import { buildPbsSource, checkPbsSettings } from './pbs/pbs-source.js';
 
 // Compute sources are built here, by type, from their hsm_config.yaml entry: api/ never names a
 // source class. A type with no builder is refused with a clear error, never run as another.
@@ -61,6 +62,8 @@ const BUILDERS: Partial<Record<SourceType, SourceBuilder>> = {
     }),
   slurm: (req, context) =>
     buildSlurmSource(req.name, req.config, req.slots, context, sourceEnvironment(req.config)),
+  pbs: (req, context) =>
+    buildPbsSource(req.name, req.config, req.slots, context, sourceEnvironment(req.config)),
 };
 
 function setupCommands(config: SourceConfig): string[] {
@@ -90,6 +93,7 @@ export function checkSourceStarts(name: string, project: ProjectConfig): void {
   const config = project.sources[name];
   if (config?.type === 'ssm') checkSessionCommand(readSsmSource(project, name));
   if (config?.type === 'slurm') slurmDialect.readResources(name, config);
+  if (config?.type === 'pbs') checkPbsSettings(name, config);
 }
 
 /** The source types hsm can run. */

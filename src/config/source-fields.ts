@@ -83,6 +83,10 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
     walltime: 'duration',
     select: 'string',
     resources: 'string',
+    mem: 'string',
+    ncpus: 'positive_int',
+    ngpus: 'positive_int',
+    flavour: 'string',
   },
 };
 
@@ -91,6 +95,20 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
 // implements them (then the entry goes).
 const SLURM_OVER_SSH =
   'a slurm source submits with the sbatch of this machine for now: run hsm on a login node of the cluster (sbatch over ssh, `host:`, is not supported yet)';
+const PBS_OVER_SSH =
+  'a pbs source submits with the qsub of this machine for now: run hsm on a login node of the cluster (qsub over ssh, `host:`, is not supported yet)';
+const REMOTE_ONLY = [
+  'host',
+  'user',
+  'port',
+  'identity_file',
+  'ssh_options',
+  'workdir',
+  'project_dir',
+  'sync_exclude',
+  'rsync_path',
+  'clean_remote',
+];
 
 export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string, string>>> = {
   slurm: {
@@ -114,6 +132,15 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
         'clean_remote',
       ].map((f) => [f, SLURM_OVER_SSH]),
     ),
+  },
+  pbs: {
+    setup:
+      'a pbs source runs no setup commands: prepare the environment once on the cluster and name it with `venv:`, `conda_env:` or `modules:`',
+    python_interpreter:
+      'a task runs the command of the sweep file; set the interpreter there, or as `project.python_interpreter`',
+    lost_after:
+      'a pbs source learns from the PBS server itself when a job is gone (qstat): there is no host to lose',
+    ...Object.fromEntries(REMOTE_ONLY.map((f) => [f, PBS_OVER_SSH])),
   },
   local: {
     setup:

@@ -26,11 +26,17 @@ function refused(args: string[], config?: string): string {
 }
 
 describe('settings hsm cannot honour are refused', () => {
-  it('a source of a type hsm cannot run yet, or an unknown one, before the sweep is created', () => {
+  it('PBS settings hsm cannot honour, and an unknown source, before the sweep is created', () => {
+    const pbs = (fields: string) =>
+      refused(['run', '--source', 'cluster'], `sources:\n  cluster: {type: pbs, ${fields}}\n`);
+    const host = pbs('queue: batch, host: login1');
+    expect(host).toContain('source `cluster` (pbs): `host` is not supported');
+    expect(host).toContain('qsub over ssh, `host:`, is not supported yet');
+    expect(pbs('flavour: lsf')).toContain('has flavour "lsf", which is not a PBS family hsm knows');
+    expect(pbs('select: "1:ncpus=2", ncpus: 4')).toContain('sets both `select:` and `ncpus:`');
+    expect(pbs('flavour: torque, select: "1:ncpus=2"')).toContain('Torque does not understand');
+    expect(pbs('queue: "work q"')).toContain('contains whitespace');
     const config = 'sources:\n  cluster: {type: pbs, queue: batch}\n';
-    const pbs = refused(['run', '--source', 'cluster'], config);
-    expect(pbs).toContain('source "cluster" has type pbs, which this version of hsm cannot run yet');
-    expect(pbs).toMatch(/sources hsm runs: local, ssh, .*slurm/);
     expect(refused(['run', '--source', 'local,nope'], config)).toContain('unknown source "nope"');
   });
 

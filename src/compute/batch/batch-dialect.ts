@@ -115,9 +115,13 @@ export interface BatchDialect<R> {
   /** argv that reads the scheduler's limits (null: the dialect's defaults) and its parser. */
   limitsArgv(): string[] | null;
   parseLimits(stdout: string): SchedulerLimits;
-  /** One status call for every job of a sweep (filtered by job name); and its parser. */
-  queueArgv(jobName: string): string[];
+  /** One status call for every job of a sweep (filtered by job name; a scheduler that cannot
+   * filter by name, PBS, is given the sweep's job ids); and its parser. */
+  queueArgv(jobName: string, jobIds?: readonly string[]): string[];
   parseQueue(stdout: string): QueueEntry[];
+  /** A status or accounting call that exited non-zero but answered (PBS qstat names the jobs it no
+   * longer knows and lists the others); absent: only exit 0 answers. */
+  statusExitOk?(exitCode: number, stderr: string): boolean;
   /** Accounting for jobs that left the queue, since `since` (ms epoch); null when the scheduler has
    * none (then the exit records alone decide). */
   accountingArgv(jobIds: readonly string[], since: number): string[] | null;

@@ -52,7 +52,7 @@ export class StatusRound<R> {
     }
     if (!due) return { events };
     const finishedBefore = new Set(events.filter((e) => e.kind === 'finished').map((e) => e.task));
-    const queue = await this.queue(now);
+    const queue = await this.queue(now, tracked);
     let changed = events.length > 0;
     const gone: Tracked[] = [];
     for (const t of tracked) {
@@ -138,13 +138,14 @@ export class StatusRound<R> {
     return { record: started, exit, finished: false };
   }
 
-  private async queue(now: number) {
+  private async queue(now: number, tracked: readonly Tracked[]) {
     this.schedule.called(now);
+    const ids = [...new Set(tracked.map((t) => t.jobId).filter((j): j is string => j !== null))];
     const r = await this.client.run({
-      argv: this.dialect.queueArgv(this.jobName),
+      argv: this.dialect.queueArgv(this.jobName, ids),
       timeoutMs: CALL_TIMEOUT_MS,
     });
-    if (r.exitCode !== 0) {
+    if (!this.answered(r)) {
       this.log(
         `status call failed (${r.missing ? 'not found' : r.stderr.trim() || `exit ${r.exitCode}`}): asking again later`,
       );
@@ -159,6 +160,11 @@ export class StatusRound<R> {
     return { byElement, byComment };
   }
 
+  private answered(r: { exitCode: number | null; stderr: string }): boolean {
+    if (r.exitCode === 0) return true;
+    return r.exitCode !== null && (this.dialect.statusExitOk?.(r.exitCode, r.stderr) ?? false);
+  }
+
   private async accounting(gone: readonly Tracked[], now: number): Promise<Map<string, AccountingEntry>> {
     const out = new Map<string, AccountingEntry>();
     const ids = [...new Set(gone.map((t) => t.jobId).filter((j): j is string => j !== null))];
@@ -170,7 +176,7 @@ export class StatusRound<R> {
     if (!argv) return out;
     this.schedule.called(now);
     const r = await this.client.run({ argv, timeoutMs: CALL_TIMEOUT_MS });
-    if (r.exitCode !== 0) {
+    if (!this.answered(r)) {
       this.log(`accounting call failed (${r.stderr.trim() || `exit ${r.exitCode}`}): asking again later`);
       return out;
     }

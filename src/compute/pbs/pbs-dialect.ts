@@ -114,9 +114,17 @@ export class PbsDialect implements BatchDialect<PbsResources> {
     return { maxArraySize: server.maxArraySize ?? DEFAULT_MAX_ARRAY_SIZE };
   }
 
-  /** PBS qstat cannot filter by name: it is given the sweep's job ids (history included). */
+  /** PBS qstat cannot filter by name: it is given the sweep's job ids (history included). With
+   * none (a submit's answer was lost) it lists the live jobs the user may see. */
   queueArgv(_jobName: string, jobIds: readonly string[] = []): string[] {
-    return qstatArgv(this.flavour, jobIds);
+    return jobIds.length ? qstatArgv(this.flavour, jobIds) : this.findArgv();
+  }
+
+  /** qstat exits non-zero when one of the listed jobs is unknown (purged from the history: Torque
+   * keeps a finished job for keep_completed seconds only) yet prints the others. */
+  statusExitOk(exitCode: number, stderr: string): boolean {
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    return exitCode !== 0 && lines.every((l) => /Unknown Job Id|Job has finished/i.test(l));
   }
 
   parseQueue(stdout: string): QueueEntry[] {
@@ -225,8 +233,7 @@ export function readPbsResources(source: string, config: SourceConfig): PbsResou
   };
   set('queue', str('queue'));
   set('account', str('account'));
-  const walltime = config.walltime ?? config.time;
-  if (walltime !== undefined) set('walltimeMs', parseDuration(String(walltime)));
+  if (config.walltime !== undefined) set('walltimeMs', parseDuration(String(config.walltime)));
   set('select', str('select'));
   set('resources', str('resources'));
   if (config.mem !== undefined) set('mem', pbsSize('mem', String(config.mem)));

@@ -110,8 +110,14 @@ export function judgePbsJob(job: PbsJobStatus, flavour: PbsFlavour): PbsVerdict 
 function finished(job: PbsJobStatus, flavour: PbsFlavour): PbsVerdict {
   const status = job.exitStatus;
   if (status === null) {
-    // the server records no exit status for a job deleted before it ran
-    return { phase: 'finished', reason: 'cancelled', detail: 'deleted before it ran' };
+    // the server records no exit status for a job deleted before it ran; one that ran (it has a
+    // host) without one comes from a front-end that never reports any: its exit record decides
+    if (job.host === null) return { phase: 'finished', reason: 'cancelled', detail: 'deleted before it ran' };
+    return {
+      phase: 'finished',
+      reason: 'failed',
+      detail: `ended on ${job.host}; the server gives no exit status`,
+    };
   }
   if (status === 0) return { phase: 'finished', reason: 'completed', detail: 'exit 0' };
   if (status < 0) {

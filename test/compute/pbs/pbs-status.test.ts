@@ -128,6 +128,12 @@ describe('Torque qstat -f -x (XML) and qstat -f (text)', () => {
       ['8', 'job', 'Q', null],
     ]);
     expect(jobs[0]!.walltimeLimitS).toBe(60);
+    // no exit status at all: one that ran leaves the word to the runner's exit record
+    expect(judgePbsJob(jobs[0]!, 'torque')).toMatchObject({
+      phase: 'finished',
+      reason: 'failed',
+      detail: /no exit status/,
+    });
   });
 
   it('rejects XML that is cut short, and reads empty output as no jobs', () => {
