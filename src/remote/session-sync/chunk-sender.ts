@@ -72,6 +72,7 @@ export class ChunkSender {
               blocks: pending.flatMap((c) => splitBlocks(c.text, BLOCK_BYTES)),
               ack: 'HSM-ACK',
               window: WINDOW,
+              onTyped: (block) => (this.wire += block.length),
             },
           },
         ));

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { createReadStream, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncFilterArgs, type SyncFilterRules } from '../../config/sync-filter.js';
 import { HsmError } from '../../domain/errors.js';
 import { runCommand } from '../../process/run-command.js';
+import { HashCache } from './hash-cache.js';
 import type { ManifestEntry } from './manifest.js';
+
+/** The local hash cache, in the project's `.hsm/` (never synced). */
+const HASH_CACHE = '.hsm/session-sync/local-hashes.json';
 
 // The local side's manifest: which files a push sends is decided by the same rsync filter rules
 // as the ssh source's sync (config/sync-filter.ts: .gitignore files, sync_exclude, the outputs,
@@ -18,12 +22,14 @@ export async function readLocalManifest(
   signal?: AbortSignal,
 ): Promise<ManifestEntry[]> {
   const paths = await listWithRsync(root, rules);
+  const cache = HashCache.load(join(root, HASH_CACHE));
   const entries: ManifestEntry[] = [];
   for (const path of paths) {
     if (signal?.aborted) throw new HsmError('interrupted', 'Interrupted while reading the project.');
-    const e = await entryOf(root, path);
+    const e = await entryOf(root, path, cache);
     if (e) entries.push(e);
   }
+  cache.save();
   return entries;
 }
 
@@ -49,23 +55,37 @@ export async function walkLocal(root: string): Promise<ManifestEntry[]> {
   return out;
 }
 
-async function entryOf(root: string, path: string): Promise<ManifestEntry | null> {
+// One entry's type, mode, size, mtime and (files) sha256. Synchronous reads for the small files
+// most projects are made of: awaiting a stream per file made a 2,000-file scan take 0.7-3.5 s
+// on a loaded machine, against ~0.1 s this way; files over SMALL are streamed.
+async function entryOf(root: string, path: string, cache?: HashCache): Promise<ManifestEntry | null> {
   const abs = join(root, path);
   let st;
   try {
-    st = await lstat(abs, { bigint: true });
+    st = lstatSync(abs, { bigint: true });
   } catch {
     return null; // gone since it was listed
   }
   const mode = Number(st.mode & 0o7777n);
   const mtime = Number(st.mtimeNs) / 1e9;
-  if (st.isSymbolicLink())
-    return { path, type: 'symlink', mode, size: 0, mtime, target: await readlink(abs) };
+  if (st.isSymbolicLink()) return { path, type: 'symlink', mode, size: 0, mtime, target: readlinkSync(abs) };
   if (st.isDirectory()) return { path, type: 'dir', mode, size: 0, mtime };
-  if (st.isFile())
-    return { path, type: 'file', mode, size: Number(st.size), mtime, sha: await sha256File(abs) };
-  return null;
+  if (!st.isFile()) return null;
+  const size = Number(st.size);
+  let sha: string;
+  try {
+    const known = cache?.get(path, st);
+    sha =
+      known ??
+      (size <= SMALL ? createHash('sha256').update(readFileSync(abs)).digest('hex') : await sha256File(abs));
+    if (known === undefined) cache?.set(path, st, sha);
+  } catch {
+    return null; // unreadable or gone: not sent (as rsync would report it, hsm skips it)
+  }
+  return { path, type: 'file', mode, size, mtime, sha };
 }
+
+const SMALL = 4 * 1024 * 1024;
 
 export function sha256File(abs: string): Promise<string> {
   return new Promise((resolve, reject) => {

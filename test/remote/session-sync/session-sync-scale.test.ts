@@ -62,13 +62,15 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
       writeFileSync(join(dir, f), `changed ${f}\n`);
     const second = await pushThroughSession(shell, { localRoot: dir, remoteRoot: remote });
     expect(second.items.map((i) => i.path)).toEqual(['pkg1/mod 3.py', 'pkg20/mod 0.py', 'top5.txt']);
+    expect(second.wire_bytes).toBeGreaterThan(0);
     expect(second.wire_bytes).toBeLessThan(2000);
     expect(onNode(`cd ${remote} && ${SUMS}`)).toBe(here(dir, SUMS));
   }, 60_000);
 
   // Typed for one chunk of random data: base64 (4/3), a `#` and a line end per 1000 characters.
   const CHUNK = 512 << 10;
-  const TYPED_PER_CHUNK = Math.ceil((CHUNK * 4) / 3 / 1000) * 1002;
+  const B64_PER_CHUNK = Math.ceil(CHUNK / 3) * 4;
+  const TYPED_PER_CHUNK = B64_PER_CHUNK + 2 * Math.ceil(B64_PER_CHUNK / 1000);
 
   test('a session killed half-way through a push: a new session takes over and no chunk that arrived is sent again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hsm-ssync-kill-'));
@@ -93,6 +95,7 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
     expect(sessions().length).toBe(sessionsBefore.length + 1);
     expect(r.chunks_sent).toBe(9);
     // at most the chunk cut off in the middle (and what was typed ahead of the node: 512 KiB) travelled twice
+    expect(r.wire_bytes).toBeGreaterThanOrEqual(8 * TYPED_PER_CHUNK);
     expect(r.wire_bytes).toBeLessThanOrEqual(10 * TYPED_PER_CHUNK + (512 << 10));
     expect(onNode(`cd ${remote} && ${SUMS}`)).toBe(here(dir, SUMS));
   }, 60_000);
@@ -122,6 +125,7 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
     const resumed = await pushThroughSession(shell, opts);
     expect(resumed.chunks_sent + resumed.chunks_reused).toBe(9);
     expect(resumed.chunks_reused).toBeGreaterThanOrEqual(4);
+    expect(resumed.wire_bytes).toBeGreaterThanOrEqual((resumed.chunks_sent - 1) * TYPED_PER_CHUNK);
     expect(resumed.wire_bytes).toBeLessThanOrEqual(resumed.chunks_sent * TYPED_PER_CHUNK);
     expect(onNode(`cd ${remote} && ${SUMS}`)).toBe(here(dir, SUMS));
   }, 60_000);

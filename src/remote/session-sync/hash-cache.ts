@@ -1,0 +1,59 @@
+import type { BigIntStats } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+// sha256 of local files remembered by their stat data (size, mtime and ctime to the nanosecond,
+// inode): a push of a 2,000-file project then reads only the files that changed. Any write to a
+// file changes its ctime, so a stale hash is never used. Kept in the project's `.hsm/` (never
+// synced); a cache that cannot be read or written only costs the hashing.
+export class HashCache {
+  private changed = false;
+  private readonly seen = new Map<string, [string, string]>();
+
+  private constructor(
+    private readonly file: string,
+    private readonly known: Map<string, [string, string]>,
+  ) {}
+
+  static load(file: string): HashCache {
+    const known = new Map<string, [string, string]>();
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as {
+        version?: number;
+        files?: Record<string, [string, string]>;
+      };
+      if (data.version === 1 && data.files) for (const [p, v] of Object.entries(data.files)) known.set(p, v);
+    } catch {
+      /* none yet, or damaged: hash everything */
+    }
+    return new HashCache(file, known);
+  }
+
+  get(path: string, st: BigIntStats): string | undefined {
+    const hit = this.known.get(path);
+    if (!hit || hit[0] !== keyOf(st)) return undefined;
+    this.seen.set(path, hit);
+    return hit[1];
+  }
+
+  set(path: string, st: BigIntStats, sha: string): void {
+    this.seen.set(path, [keyOf(st), sha]);
+    this.changed = true;
+  }
+
+  /** Writes what this scan saw (files gone since are forgotten). */
+  save(): void {
+    if (!this.changed && this.seen.size === this.known.size) return;
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      writeFileSync(`${this.file}.tmp`, JSON.stringify({ version: 1, files: Object.fromEntries(this.seen) }));
+      renameSync(`${this.file}.tmp`, this.file);
+    } catch {
+      /* a read-only project: hashes are computed again next time */
+    }
+  }
+}
+
+function keyOf(st: BigIntStats): string {
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+}
