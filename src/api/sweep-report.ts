@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { HsmError } from '../domain/errors.js';
 import { readTail } from '../process/task-records.js';
 import { chartJsSource } from '../report/chart-library.js';
@@ -73,17 +74,27 @@ export function collectReportInput(
   };
 }
 
-export function writeSweepReport(project: ProjectContext, idOrPrefix?: string): SweepReportFiles {
+export interface ReportOptions {
+  /** Where to write the files instead of <sweep>/reports/ (a sweep directory that cannot be written). */
+  outDir?: string;
+}
+
+export function writeSweepReport(
+  project: ProjectContext,
+  idOrPrefix?: string,
+  options: ReportOptions = {},
+): SweepReportFiles {
   const input = collectReportInput(project, idOrPrefix);
   const chartJs = chartJsSource();
   const paths = new SweepPaths(input.sweep.dir);
-  const dir = paths.reportsDir;
+  const dir = options.outDir === undefined ? paths.reportsDir : resolve(options.outDir);
+  const at = (file: string) => join(dir, basename(file));
   const files: SweepReportFiles = {
     sweep_id: input.sweep.id,
     reports_dir: dir,
-    completion_report: paths.completionReport,
-    error_analysis: paths.errorReport,
-    performance_analysis: paths.performanceReport,
+    completion_report: at(paths.completionReport),
+    error_analysis: at(paths.errorReport),
+    performance_analysis: at(paths.performanceReport),
   };
   try {
     mkdirSync(dir, { recursive: true });
@@ -96,7 +107,7 @@ export function writeSweepReport(project: ProjectContext, idOrPrefix?: string): 
       'infra',
       `cannot write the reports of sweep ${input.sweep.id} to ${dir}: ${e.code ?? e.message}`,
       {
-        hint: 'make the sweep directory writable, or free space on its disk, then run `hsm report` again',
+        hint: 'make the directory writable or free space on its disk, or write the reports elsewhere with --out DIR',
         cause: err,
       },
     );

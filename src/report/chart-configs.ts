@@ -122,9 +122,8 @@ export function paramMetricCharts(
 }
 
 function scatter(results: readonly ChartResult[], param: string, metric: string, n: number): ChartSpec {
-  const points = results.filter(
-    (r) => typeof r.metrics?.[metric] === 'number' && r.params[param] !== undefined,
-  );
+  const all = results.filter((r) => typeof r.metrics?.[metric] === 'number' && r.params[param] !== undefined);
+  const points = evenSample(all, MAX_SCATTER_POINTS);
   const numeric = isNumericParam(points, param);
   const xs = points.map((r) => r.params[param]);
   const labels = numeric ? undefined : [...new Set(xs.map(categoryOf))].sort();
@@ -133,7 +132,7 @@ function scatter(results: readonly ChartResult[], param: string, metric: string,
   const spread = positive ? nums.reduce((a, b) => Math.max(a, b)) / nums.reduce((a, b) => Math.min(a, b)) : 0;
   return {
     id: `chart-scatter-${n}`,
-    title: `${metric} by ${param}`,
+    title: `${metric} by ${param}${points.length < all.length ? ` (${points.length} of ${all.length} tasks, evenly spaced)` : ''}`,
     config: {
       type: 'scatter',
       data: {
@@ -194,6 +193,16 @@ export function errorGroupsChart(groups: readonly FailureGroup[], limit = 20): C
       },
     },
   };
+}
+
+/** Points per scatter: more make the page heavy (100,000 tasks) and show nothing more. */
+export const MAX_SCATTER_POINTS = 2000;
+
+// Every k-th item, so that at most `max` are left, spread over the whole list.
+function evenSample<T>(items: readonly T[], max: number): readonly T[] {
+  if (items.length <= max) return items;
+  const step = items.length / max;
+  return Array.from({ length: max }, (_, i) => items[Math.floor(i * step)]!);
 }
 
 // A non-numeric parameter value as the label of its place on the axis.

@@ -97,6 +97,11 @@ describe('hsm report', () => {
     const text = hsm(['report', files.sweep_id.slice(0, 14)], dir);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(files.error_analysis);
+    // --out: elsewhere (a sweep directory that cannot be written), the same pages
+    const out = join(dir, 'sent');
+    const moved = JSON.parse(hsm(['report', '--out', 'sent', '--json'], dir).stdout) as ReportFiles;
+    expect(moved.completion_report).toBe(join(out, 'completion_report.html'));
+    expect(readFileSync(moved.error_analysis, 'utf8')).toContain('<title>Errors of sweep');
   });
 
   it('completion_report.html: counts, sources, the tasks best first, every chart drawn', async () => {

@@ -7,7 +7,7 @@ import {
   varyingParams,
   type ChartTask,
 } from '../../src/report/chart-data.js';
-import { paramMetricCharts, errorGroupsChart } from '../../src/report/chart-configs.js';
+import { MAX_SCATTER_POINTS, paramMetricCharts, errorGroupsChart } from '../../src/report/chart-configs.js';
 import { escapeHtml, jsonForScript, chartScripts } from '../../src/report/chart-page.js';
 import type { FailureGroup } from '../../src/diagnose/index.js';
 
@@ -101,6 +101,21 @@ describe('chart data', () => {
     expect(lr!.config.data.datasets[0]!.data).toHaveLength(3);
     expect((model!.config.options.scales as { x: { type: string } }).x.type).toBe('category');
     expect(model!.config.data.labels).toEqual(['large', 'small']);
+  });
+
+  it('a scatter of a large sweep keeps an evenly spaced sample of the tasks and says so', () => {
+    const results = Array.from({ length: 10_000 }, (_, i) => ({
+      name: `task_${i}`,
+      status: 'completed' as const,
+      params: { lr: (i % 7) + 1 },
+      metrics: { loss: i },
+    }));
+    const [chart] = paramMetricCharts(results);
+    const data = chart!.config.data.datasets[0]!.data as { y: number }[];
+    expect(data).toHaveLength(MAX_SCATTER_POINTS);
+    expect(data[0]!.y).toBe(0);
+    expect(data[data.length - 1]!.y).toBeGreaterThan(9_990);
+    expect(chart!.title).toBe(`loss by lr (${MAX_SCATTER_POINTS} of 10000 tasks, evenly spaced)`);
   });
 
   it('labels error groups with their cause and evidence', () => {

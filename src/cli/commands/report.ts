@@ -11,9 +11,10 @@ export function registerReport(program: Command): void {
       'write HTML reports and performance figures under <sweep>/reports/ (no id: the latest sweep)',
     )
     .argument('[sweep_id]', 'sweep id, unique prefix, or sweep directory')
+    .option('--out <dir>', 'write the files to this directory instead of <sweep>/reports/')
     .option('--json', 'the paths written, as JSON')
-    .action((id: string | undefined, flags: { json?: boolean }) => {
-      const files = writeSweepReport(openProject(), id);
+    .action((id: string | undefined, flags: { json?: boolean; out?: string }) => {
+      const files = writeSweepReport(openProject(), id, { outDir: flags.out });
       if (flags.json) {
         printJson(files);
         return;
