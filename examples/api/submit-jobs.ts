@@ -30,7 +30,7 @@ async function main(): Promise<number> {
   const again = openJob(project, slow!.id);
   while (again.status().status !== 'running') await new Promise((r) => setTimeout(r, 100));
   console.log(`slow: ${again.status().status}`);
-  await again.cancel(); // resolves once nothing of it runs any more
+  await again.cancel(); // stops this job alone; resolves once it has ended
   const stopped = again.status();
   console.log(`slow after cancel: ${stopped.status} (${stopped.termination_reason})`);
   return done.exit_code === 0 && stopped.status === 'cancelled' ? 0 : 1;

@@ -12,6 +12,7 @@ import { SweepPaths } from '../state/sweep-paths.js';
 import type { ProjectContext } from './project.js';
 import { checkRunSources, openSweep } from './sweep-run.js';
 import { cancelSweep } from './sweep-status.js';
+import { cancelTasks } from './task-cancel.js';
 import { applySourceResources, checkSourceResources, recordSourceResources } from './source-resources.js';
 import { startBackgroundRun } from './job-run.js';
 import { VERSION } from './version.js';
@@ -69,8 +70,8 @@ export interface JobHandle {
   wait(options?: { pollMs?: number; timeoutMs?: number }): Promise<JobStatus>;
   /** The end of the job's output (`tailBytes`, default 64 KiB). */
   logs(options?: { stream?: 'stdout' | 'stderr'; tailBytes?: number }): string;
-  /** Stops the job and the jobs submitted with it (TERM, then KILL), and resolves once nothing of
-   * theirs runs any more. */
+  /** Stops the job alone (TERM, then KILL after 5 s; the other jobs of its submission go on) and
+   * resolves once it has ended; a job not started yet is withdrawn (it stays pending, never runs). */
   cancel(): Promise<void>;
 }
 
@@ -171,6 +172,10 @@ export function openJob(project: ProjectContext, id: string): JobHandle {
       for (;;) {
         const s = status();
         if (s.done) return s;
+        if (s.status === 'pending' && liveLockOwner(paths.lock) === null)
+          throw new HsmError('usage', `job ${id} will not start: no hsm process runs its sweep`, {
+            hint: `\`hsm complete ${sweepId}\` runs it`,
+          });
         if (Date.now() > deadline)
           throw new HsmError('interrupted', `job ${id} still ${s.status} after ${options.timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
@@ -183,9 +188,38 @@ export function openJob(project: ProjectContext, id: string): JobHandle {
       );
     },
     async cancel() {
-      await stopSweep(project, dir);
+      await cancelJob(project, dir, task);
     },
   };
+}
+
+// Stops one job: the hsm process running its sweep is asked to cancel that task alone (the other jobs
+// go on); with no such process (it was killed), what it left of the sweep is stopped. Resolves once
+// the job has ended, or was withdrawn before it started (it stays pending and does not run).
+async function cancelJob(
+  project: ProjectContext,
+  sweepDir: string,
+  task: string,
+  graceMs = 5000,
+): Promise<void> {
+  const paths = new SweepPaths(sweepDir);
+  if (readJobStatus(sweepDir, task).done) return;
+  if (liveLockOwner(paths.lock) === null) return stopSweep(project, sweepDir, graceMs);
+  try {
+    cancelTasks(project, sweepDir, task);
+  } catch (err) {
+    if (!(err instanceof HsmError && err.code === 'usage')) throw err; // it ended, or its run did
+  }
+  const deadline = Date.now() + graceMs + 30_000;
+  for (;;) {
+    const s = readJobStatus(sweepDir, task);
+    if (s.done || liveLockOwner(paths.lock) === null || s.status === 'pending') return;
+    if (Date.now() > deadline)
+      throw new HsmError('infra', `job ${task} of ${sweepDir} did not stop`, {
+        hint: `\`hsm cancel ${sweepDir}\``,
+      });
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 // Cancels what of a sweep still runs and waits until no hsm process runs it any more.
