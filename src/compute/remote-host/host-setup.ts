@@ -14,6 +14,7 @@ const TAIL_LINES = 20;
 export type SetupOutcome =
   | { kind: 'done'; skipped: boolean; seconds: number }
   | { kind: 'unreachable'; error: string }
+  | { kind: 'closed' }
   | { kind: 'failed'; message: string; hint: string };
 
 export interface SetupRequest {
@@ -62,7 +63,7 @@ export async function runHostSetup(
     }
   };
   for (;;) {
-    if (req.closed()) return { kind: 'unreachable', error: 'closed while the setup ran' };
+    if (req.closed()) return { kind: 'closed' };
     const r = await link.run(followSetupScript(layout, req.hash, offset), 30_000, 'setup follow');
     if (r.error) return { kind: 'unreachable', error: r.error };
     const p = parseFollow(r.stdout);

@@ -293,8 +293,9 @@ export class HostWorker {
       progress: this.progress,
       closed: () => this.closed,
     });
+    if (r.kind === 'closed') return false; // the run ended first: the setup goes on, detached
     if (r.kind === 'unreachable') {
-      this.markDown(r.error, this.link.hint(r.error));
+      if (!this.closed) this.markDown(r.error, this.link.hint(r.error));
       return false;
     }
     if (r.kind === 'failed') {
