@@ -72,8 +72,14 @@ export function timelineChart(tasks: Iterable<ChartTask>, nowMs: number): ChartS
 
 /** How long finished tasks took, completed and failed stacked. */
 export function durationChart(tasks: Iterable<ChartTask>): ChartSpec {
-  const { edges, series } = durationHistogram(tasks);
-  const labels = edges.slice(0, -1).map((lo, i) => `${formatSeconds(lo)}–${formatSeconds(edges[i + 1]!)}`);
+  const { edges, series, open_ended } = durationHistogram(tasks);
+  const labels = edges
+    .slice(0, -1)
+    .map((lo, i) =>
+      open_ended && i === edges.length - 2
+        ? `≥ ${formatSeconds(lo)}`
+        : `${formatSeconds(lo)}–${formatSeconds(edges[i + 1]!)}`,
+    );
   return {
     id: 'chart-durations',
     title: 'Task durations',

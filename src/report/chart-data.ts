@@ -93,9 +93,14 @@ export interface Histogram {
   edges: number[];
   /** Counts per bin for each series (completed, failed, ...). */
   series: Record<string, number[]>;
+  /** The last bin also holds every longer duration (a few outliers would squeeze the rest into one bin). */
+  open_ended: boolean;
 }
 
-/** Durations (seconds) of finished tasks binned by status, between the shortest and the longest. */
+/**
+ * Durations (seconds) of finished tasks binned by status, between the shortest and the longest; when
+ * the longest is more than 4 times the 99th percentile, up to that percentile, the last bin open-ended.
+ */
 export function durationHistogram(tasks: Iterable<ChartTask>, maxBins = 30): Histogram {
   const byStatus = new Map<string, number[]>();
   let lo = Infinity;
@@ -110,8 +115,17 @@ export function durationHistogram(tasks: Iterable<ChartTask>, maxBins = 30): His
     lo = Math.min(lo, d);
     hi = Math.max(hi, d);
   }
-  if (lo === Infinity) return { edges: [], series: {} };
+  if (lo === Infinity) return { edges: [], series: {}, open_ended: false };
   const n = [...byStatus.values()].reduce((a, l) => a + l.length, 0);
+  let openEnded = false;
+  if (n >= 100) {
+    const sorted = [...byStatus.values()].flat().sort((a, b) => a - b);
+    const p99 = sorted[Math.ceil(0.99 * n) - 1]!;
+    if (hi - lo > 4 * (p99 - lo) && p99 > lo) {
+      hi = p99;
+      openEnded = true;
+    }
+  }
   const bins = Math.max(1, Math.min(maxBins, Math.ceil(Math.sqrt(n))));
   const width = (hi - lo) / bins || 1;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + i * width);
@@ -123,7 +137,7 @@ export function durationHistogram(tasks: Iterable<ChartTask>, maxBins = 30): His
     for (const d of list) counts[Math.min(bins - 1, Math.floor((d - lo) / width))]!++;
     series[name] = counts;
   }
-  return { edges, series };
+  return { edges, series, open_ended: openEnded };
 }
 
 /** A parameter's values are plotted on a number axis when every one is a number. */

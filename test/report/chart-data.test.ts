@@ -7,7 +7,12 @@ import {
   varyingParams,
   type ChartTask,
 } from '../../src/report/chart-data.js';
-import { MAX_SCATTER_POINTS, paramMetricCharts, errorGroupsChart } from '../../src/report/chart-configs.js';
+import {
+  MAX_SCATTER_POINTS,
+  durationChart,
+  paramMetricCharts,
+  errorGroupsChart,
+} from '../../src/report/chart-configs.js';
 import { escapeHtml, jsonForScript, chartScripts } from '../../src/report/chart-page.js';
 import type { FailureGroup } from '../../src/diagnose/index.js';
 
@@ -78,6 +83,19 @@ describe('chart data', () => {
     expect(h.series.completed!.reduce((a, b) => a + b)).toBe(3);
     expect(h.series.failed).toEqual([0, 1]);
     expect(durationHistogram([]).edges).toEqual([]);
+  });
+
+  it('a few outliers do not squeeze every other duration into one bin: the last bin is open-ended', () => {
+    const tasks = Array.from({ length: 200 }, (_, i) => task(`t${i}`, 's', 0, 1000 + (i % 10) * 100));
+    tasks.push(task('slow', 's', 0, 3_600_000));
+    const h = durationHistogram(tasks);
+    expect(h.open_ended).toBe(true);
+    expect(h.edges[h.edges.length - 1]).toBeCloseTo(1.9);
+    expect(h.series.completed![h.series.completed!.length - 1]).toBe(21); // the 1.9 s tasks and the slow one
+    expect(h.series.completed!.reduce((a, b) => a + b)).toBe(201);
+    const labels = durationChart(tasks).config.data.labels!;
+    expect(labels[labels.length - 1]).toMatch(/^≥ 1\.\ds$/);
+    expect(durationHistogram(tasks.slice(0, 200)).open_ended).toBe(false);
   });
 
   it('plots the parameters that vary against numeric metrics, the sweep metric first, completed tasks only', () => {
