@@ -123,10 +123,7 @@ export async function pullThroughSession(
         result.chunks_reused++;
         continue;
       }
-      const { result: r, out: o } = await runHelper(shell, ['send', id, String(i), String(chunkBytes)], {
-        ...call,
-        what: 'reading file data',
-      });
+      const { result: r, out: o } = await fetchChunk(shell, id, i, chunkBytes, call);
       const data = o.sections.get('data');
       result.wire_bytes += r.stdout.length;
       if (!data || createHash('sha256').update(data).digest('hex') !== sha) {
@@ -150,6 +147,30 @@ export async function pullThroughSession(
   }
   progress('done', bytes);
   return { ...result, duration_ms: Date.now() - started };
+}
+
+/** Reads of one chunk when its session fails (the transport opens a new one each time). */
+const SESSION_RETRIES = 3;
+
+// One chunk of the node's pack; a session that dies is replaced and the chunk read again (the
+// pack stays on the node until the pull is done).
+async function fetchChunk(
+  shell: SessionShell,
+  id: string,
+  index: number,
+  chunkBytes: number,
+  call: { timeoutMs: number; signal?: AbortSignal },
+): ReturnType<typeof runHelper> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runHelper(shell, ['send', id, String(index), String(chunkBytes)], {
+        ...call,
+        what: 'reading file data',
+      });
+    } catch (err) {
+      if (!(err instanceof HsmError) || err.code !== 'infra' || attempt >= SESSION_RETRIES) throw err;
+    }
+  }
 }
 
 async function hasChunk(file: string, sha: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HsmError } from '../../../src/domain/errors.js';
 import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
 import {
   pullThroughSession,
@@ -167,5 +168,26 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
     const again = await pullThroughSession(shell, { remoteDir: remote, localDir: local });
     expect(again.items).toEqual([{ path: 'metrics.json', action: 'send', bytes: 13 }]);
     expect(here(local, 'cat metrics.json')).toBe('{"loss": 0.4}');
+  });
+
+  test('a pull interrupted after its first chunk, run again, reads only the chunks it lacks', async () => {
+    const remote = `${base}/pull-cut`;
+    onNode(`mkdir -p ${remote} && head -c 600000 /dev/urandom >${remote}/ckpt.bin`);
+    const local = join(mkdtempSync(join(tmpdir(), 'hsm-ssync-pullcut-')), 'task_002');
+    const opts = { remoteDir: remote, localDir: local, chunkBytes: 128 << 10 };
+    const abort = new AbortController();
+    const error = await pullThroughSession(shell, {
+      ...opts,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.phase === 'send') abort.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HsmError);
+    expect((error as HsmError).code).toBe('interrupted');
+    const r = await pullThroughSession(shell, opts);
+    expect(r.chunks_reused).toBeGreaterThanOrEqual(1);
+    expect(r.chunks_sent + r.chunks_reused).toBe(5); // 600,000 bytes + tar headers in 128 KiB chunks
+    expect(here(local, LISTING)).toBe(onNode(`cd ${remote} && ${LISTING}`));
   });
 });
