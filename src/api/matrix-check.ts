@@ -72,7 +72,11 @@ export function checkMatrix(project: ProjectContext, idOrPrefix?: string): Matri
     if (!job.sweep_id) return { ...unlaunched(job), status: 'pending', verdict: 'pending' };
     const s = readJobStatus(dirOf(job.sweep_id), job.task);
     // killed before it started: it will not run (a relaunch runs it again)
-    if (s.status === 'pending' && record.killed_at) s.status = 'cancelled';
+    if (s.status === 'pending' && record.killed_at) {
+      s.status = 'cancelled';
+      s.done = true;
+      s.termination_reason = 'cancelled';
+    }
     const log = `${readTail(s.logs.stdout, LOG_TAIL_BYTES)}\n${readTail(s.logs.stderr, LOG_TAIL_BYTES)}`;
     const findings = readLogFindings(log, record.rules);
     const reason = s.done ? resolveTerminationReason(s.termination_reason, findings) : null;

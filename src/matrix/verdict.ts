@@ -12,13 +12,13 @@ export interface JobOutcomeView {
   reason: string | null;
 }
 
-// pending / running until the job has ended; then pass when every expectation given holds (the exit
+// pending until the job starts, running until it has ended; then pass when every expectation given holds (the exit
 // code the job ended with; the termination reason), fail otherwise, with why.
 export function judgeJob(job: JobOutcomeView, expect: Expectation): { verdict: Verdict; why: string | null } {
   switch (job.status) {
     case 'pending':
+    case 'queued': // handed to its source, not started (a Slurm job waiting in the queue)
       return { verdict: 'pending', why: null };
-    case 'queued':
     case 'running':
       return { verdict: 'running', why: null };
     case 'completed':

@@ -15,22 +15,24 @@ describe('hsm matrix kill and the checks before a launch', () => {
   it('kill stops every job mid-run, also those whose hsm process was killed, and leaves no process behind', async () => {
     const dir = makeExampleProject();
     const token = `hang-${basename(dir)}-${process.pid}`;
-    // t3's time limit puts it in a sweep of its own, whose hsm process is then killed (kill -9)
+    // at most 2 at once: t3 waits (pending) behind t1 and t2; t4's time limit puts it in a sweep of its
+    // own, whose hsm process is then killed (kill -9)
     writeFileSync(
       join(dir, 'hang.yaml'),
-      `name: hang\ncommand: python3 endings.py --end hang --recipe {recipe}\naxes:\n  recipe:\n` +
-        `    t1: {value: ${token}-1}\n    t2: {value: ${token}-2}\n    t3: {value: ${token}-3, timeout: 5m}\n`,
+      `name: hang\ncommand: python3 endings.py --end hang --recipe {recipe}\nresources: {max_parallel: 2}\n` +
+        `axes:\n  recipe:\n    t1: {value: ${token}-1}\n    t2: {value: ${token}-2}\n    t3: {value: ${token}-3}\n` +
+        `    t4: {value: ${token}-4, timeout: 5m}\n`,
     );
     const launched = hsm(['matrix', 'launch', 'hang.yaml', '--allow-dirty', '--json'], dir);
     expect(launched.code, launched.stderr).toBe(0);
     const { id, sweeps } = JSON.parse(launched.stdout) as { id: string; sweeps: string[] };
     expect(sweeps).toHaveLength(2);
     let running: Check = { id, jobs: [], summary: {} };
-    await until('every job to run', () => {
+    await until('t1, t2 and t4 to run', () => {
       running = parse(hsm(['matrix', 'check', id, '--json'], dir));
-      return running.jobs.every((j) => j.status === 'running' && j.job_id !== null);
+      return ['t1', 't2', 't4'].every((n) => running.jobs.find((j) => j.name === n)!.status === 'running');
     });
-    expect(running.jobs.map((j) => j.verdict)).toEqual(['running', 'running', 'running']);
+    expect(running.jobs.map((j) => j.verdict)).toEqual(['running', 'running', 'pending', 'running']);
     expect(pgrep(token).length).toBe(3);
 
     const lock = join(dir, 'sweeps', 'outputs', sweeps[1]!, 'sweep.lock');
@@ -42,18 +44,20 @@ describe('hsm matrix kill and the checks before a launch', () => {
     expect(orphaned.stderr).toContain(
       `warning: jobs of sweep ${sweeps[1]} have not ended and no hsm process follows them`,
     );
-    expect(pgrep(`${token}-3`).length).toBe(1); // the job itself outlives hsm
+    expect(pgrep(`${token}-4`).length).toBe(1); // the job itself outlives hsm
 
     const killed = hsm(['matrix', 'kill', id, '--json'], dir);
     expect(killed.code, killed.stderr).toBe(0);
-    expect((JSON.parse(killed.stdout) as { stopped: string[] }).stopped).toEqual(['t1', 't2', 't3']);
+    expect((JSON.parse(killed.stdout) as { stopped: string[] }).stopped).toEqual(['t1', 't2', 't3', 't4']);
     // when kill returns, nothing of the matrix runs: no job process, no hsm process running it
     expect(pgrep(token)).toEqual([]);
-    expect(running.jobs.map((j) => Number(j.job_id)).filter(isProcessAlive)).toEqual([]);
+    const pids = running.jobs.filter((j) => j.job_id !== null).map((j) => Number(j.job_id));
+    expect(pids).toHaveLength(3);
+    expect(pids.filter(isProcessAlive)).toEqual([]);
     expect(pgrep(join(dir, 'sweeps', 'outputs'))).toEqual([]);
     const after = parse(hsm(['matrix', 'check', id, '--json'], dir));
     expect(after.jobs.map((j) => [j.status, j.verdict, j.termination_reason])).toEqual(
-      Array(3).fill(['cancelled', 'fail', 'cancelled']),
+      Array(4).fill(['cancelled', 'fail', 'cancelled']),
     );
   });
 

@@ -59,12 +59,12 @@ describe('termination reasons from the log', () => {
 });
 
 describe('verdicts', () => {
-  it('is pending / running until the job ends', () => {
+  it('is pending until the job starts (queued included), running until it ends', () => {
     expect(judgeJob({ status: 'pending', exitCode: null, reason: null }, { exit_code: 0 }).verdict).toBe(
       'pending',
     );
     expect(judgeJob({ status: 'queued', exitCode: null, reason: null }, { exit_code: 0 }).verdict).toBe(
-      'running',
+      'pending',
     );
     expect(judgeJob({ status: 'running', exitCode: null, reason: null }, { exit_code: 0 }).verdict).toBe(
       'running',
