@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 
-// `hsm status --watch` while a real sweep runs: a frame redrawn in place on a terminal, plain lines
+// `hsm status --watch` (and `hsm report`) while a real sweep runs: a frame redrawn in place on a terminal, plain lines
 // when piped or under NO_COLOR, Ctrl-C stops watching (130) and not the sweep, and the watch ends by
 // itself when the sweep does. Tasks wait for a file the test creates, so what is running is known.
 
@@ -92,6 +92,26 @@ describe('hsm status --watch', () => {
     expect(await w.exit).toBe(130);
     expect(w.output().endsWith('\x1b[?25h')).toBe(true); // the cursor is back
     expect(status().running_pid).toBe(run.pid); // the sweep itself was not touched
+  });
+
+  it('hsm report works while the sweep runs: the running tasks count in the timeline, the state says running', () => {
+    const made = hsm(['report', '--out', 'live-report', '--json'], dir);
+    expect(made.code, made.stderr).toBe(0);
+    const files = JSON.parse(made.stdout) as { completion_report: string; performance_analysis: string };
+    const perf = readFileSync(files.performance_analysis, 'utf8');
+    expect(perf).toMatch(/^state: running$/m);
+    expect(perf).toMatch(/^ {2}running: 2$/m);
+    const html = readFileSync(files.completion_report, 'utf8');
+    expect(html).toContain('state: <b>running</b>');
+    // the timeline's line for the source climbs to the two tasks running now
+    const data = JSON.parse(
+      html.match(/<script type="application\/json" id="hsm-chart-data">(.*?)<\/script>/s)![1]!,
+    ) as {
+      id: string;
+      config: { data: { datasets: { data: { y: number }[] }[] } };
+    }[];
+    const timeline = data.find((c) => c.id === 'chart-timeline')!;
+    expect(Math.max(...timeline.config.data.datasets[0]!.data.map((p) => p.y))).toBe(2);
   });
 
   it('piped: plain lines while it runs, each failure with its category, and it ends by itself with the sweep', async () => {
