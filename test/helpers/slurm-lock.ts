@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { sshInfra } from '../remote/test-infra.js';
@@ -92,10 +93,19 @@ export function useSlurmLock(mode: SlurmLockMode): void {
 export function restoreSlurm(): void {
   const infra = sshInfra();
   const script = resolve(import.meta.dirname, '../../scripts/infra/slurm-up.sh');
-  const r = spawnSync('bash', [script, ...infra.slurmNodes], {
-    encoding: 'utf8',
-    env: { ...process.env, HSM_INFRA_DIR: infra.dir, SLURM_CONF: infra.slurmConf },
-    timeout: 100_000,
-  });
-  if (r.status !== 0) throw new Error(`restoring Slurm failed (exit ${r.status}): ${r.stderr}`);
+  // output to a file, not a pipe: a daemon the script starts must not hold our end open
+  const log = join(infra.dir, 'slurm-restore.log');
+  const fd = openSync(log, 'w');
+  let r;
+  try {
+    r = spawnSync('bash', [script, ...infra.slurmNodes], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, HSM_INFRA_DIR: infra.dir, SLURM_CONF: infra.slurmConf },
+      timeout: 100_000,
+    });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.status !== 0)
+    throw new Error(`restoring Slurm failed (exit ${r.status}): ${readFileSync(log, 'utf8').slice(-2000)}`);
 }

@@ -27,6 +27,8 @@ export interface Tracked {
   phase: QueueEntry['phase'] | 'gone' | 'unknown';
   leftQueueAt: number | null;
   cancelRequested: boolean;
+  /** A non-zero exit record was seen (the scheduler was asked soon after). */
+  exitSeen?: boolean;
 }
 
 const RECORDS_EVERY_MS = 500;
@@ -131,6 +133,11 @@ export class StatusRound<R> {
     }
     if (!started && !all) return { record: null, exit: null, finished: false };
     const exit = readExitRecord(join(t.localDir, 'exit'), t.attempt);
+    // a failure needs the scheduler's word (time limit? memory?): ask soon, not at the next long wait
+    if (exit && exit.exit !== 0 && !t.exitSeen) {
+      t.exitSeen = true;
+      this.schedule.soon(Date.now());
+    }
     if (exit && exit.exit === 0 && !events.some((e) => e.kind === 'finished' && e.task === t.task)) {
       events.push({ kind: 'finished', task: t.task, attempt: t.attempt, exitStatus: 0, at: exit.at });
       return { record: started, exit, finished: true };

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,8 @@ export function slurmEnv(extraPath?: string): NodeJS.ProcessEnv {
  * exit 3 for x=2 where a file `fail.<hostname>` exists in the project. */
 export function slurmProject(sources: string, xs: number[] = [1, 2, 3], extra = ''): string {
   const sweep =
-    `name: sl\ncommand: ["sh", "-c", "echo $HSM_TASK_ID >> runs.log; ${extra}if [ -e fail.$(hostname) ] && [ {x} = 2 ]; then exit 3; fi; echo ran {x}"]\n` +
+    // a name of its own: two sweeps started in the same second by parallel tests get distinct ids
+    `name: sl${randomBytes(3).toString('hex')}\ncommand: ["sh", "-c", "echo $HSM_TASK_ID >> runs.log; ${extra}if [ -e fail.$(hostname) ] && [ {x} = 2 ]; then exit 3; fi; echo ran {x}"]\n` +
     `args: none\nsweep:\n  grid:\n    x: [${xs.join(', ')}]\n`;
   const dir = makeProject(sweep, `defaults:\n  output_dir: sweeps/outputs\nsources:\n${sources}`);
   mkdirSync(join(dir, 'sweeps', 'outputs'), { recursive: true });
