@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { SweepPaths } from '../state/sweep-paths.js';
 
 // The metrics a task reports, two ways (both may be used): lines `HSM_METRICS {json object}` on
@@ -19,6 +19,8 @@ export function readTaskMetrics(paths: SweepPaths, task: string): Metrics {
 }
 
 function readMetricsFile(path: string): Metrics {
+  // most tasks write none: asked without an exception (a failed open costs a thrown error each task)
+  if (!statSync(path, { throwIfNoEntry: false })) return {};
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -84,8 +84,20 @@ export class SweepLog implements SweepLogger {
   }
 }
 
+// Lines come in bursts (a round logs every task it changed): the time is formatted once a millisecond.
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 function line(level: LogLevel, event: string, source: string | undefined, fields?: LogFields): string {
-  const out: Record<string, unknown> = { time: new Date().toISOString(), level, event };
+  const out: Record<string, unknown> = { time: isoNow(), level, event };
   if (source !== undefined) out.source = source;
   if (fields)
     for (const key in fields) {

@@ -47,9 +47,15 @@ export class LocalTaskWorkspace implements TaskWorkspace {
   }
 
   writeStatus(task: TaskRow): void {
-    // the task directory may have been deleted while the task ran: its status is still written
-    mkdirSync(this.paths.taskDir(task.name), { recursive: true });
-    writeFileAtomic(this.paths.taskFile(task.name, 'status.yaml'), renderStatusYaml(task));
+    const path = this.paths.taskFile(task.name, 'status.yaml');
+    try {
+      writeFileAtomic(path, renderStatusYaml(task));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // the task directory was deleted while the task ran: its status is still written
+      mkdirSync(this.paths.taskDir(task.name), { recursive: true });
+      writeFileAtomic(path, renderStatusYaml(task));
+    }
   }
 
   writeMapping(): void {
