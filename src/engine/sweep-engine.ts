@@ -181,7 +181,6 @@ export class SweepEngine {
     return { interrupted: this.cancelLevel > 0, counts, storageFailure: this.storageFailure };
   }
 
-  /** Whether attempts are handed over: not after a cancel, nor after a write failed (disk full). */
   // A run event: in the store's events and the sweep log.
   private note(level: LogLevel, kind: string, fields: Record<string, unknown>, data: unknown = fields): void {
     this.store.recordEvent(kind, data);
