@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { HsmError } from '../domain/errors.js';
 import { readSsmSource } from '../config/ssm-source.js';
 import { defaultShellCommand, resolveSessionNodes } from '../compute/ssm/session-nodes.js';
+import { classifySessionFailure } from '../compute/ssm/session-failure.js';
 import { createShellTransport } from '../remote/shell/index.js';
 import { pushThroughSession, sessionShellOf } from '../remote/session-sync/index.js';
 import type { SessionSyncProgress, SessionSyncResult } from '../remote/session-sync/index.js';
@@ -70,18 +71,20 @@ async function verifySource(
     const results = await Promise.allSettled(
       nodes.map((node) => {
         let last = 0;
-        return pushThroughSession(sessionShellOf(transport, node), {
-          localRoot: project.projectRoot,
-          remoteRoot: spec.workdir,
-          excludes: Array.isArray(spec.raw.sync_exclude) ? spec.raw.sync_exclude.map(String) : [],
-          protectedDirs: out && !out.startsWith('..') ? [out] : [],
-          dryRun: !push,
-          onProgress: (p) => {
-            if (!push || p.phase !== 'send' || Date.now() - last < 1000) return;
-            last = Date.now();
-            options.onProgress?.(`${node.name}: pushing ${progressText(p)}`);
-          },
-        });
+        return withSessionRetry(node.name, options, () =>
+          pushThroughSession(sessionShellOf(transport, node), {
+            localRoot: project.projectRoot,
+            remoteRoot: spec.workdir,
+            excludes: Array.isArray(spec.raw.sync_exclude) ? spec.raw.sync_exclude.map(String) : [],
+            protectedDirs: out && !out.startsWith('..') ? [out] : [],
+            dryRun: !push,
+            onProgress: (p) => {
+              if (!push || p.phase !== 'send' || Date.now() - last < 1000) return;
+              last = Date.now();
+              options.onProgress?.(`${node.name}: pushing ${progressText(p)}`);
+            },
+          }),
+        );
       }),
     );
     const checks: SessionProjectCheck[] = [];
@@ -102,6 +105,36 @@ async function verifySource(
     return checks;
   } finally {
     await transport.close();
+  }
+}
+
+const RETRY_DELAYS_MS = [1000, 2000, 4000];
+
+// A session that fails for a transient reason (throttling, no answer in time) is tried again after
+// 1, 2, 4 s (a push is resumable: what arrived is kept); any other failure gets the hint for its
+// cause (IAM permission, agent offline, instance stopped).
+async function withSessionRetry<T>(
+  node: string,
+  options: SessionProjectOptions,
+  run: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof HsmError) || err.code !== 'infra') throw err;
+      const failure = classifySessionFailure(err.message, node);
+      if (failure.transient && attempt < RETRY_DELAYS_MS.length) {
+        const delay = RETRY_DELAYS_MS[attempt]!;
+        options.onProgress?.(
+          `${node}: session start failed (${err.message.split('\n')[0]!.slice(0, 300)}); trying again in ${delay / 1000} s`,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        continue;
+      }
+      if (failure.known === false) throw err;
+      throw new HsmError('infra', err.message, { hint: failure.hint });
+    }
   }
 }
 

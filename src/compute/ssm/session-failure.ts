@@ -6,6 +6,8 @@
 export interface SessionFailure {
   transient: boolean;
   hint: string;
+  /** False when nothing in the message was recognised (the hint is then a generic check). */
+  known?: boolean;
 }
 
 export function classifySessionFailure(error: string, node: string): SessionFailure {
@@ -50,6 +52,7 @@ export function classifySessionFailure(error: string, node: string): SessionFail
     };
   return {
     transient: false,
+    known: false,
     hint: `Check that the source's shell command opens a shell on ${node}: \`hsm exec -w ${node} --shell-command '<template>' --test-node ${node}\`.`,
   };
 }
