@@ -39,6 +39,7 @@ const REMOTE: Record<string, FieldKind> = {
 const BATCH: Record<string, FieldKind> = {
   account: 'string',
   array_throttle: 'positive_int',
+  tasks_per_job: 'positive_int',
   modules: 'string_list',
   extra_directives: 'string_list',
   poll_interval: 'duration',

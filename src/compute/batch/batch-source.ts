@@ -8,6 +8,7 @@ import type { BatchDialect, JobTask } from './batch-dialect.js';
 import { jobComment, jobName, submissionToken } from './job-identity.js';
 import { readJobRecord, writeJobRecord } from './job-record.js';
 import { PermanentSubmitError, submitJob } from './job-submitter.js';
+import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
 import type { SchedulerClient } from './scheduler-client.js';
 import { StatusRound, type Tracked } from './status-round.js';
@@ -26,6 +27,8 @@ export interface BatchSourceOptions<R> {
   resources: R;
   /** At most this many elements of an array run at once; null: no limit. */
   throttle: number | null;
+  /** Attempts packed into one array element (`tasks_per_job`), run in turn by its runner. */
+  tasksPerJob?: number;
   slots: number;
   context: SweepContext;
   environment: TaskEnvironment;
@@ -88,8 +91,9 @@ export class BatchSource<R> implements ComputeSource {
     let failure: unknown = null;
     for (const [k, group] of groups) {
       const [mem, time] = k.split('x').map(Number) as [number, number];
-      for (let i = 0; i < group.length; i += prep.maxArraySize) {
-        const chunk = group.slice(i, i + prep.maxArraySize);
+      const perArray = prep.maxArraySize * this.perJob;
+      for (let i = 0; i < group.length; i += perArray) {
+        const chunk = group.slice(i, i + perArray);
         try {
           await this.submitArray(chunk, prep, { mem, time });
           handedOver += chunk.length;
@@ -114,7 +118,9 @@ export class BatchSource<R> implements ComputeSource {
   ): Promise<void> {
     const { context } = this.o;
     const token = submissionToken(chunk);
-    const elements: JobTask[][] = chunk.map((r, index) => {
+    const per = this.perJob;
+    const tasks: JobTask[] = chunk.map((r, position) => {
+      const index = Math.floor(position / per);
       writeFileSync(
         join(r.localDir, 'command.sh'),
         renderTaskScript(
@@ -129,8 +135,9 @@ export class BatchSource<R> implements ComputeSource {
         ),
       );
       writeJobRecord(r.localDir, { attempt: r.attempt, token, index, jobId: null });
-      return [{ task: r.task, key: r.key, attempt: r.attempt, dir: r.task }];
+      return { task: r.task, key: r.key, attempt: r.attempt, dir: r.task };
     });
+    const elements = packIntoElements(tasks, per);
     const resources =
       scale.mem === 1 && scale.time === 1
         ? this.o.resources
@@ -162,7 +169,8 @@ export class BatchSource<R> implements ComputeSource {
       onLog: (l) => this.log(l),
     });
     this.log(`submitted ${chunk.length} task(s) as job ${jobId} (${scriptPath})`);
-    chunk.forEach((r, index) => {
+    chunk.forEach((r, position) => {
+      const index = Math.floor(position / per);
       writeJobRecord(r.localDir, { attempt: r.attempt, token, index, jobId });
       this.tracked.set(r.task, {
         task: r.task,
@@ -176,9 +184,14 @@ export class BatchSource<R> implements ComputeSource {
         phase: 'unknown',
         leftQueueAt: null,
         cancelRequested: false,
+        packed: per > 1,
       });
     });
     this.schedule.soon(Date.now());
+  }
+
+  private get perJob(): number {
+    return Math.max(1, this.o.tasksPerJob ?? 1);
   }
 
   adopt(attempts: readonly AdoptRequest[]): void {
@@ -209,6 +222,7 @@ export class BatchSource<R> implements ComputeSource {
         phase: 'unknown',
         leftQueueAt: null,
         cancelRequested: false,
+        packed: this.perJob > 1,
       });
     }
     this.schedule.soon(Date.now());
@@ -237,21 +251,30 @@ export class BatchSource<R> implements ComputeSource {
 
   async terminate(
     attempts: readonly { task: string; attempt: number }[],
-    _graceMs: number,
+    graceMs: number,
     why: 'timeout' | 'cancel' | 'withdraw' = 'cancel',
   ): Promise<void> {
-    const handles: string[] = [];
+    const handles = new Set<string>();
+    const stopping = new Set(attempts.map((a) => `${a.task}:${a.attempt}`));
     for (const a of attempts) {
       const t = this.tracked.get(a.task);
       if (!t || t.attempt !== a.attempt) continue;
       if (why === 'withdraw' && t.started) continue;
       t.cancelRequested = true;
-      if (t.jobId !== null && t.index !== null) handles.push(this.o.dialect.elementHandle(t.jobId, t.index));
+      if (t.jobId === null || t.index === null) continue;
+      if (t.packed) {
+        // one task of an allocation others share: stopped alone, through its directory; the
+        // element itself goes only when every task it still holds is stopped (a cancel)
+        stopPackedAttempt(t.localDir, t.attempt, t.started, graceMs);
+        const rest = [...this.tracked.values()].filter((o) => o.jobId === t.jobId && o.index === t.index);
+        if (why !== 'cancel' || rest.some((o) => !stopping.has(`${o.task}:${o.attempt}`))) continue;
+      }
+      handles.add(this.o.dialect.elementHandle(t.jobId, t.index));
     }
-    if (handles.length === 0) return;
+    if (handles.size === 0) return;
     // one call for all of them (the scheduler takes a list), whatever the size of the sweep
-    const r = await this.o.client.run({ argv: this.o.dialect.cancelArgv(handles), timeoutMs: 30_000 });
-    if (r.exitCode !== 0) this.log(`cancel of ${handles.length} job element(s) failed: ${r.stderr.trim()}`);
+    const r = await this.o.client.run({ argv: this.o.dialect.cancelArgv([...handles]), timeoutMs: 30_000 });
+    if (r.exitCode !== 0) this.log(`cancel of ${handles.size} job element(s) failed: ${r.stderr.trim()}`);
     this.schedule.soon(Date.now());
   }
 

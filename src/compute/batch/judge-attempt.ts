@@ -26,6 +26,13 @@ export interface AttemptView {
   exit: { exit: number; at: number } | null;
   /** hsm asked the scheduler to cancel it (cancel, withdraw or its own time limit). */
   cancelRequested: boolean;
+  /** Packed with other attempts into one element (`tasks_per_job`): the element's verdict is not
+   * this task's unless it was the one running when the element ended. */
+  packed?: boolean;
+  /** Packed, and another task of its element started: the allocation ran. */
+  elementRan?: boolean;
+  /** The runner reserved its records but wrote no start record: it may have started. */
+  reserved?: boolean;
   now: number;
 }
 
@@ -54,6 +61,8 @@ export function judgeAttempt(v: AttemptView): Judgement {
   const verdict = v.verdict?.reason ? v.verdict : null;
   if (v.exit) {
     if (v.exit.exit === 0) return { kind: 'finished', exitStatus: 0 };
+    // a packed task's own exit (its timeout or a cancel hsm made through its directory included)
+    if (v.packed) return { kind: 'finished', exitStatus: v.exit.exit };
     if (verdict && SCHEDULER_REASONS.has(verdict.reason!))
       return finished(v.exit.exit, verdict.reason!, verdict.detail);
     if (verdict || (gone && waited >= ACCOUNTING_GRACE_MS))
@@ -61,6 +70,13 @@ export function judgeAttempt(v: AttemptView): Judgement {
     return { kind: 'wait' };
   }
   if (!gone) return { kind: 'wait' };
+  if (!v.started && v.elementRan && (verdict || waited >= ACCOUNTING_GRACE_MS)) {
+    // its allocation ran earlier tasks and ended (time limit, cancel, node) before reaching it:
+    // it never ran, so it goes back to pending; a reservation with no start record may have run
+    return v.reserved
+      ? finished(null, 'lost', 'its job ended as the runner was starting it (records reserved, no start)')
+      : { kind: 'finished', exitStatus: null, neverStarted: true };
+  }
   if (verdict) {
     if (!v.started) {
       // the element ended without the task starting: cancelled while queued, or the job failed

@@ -3,6 +3,7 @@ import type { SourceEvent } from '../../engine/ports.js';
 import { readExitRecord, readStartedRecord } from '../../process/task-records.js';
 import type { AccountingEntry, BatchDialect, QueueEntry } from './batch-dialect.js';
 import { judgeAttempt } from './judge-attempt.js';
+import { reservedAttempt } from './packing.js';
 import type { PollSchedule } from './poll-schedule.js';
 import type { SchedulerClient } from './scheduler-client.js';
 
@@ -29,6 +30,8 @@ export interface Tracked {
   cancelRequested: boolean;
   /** A non-zero exit record was seen (the scheduler was asked soon after). */
   exitSeen?: boolean;
+  /** Packed with other attempts into its element (`tasks_per_job`). */
+  packed: boolean;
 }
 
 const RECORDS_EVERY_MS = 500;
@@ -36,6 +39,8 @@ const CALL_TIMEOUT_MS = 30_000;
 
 export class StatusRound<R> {
   private recordsAt = 0;
+  /** Elements (`job_index`) where a task has started: the allocation ran. */
+  private readonly ran = new Set<string>();
 
   constructor(
     private readonly dialect: BatchDialect<R>,
@@ -89,6 +94,9 @@ export class StatusRound<R> {
         started: started.record,
         exit: started.exit,
         cancelRequested: t.cancelRequested,
+        packed: t.packed,
+        elementRan: t.packed && this.ran.has(`${t.jobId}_${t.index}`),
+        reserved: t.packed && reservedAttempt(t.localDir, t.attempt),
         now,
       });
       if (j.kind === 'wait') continue;
@@ -120,6 +128,7 @@ export class StatusRound<R> {
     finished: boolean;
   } {
     const started = readStartedRecord(join(t.localDir, 'started'), t.attempt);
+    if (started && t.jobId !== null) this.ran.add(`${t.jobId}_${t.index}`);
     if (started && !t.started && t.jobId !== null && t.index !== null) {
       t.started = true;
       events.push({
@@ -138,8 +147,10 @@ export class StatusRound<R> {
       t.exitSeen = true;
       this.schedule.soon(Date.now());
     }
-    if (exit && exit.exit === 0 && !events.some((e) => e.kind === 'finished' && e.task === t.task)) {
-      events.push({ kind: 'finished', task: t.task, attempt: t.attempt, exitStatus: 0, at: exit.at });
+    // a packed task's exit is final at once, whatever it is: its element goes on with the others
+    const final = exit && (exit.exit === 0 || t.packed);
+    if (final && !events.some((e) => e.kind === 'finished' && e.task === t.task)) {
+      events.push({ kind: 'finished', task: t.task, attempt: t.attempt, exitStatus: exit.exit, at: exit.at });
       return { record: started, exit, finished: true };
     }
     return { record: started, exit, finished: false };

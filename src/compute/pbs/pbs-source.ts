@@ -31,6 +31,7 @@ export function buildPbsSource(
     dialect,
     resources: dialect.readResources(name, config),
     throttle: typeof throttle === 'number' ? throttle : null,
+    tasksPerJob: typeof config.tasks_per_job === 'number' ? config.tasks_per_job : 1,
     slots: slots ?? (typeof config.max_parallel === 'number' ? config.max_parallel : DEFAULT_SLOTS),
     context,
     environment: { ...context.environment, ...environment },

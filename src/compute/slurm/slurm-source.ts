@@ -30,6 +30,7 @@ export function buildSlurmSource(
     dialect: slurmDialect,
     resources: slurmDialect.readResources(name, config),
     throttle: typeof throttle === 'number' ? throttle : null,
+    tasksPerJob: typeof config.tasks_per_job === 'number' ? config.tasks_per_job : 1,
     slots: slots ?? DEFAULT_SLOTS,
     context,
     // the project's venv/conda env, then the source's own fields (the cluster shares the filesystem)
