@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { HsmError } from '../domain/errors.js';
 import { TASK_STATUSES, type TaskStatus } from '../domain/task.js';
+import { SortKeys } from './sort-keys.js';
 
 // One page of a sweep's task table, filtered and sorted by SQLite (the dashboard's table): a page of
 // a 100,000-task sweep never brings the other rows into JavaScript. Sorting uses SQLite's top-N
@@ -57,6 +58,7 @@ const COLUMNS: Record<string, string> = {
 };
 
 const KEY = /^[A-Za-z_][\w.-]*$/;
+const METRICS_JOIN = 'LEFT JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts';
 
 // The SQL value of a key: a column, or a parameter / metric read from the row's JSON.
 function valueSql(key: string, metricsJoined: boolean): string {
@@ -76,10 +78,12 @@ function valueSql(key: string, metricsJoined: boolean): string {
 export class TaskTable {
   private readonly hasMetrics: boolean;
   private readonly counts = new Map<string, { eventId: number; total: number }>();
+  private readonly keys: SortKeys;
 
   constructor(private readonly db: Database.Database) {
     this.hasMetrics =
       db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name='task_metrics'`).pluck().get() === 1;
+    this.keys = new SortKeys(db, METRICS_JOIN);
   }
 
   /** The rows of one page and how many rows match the filters in all. */
@@ -103,8 +107,16 @@ export class TaskTable {
       where.push(`instr(t.name, ?) > 0`);
       args.push(query.name);
     }
+    const version = this.lastEventId();
+    // a parameter or metric is read from its indexed key table (sort-keys.ts), a column as it is
+    const keyed = (key: string): { sql: string; table: string | null } => {
+      const sql = valueSql(key, this.hasMetrics);
+      if (key === 'name') return { sql, table: null };
+      const table = this.keys.table(sql, version, (after, limit) => this.changedSince(after, limit));
+      return { sql: `(SELECT v FROM temp.${table} WHERE idx = t.idx)`, table };
+    };
     for (const c of query.where ?? []) {
-      const v = valueSql(c.key, this.hasMetrics);
+      const v = COLUMNS[c.key] ? valueSql(c.key, this.hasMetrics) : keyed(c.key).sql;
       if (c.value === null) where.push(c.op === '!=' ? `${v} IS NOT NULL` : `${v} IS NULL`);
       else if (c.op === '=' || c.op === '!=') {
         where.push(c.op === '=' ? `${v} = ?` : `(${v} IS NULL OR ${v} != ?)`);
@@ -114,18 +126,19 @@ export class TaskTable {
         args.push(typeof c.value === 'boolean' ? Number(c.value) : c.value);
       }
     }
-    const metricsJoin = this.hasMetrics
-      ? 'LEFT JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts'
-      : '';
+    const metricsJoin = this.hasMetrics ? METRICS_JOIN : '';
     const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    const sortValue = valueSql(query.sort ?? 'name', this.hasMetrics);
+    const sort = keyed(query.sort ?? 'name');
     const dir = query.descending ? 'DESC' : 'ASC';
-    // task order reads the table in rowid order (no sort); other keys: rows without the value last
-    // either way, then task order for a stable page
-    const order =
-      (query.sort ?? 'name') === 'name'
-        ? `ORDER BY t.idx ${dir}`
-        : `ORDER BY ${sortValue} ${dir} NULLS LAST, t.idx ${dir}`;
+    // task order reads the table in rowid order (no sort); any other key reads its key table in index
+    // order (CROSS JOIN keeps it the outer loop), stopping at the page's end. Rows without the value
+    // last either way, then task order for a stable page.
+    let from = `tasks t ${metricsJoin}`;
+    let order = `ORDER BY t.idx ${dir}`;
+    if (sort.table) {
+      from = `temp.${sort.table} k CROSS JOIN tasks t ON t.idx = k.idx ${metricsJoin}`;
+      order = `ORDER BY k.n, k.v ${dir}, k.idx ${dir}`;
+    }
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
     const offset = Math.max(query.offset ?? 0, 0);
     const metricsCol = this.hasMetrics ? 'm.metrics' : 'NULL';
@@ -133,7 +146,7 @@ export class TaskTable {
       .prepare(
         `SELECT t.name, t.status, t.source, t.attempts, t.reason, t.exit_code, t.host, t.started_at, t.ended_at,
                 t.params, ${metricsCol} AS metrics
-         FROM tasks t ${metricsJoin} ${whereSql} ${order} LIMIT ? OFFSET ?`,
+         FROM ${from} ${whereSql} ${order} LIMIT ? OFFSET ?`,
       )
       .all(...args, limit, offset) as TaskTableRawRow[];
     return { total: this.count(whereSql, args, metricsJoin), rows };
