@@ -111,8 +111,7 @@ export function writeSweepErrorPatterns(sweep: OpenSweep, sweepTraits?: ValueCou
 /** The cause of each named task that did not complete (failed, lost, cancelled), as `hsm errors` finds it. */
 export function failureCauses(sweep: OpenSweep, names: ReadonlySet<string>): Map<string, Diagnosis> {
   const causes = new Map<string, Diagnosis>();
-  for (const row of sweep.store.findings.failedTasks())
-    if (names.has(row.name)) causes.set(row.name, causeOf(sweep, row));
+  for (const row of sweep.store.findings.failedTasks([...names])) causes.set(row.name, causeOf(sweep, row));
   return causes;
 }
 

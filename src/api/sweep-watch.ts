@@ -2,10 +2,11 @@ import type { TaskStatus } from '../domain/task.js';
 import type { ProjectContext } from './project.js';
 import { failureCauses } from './sweep-errors.js';
 import { openSweep } from './sweep-run.js';
-import { getSweepStatus, type StatusReport, type StatusTaskRow } from './sweep-status.js';
+import { openSweepReader, type SweepReader } from './sweep-reader.js';
+import type { StatusReport } from './sweep-status.js';
 
-// `hsm status --watch`: what one refresh shows. The status document (the rows of `hsm status --json`),
-// plus the running tasks with their elapsed time and the latest failures with their cause.
+// `hsm status --watch`: what one refresh shows: the status head (counts, sources, ETA), the running
+// tasks with their elapsed time and the latest failures with their cause.
 
 export interface WatchRunningTask {
   name: string;
@@ -27,36 +28,63 @@ export interface WatchFailure {
 }
 
 export interface WatchSnapshot {
-  status: StatusReport & { tasks: StatusTaskRow[] };
+  /** The head of `hsm status --json`: counts, per source, running pid, ETA. */
+  status: StatusReport;
   now_ms: number;
-  /** Longest running first. */
+  /** Longest running first, at most `running` of them (see `running_total`). */
   running: WatchRunningTask[];
+  running_total: number;
   /** Newest first, at most `failures` of them. */
   recent_failures: WatchFailure[];
   /** No hsm process runs the sweep: nothing will change any more until one does. */
   ended: boolean;
 }
 
-export function getWatchSnapshot(project: ProjectContext, idOrPrefix?: string, failures = 5): WatchSnapshot {
-  const status = getSweepStatus(project, idOrPrefix);
+export interface SweepWatcher {
+  /** The sweep's directory: the same sweep at every refresh, even when a newer one starts. */
+  readonly dir: string;
+  snapshot(): WatchSnapshot;
+  close(): void;
+}
+
+/**
+ * Opens a sweep for repeated snapshots. A snapshot reads the counts, the running tasks and the latest
+ * failures with SQL limits (the dashboard's task table), not every row: cheap on 100,000 tasks.
+ */
+export function openSweepWatcher(
+  project: ProjectContext,
+  idOrPrefix?: string,
+  limits: { running?: number; failures?: number } = {},
+): SweepWatcher {
+  const first = openSweep(project, idOrPrefix, { readonly: true });
+  const dir = first.paths.dir;
+  first.store.close();
+  const reader = openSweepReader(project, dir);
+  return {
+    dir,
+    snapshot: () => snapshotOf(project, reader, limits.running ?? 200, limits.failures ?? 5),
+    close: () => reader.close(),
+  };
+}
+
+function snapshotOf(
+  project: ProjectContext,
+  reader: SweepReader,
+  maxRunning: number,
+  failures: number,
+): WatchSnapshot {
+  const status = reader.status();
   const now = Date.now();
-  const running = status.tasks
-    .filter((t) => t.status === 'running')
-    .map((t) => ({
-      name: t.name,
-      source: t.source,
-      host: t.host,
-      attempts: t.attempts,
-      elapsed_ms: t.started_at_ms === null ? 0 : Math.max(0, now - t.started_at_ms),
-    }))
-    .sort((a, b) => b.elapsed_ms - a.elapsed_ms || a.name.localeCompare(b.name));
-  const latest = status.tasks
-    .filter((t) => t.status === 'failed' || t.status === 'lost')
-    .sort((a, b) => (b.ended_at_ms ?? 0) - (a.ended_at_ms ?? 0) || b.name.localeCompare(a.name))
-    .slice(0, failures);
+  const running = reader.tasks({ status: 'running', sort: 'started', limit: maxRunning });
+  const latest = reader.tasks({
+    status: 'failed,lost',
+    sort: 'ended',
+    descending: true,
+    limit: failures,
+  }).rows;
   let causes = new Map<string, { category: string; evidence: string }>();
   if (latest.length > 0) {
-    const sweep = openSweep(project, status.sweep_dir, { readonly: true });
+    const sweep = openSweep(project, reader.dir, { readonly: true });
     try {
       causes = failureCauses(sweep, new Set(latest.map((t) => t.name)));
     } finally {
@@ -66,14 +94,21 @@ export function getWatchSnapshot(project: ProjectContext, idOrPrefix?: string, f
   return {
     status,
     now_ms: now,
-    running,
+    running: running.rows.map((t) => ({
+      name: t.name,
+      source: t.source,
+      host: t.host,
+      attempts: t.attempts,
+      elapsed_ms: t.started_at_ms === null ? 0 : Math.max(0, now - t.started_at_ms),
+    })),
+    running_total: running.total,
     recent_failures: latest.map((t) => ({
       name: t.name,
       status: t.status,
       source: t.source,
       host: t.host,
       category: causes.get(t.name)?.category ?? 'unknown',
-      evidence: causes.get(t.name)?.evidence ?? t.detail ?? '',
+      evidence: causes.get(t.name)?.evidence ?? t.termination_reason ?? '',
       ended_at_ms: t.ended_at_ms,
     })),
     ended: status.running_pid === null,

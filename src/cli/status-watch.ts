@@ -1,4 +1,4 @@
-import { getWatchSnapshot, type ProjectContext, type WatchSnapshot } from '../api/index.js';
+import { getSweepStatus, openSweepWatcher, type ProjectContext, type WatchSnapshot } from '../api/index.js';
 import { EXIT } from './exit-codes.js';
 import { painterFor, useColor } from './output.js';
 import { failureText, watchFrame, watchLine } from './watch-view.js';
@@ -30,14 +30,22 @@ export async function watchStatus(
     wake?.();
   };
   process.on('SIGINT', onInterrupt);
-  const view = live ? liveView(out) : opts.json ? jsonView(out) : plainView(out);
-  let sweep = idOrPrefix;
+  const watcher = openSweepWatcher(project, idOrPrefix);
+  const view = live ? liveView(out) : plainView(out);
   try {
     for (;;) {
-      const snap = getWatchSnapshot(project, sweep);
-      sweep = snap.status.sweep_dir; // the same sweep at every refresh, even when a newer one starts
-      view.show(snap);
-      if (snap.ended || interrupted) break;
+      let ended: boolean;
+      if (opts.json) {
+        // the whole `hsm status --json` document, rows included, on one line
+        const status = getSweepStatus(project, watcher.dir);
+        out.write(JSON.stringify(status) + '\n');
+        ended = status.running_pid === null;
+      } else {
+        const snap = watcher.snapshot();
+        view.show(snap);
+        ended = snap.ended;
+      }
+      if (ended || interrupted) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, opts.intervalMs);
         wake = () => {
@@ -49,10 +57,11 @@ export async function watchStatus(
       if (interrupted) break;
     }
   } finally {
-    view.end();
+    if (!opts.json) view.end();
+    watcher.close();
     process.off('SIGINT', onInterrupt);
   }
-  return { code: interrupted ? EXIT.interrupted : EXIT.ok, sweepDir: sweep };
+  return { code: interrupted ? EXIT.interrupted : EXIT.ok, sweepDir: watcher.dir };
 }
 
 interface View {
@@ -98,15 +107,6 @@ function plainView(out: NodeJS.WriteStream): View {
         last = line.slice(9);
         lastAt = s.now_ms;
       }
-    },
-    end() {},
-  };
-}
-
-function jsonView(out: NodeJS.WriteStream): View {
-  return {
-    show(s) {
-      out.write(JSON.stringify(s.status) + '\n');
     },
     end() {},
   };

@@ -40,15 +40,15 @@ export function watchFrame(s: WatchSnapshot, size: FrameSize, paint: Painter): s
   }));
   const fixed = head.length + 1 + sources.length + (failures.length ? failures.length + 1 : 0) + 1;
   const room = Math.max(1, size.rows - 1 - fixed);
-  const shown = s.running.length <= room ? s.running : s.running.slice(0, room - 1);
+  const shown = s.running_total <= room ? s.running : s.running.slice(0, room - 1);
   const running: FrameLine[] = [
-    { text: s.running.length ? `  running (${s.running.length}):` : '  nothing running', tone: 'dim' },
+    { text: s.running_total ? `  running (${s.running_total}):` : '  nothing running', tone: 'dim' },
     ...shown.map((r) => ({
       text: `    ${r.name}  ${elapsed(r.elapsed_ms).padStart(8)}  ${r.source ?? ''}${r.host ? `@${r.host}` : ''}${r.attempts > 1 ? `  attempt ${r.attempts}` : ''}`,
       tone: 'plain' as Tone,
     })),
-    ...(shown.length < s.running.length
-      ? [{ text: `    ... and ${s.running.length - shown.length} more`, tone: 'dim' as Tone }]
+    ...(shown.length < s.running_total
+      ? [{ text: `    ... and ${s.running_total - shown.length} more`, tone: 'dim' as Tone }]
       : []),
   ];
   const lines: FrameLine[] = [

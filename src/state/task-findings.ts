@@ -69,8 +69,11 @@ export class TaskFindings {
     })();
   }
 
-  /** Tasks failed, lost or cancelled, in task order, with the cause recorded for their latest attempt. */
-  failedTasks(): FailedTaskRow[] {
+  /**
+   * Tasks failed, lost or cancelled, in task order, with the cause recorded for their latest attempt;
+   * only the named ones when `names` is given (a few, for `hsm status --watch`).
+   */
+  failedTasks(names?: readonly string[]): FailedTaskRow[] {
     const join = this.hasTables
       ? `LEFT JOIN task_failures f ON f.task_idx = t.idx AND f.attempt = t.attempts`
       : `LEFT JOIN (SELECT NULL AS category, NULL AS fingerprint, NULL AS evidence) f ON 0`;
@@ -78,10 +81,11 @@ export class TaskFindings {
       .prepare(
         `SELECT t.name, t.params, t.host, t.status, t.reason, t.exit_code, t.signal, t.detail, t.attempts,
                 f.category, f.fingerprint, f.evidence
-         FROM tasks t ${join} WHERE t.status IN ('failed', 'lost', 'cancelled') ORDER BY t.idx`,
+         FROM tasks t ${join} WHERE t.status IN ('failed', 'lost', 'cancelled')
+         ${names ? `AND t.name IN (${names.map(() => '?').join(',') || 'NULL'})` : ''} ORDER BY t.idx`,
       )
       .raw(true)
-      .all() as [
+      .all(...(names ?? [])) as [
       string,
       string,
       string | null,

@@ -30,9 +30,9 @@ function snapshot(running: number): WatchSnapshot {
       sources: { local: counts({ running, completed: 10, failed: 1 }) },
       running_pid: 42,
       eta_seconds: 3725,
-      tasks: [],
     },
     now_ms: now,
+    running_total: running,
     running: Array.from({ length: running }, (_, i) => ({
       name: `task_${String(i + 1).padStart(3, '0')}`,
       source: 'local',
