@@ -1,8 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hsm } from '../helpers/cli.js';
-import { makeExampleProject, parse, until, type Check, type Job } from '../helpers/matrix-project.js';
+import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../helpers/cli.js';
+import { liveLockOwner } from '../../src/state/sweep-lock.js';
+import { makeExampleProject, parse, pgrep, until, type Check, type Job } from '../helpers/matrix-project.js';
 
 // `hsm matrix` on the local source with the example of examples/matrix: every verdict, termination
 // reason and restart count right; `check --failed --relaunch` runs exactly the failed jobs again.
@@ -97,6 +98,32 @@ axes:
     expect(byName(after, 'flaky')).toMatchObject({ verdict: 'pass', launches: 2, attempts: 1 });
     expect(byName(after, 'flaky').sweep_id).not.toBe(byName(before, 'flaky').sweep_id);
     expect(byName(after, 'broken')).toMatchObject({ verdict: 'fail', launches: 2 });
+  });
+
+  it('--wait stops (exit 3) with what to do when the hsm process running the jobs dies', async () => {
+    const dir = makeExampleProject();
+    const token = `orphan-${basename(dir)}-${process.pid}`;
+    writeFileSync(
+      join(dir, 'one.yaml'),
+      `name: one\ncommand: python3 endings.py --end hang --recipe {r}\naxes: {r: [${token}]}\n`,
+    );
+    const waiting = hsmAsync(['matrix', 'launch', 'one.yaml', '--allow-dirty', '--wait'], dir);
+    let stderr = '';
+    waiting.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const outputs = join(dir, 'sweeps', 'outputs');
+    let lock = '';
+    await until('the job to run', () => {
+      const sweep = existsSync(outputs) ? readdirSync(outputs).find((d) => d.startsWith('one_')) : undefined;
+      lock = sweep ? join(outputs, sweep, 'sweep.lock') : '';
+      return lock !== '' && liveLockOwner(lock) !== null && pgrep(token).length === 1;
+    });
+    process.kill(liveLockOwner(lock)!, 'SIGKILL');
+    const { code } = await waitForExit(waiting);
+    expect(code, stderr).toBe(3);
+    expect(stderr).toMatch(/no hsm process runs sweep one_\S+ any more, and some of its jobs have not ended/);
+    expect(stderr).toContain('hint: take them back with `hsm complete one_');
+    expect(hsm(['matrix', 'kill', 'one'], dir).code).toBe(0);
+    expect(pgrep(token)).toEqual([]);
   });
 });
 

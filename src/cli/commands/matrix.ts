@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import {
+  HsmError,
   checkMatrix,
   formatDiagnostic,
   killMatrix,
@@ -64,12 +65,23 @@ export function registerMatrix(program: Command): void {
         }
         const latch = new InterruptLatch();
         try {
+          let orphaned = 0;
           for (;;) {
             const check = checkMatrix(project, record.id);
             if (check.summary.running + check.summary.pending === 0) {
               process.exitCode = printCheck(check, flags.json ?? false, false);
               return;
             }
+            // a run that died (killed, the machine's OOM killer) would keep us waiting for ever
+            orphaned = check.unfollowed_sweeps.length > 0 ? orphaned + 1 : 0;
+            if (orphaned >= 3)
+              throw new HsmError(
+                'infra',
+                `matrix ${record.id}: no hsm process runs sweep ${check.unfollowed_sweeps.join(', ')} any more, and some of its jobs have not ended`,
+                {
+                  hint: `take them back with \`hsm complete ${check.unfollowed_sweeps[0]}\` (or stop them: \`hsm matrix kill ${record.id}\`); \`hsm matrix check ${record.id}\` shows the rest`,
+                },
+              );
             if (latch.count > 0) {
               process.stderr.write(
                 `stopped waiting; the jobs go on: hsm matrix check ${record.id}, hsm matrix kill ${record.id}\n`,
