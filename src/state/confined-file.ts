@@ -62,16 +62,26 @@ export function readConfinedFile(
     let from =
       options.from === undefined ? Math.max(0, size - maxBytes) : options.from > size ? 0 : options.from;
     from = Math.max(0, from);
-    const buf = Buffer.alloc(Math.min(maxBytes, size - from));
+    const want = Math.max(0, Math.min(maxBytes, size - from));
+    // 3 bytes more: the rest of a character the limit would cut
+    const buf = Buffer.alloc(Math.min(want + 3, size - from));
     const n = buf.length === 0 ? 0 : readSync(fd, buf, 0, buf.length, from);
     let start = 0;
     // a tail that starts inside a character: skip its continuation bytes
     if (options.from === undefined) while (start < n && start < 3 && (buf[start]! & 0xc0) === 0x80) start++;
-    const end = completeUtf8End(buf, n);
+    let end = completeUtf8End(buf, Math.min(n, want));
+    if (end < Math.min(n, want)) {
+      const need = utf8Length(buf[end]!);
+      if (end + need <= n) end += need;
+    }
     return { text: buf.toString('utf8', start, end), from: from + start, to: from + end, size };
   } finally {
     closeSync(fd);
   }
+}
+
+function utf8Length(lead: number): number {
+  return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
 }
 
 // The end of the last complete UTF-8 character in buf[0, n).
@@ -80,7 +90,7 @@ function completeUtf8End(buf: Buffer, n: number): number {
     const b = buf[i]!;
     if ((b & 0x80) === 0) return n;
     if ((b & 0xc0) === 0xc0) {
-      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      const need = utf8Length(b);
       return back + 1 >= need ? n : i;
     }
   }
