@@ -48,8 +48,14 @@ export class ChunkSender {
     if (this.typed >= BATCH_TYPED || this.batch.length >= BATCH_CHUNKS) await this.flush();
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Sends what is queued. With `apply` (the helper's apply arguments after the root), a batch sent
+   * in one go is applied by the same command (`push`: one round trip less for a small push);
+   * returns true when it was.
+   */
+  async flush(apply?: readonly string[]): Promise<boolean> {
     let pending = this.batch;
+    let applied = false;
     this.batch = [];
     this.typed = 0;
     const mismatches = new Map<string, number>();
@@ -60,10 +66,11 @@ export class ChunkSender {
         ({ out } = await runHelper(
           this.shell,
           [
-            'recv',
-            this.root,
-            String(BLOCK_BYTES),
+            ...(apply
+              ? ['push', this.root, String(BLOCK_BYTES), String(pending.length)]
+              : ['recv', this.root, String(BLOCK_BYTES)]),
             ...pending.flatMap((c) => [c.encoding, String(c.text.length), c.sha]),
+            ...(apply ?? []),
           ],
           {
             ...this.call,
@@ -77,6 +84,7 @@ export class ChunkSender {
           },
         ));
       } catch (err) {
+        apply = undefined; // after a failure, chunks first, the apply on its own
         if (!(err instanceof HsmError) || err.code !== 'infra' || ++failures >= SESSION_RETRIES) throw err;
         const have = await runHelper(this.shell, ['have', this.root, ...pending.map((c) => c.sha)], {
           ...this.call,
@@ -94,6 +102,8 @@ export class ChunkSender {
         });
       }
       pending = this.confirm(pending, ok);
+      if (apply && pending.length === 0) applied = out.lines.some((l) => l.key === 'APPLIED');
+      apply = undefined;
       for (const c of pending) {
         const n = (mismatches.get(c.sha) ?? 0) + 1;
         mismatches.set(c.sha, n);
@@ -108,6 +118,7 @@ export class ChunkSender {
         }
       }
     }
+    return applied;
   }
 
   // Counts the chunks that arrived (in stream order, for progress) and returns the others.

@@ -13,6 +13,8 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //                           (ENC gz|raw) and keeps the chunk as chunks/SHA only when its sha256 is
 //                           SHA (`HSM-OK sha` / `HSM-BAD sha got`)
 //   have ROOT SHA...        `HSM-HAVE sha` for each chunk the node holds
+//   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
+//                           small push in one command
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P..
 //                           removes, changes modes, extracts the chunks (one tar stream), records
 //                           the new stat listing beside the shas the stream carried (`shas.new`:
@@ -40,47 +42,32 @@ section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
 listing() { n=$#; for p do set -- "$@" -o -path "$p"; done; shift $n
   find . \( -path ./.hsm "$@" \) -prune -o -printf '%y %m %s %T@ %P\0%l\0'; }
 S=.hsm/session-sync
-cmd=$1; shift
-case $cmd in
-state)
-  root=$1; shift
-  for t in find tar head; do command -v $t >/dev/null 2>&1 || echo "HSM-MISSING $t"; done
-  if [ ! -e "$root" ]; then echo 'HSM-ROOT none'; exit 0; fi
-  if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
-  cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
-  echo "HSM-ROOT ok $Z"
-  section listing; listing "$@" | zc | b64e
-  section stat; cat $S/stat 2>/dev/null | zc | b64e
-  section shas; cat $S/shas 2>/dev/null | zc | b64e
-  section chunks; ls $S/chunks 2>/dev/null | zc | b64e
-  echo 'HSM-END' ;;
-recv)
-  root=$1 block=$2; shift 2
+# recv: ROOT BLOCK K, then K chunks as ENC LEN SHA (sets bad=1 when one did not arrive intact)
+do_recv() {
+  root=$1 block=$2 k=$3; shift 3
   d=$root/$S/chunks; t=$d/.in.$$
   if mkdir -p -- "$d" 2>/dev/null; then sink=$t.b64; else sink=/dev/null; fi
   old=$(stty -g </dev/tty 2>/dev/null) && stty -icanon -echo min 1 time 0 </dev/tty 2>/dev/null
   trap '[ -n "$old" ] && stty "$old" </dev/tty; rm -f "$t" "$t.b64"; exit 130' INT TERM HUP
-  while [ $# -ge 3 ]; do
-    enc=$1 left=$2 want=$3; shift 3
+  while [ "$k" -gt 0 ]; do
+    enc=$1 left=$2 want=$3; shift 3; k=$((k - 1))
     [ "$sink" = /dev/null ] || : >"$sink"
     while [ "$left" -gt 0 ]; do
       n=$block; [ "$left" -lt "$n" ] && n=$left
       head -c "$n" </dev/tty >>"$sink" || sink=/dev/null
       left=$((left - n)); echo HSM-ACK
     done
-    if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; continue; fi
+    if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; bad=1; continue; fi
     if [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
     got=$(sha <"$t")
-    if [ "$got" = "$want" ]; then mv -f "$t" "$d/$want" && echo "HSM-OK $want"; else rm -f "$t"; echo "HSM-BAD $want $got"; fi
+    if [ "$got" = "$want" ]; then mv -f "$t" "$d/$want" && echo "HSM-OK $want"; else rm -f "$t"; echo "HSM-BAD $want $got"; bad=1; fi
   done
   rm -f "$t.b64"
   [ -n "$old" ] && stty "$old" </dev/tty
-  exit 0 ;;
-have)
-  d=$1/$S/chunks; shift
-  for c do [ -f "$d/$c" ] && echo "HSM-HAVE $c"; done
-  exit 0 ;;
-apply)
+  trap - INT TERM HUP
+}
+# apply: ROOT rm: .. rmdir: .. chmod: .. chunks: .. prune: ..
+do_apply() {
   root=$1; shift
   mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
   mkdir -p $S/chunks
@@ -100,12 +87,47 @@ apply)
     if tar --version 2>/dev/null | grep -q 'GNU tar'; then o=--no-same-owner; else o=; fi
     for c in $chunks; do cat "$S/chunks/$c"; done | tar -xpf - $o || { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
   fi
-  rm -rf $S/chunks
+  # this push's chunks, and those an abandoned push left over a day ago (another push to the same
+  # directory may be sending its own right now)
+  for c in $chunks; do rm -f "$S/chunks/$c"; done
+  find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null
   if [ -f $S/shas.add ]; then { cat $S/shas 2>/dev/null; cat $S/shas.add; } >$S/shas.new && rm -f $S/shas.add; fi
   if [ -f $S/shas.new ]; then
     listing "$@" >$S/stat.new && mv -f $S/shas.new $S/shas && mv -f $S/stat.new $S/stat
   fi
-  echo 'HSM-APPLIED' ;;
+  echo 'HSM-APPLIED'
+}
+# Relative paths start at the home directory, wherever the session's shell started (an SSM
+# shell may start in /usr/bin).
+[ -n "$HOME" ] && cd "$HOME" 2>/dev/null
+bad=0
+cmd=$1; shift
+case $cmd in
+state)
+  root=$1; shift
+  for t in find tar head; do command -v $t >/dev/null 2>&1 || echo "HSM-MISSING $t"; done
+  if [ ! -e "$root" ]; then echo 'HSM-ROOT none'; exit 0; fi
+  if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
+  cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
+  echo "HSM-ROOT ok $Z"
+  section listing; listing "$@" | zc | b64e
+  section stat; cat $S/stat 2>/dev/null | zc | b64e
+  section shas; cat $S/shas 2>/dev/null | zc | b64e
+  section chunks; ls $S/chunks 2>/dev/null | zc | b64e
+  echo 'HSM-END' ;;
+recv)
+  r=$1 b=$2; shift 2
+  do_recv "$r" "$b" $(($# / 3)) "$@" ;;
+push)
+  r=$1 b=$2 nk=$3; shift 3
+  do_recv "$r" "$b" "$nk" "$@"
+  shift $((3 * nk))
+  [ $bad = 0 ] && do_apply "$r" "$@" ;;
+have)
+  d=$1/$S/chunks; shift
+  for c do [ -f "$d/$c" ] && echo "HSM-HAVE $c"; done
+  exit 0 ;;
+apply) do_apply "$@" ;;
 hash)
   cd -- "$1" || exit 1; shift
   for p do if [ -f "$p" ] && [ -r "$p" ]; then echo "HSM-H $(sha <"$p")"; else echo 'HSM-H -'; fi; done ;;

@@ -103,31 +103,29 @@ export async function pushThroughSession(
     if (side.state.chunks.has(sha)) result.chunks_reused++;
     else await sender.add(raw, sha, end);
   }
-  await sender.flush();
+  // What the node does once every chunk is there; with the last batch when there is one.
+  const applyArgs = ['rm:', ...plan.remove.map(pathArg), 'rmdir:', ...plan.rmdir.map(pathArg), 'chmod:'];
+  for (const c of plan.chmod) applyArgs.push(c.mode.toString(8), pathArg(c.path));
+  applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)));
+  const appliedWithData = await sender.flush(applyArgs);
   result.wire_bytes = sender.wire;
   result.chunks_sent = sender.sent;
   progress('apply', [files.length, files.length], [bytes, bytes]);
-  const args = [
-    'apply',
-    root,
-    'rm:',
-    ...plan.remove.map(pathArg),
-    'rmdir:',
-    ...plan.rmdir.map(pathArg),
-    'chmod:',
-  ];
-  for (const c of plan.chmod) args.push(c.mode.toString(8), pathArg(c.path));
-  args.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)));
-  const { result: applied, out } = await runHelper(shell, args, { ...call, what: 'writing the files' });
-  if (applied.exitCode !== 0 || !out.lines.some((l) => l.key === 'APPLIED')) {
-    throw new HsmError(
-      'infra',
-      `${shell.node} could not write the pushed files into ${root}: ${lineOf(out, 'FAIL') ?? `exit ${applied.exitCode}`}.`,
-      {
-        evidence: applied.stdout.trim().split('\n').slice(-5).join('\n'),
-        hint: 'Check the disk space and permissions there; push again (chunks that arrived are kept until a push is applied).',
-      },
-    );
+  if (!appliedWithData) {
+    const { result: applied, out } = await runHelper(shell, ['apply', root, ...applyArgs], {
+      ...call,
+      what: 'writing the files',
+    });
+    if (applied.exitCode !== 0 || !out.lines.some((l) => l.key === 'APPLIED')) {
+      throw new HsmError(
+        'infra',
+        `${shell.node} could not write the pushed files into ${root}: ${lineOf(out, 'FAIL') ?? `exit ${applied.exitCode}`}.`,
+        {
+          evidence: applied.stdout.trim().split('\n').slice(-5).join('\n'),
+          hint: 'Check the disk space and permissions there; push again (chunks that arrived are kept until a push is applied).',
+        },
+      );
+    }
   }
   progress('done', [files.length, files.length], [bytes, bytes]);
   return { ...result, duration_ms: Date.now() - started };
