@@ -7,6 +7,8 @@ import { createShellTransport } from '../remote/shell/index.js';
 import { pushThroughSession, sessionShellOf } from '../remote/session-sync/index.js';
 import type { SessionSyncProgress, SessionSyncResult } from '../remote/session-sync/index.js';
 import type { ProjectContext } from './project.js';
+import { setupHash } from '../compute/remote-host/setup-hash.js';
+import { quoteShellWord } from '../domain/shell-quote.js';
 
 // Before tasks run on session (`type: ssm`) sources: the project's copy on every node must be the
 // local one. Each node is compared through its session (the session sync, remote/session-sync): with
@@ -20,6 +22,11 @@ export interface SessionProjectCheck {
   /** What was pushed (or, dry run, would be). */
   result: SessionSyncResult;
   pushed: boolean;
+  /** Dry run: whether the source's setup would run on the node (null: the source has none). */
+  setupWouldRun?: boolean | null;
+  /** The source's setup commands and its workdir as written. */
+  setup?: string[];
+  workdir?: string;
 }
 
 export interface SessionProjectOptions {
@@ -67,6 +74,12 @@ async function verifySource(
   });
   const out = relative(project.projectRoot, project.outputDir);
   const push = !options.dryRun && options.sync === true;
+  const setup =
+    typeof spec.raw.setup === 'string'
+      ? [spec.raw.setup]
+      : Array.isArray(spec.raw.setup)
+        ? spec.raw.setup.map(String)
+        : [];
   try {
     const results = await Promise.allSettled(
       nodes.map((node) => {
@@ -96,12 +109,34 @@ async function verifySource(
         options.onWarning?.(`source ${name}, node ${node}: ${e.message}${e.hint ? ` ${e.hint}` : ''}`);
         return;
       }
-      checks.push({ source: name, node, result: r.value, pushed: push && r.value.items.length > 0 });
+      checks.push({
+        source: name,
+        node,
+        result: r.value,
+        pushed: push && r.value.items.length > 0,
+        setup,
+        workdir: spec.workdirDisplay,
+      });
       if (push && r.value.items.length > 0)
         options.onProgress?.(
           `pushed the project to ${node} (source ${name}): ${describeItems(r.value)} in ${(r.value.duration_ms / 1000).toFixed(1)} s`,
         );
     });
+    if (options.dryRun && setup.length > 0) {
+      // the setup's marker (setup.<hash>.done) says whether it would run again
+      const marker = `.hsm/setup.${setupHash(setup, project.projectRoot)}.done`;
+      await Promise.all(
+        checks.map(async (c) => {
+          const node = nodes.find((n) => n.name === c.node)!;
+          const r = await transport.run(
+            node,
+            `sh -c ${quoteShellWord(`cd 2>/dev/null; cd ${quoteShellWord(spec.workdir)} 2>/dev/null && [ -e ${marker} ] && echo HSMSETUPDONE; exit 0`)}`,
+            { timeoutMs: 60_000 },
+          );
+          c.setupWouldRun = r.error ? null : !r.stdout.includes('HSMSETUPDONE');
+        }),
+      );
+    }
     return checks;
   } finally {
     await transport.close();

@@ -71,8 +71,20 @@ describe('hsm run --cmd', () => {
     'on a session source: the project pushed, the task run on the node from the synced root, its directory back here',
     () => {
       const dir = project(
-        `sources:\n  pty: {type: ssm, nodes: node22, shell_command: ${JSON.stringify(`${PTY_ONLY} {node}`)}, workdir: hsm-ssm/cmd}\n`,
+        `sources:\n  pty: {type: ssm, nodes: node22, shell_command: ${JSON.stringify(`${PTY_ONLY} {node}`)}, workdir: hsm-ssm/cmd-${Date.now()}, setup: "echo setup-ran"}\n`,
       );
+      // --dry-run: the files a push would send, the setup that would run, the exact command; nothing moves
+      const dry = hsm(
+        ['run', '--source', 'pty', '--sync', '--dry-run', '--cmd', 'python3 training/train.py lr=0.1'],
+        dir,
+      );
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/source pty, node node22: \d+ change\(s\) would be pushed/);
+      expect(dry.stdout).toMatch(/send +\d+ B {2}training\/train\.py/);
+      expect(dry.stdout).toMatch(/setup would run: echo setup-ran/);
+      expect(dry.stdout).toContain('cd hsm-ssm/cmd-');
+      expect(dry.stdout).toContain('&& python3 training/train.py lr=0.1');
+      expect(existsSync(join(dir, 'sweeps/outputs'))).toBe(false);
       const r = hsm(['run', '--source', 'pty', '--sync', '--cmd', 'python3 training/train.py lr=0.1'], dir);
       expect(r.code, r.stderr).toBe(0);
       const id = onlySweep(dir);
@@ -81,8 +93,8 @@ describe('hsm run --cmd', () => {
       };
       expect(status.tasks).toHaveLength(1);
       expect(status.tasks[0]).toMatchObject({ host: 'node22', status: 'completed' });
-      expect(hsm(['logs', id, status.tasks[0]!.name], dir).stdout).toBe(
-        `argv ['lr=0.1'] script training/train.py cwd /home/hsmtest/hsm-ssm/cmd\n`,
+      expect(hsm(['logs', id, status.tasks[0]!.name], dir).stdout).toMatch(
+        /^argv \['lr=0\.1'\] script training\/train\.py cwd \/home\/hsmtest\/hsm-ssm\/cmd-\d+\n$/,
       );
     },
   );

@@ -86,6 +86,7 @@ export function registerRun(program: Command): void {
       }
       if (flags.dryRun) {
         printDryRun(plan, project.outputDir, flags);
+        if (!flags.json) await printSessionDryRun(project, plan, flags);
         return;
       }
       // the project on every ssh source is checked (or pushed, --sync) before the sweep exists
@@ -258,6 +259,41 @@ function printDryRun(plan: ReturnType<typeof planSweep>, outputDir: string, flag
   );
   for (const t of plan.tasks) out.write(`  ${t.name}  ${quoteShellArgv(t.argv)}\n`);
   if (plan.total > plan.tasks.length) out.write(`  ... and ${plan.total - plan.tasks.length} more\n`);
+}
+
+// For session sources: per node, the files a push would send, whether the setup would run, and
+// where the tasks' commands run.
+async function printSessionDryRun(
+  project: ReturnType<typeof openProject>,
+  plan: ReturnType<typeof planSweep>,
+  flags: RunFlags,
+): Promise<void> {
+  const names = sourceNames(flags.source) ?? [];
+  const checks = await verifySessionProjects(project, names, {
+    dryRun: true,
+    onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+  });
+  const out = process.stdout;
+  for (const c of checks) {
+    const items = c.result.items;
+    out.write(
+      `source ${c.source}, node ${c.node}: ${items.length === 0 ? 'the project is up to date' : `${items.length} change(s) would be pushed${flags.sync ? '' : ' (with --sync)'}`}\n`,
+    );
+    for (const i of items.slice(0, 50))
+      out.write(
+        `    ${i.action === 'send' ? `send ${String(i.bytes).padStart(9)} B` : i.action.padEnd(16)}  ${i.path}\n`,
+      );
+    if (items.length > 50) out.write(`    ... and ${items.length - 50} more\n`);
+    if (c.setup && c.setup.length > 0)
+      out.write(
+        `  setup ${c.setupWouldRun === false ? 'already done (unchanged): would be skipped' : c.setupWouldRun ? 'would run' : 'state unknown (node not reached)'}: ${c.setup.join('; ')}\n`,
+      );
+    const first = plan.tasks[0];
+    if (first)
+      out.write(
+        `  each task runs from ${c.workdir}, e.g.: cd ${c.workdir} && ${quoteShellArgv(first.argv)}\n`,
+      );
+  }
 }
 
 // Continues the run in a background process (`hsm complete ID`), its output in logs/hsm-run.log.
