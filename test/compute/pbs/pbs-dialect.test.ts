@@ -113,6 +113,22 @@ describe('PbsDialect', () => {
     );
   });
 
+  it('counts a qstat that names jobs it no longer knows as an answer, not a server that is down', () => {
+    const d = new PbsDialect('torque');
+    expect(d.statusExitOk(153, 'qstat: Unknown Job Id Error 12[].head\n')).toBe(true);
+    expect(
+      d.statusExitOk(
+        35,
+        'qstat: 4711.pbs01 Job has finished, use -x or -H to obtain historical job information\n',
+      ),
+    ).toBe(true);
+    expect(d.statusExitOk(153, '')).toBe(true);
+    expect(d.statusExitOk(1, 'Connection refused\nqstat: cannot connect to server head (errno=111)\n')).toBe(
+      false,
+    );
+    expect(d.queueArgv('hsm-x', [])).toEqual(['qstat', '-f', '-t']); // live jobs only, no history
+  });
+
   it('sorts failed submits: no answer and a busy server are temporary, an unknown queue is permanent', () => {
     const d = new PbsDialect('pro');
     expect(d.classifySubmitError(null, '')).toMatchObject({ kind: 'temporary' });
