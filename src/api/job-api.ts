@@ -38,6 +38,9 @@ export interface JobSubmission {
   resources?: Record<string, ParamValue>;
   /** hsm's own time limit per job (`90s`, `5m`). */
   timeout?: string | null;
+  /** Extra attempts for a job that failed for a retryable reason (default: hsm_config.yaml's
+   * `defaults.retries`, else 0). */
+  retries?: number;
   /** Starts the id of the sweep the jobs run in. */
   name?: string;
 }
@@ -148,7 +151,11 @@ export async function submitJobs(project: ProjectContext, submission: JobSubmiss
   } finally {
     sweep.store.close();
   }
-  await startBackgroundRun(sweep.paths.dir, { timeout: submission.timeout ?? null, cwd: project.cwd });
+  await startBackgroundRun(sweep.paths.dir, {
+    timeout: submission.timeout ?? null,
+    ...(submission.retries !== undefined ? { retries: submission.retries } : {}),
+    cwd: project.cwd,
+  });
   return tasks.map((t) => openJob(project, `${sweep.id}/${t.name}`));
 }
 

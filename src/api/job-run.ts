@@ -31,7 +31,7 @@ export function hsmCommandPath(): string {
 // up to START_TRIES times with a growing pause; then the error carries its log.
 export async function startBackgroundRun(
   sweepDir: string,
-  options: { timeout?: string | null; cwd: string },
+  options: { timeout?: string | null; retries?: number; cwd: string },
 ): Promise<number> {
   const paths = new SweepPaths(sweepDir);
   const logPath = join(paths.logsDir, 'hsm-run.log');
@@ -39,6 +39,7 @@ export async function startBackgroundRun(
   for (let attempt = 1; attempt <= START_TRIES; attempt++) {
     const argv = [hsmCommandPath(), 'complete', sweepDir];
     if (options.timeout) argv.push('--timeout', options.timeout);
+    if (options.retries !== undefined) argv.push('--retries', String(options.retries));
     const log = openSync(logPath, 'a');
     const child = spawn(process.execPath, argv, {
       detached: true,

@@ -81,7 +81,13 @@ export function checkMatrix(project: ProjectContext, idOrPrefix?: string): Matri
     const findings = readLogFindings(log, record.rules);
     const reason = s.done ? resolveTerminationReason(s.termination_reason, findings) : null;
     const exitCode = s.exit_code ?? (s.done ? findings.exitCode : null);
-    const { verdict, why } = judgeJob({ status: s.status, exitCode, reason }, job.expect);
+    const judged = judgeJob({ status: s.status, exitCode, reason }, job.expect);
+    // failed with retries left while its run goes on: hsm may run it again (after a pause)
+    const retrying =
+      (s.status === 'failed' || s.status === 'lost') &&
+      s.attempts <= (job.retries ?? 0) &&
+      liveLockOwner(new SweepPaths(dirOf(job.sweep_id)).lock) !== null;
+    const { verdict, why } = retrying ? { verdict: 'pending' as const, why: null } : judged;
     const end = s.ended_at_ms ?? (s.done ? null : Date.now());
     return {
       name: job.name,

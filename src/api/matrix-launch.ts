@@ -186,6 +186,7 @@ export async function launchMatrix(
       source: j.source,
       resources: j.resources,
       timeout: j.timeout,
+      retries: j.retries,
       expect: j.expect,
       description: j.description,
       sweep_id: '',
@@ -198,8 +199,8 @@ export async function launchMatrix(
   return { record, warnings };
 }
 
-// Submits jobs of a matrix (all of them, or the failed ones again), one sweep per source, resources
-// and time limit, and records where each runs. The record is written after each sweep, so a failure
+// Submits jobs of a matrix (all of them, or the failed ones again), one sweep per source, resources,
+// time limit and retries, and records where each runs. The record is written after each sweep, so a failure
 // half-way leaves the launched part findable.
 export async function launchJobs(
   project: ProjectContext,
@@ -208,7 +209,7 @@ export async function launchJobs(
 ): Promise<void> {
   const groups = new Map<string, MatrixJobRecord[]>();
   for (const j of jobs) {
-    const key = JSON.stringify([j.source, j.resources, j.timeout]);
+    const key = JSON.stringify([j.source, j.resources, j.timeout, j.retries ?? 0]);
     groups.set(key, [...(groups.get(key) ?? []), j]);
   }
   record.killed_at = null;
@@ -219,6 +220,7 @@ export async function launchJobs(
       source: first.source,
       resources: first.resources,
       timeout: first.timeout,
+      retries: first.retries ?? 0,
       jobs: group.map((j) => ({ name: j.name, argv: withEnvironment(j.argv, j.env), params: j.axes })),
     });
     group.forEach((j, i) => {

@@ -25,6 +25,7 @@ export function expandMatrixJobs(def: MatrixDefinition): MatrixJobSpec[] {
     const resources: Record<string, ParamValue> = { ...(def.placement.resources ?? {}) };
     let source = def.placement.source ?? null;
     let timeout = def.placement.timeout ?? null;
+    let retries = def.placement.retries ?? 0;
     let expect: Expectation | null = def.expect ? { ...def.expect } : null;
     const env: Record<string, string> = {};
     const args: string[] = [];
@@ -32,6 +33,7 @@ export function expandMatrixJobs(def: MatrixDefinition): MatrixJobSpec[] {
       Object.assign(resources, e.resources ?? {});
       if (e.source !== undefined) source = e.source;
       if (e.timeout !== undefined) timeout = e.timeout;
+      if (e.retries !== undefined) retries = e.retries;
       if (e.expect) expect = { ...(expect ?? {}), ...e.expect };
       Object.assign(env, e.env);
       args.push(...e.args);
@@ -45,6 +47,7 @@ export function expandMatrixJobs(def: MatrixDefinition): MatrixJobSpec[] {
       source,
       resources,
       timeout,
+      retries,
       expect: expect ?? { ...DEFAULT_EXPECTATION },
       ci: entries.every((e) => e.ci),
       description: descriptions.length > 0 ? descriptions.join('; ') : null,

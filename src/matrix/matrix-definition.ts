@@ -17,6 +17,8 @@ export interface Placement {
   resources?: Record<string, ParamValue>;
   /** hsm's own time limit for the job (`90s`, `5m`), as written. */
   timeout?: string;
+  /** Extra attempts hsm gives a job that failed for a retryable reason (each counts a restart). */
+  retries?: number;
 }
 
 /** One value of an axis: a plain value, or a named entry (a condition) with its own settings. */
@@ -72,6 +74,7 @@ export interface MatrixJobSpec {
   source: string | null;
   resources: Record<string, ParamValue>;
   timeout: string | null;
+  retries: number;
   expect: Expectation;
   ci: boolean;
   description: string | null;

@@ -33,11 +33,23 @@ const TOP_KEYS = [
   'source',
   'resources',
   'timeout',
+  'retries',
   'expect',
   'axes',
   'reasons',
 ];
-const ENTRY_KEYS = ['value', 'description', 'args', 'env', 'ci', 'expect', 'source', 'resources', 'timeout'];
+const ENTRY_KEYS = [
+  'value',
+  'description',
+  'args',
+  'env',
+  'ci',
+  'expect',
+  'source',
+  'resources',
+  'timeout',
+  'retries',
+];
 const AXIS_KEYS = ['values', 'resource'];
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const AXIS_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

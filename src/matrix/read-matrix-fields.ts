@@ -140,7 +140,7 @@ export function readExpect(ctx: YamlContext, pair: Pair | undefined): Expectatio
   return out;
 }
 
-// `source:`, `resources:` and `timeout:` of the file or of one entry.
+// `source:`, `resources:`, `timeout:` and `retries:` of the file or of one entry.
 export function readPlacement(ctx: YamlContext, pairs: Map<string, Pair>): Placement {
   const out: Placement = {};
   const source = readText(ctx, pairs.get('source'), 'source');
@@ -166,6 +166,17 @@ export function readPlacement(ctx: YamlContext, pairs: Map<string, Pair>): Place
         `\`timeout\` must be a duration longer than zero (90s, 5m, 01:00:00), got ${JSON.stringify(timeout)}`,
       );
     }
+  }
+  const retries = pairs.get('retries');
+  if (retries) {
+    const v = ctx.toValue(retries.value);
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100) out.retries = v;
+    else
+      ctx.report(
+        'error',
+        ctx.resolve(retries.value),
+        `\`retries\` must be a whole number 0..100, got ${JSON.stringify(v)}`,
+      );
   }
   return out;
 }

@@ -19,6 +19,8 @@ export interface MatrixJobRecord {
   source: string;
   resources: Record<string, ParamValue>;
   timeout: string | null;
+  /** Extra attempts hsm gives it (absent in records written before: 0). */
+  retries?: number;
   expect: { exit_code?: number; reason?: string };
   description: string | null;
   /** The sweep and task of its latest launch. */

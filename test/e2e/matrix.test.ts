@@ -58,14 +58,16 @@ describe('hsm matrix on the local source', () => {
   });
 
   it('--ci launches the CI subset; check --failed --relaunch runs exactly the failed jobs again', async () => {
-    // `flaky` fails until the file `fixed` exists; `broken` expects what it never does
+    // `flaky` fails until the file `fixed` exists; `broken` expects what it never does; `requeued`
+    // fails its first attempt and has retries
     const dir = makeExampleProject({
       'ci.yaml': `name: ci
-command: [sh, -c, 'case "$0" in ok) ;; flaky) test -e fixed || exit 3;; broken) ;; esac; echo "[SUMMARY] exit_code=0 reason=job_completed"', '{case}']
+command: [sh, -c, 'case "$0" in ok) ;; flaky) test -e fixed || exit 3;; requeued) test $HSM_ATTEMPT -ge 2 || exit 1;; broken) ;; esac; echo "[SUMMARY] exit_code=0 reason=job_completed"', '{case}']
 axes:
   case:
     ok: {expect: {reason: job_completed}}
     flaky: {expect: {exit_code: 0}}
+    requeued: {retries: 2, expect: {exit_code: 0}}
     broken: {expect: {reason: heartbeat_timeout}}
     slow: {ci: false}
 `,
@@ -76,12 +78,15 @@ axes:
     expect(before.jobs.map((j) => [j.name, j.verdict, j.why])).toEqual([
       ['ok', 'pass', null],
       ['flaky', 'fail', 'exit code 3, expected 0'],
+      ['requeued', 'pass', null],
       ['broken', 'fail', 'ended by job_completed, expected heartbeat_timeout'],
     ]);
     const failed = hsm(['matrix', 'check', before.id, '--failed'], dir);
     expect(failed.code).toBe(1);
     expect(failed.stdout).not.toMatch(/^ {2}ok /m);
-    expect(failed.stdout).toContain('2 failed of 3 jobs');
+    expect(failed.stdout).toContain('2 failed of 4 jobs');
+    // failed once, run again by hsm (retries: 2): one restart, from its attempts
+    expect(before.jobs.find((j) => j.name === 'requeued')).toMatchObject({ attempts: 2, restarts: 1 });
 
     writeFileSync(join(dir, 'fixed'), '');
     const re = hsm(['matrix', 'check', before.id, '--failed', '--relaunch', '--json'], dir);

@@ -105,6 +105,9 @@ reasons:
       '1:1 the matrix file has no `axes:`',
     ]);
     expect(errors('command: x\naxes: {a: []}\n')).toEqual(['2:11 axis `a` has no values']);
+    expect(errors('command: x\naxes: {a: {b: {retries: 101}}}\n')).toEqual([
+      '2:25 `retries` must be a whole number 0..100, got 101',
+    ]);
     expect(errors('command: x\naxes: {a: [1]}\ntimeout: 0s\n')).toEqual([
       '3:10 `timeout` must be a duration longer than zero (90s, 5m, 01:00:00), got "0s"',
     ]);
