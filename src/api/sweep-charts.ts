@@ -13,20 +13,16 @@ import { getSweepResults } from './sweep-results.js';
 import { getSweepStatus } from './sweep-status.js';
 
 // The charts of a sweep for the dashboard: the same configurations the HTML reports draw (report/),
-// from the same reads as `hsm status`, `hsm results` and `hsm errors`. A scatter shows at most
-// MAX_POINTS tasks (every n-th), so a 100,000-task sweep's charts stay a few hundred KB.
-
-const MAX_POINTS = 5000;
+// from the same reads as `hsm status`, `hsm results` and `hsm errors`. The chart configurations
+// sample a large sweep's scatters themselves (report/chart-configs.ts), for reports and dashboard alike.
 
 export type { ChartSpec };
 
 export function getSweepCharts(project: ProjectContext, idOrPrefix: string, nowMs = Date.now()): ChartSpec[] {
   const status = getSweepStatus(project, idOrPrefix);
   const results = getSweepResults(project, idOrPrefix);
-  const step = Math.max(1, Math.ceil(results.tasks.length / MAX_POINTS));
-  const sample = step === 1 ? results.tasks : results.tasks.filter((_, i) => i % step === 0);
   const charts = [
-    ...paramMetricCharts(sample, results.metric?.name ?? null),
+    ...paramMetricCharts(results.tasks, results.metric?.name ?? null),
     durationChart(status.tasks),
     timelineChart(status.tasks, nowMs),
   ];
