@@ -230,6 +230,7 @@ export function executeSweep(
       sources,
       adopted,
       retries: options.retries ?? project.config.defaults.retries ?? 0,
+      reasonRetry: project.config.retry,
       retryDelayMs: options.retryDelayMs ?? 1000,
       timeoutMs:
         options.timeout !== undefined

@@ -10,6 +10,7 @@ import {
   type SourceType,
 } from './project-config.js';
 import { readExecCommands } from './exec-commands.js';
+import { readRetryPolicy } from './retry-config.js';
 import { KNOWN_SOURCE_FIELDS, UNHONOURED_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
 import { ssmSourceProblem } from './ssm-source.js';
 import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml-fields.js';
@@ -17,7 +18,7 @@ import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml
 // hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
 // arithmetic only); find-project-config.ts reads the file.
 
-const TOP_KEYS = ['project', 'defaults', 'sources', 'groups', 'commands'];
+const TOP_KEYS = ['project', 'defaults', 'sources', 'groups', 'commands', 'retry'];
 const PROJECT_KEYS = ['root', 'python_interpreter', 'training_script', 'conda_env', 'venv'];
 const DEFAULT_KEYS = ['jobs', 'retries', 'timeout', 'output_dir', 'sweep_file'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -93,6 +94,7 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
   if (top.has('sources')) config.sources = readSources(ctx, top.get('sources')!.value);
   if (top.has('groups')) config.groups = readGroups(ctx, top.get('groups')!.value);
   if (top.has('commands')) config.commands = readExecCommands(ctx, top.get('commands')!.value);
+  if (top.has('retry')) config.retry = readRetryPolicy(ctx, top.get('retry')!.value);
   return { config, ctx };
 }
 

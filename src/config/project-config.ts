@@ -1,3 +1,5 @@
+import type { TerminationReason } from '../domain/task.js';
+import type { RetryPolicyEntry } from './retry-config.js';
 import type { Diagnostic } from '../sweep/diagnostic.js';
 
 // hsm_config.yaml as hsm uses it (docs/CLI.md "Files"): project paths, defaults, named compute
@@ -52,6 +54,8 @@ export interface ProjectConfig {
   sources: Record<string, SourceConfig>;
   /** Node groups for `hsm exec -g NAME` and `@NAME` in node sets: node set expressions, as written. */
   groups: Record<string, string[]>;
+  /** Retry policy by termination reason (`retry:`), over the engine's defaults. */
+  retry: Partial<Record<TerminationReason, RetryPolicyEntry>>;
   /** Named commands for `hsm exec @NAME`. */
   commands: Record<string, ExecCommandConfig>;
   /** Warnings and suggestions found while reading the file (errors are thrown). */
@@ -82,6 +86,7 @@ export function buildDefaultConfig(projectRoot: string): ProjectConfig {
     },
     sources: {},
     groups: {},
+    retry: {},
     commands: {},
     diagnostics: [],
   };

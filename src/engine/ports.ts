@@ -77,6 +77,9 @@ export interface SubmitRequest {
   attempt: number;
   /** The task's directory on this machine (tasks/task_NNN): where its results end up. */
   localDir: string;
+  /** Factors for this attempt's memory and time limit over the source's (retry policy after an
+   * OOM or a timeout); only sources with `scalesResources` get it. */
+  scale?: { mem: number; time: number };
 }
 
 /** An attempt left queued or running by an hsm process that is gone, handed back to its source. */
@@ -114,6 +117,9 @@ export interface ComputeSource {
   readonly type: 'local' | 'ssh' | 'slurm' | 'pbs' | 'ssm';
   /** How many attempts it runs at once. */
   readonly slots: number;
+  /** It sets each attempt's memory and time limit (batch schedulers): a retry after an OOM or a
+   * timeout can ask for more (SubmitRequest.scale). */
+  readonly scalesResources?: boolean;
   /** How many more attempts it accepts now (may exceed free slots: a source may queue a few ahead). */
   capacity(): number;
   /** Starts attempts; returns once each is handed over (not when it ends). A rejection means none of

@@ -1,4 +1,4 @@
-import { statusForReason, type TaskStatus } from '../domain/task.js';
+import { statusForReason, type TaskStatus, type TerminationReason } from '../domain/task.js';
 import type { Outcome } from '../domain/outcome.js';
 import type {
   AttemptHandle,
@@ -12,7 +12,7 @@ import type {
 } from './ports.js';
 import { classifyExit } from './classify-exit.js';
 import { storageFailureOf, type StorageFailure } from './storage-failure.js';
-import { isRetryable, retryDelayMs } from './retry-policy.js';
+import { retryAfter, retryDelayMs, type ReasonRetry } from './retry-policy.js';
 import { diagnoseFailure, type Diagnosis } from '../diagnose/index.js';
 import { SILENT_LOG, type LogLevel, type SweepLogger } from './log-port.js';
 import { logChanges } from './change-log.js';
@@ -38,6 +38,8 @@ export interface EngineOptions {
   adopted?: readonly AdoptedAttempt[];
   /** Extra attempts after a retryable failure. */
   retries: number;
+  /** Retry policy per termination reason over DEFAULT_REASON_RETRY (hsm_config.yaml `retry:`). */
+  reasonRetry?: Partial<Record<TerminationReason, ReasonRetry>>;
   retryDelayMs: number;
   /** Per-attempt timeout (ms), null for none. */
   timeoutMs: number | null;
@@ -93,6 +95,10 @@ export class SweepEngine {
   private queue: string[] = [];
   private queueHead = 0;
   private readonly retryAt = new Map<string, number>();
+  /** Resource factors of a task's next attempts (retry policy: memory after an OOM, time after a timeout). */
+  private readonly scales = new Map<string, { mem: number; time: number }>();
+  /** How many of a task's attempts ended for each reason in this run. */
+  private readonly reasonCounts = new Map<string, number>();
   private readonly running = new Map<string, Running>();
   /** Attempts a source refused to take (its submit rejected), reported with the next round's events. */
   private readonly submitFailures: SourceEvent[] = [];
@@ -236,6 +242,13 @@ export class SweepEngine {
     return reasons.every((r) => r !== null) ? (reasons as string[]) : null;
   }
 
+  private reasonCount(task: string, reason: TerminationReason): number {
+    const key = `${task}\0${reason}`;
+    const n = (this.reasonCounts.get(key) ?? 0) + 1;
+    this.reasonCounts.set(key, n);
+    return n;
+  }
+
   private queued(): number {
     return this.queue.length - this.queueHead;
   }
@@ -330,7 +343,15 @@ export class SweepEngine {
           detail: null,
         });
         this.running.set(row.name, { row, attempt, source, startedAt: null });
-        return { task: row.name, key: row.key, argv: row.argv, attempt, localDir };
+        const scale = this.scales.get(row.name);
+        return {
+          task: row.name,
+          key: row.key,
+          argv: row.argv,
+          attempt,
+          localDir,
+          ...(scale ? { scale } : {}),
+        };
       });
       handovers.push({ source, requests, batch });
     }
@@ -512,14 +533,23 @@ export class SweepEngine {
         outcome,
         ...(diagnosis ? { category: diagnosis.category } : {}),
       });
-      const retry =
-        status !== 'completed' &&
-        this.dispatching() &&
-        run.attempt <= this.options.retries &&
-        diagnosis !== null &&
-        isRetryable(diagnosis);
+      // the policy of the reason it ended for (retry-policy.ts, hsm_config.yaml `retry:`)
+      const times = this.reasonCount(ev.task, outcome.reason);
+      const decision = retryAfter(outcome.reason, {
+        policy: this.options.reasonRetry,
+        attempt: run.attempt,
+        timesForReason: times,
+        defaultRetries: this.options.retries,
+        diagnosis,
+        scalesResources: run.source.scalesResources === true,
+      });
+      const retry = status !== 'completed' && this.dispatching() && decision.retry;
       if (retry) {
-        const delay = retryDelayMs(run.attempt, this.options.retryDelayMs);
+        if (decision.mem !== 1 || decision.time !== 1) {
+          const s = this.scales.get(ev.task) ?? { mem: 1, time: 1 };
+          this.scales.set(ev.task, { mem: s.mem * decision.mem, time: s.time * decision.time });
+        }
+        const delay = decision.atOnce ? 0 : retryDelayMs(run.attempt, this.options.retryDelayMs);
         this.log.event('info', 'task:retry', { task: ev.task, after_attempt: run.attempt, delay_ms: delay });
         this.retryAt.set(ev.task, this.now() + delay);
         this.retryRows.set(ev.task, run.row);

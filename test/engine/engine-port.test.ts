@@ -32,7 +32,8 @@ describe('SweepEngine at the port', () => {
           : { exitStatus: null, reason: 'node_fail', detail: 'said to have failed' },
     );
     // task_003's runner did write an exit record: it outranks the source's word
-    const done = fx.run({ sources: [source] });
+    // (no requeue of the node failure here: the retry policy is tested in reason-retry.test.ts)
+    const done = fx.run({ sources: [source], reasonRetry: { node_fail: { retries: 0 } } });
     await done;
     expect(fx.sweep.store.task('task_001')).toMatchObject({
       status: 'failed',

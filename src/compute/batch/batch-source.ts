@@ -38,8 +38,6 @@ export interface BatchSourceOptions<R> {
   pollMinMs: number;
   pollMaxMs: number;
   submitBackoffMs: readonly number[];
-  /** Resources of a task's next attempt after one that ended this way (retry policy). */
-  scaleAfter?: Partial<Record<'oom' | 'timeout', { mem?: number; time?: number }>>;
 }
 
 const TICK_MS = 250;
@@ -48,11 +46,12 @@ export class BatchSource<R> implements ComputeSource {
   readonly name: string;
   readonly type: 'slurm' | 'pbs';
   readonly slots: number;
+  /** The job script sets memory and time: a retry after an OOM or a timeout asks for more. */
+  readonly scalesResources = true;
   private readonly tracked = new Map<string, Tracked>();
   private readonly events: SourceEvent[] = [];
   private readonly schedule: PollSchedule;
   private readonly round: StatusRound<R>;
-  private readonly scale = new Map<string, { mem: number; time: number }>();
   private refused: string | null = null;
   private prepared: { maxArraySize: number; scriptsDir: string; runner: string } | null = null;
 
@@ -83,7 +82,7 @@ export class BatchSource<R> implements ComputeSource {
     // attempts with the same resources go together, in arrays of at most MaxArraySize elements
     const groups = new Map<string, SubmitRequest[]>();
     for (const r of requests) {
-      const s = this.scale.get(r.task) ?? { mem: 1, time: 1 };
+      const s = r.scale ?? { mem: 1, time: 1 };
       const k = `${s.mem}x${s.time}`;
       groups.set(k, [...(groups.get(k) ?? []), r]);
     }
@@ -236,10 +235,7 @@ export class BatchSource<R> implements ComputeSource {
         const ended = await this.round.run([...this.tracked.values()], due);
         for (const e of ended.events) {
           this.events.push(e);
-          if (e.kind === 'finished') {
-            this.tracked.delete(e.task);
-            this.noteScale(e.task, e.reason);
-          }
+          if (e.kind === 'finished') this.tracked.delete(e.task);
         }
       }
       const now = Date.now();
@@ -311,13 +307,6 @@ export class BatchSource<R> implements ComputeSource {
     }
     this.prepared = { maxArraySize, scriptsDir, runner };
     return this.prepared;
-  }
-
-  private noteScale(task: string, reason: string | undefined): void {
-    const by = reason === 'oom' || reason === 'timeout' ? this.o.scaleAfter?.[reason] : undefined;
-    if (!by) return;
-    const s = this.scale.get(task) ?? { mem: 1, time: 1 };
-    this.scale.set(task, { mem: s.mem * (by.mem ?? 1), time: s.time * (by.time ?? 1) });
   }
 
   private submitError(r: SubmitRequest, err: unknown): SourceEvent {

@@ -42,6 +42,5 @@ export function buildSlurmSource(
       ? Math.max(1000, parseDuration(String(config.poll_interval)))
       : DEFAULT_POLL_MAX_MS,
     submitBackoffMs: [1000, 2000, 4000, 8000, 15_000],
-    scaleAfter: { oom: { mem: 2 }, timeout: { time: 2 } },
   });
 }
