@@ -16,6 +16,7 @@ export * from './exec.js';
 export * from './sync.js';
 export * from './remote-projects.js';
 export * from './session-projects.js';
+export * from './remote-task-log.js';
 export {
   submit,
   submitJobs,

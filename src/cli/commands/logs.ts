@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { openProject, locateTaskLog } from '../../api/index.js';
+import { openProject, locateTaskLog, followSessionTaskLog } from '../../api/index.js';
 
 // `hsm logs SWEEP_ID TASK [-f] [--stderr]`: a task's latest output; -f follows it while the task runs.
 export function registerLogs(program: Command): void {
@@ -12,8 +12,26 @@ export function registerLogs(program: Command): void {
     .option('-f, --follow', 'keep printing as the task writes, until it ends')
     .option('--stderr', 'stderr instead of stdout')
     .action(async (id: string, task: string, flags: { follow?: boolean; stderr?: boolean }) => {
-      const log = locateTaskLog(openProject(), id, task, flags.stderr ? 'stderr' : 'stdout');
+      const project = openProject();
+      const stream = flags.stderr ? 'stderr' : 'stdout';
+      const log = locateTaskLog(project, id, task, stream);
       let offset = 0;
+      // a task running on a session node: its log is followed there, the rest read here after
+      if (flags.follow) {
+        const name = log.path.split('/').slice(-2)[0]!;
+        const printed = await followSessionTaskLog(
+          project,
+          id,
+          name,
+          stream,
+          (c) => process.stdout.write(c),
+          log.isFinal,
+        );
+        if (printed !== null) {
+          for (let i = 0; i < 40 && !existsSync(log.path); i++) await new Promise((r) => setTimeout(r, 250));
+          offset = printed;
+        }
+      }
       for (;;) {
         offset = copyFrom(log.path, offset);
         if (!flags.follow || log.isFinal()) {
