@@ -291,6 +291,7 @@ export class BatchSource<R> implements ComputeSource {
     const runner = join(context.sweepDir, 'scripts', 'hsm-runner.sh');
     copyFileSync(this.o.runnerPath, runner);
     let maxArraySize = 1000;
+    let known = true;
     const argv = dialect.limitsArgv();
     if (argv) {
       const r = await client.run({ argv, timeoutMs: 30_000 });
@@ -300,11 +301,16 @@ export class BatchSource<R> implements ComputeSource {
           'run hsm on a login node of the cluster (or load its module), or set `host:` on the source to submit over ssh',
         );
       if (r.exitCode === 0) maxArraySize = dialect.parseLimits(r.stdout).maxArraySize;
-      else
-        throw new HsmError('infra', `${argv.join(' ')} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, {
-          hint: 'the scheduler does not answer; check it (`scontrol ping`) and run `hsm complete` later',
-        });
+      else {
+        // the controller may be restarting: submit with a safe array size (the submit itself
+        // retries a temporary refusal) and ask for the limits again next time
+        known = false;
+        this.log(
+          `${argv.join(' ')} failed (${r.stderr.trim() || `exit ${r.exitCode}`}): arrays of at most 1000 for now`,
+        );
+      }
     }
+    if (!known) return { maxArraySize, scriptsDir, runner };
     this.prepared = { maxArraySize, scriptsDir, runner };
     return this.prepared;
   }

@@ -60,4 +60,26 @@ describe.skipIf(NO_INFRA)('slurmctld failing under a sweep', () => {
     expect(statusJson(dir, env).counts).toMatchObject({ completed: 3 });
     expect(runsLog(dir).sort()).toEqual(['task_001', 'task_002', 'task_003']);
   }, 90_000);
+  it('slurmctld down when the sweep is submitted: the submit is retried and the sweep completes', async () => {
+    const env = slurmEnv();
+    const dir = slurmProject(
+      '  cluster: {type: slurm, partition: debug, time: "00:02:00", poll_interval: 3s}\n',
+      [1, 2],
+    );
+    await stopDaemon(join(run(), 'slurmctld.pid'));
+    let child;
+    try {
+      child = hsmChild(['run', '--source', 'cluster', '-v'], dir, env);
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      // hsm meets the refusal (sbatch cannot reach the controller) and waits to try again
+      await waitUntil('a temporary submit failure', 40_000, () => err.includes('temporary submit failure'));
+    } finally {
+      restoreSlurm();
+    }
+    const end = await waitForExit(child);
+    expect(end.code).toBe(0);
+    expect(statusJson(dir, env).counts).toMatchObject({ completed: 2 });
+    expect(runsLog(dir).sort()).toEqual(['task_001', 'task_002']);
+  }, 90_000);
 });
