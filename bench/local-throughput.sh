@@ -49,11 +49,9 @@ for place in $PLACES; do
 
   run_xargs() { seq "$N" | xargs -P2 -I{} true; }
   run_parallel() {
-    rm -rf "$work/par" && mkdir -p "$work/par"
     seq "$N" | parallel -j2 --joblog "$work/par/joblog" --results "$work/par/res" true
   }
   run_hsm() {
-    rm -rf "$work/outputs"
     (cd "$work/project" && HSM_CPU_FILE="$work/node.cpu" node --import "$cpu_hook" "$ROOT/bin/hsm.js" run --jobs 2 --json >/dev/null)
   }
   # CPU of the children of a subshell (user+sys ms), from bash's `times`
@@ -63,6 +61,8 @@ for place in $PLACES; do
   }
   for _ in $(seq "$REPS"); do
     for tool in xargs parallel hsm; do
+      # the previous repetition's output is removed before the clock starts, not timed as dispatch
+      rm -rf "$work/par" "$work/outputs" && mkdir -p "$work/par" && sync
       t0=$(now)
       cpu=$( ( "run_$tool" >/dev/null 2>&1; child_cpu_ms ) )
       t1=$(now)
