@@ -75,6 +75,7 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
     profile: 'string',
     session_rate: 'positive_number',
     sync_exclude: 'string_list',
+    s3_staging: 'string',
   },
   pbs: {
     ...COMMON,
@@ -142,6 +143,10 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
     lost_after:
       'a pbs source learns from the PBS server itself when a job is gone (qstat): there is no host to lose',
     ...Object.fromEntries(REMOTE_ONLY.map((f) => [f, PBS_OVER_SSH])),
+  },
+  ssm: {
+    s3_staging:
+      'large transfers go through the session itself (changed files only, compressed, resumable); staging through S3 is not supported yet: remove `s3_staging:`',
   },
   local: {
     setup:

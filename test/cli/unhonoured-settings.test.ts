@@ -53,6 +53,15 @@ describe('settings hsm cannot honour are refused', () => {
     );
   });
 
+  it('`s3_staging:` of a session source, at its place in hsm_config.yaml', () => {
+    const config =
+      'sources:\n  hp:\n    type: ssm\n    nodes: node1\n    shell_command: ssh -tt {node}\n    s3_staging: s3://b/p\n';
+    const err = refused(['run', '--source', 'hp', '--dry-run'], config);
+    expect(err).toContain('hsm_config.yaml:6:5');
+    expect(err).toContain('source `hp` (ssm): `s3_staging` is not supported');
+    expect(err).toContain('remove `s3_staging:`');
+  });
+
   it('`hsm run --sync` with no remote source', () => {
     const err = refused(['run', '--sync']);
     expect(err).toContain('hsm: error: --sync pushes the project to remote sources, and this run has none');
