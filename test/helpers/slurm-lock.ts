@@ -28,7 +28,8 @@ export function slurmLockFile(): string {
 /** Waits (up to `timeoutMs`) for the lock; throws when it cannot be had in time. */
 export function acquireSlurmLock(
   mode: SlurmLockMode,
-  timeoutMs = 110_000,
+  // longer than the exclusive holders take together (a stopped slurmd alone is ~2 min under load)
+  timeoutMs = 400_000,
   file = slurmLockFile(),
 ): Promise<SlurmLock> {
   const child = spawn(
@@ -78,7 +79,7 @@ export function useSlurmLock(mode: SlurmLockMode): void {
   let lock: SlurmLock | null = null;
   beforeAll(async () => {
     lock = await acquireSlurmLock(mode);
-  }, 120_000);
+  }, 420_000);
   afterAll(async () => {
     try {
       if (mode === 'exclusive') restoreSlurm();

@@ -49,5 +49,5 @@ describe.skipIf(NO_INFRA)('a Slurm node failing under a sweep', () => {
     );
     expect(again.code, again.stderr).toBe(0);
     expect(statusJson(dir, env).tasks[0]).toMatchObject({ status: 'completed', attempts: 2 });
-  }, 120_000);
+  }, 240_000);
 });

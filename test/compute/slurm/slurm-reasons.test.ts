@@ -37,5 +37,5 @@ describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
     expect(aEnd.code, JSON.stringify(t)).toBe(1);
     expect(t).toMatchObject({ status: 'failed', termination_reason: 'timeout' });
     expect(t.detail).toMatch(/Slurm ended the job at its time limit on node[123]/);
-  }, 120_000);
+  }, 240_000);
 });
