@@ -41,7 +41,7 @@ describe('hsm show', () => {
   it('--limit and overrides after --', () => {
     const dir = makeProject('command: run\ngrid: {a: [1, 2]}\n');
     const r = run(['show', '--json', '--limit', '3', '--', 'seed=range(0,5)', 'a=choice(x,y)'], dir);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.total).toBe(10);
     expect(doc.tasks.map((t: { params: object }) => t.params)).toEqual([
