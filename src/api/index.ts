@@ -1,7 +1,12 @@
 // The programmatic API (docs/api.md): cli/ and web/ call only this, and so do programs that import the
 // package. One file per area under api/, re-exported here.
 export * from './project.js';
+export * from './sweep-plan.js';
 export * from './sweep-run.js';
+export * from './sweep-open.js';
+export * from './sweep-collect.js';
+export { storageFailureError } from './storage-failure-error.js';
+export { runSourceNames, checkRunSources } from './run-sources.js';
 export * from './sweep-lifecycle.js';
 export * from './sweep-definition.js';
 export * from './sweep-status.js';

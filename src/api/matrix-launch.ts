@@ -20,7 +20,7 @@ import {
   type MatrixRecord,
 } from '../state/matrix-record.js';
 import type { ProjectContext } from './project.js';
-import { checkRunSources } from './sweep-run.js';
+import { checkRunSources } from './run-sources.js';
 import { applySourceResources, checkSourceResources } from './source-resources.js';
 import { submitJobs } from './job-api.js';
 

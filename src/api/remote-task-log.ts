@@ -3,7 +3,7 @@ import { defaultShellCommand } from '../compute/ssm/session-nodes.js';
 import { quoteShellWord as q } from '../domain/shell-quote.js';
 import { createShellTransport } from '../remote/shell/index.js';
 import type { ProjectContext } from './project.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 
 // `hsm logs -f` of a task running on a session (`type: ssm`) node: its log is read where it grows,
 // through a session to that node (`tail -c +N`, base64), until the task ends; the rest is then read

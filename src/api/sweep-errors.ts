@@ -19,7 +19,7 @@ import { readTail } from '../process/task-records.js';
 import { writeErrorPatterns } from '../state/failure-log.js';
 import { foldNodeSet } from '../remote/nodeset/index.js';
 import type { ProjectContext } from './project.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 
 // `hsm errors`: the tasks of a sweep that did not complete (failed, lost, cancelled), grouped by cause,
 // with what each group's tasks share and the command that runs just them again. Causes come from the

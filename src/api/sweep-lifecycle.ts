@@ -1,15 +1,9 @@
 import type { ProjectContext } from './project.js';
 import { parseTimeLimit } from '../domain/duration.js';
-import {
-  createSweep,
-  checkRunSources,
-  executeSweep,
-  openSweep,
-  planSweep,
-  type PlanRequest,
-  type RunOptions,
-  type SweepRun,
-} from './sweep-run.js';
+import { createSweep, planSweep, type PlanRequest } from './sweep-plan.js';
+import { checkRunSources } from './run-sources.js';
+import { executeSweep, type RunOptions, type SweepRun } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 
 // A sweep's life in one call each, for programs that use hsm as a library: run a sweep file, complete
 // an existing sweep. Each returns once the tasks are handed to the run loop; `result` settles when the

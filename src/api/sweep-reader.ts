@@ -7,7 +7,7 @@ import { listSweepIds, type OpenSweep } from '../state/sweep-directory.js';
 import type { TaskTableRawRow } from '../state/task-table.js';
 import type { ProjectContext } from './project.js';
 import { analyseSweepErrors, type ErrorsReport } from './sweep-errors.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 import { headOf, type StatusReport } from './sweep-status.js';
 
 // A sweep held open for many reads (the dashboard): the status head, pages of the task table, one

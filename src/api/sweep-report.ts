@@ -13,7 +13,7 @@ import { SweepPaths } from '../state/sweep-paths.js';
 import type { ProjectContext } from './project.js';
 import { buildRerunCommand, foldTaskNames, getSweepErrors } from './sweep-errors.js';
 import { getSweepResults } from './sweep-results.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 import { getSweepStatus } from './sweep-status.js';
 
 // `hsm report SWEEP`: the sweep's reports under <sweep>/reports/, made from the documents of

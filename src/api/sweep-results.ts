@@ -7,7 +7,7 @@ import { readTaskMetrics, parseMetricsObject, type Metrics } from '../results/ta
 import { filterRows, findBest, parseWhere, sortRows, type ResultRow } from '../results/result-filter.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import type { ProjectContext } from './project.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 
 // Every task's params, status and the metrics it reported (HSM_METRICS lines on stdout and
 // $HSM_TASK_DIR/metrics.json, recorded in the store when each attempt ended): `hsm results`, and what a

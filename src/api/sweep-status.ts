@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { ProjectContext } from './project.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import type { SweepSummary } from '../state/sweep-summary.js';
-import { openSweep, cancelLeftAttempts } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
+import { cancelLeftAttempts } from './sweep-run.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
 

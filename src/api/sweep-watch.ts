@@ -1,7 +1,7 @@
 import type { TaskStatus } from '../domain/task.js';
 import type { ProjectContext } from './project.js';
 import { failureCauses } from './sweep-errors.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 import { openSweepReader, type SweepReader } from './sweep-reader.js';
 import type { StatusReport } from './sweep-status.js';
 

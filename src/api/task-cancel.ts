@@ -2,7 +2,7 @@ import { HsmError } from '../domain/errors.js';
 import { liveLockOwner } from '../state/sweep-lock.js';
 import { expandNodeSet } from '../remote/nodeset/index.js';
 import type { ProjectContext } from './project.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 
 // `hsm cancel SWEEP --tasks 'task_[004-006]'` and the dashboard's "Cancel task": single tasks of a
 // sweep that an hsm process is running. The request goes into the sweep's store; the running process

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { HsmError } from '../domain/errors.js';
 import type { ProjectContext } from './project.js';
-import { openSweep } from './sweep-run.js';
+import { openSweep } from './sweep-open.js';
 
 // Where a task's latest output is, and whether it may still grow (for `hsm logs -f`).
 export function locateTaskLog(

@@ -154,7 +154,7 @@ describe('adoption after a crash, case by case', () => {
     expect(hsm(['run', '--dry-run'], dir).code).toBe(0);
     // create the sweep without running it (a run killed at once may already have handed tasks over)
     const { openProject } = await import('../../src/api/project.js');
-    const { planSweep, createSweep } = await import('../../src/api/sweep-run.js');
+    const { planSweep, createSweep } = await import('../../src/api/sweep-plan.js');
     const context = openProject(dir);
     (await createSweep(context, planSweep(context, {}), 'adopt_1')).store.close();
     const db = join(dir, 'sweeps', 'outputs', 'adopt_1', 'sweep.db');

@@ -1,0 +1,61 @@
+import { LocalTaskWorkspace } from '../state/task-workspace.js';
+import type { OpenSweep } from '../state/sweep-directory.js';
+import { buildSource } from '../compute/source-registry.js';
+import type { ProjectContext } from './project.js';
+import { sweepContext } from './sweep-context.js';
+import { sourceConfig } from './run-sources.js';
+
+export interface CollectReport {
+  sweep_id: string;
+  /** Tasks whose directories came back now. */
+  collected: string[];
+  /** Finished remote tasks whose directories could not be brought back (see errors). */
+  missing: string[];
+  errors: string[];
+}
+
+// `hsm collect`: the directories of finished tasks that ran on remote sources and are not here yet
+// (the run that started them ended before collecting, or it was killed) come back from each source.
+export async function collectSweep(
+  project: ProjectContext,
+  sweep: OpenSweep,
+  options: { sshConfigFile?: string; onWarning?: (message: string) => void } = {},
+): Promise<CollectReport> {
+  const context = sweepContext(project, sweep, sweep.metadata.project_root ?? project.projectRoot, options);
+  const workspace = new LocalTaskWorkspace(sweep.paths);
+  const bySource = new Map<
+    string,
+    { task: string; attempt: number; localDir: string; host: string | null }[]
+  >();
+  for (const row of sweep.store.tasksWithStatus(['completed', 'failed', 'cancelled'])) {
+    if (!row.source || row.attempts === 0) continue;
+    if (!['ssh', 'ssm'].includes(project.config.sources[row.source]?.type ?? '')) continue;
+    if (workspace.readExit(row.name, row.attempts)) continue; // already here
+    const list = bySource.get(row.source) ?? [];
+    list.push({
+      task: row.name,
+      attempt: row.attempts,
+      localDir: sweep.paths.taskDir(row.name),
+      host: row.host,
+    });
+    bySource.set(row.source, list);
+  }
+  const report: CollectReport = { sweep_id: sweep.id, collected: [], missing: [], errors: [] };
+  for (const [name, items] of bySource) {
+    const source = buildSource(
+      { name, config: sourceConfig(project, name), slots: 0, project: project.config },
+      context,
+    );
+    try {
+      const r = await source.collect!(items);
+      report.collected.push(...r.collected);
+      report.missing.push(...r.missing);
+      if (r.error) report.errors.push(r.error);
+      else if (r.missing.length > 0)
+        report.errors.push(`source ${name}: ${r.missing.length} task(s) have no exit record on the host`);
+    } finally {
+      await source.close();
+    }
+  }
+  return report;
+}
