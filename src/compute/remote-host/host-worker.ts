@@ -1,6 +1,6 @@
 import type { AdoptRequest, SourceEvent, SubmitRequest } from '../../engine/ports.js';
-import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
-import { sourceLogOf, type SweepContext } from '../source-context.js';
+import { renderTaskScript } from '../command-script.js';
+import { sourceLogOf } from '../source-context.js';
 import type { AgentLine, CollectItem, CollectOutcome, HostLink, TaskAgent } from './host-link.js';
 import {
   controlScript,
@@ -11,9 +11,9 @@ import {
 } from './remote-scripts.js';
 import { ResultCollector } from './result-collector.js';
 import { HostHealth } from './host-health.js';
-import { setupHash } from './setup-hash.js';
-import { prepareHost } from './host-preparation.js';
-import { runHostSetup } from './host-setup.js';
+import { connectHost, type HostSpec } from './host-connection.js';
+import { SourceEventQueue } from './event-queue.js';
+import { judgeTaskState, remoteAttempt, type RemoteAttempt } from './remote-attempt.js';
 
 // One remote host running a sweep's tasks, whatever reaches it (host-link.ts: ssh, or a shell
 // session). The project is on the host (in `workdir`); hsm keeps the sweep's task directories under
@@ -24,47 +24,20 @@ import { runHostSetup } from './host-setup.js';
 // from a running one, and how a dead host is noticed. A host that cannot be reached takes no tasks
 // and is checked again with backoff (host-health.ts); after `lost_after` without word, its tasks
 // are reported lost (the engine runs them again elsewhere). Finished task directories come back
-// through the link (result-collector.ts).
+// through the link (result-collector.ts). Getting the host ready is host-connection.ts; what a
+// status round's answer means, remote-attempt.ts.
 
 const TICK_MS = 250;
 const HEARTBEAT_MS = 3000;
 /** Faster while following attempts whose fate is unknown (adopted, withdrawn, process gone). */
 const FOLLOW_MS = 1000;
-const COALESCE_MS = 10;
-/** A RUN line sent this long ago with no start seen, while the agent lives, is still in flight. */
-const IN_FLIGHT_GRACE_MS = 10_000;
 
-interface RemoteAttempt {
-  task: string;
-  attempt: number;
-  localDir: string;
-  pid: number | null;
-  adopted: boolean;
-  sentAt: number;
-  goneRounds: number;
-  skipRounds: number;
-}
-
-export interface HostWorkerOptions {
-  /** The source's name in hsm_config.yaml. */
-  sourceName: string;
+export interface HostWorkerOptions extends HostSpec {
   link: HostLink;
-  /** As the remote shell reads it: relative to the login directory, or absolute. */
-  workdir: string;
-  /** The workdir as written in hsm_config.yaml, for messages. */
-  workdirDisplay: string;
   /** Attempts at once; null: the host's processor count. */
   slots: number | null;
-  context: SweepContext;
-  environment: TaskEnvironment;
   lostAfterMs: number;
   cleanRemote: boolean;
-  /** `setup:` commands, run in the project root on the host before its first task. */
-  setup: readonly string[];
-  /** Programs the transport needs on the host besides bash and base64. */
-  tools: readonly string[];
-  /** How a user puts a missing program on the PATH hsm sees there. */
-  pathHint: string;
   /** Status round interval while nothing needs following (default 3 s: the ssh agent reports
    * exits itself; a session's agent does not, so its exits are read by the rounds). */
   heartbeatMs?: number;
@@ -81,8 +54,7 @@ export class HostWorker {
   private readonly inflight = new Map<string, RemoteAttempt>();
   private layout: RemoteLayout | null = null;
   private agent: TaskAgent | null = null;
-  private events: SourceEvent[] = [];
-  private wake: (() => void) | null = null;
+  private readonly events = new SourceEventQueue();
   private connecting: Promise<void> | null = null;
   private connectingNow = false;
   private statusRunning = false;
@@ -150,16 +122,7 @@ export class HostWorker {
         },
         this.options.environment,
       );
-      this.inflight.set(req.task, {
-        task: req.task,
-        attempt: req.attempt,
-        localDir: req.localDir,
-        pid: null,
-        adopted: false,
-        sentAt: Date.now(),
-        goneRounds: 0,
-        skipRounds: 0,
-      });
+      this.inflight.set(req.task, remoteAttempt(req, null, Date.now()));
       agent.send(req.attempt, req.task, script);
     }
   }
@@ -168,32 +131,12 @@ export class HostWorker {
     const prefix = `${this.link.host}:`;
     for (const a of attempts) {
       const pid = a.handle?.startsWith(prefix) ? Number(a.handle.slice(prefix.length)) : NaN;
-      this.inflight.set(a.task, {
-        task: a.task,
-        attempt: a.attempt,
-        localDir: a.localDir,
-        pid: Number.isInteger(pid) && pid > 0 ? pid : null,
-        adopted: true,
-        sentAt: 0,
-        goneRounds: 0,
-        skipRounds: 0,
-      });
+      this.inflight.set(a.task, remoteAttempt(a, Number.isInteger(pid) && pid > 0 ? pid : null, null));
     }
   }
 
   poll(waitMs: number): Promise<SourceEvent[]> {
-    if (this.events.length > 0 || waitMs <= 0) return Promise.resolve(this.drain());
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve(this.drain());
-      }, waitMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        setTimeout(() => resolve(this.drain()), COALESCE_MS);
-      };
-    });
+    return this.events.poll(waitMs);
   }
 
   async terminate(attempts: readonly { task: string; attempt: number }[], graceMs: number): Promise<void> {
@@ -243,36 +186,26 @@ export class HostWorker {
 
   // ---- connection ----
 
-  // Checks the host and prepares it (workdir, task root, runner, programs), then opens the agent.
+  // Checks the host and prepares it (workdir, task root, runner, programs, setup), then opens the agent.
   private async connect(): Promise<void> {
-    const ctx = this.options.context;
-    const verdict = ctx.verifyProject ? await ctx.verifyProject(this.name) : null;
-    if (verdict) {
-      this.health.refuse(verdict.message, verdict.hint);
-      return;
-    }
-    const p = await prepareHost(this.link, {
-      sourceName: this.name,
-      workdir: this.options.workdir,
-      workdirDisplay: this.options.workdirDisplay,
-      sweepId: ctx.sweepId,
-      programs: this.requiredPrograms(),
-      tools: this.options.tools,
-      pathHint: this.options.pathHint,
+    const c = await connectHost(this.link, {
+      ...this.options,
+      progress: this.progress,
+      closed: () => this.closed,
     });
-    if (p.kind === 'unreachable') {
-      this.markDown(p.error, this.link.hint(p.error));
+    if (c.kind === 'closed') return;
+    if (c.kind === 'unreachable') {
+      this.markDown(c.error, this.link.hint(c.error));
       return;
     }
-    if (p.kind === 'refused') {
-      this.health.refuse(p.message, p.hint);
-      this.warn(`${p.message} ${p.hint}`);
+    if (c.kind === 'refused') {
+      this.health.refuse(c.message, c.hint);
+      if (c.warning) this.warn(c.warning);
       return;
     }
-    if (this.options.setup.length > 0 && !(await this.runSetup(p.layout))) return;
-    this.layout = p.layout;
-    if (this.options.slots === null && p.cpus) this.slotCount = p.cpus;
-    this.agent = this.link.openAgent(p.layout, {
+    this.layout = c.layout;
+    if (this.options.slots === null && c.cpus) this.slotCount = c.cpus;
+    this.agent = this.link.openAgent(c.layout, {
       onLine: (line) => this.onAgentLine(line),
       onExit: (why) => {
         if (!this.closed) this.markDown(why, this.link.hint(why));
@@ -280,42 +213,6 @@ export class HostWorker {
       onLog: this.onLog,
     });
     this.health.up();
-  }
-
-  // The source's setup (pip install ...): once per host, again only when its text or a project file
-  // it names changes (the hash). This host's tasks wait for it; the other hosts do not.
-  private async runSetup(layout: RemoteLayout): Promise<boolean> {
-    const r = await runHostSetup(this.link, layout, {
-      commands: this.options.setup,
-      hash: setupHash(this.options.setup, this.options.context.projectRoot),
-      workdirDisplay: this.options.workdirDisplay,
-      sourceName: this.name,
-      progress: this.progress,
-      closed: () => this.closed,
-    });
-    if (r.kind === 'closed') return false; // the run ended first: the setup goes on, detached
-    if (r.kind === 'unreachable') {
-      if (!this.closed) this.markDown(r.error, this.link.hint(r.error));
-      return false;
-    }
-    if (r.kind === 'failed') {
-      this.health.refuse(r.message, r.hint);
-      this.warn(`${r.message}\n${r.hint}`);
-      return false;
-    }
-    this.progress(
-      `${this.link.describe()}: setup ${r.skipped ? 'already done (unchanged): skipped' : `done in ${r.seconds.toFixed(1)} s`}`,
-    );
-    return true;
-  }
-
-  private requiredPrograms(): string[] {
-    const env = this.options.environment;
-    const program = this.options.context.program;
-    // a venv, conda env or module may put the program on PATH only when the task starts
-    if (!program || program.includes('/') || env.venv || env.condaEnv || (env.modules?.length ?? 0) > 0)
-      return [];
-    return [program];
   }
 
   private markDown(reason: string, hint: string): void {
@@ -378,35 +275,14 @@ export class HostWorker {
   }
 
   private onTaskState(t: RemoteAttempt, s: TaskState, withdraw: RemoteAttempt[]): void {
-    // Records read before the agent took this attempt up may be an earlier sweep's of the same id
-    // (the agent clears them when it starts the task): while the agent has the task, its own lines
-    // say when it starts and ends; a record naming another process is not this attempt's.
-    const agentHasIt = !t.adopted && this.agent?.alive === true && Date.now() - t.sentAt < IN_FLIGHT_GRACE_MS;
-    if (s.state !== 'wait' && ((t.pid === null && agentHasIt) || (t.pid !== null && s.pid !== t.pid))) return;
-    if (s.state === 'exit') {
-      if (t.pid === null && s.pid > 0) this.started(t, s.pid);
-      this.finish(t, s.rc, undefined);
-      return;
+    const v = judgeTaskState(t, s, this.agent?.alive === true, this.link.host, Date.now());
+    if (v.kind === 'started') this.started(t, v.pid);
+    else if (v.kind === 'withdraw') withdraw.push(t);
+    else if (v.kind === 'never-started') this.neverStarted(t, v.detail);
+    else if (v.kind === 'finished') {
+      if (v.startedPid !== undefined) this.started(t, v.startedPid);
+      this.finish(t, v.rc, v.detail);
     }
-    if (s.state === 'run') {
-      t.goneRounds = 0;
-      t.skipRounds = 0;
-      if (t.pid === null) this.started(t, s.pid);
-      return;
-    }
-    if (s.state === 'gone') {
-      if (t.pid === null) this.started(t, s.pid);
-      // the runner writes the exit record just after its task ends: give it a round
-      if (++t.goneRounds >= 2)
-        this.finish(t, null, `process ${s.pid} on ${this.link.host} is gone and left no exit record`);
-      return;
-    }
-    if (s.state === 'skip') {
-      if (++t.skipRounds >= 2) this.neverStarted(t, 'withdrawn before it started');
-      return;
-    }
-    // wait: no start yet. A line still in the agent's pipe, or never to start (agent or hsm gone)
-    if (!agentHasIt) withdraw.push(t);
   }
 
   private async control(
@@ -501,12 +377,5 @@ export class HostWorker {
   private push(event: SourceEvent): void {
     if (this.options.onEvent) return this.options.onEvent(event);
     this.events.push(event);
-    this.wake?.();
-  }
-
-  private drain(): SourceEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
   }
 }

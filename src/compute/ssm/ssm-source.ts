@@ -6,6 +6,7 @@ import type { NodeTarget } from '../../remote/types.js';
 import type { TaskEnvironment } from '../command-script.js';
 import { sourceLogOf, type SweepContext } from '../source-context.js';
 import type { CollectItem, CollectOutcome } from '../remote-host/host-link.js';
+import { SourceEventQueue } from '../remote-host/event-queue.js';
 import { HostWorker } from '../remote-host/host-worker.js';
 import { SessionHostLink } from './session-link.js';
 import { defaultShellCommand, resolveSessionNodes } from './session-nodes.js';
@@ -37,8 +38,7 @@ export class SsmSource implements ComputeSource {
   private readonly transport: ShellTransport;
   private readonly ready: Promise<void>;
   private problem: string | null = null;
-  private events: SourceEvent[] = [];
-  private wake: (() => void) | null = null;
+  private readonly events = new SourceEventQueue();
   private pendingAdopts: AdoptRequest[] = [];
   private readonly placement = new Map<string, string>();
   private closed = false;
@@ -102,18 +102,7 @@ export class SsmSource implements ComputeSource {
   }
 
   poll(waitMs: number): Promise<SourceEvent[]> {
-    if (this.events.length > 0 || waitMs <= 0) return Promise.resolve(this.drain());
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve(this.drain());
-      }, waitMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        setTimeout(() => resolve(this.drain()), 10);
-      };
-    });
+    return this.events.poll(waitMs);
   }
 
   async terminate(
@@ -216,16 +205,9 @@ export class SsmSource implements ComputeSource {
     // only attempts in flight need their node remembered (for adoption by a later hsm)
     if (event.kind === 'finished') this.placement.delete(event.task);
     this.events.push(event);
-    this.wake?.();
   }
 
   private savePlacement(): void {
     this.options.context.state(this.name).set('nodes', JSON.stringify(Object.fromEntries(this.placement)));
-  }
-
-  private drain(): SourceEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
   }
 }

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { HsmError } from '../../domain/errors.js';
 import { lineOf } from './data-lines.js';
 import { walkLocal } from './local-manifest.js';
-import { cmp } from './manifest.js';
 import { planPull } from './pull-plan.js';
 import { pathArg } from './remote-helper.js';
 import { nodePath, readNodeSide } from './remote-state.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 import { DEFAULT_CHUNK_BYTES } from './session-push.js';
-import type { SessionPullOptions, SessionSyncItem, SessionSyncResult } from './types.js';
+import { callOptionsOf, hashOnNode, itemsOf, progressOf, resultOf } from './transfer-report.js';
+import type { SessionPullOptions, SessionSyncResult } from './types.js';
 
 // pull: a directory of the node (a task's results) copied here through one session. The node
 // lists it; same-size files are compared by the node's sha256; what differs is packed by the
@@ -26,10 +26,7 @@ export async function pullThroughSession(
   options: SessionPullOptions,
 ): Promise<SessionSyncResult> {
   const started = Date.now();
-  const call = {
-    timeoutMs: options.timeoutMs ?? 120_000,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+  const call = callOptionsOf(options);
   const dir = nodePath(options.remoteDir);
   const [side, local] = await Promise.all([readNodeSide(shell, dir, [], call), walkLocal(options.localDir)]);
   if (!side.exists) {
@@ -39,50 +36,18 @@ export async function pullThroughSession(
   }
   const del = options.delete === true;
   let plan = planPull(side.state.entries, local, { delete: del });
-  if (plan.needHash.length > 0) {
-    const { out } = await runHelper(shell, ['hash', dir, ...plan.needHash.map(pathArg)], {
-      ...call,
-      what: 'hashing files',
-    });
-    const shas = out.lines.filter((l) => l.key === 'H').map((l) => l.rest);
+  if (plan.needHash.length > 0)
     plan = planPull(side.state.entries, local, {
       delete: del,
-      hashed: new Map(plan.needHash.map((p, i) => [p, shas[i] ?? '-'])),
+      hashed: await hashOnNode(shell, dir, plan.needHash, call),
     });
-  }
   const fetched = plan.fetch.filter((e) => e.type !== 'dir');
   const bytes = fetched.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
-  const items: SessionSyncItem[] = [
-    ...plan.fetch.map((e) => ({
-      path: e.path,
-      action: 'send' as const,
-      bytes: e.type === 'file' ? e.size : 0,
-    })),
-    ...plan.chmod.map((c) => ({ path: c.path, action: 'chmod' as const, bytes: 0 })),
-    ...plan.remove
-      .filter((p) => !plan.fetch.some((e) => e.path === p))
-      .map((p) => ({ path: p, action: 'delete' as const, bytes: 0 })),
-  ].sort((a, b) => cmp(a.path, b.path));
-  const result: SessionSyncResult = {
-    direction: 'pull',
-    dry_run: options.dryRun === true,
-    items,
-    bytes,
-    wire_bytes: 0,
-    chunks_sent: 0,
-    chunks_reused: 0,
-    unchanged: plan.unchanged,
-    duration_ms: 0,
-  };
-  const progress = (phase: 'scan' | 'send' | 'apply' | 'done', done: number) =>
-    options.onProgress?.({
-      direction: 'pull',
-      phase,
-      files_total: fetched.length,
-      files_done: phase === 'done' || phase === 'apply' ? fetched.length : 0,
-      bytes_total: bytes,
-      bytes_done: done,
-    });
+  const items = itemsOf({ ...plan, send: plan.fetch });
+  const result = resultOf('pull', options, items, bytes, plan.unchanged);
+  const report = progressOf('pull', options);
+  const progress = (phase: 'send' | 'apply' | 'done', done: number) =>
+    report(phase, [phase === 'send' ? 0 : fetched.length, fetched.length], [done, bytes]);
   if (options.dryRun || items.length === 0) return { ...result, duration_ms: Date.now() - started };
   await mkdir(options.localDir, { recursive: true });
   for (const p of plan.remove) await rm(join(options.localDir, p), { recursive: true, force: true });

@@ -3,13 +3,14 @@ import { HsmError } from '../../domain/errors.js';
 import { ChunkSender } from './chunk-sender.js';
 import { lineOf } from './data-lines.js';
 import { readLocalManifest } from './local-manifest.js';
-import { planPush, serializeShas, type ManifestEntry, type PushPlan } from './manifest.js';
-import { buildPackStream, chunkRanges, type ExtraFile } from './pack-stream.js';
+import { planPush, serializeShas, type ManifestEntry } from './manifest.js';
+import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { pathArg } from './remote-helper.js';
 import { nodePath, readNodeSide } from './remote-state.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 import { readStreamRange } from './stream-reader.js';
-import type { SessionPushOptions, SessionSyncItem, SessionSyncResult } from './types.js';
+import { callOptionsOf, hashOnNode, itemsOf, progressOf, resultOf } from './transfer-report.js';
+import type { SessionPushOptions, SessionSyncResult } from './types.js';
 
 // push: the node's copy made equal to the local project through one interactive session.
 // 1. both sides read at once (local: rsync's filter rules + sha256; node: one helper command);
@@ -29,23 +30,10 @@ export async function pushThroughSession(
   options: SessionPushOptions,
 ): Promise<SessionSyncResult> {
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const call = { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+  const call = callOptionsOf(options);
   const root = nodePath(options.remoteRoot);
   const protectedDirs = (options.protectedDirs ?? []).map((d) => d.replace(/^\/+|\/+$/g, '')).filter(Boolean);
-  const progress = (
-    phase: 'scan' | 'send' | 'apply' | 'done',
-    files: [number, number],
-    bytes: [number, number],
-  ) =>
-    options.onProgress?.({
-      direction: 'push',
-      phase,
-      files_done: files[0],
-      files_total: files[1],
-      bytes_done: bytes[0],
-      bytes_total: bytes[1],
-    });
+  const progress = progressOf('push', options);
   progress('scan', [0, 0], [0, 0]);
   const [local, side] = await Promise.all([
     readLocalManifest(
@@ -60,28 +48,12 @@ export async function pushThroughSession(
     readNodeSide(shell, root, protectedDirs, call),
   ]);
   let plan = planPush(local, side.state);
-  if (plan.needHash.length > 0) {
-    const { out } = await runHelper(shell, ['hash', root, ...plan.needHash.map(pathArg)], {
-      ...call,
-      what: 'hashing files',
-    });
-    const shas = out.lines.filter((l) => l.key === 'H').map((l) => l.rest);
-    plan = planPush(local, side.state, new Map(plan.needHash.map((p, i) => [p, shas[i] ?? '-'])));
-  }
-  const items = itemsOf(plan);
+  if (plan.needHash.length > 0)
+    plan = planPush(local, side.state, await hashOnNode(shell, root, plan.needHash, call));
+  const items = itemsOf({ ...plan, remove: [...plan.remove, ...plan.rmdir] });
   const files = plan.send.filter((e) => e.type !== 'dir');
   const bytes = files.reduce((n, e) => n + e.size, 0);
-  const result: SessionSyncResult = {
-    direction: 'push',
-    dry_run: options.dryRun === true,
-    items,
-    bytes,
-    wire_bytes: 0,
-    chunks_sent: 0,
-    chunks_reused: 0,
-    unchanged: plan.unchanged,
-    duration_ms: 0,
-  };
+  const result = resultOf('push', options, items, bytes, plan.unchanged);
   const delta = recordDelta(local, side.state.shas);
   const recordUpToDate = delta.changed.length === 0 && delta.removed.length === 0;
   if (options.dryRun || (items.length === 0 && recordUpToDate)) {
@@ -93,9 +65,10 @@ export async function pushThroughSession(
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const chunks: string[] = [];
   progress('send', [0, files.length], [0, bytes]);
-  const sender = new ChunkSender(shell, root, side.gzip, call, (end) =>
-    progress('send', [filesBefore(stream, files, end), files.length], [contentBefore(stream, end), bytes]),
-  );
+  const sender = new ChunkSender(shell, root, side.gzip, call, (end) => {
+    const at = streamProgress(stream, end);
+    progress('send', [Math.min(at.files, files.length), files.length], [at.bytes, bytes]);
+  });
   for (const [start, end] of chunkRanges(stream.length, chunkBytes)) {
     const raw = await readStreamRange(options.localRoot, stream, start, end);
     const sha = createHash('sha256').update(raw).digest('hex');
@@ -148,48 +121,19 @@ function recordOf(local: readonly ManifestEntry[], recorded: ReadonlyMap<string,
   return { path: RECORD_ADD, data: serializeShas(changed, removed) };
 }
 
-function itemsOf(plan: PushPlan): SessionSyncItem[] {
-  const items: SessionSyncItem[] = [
-    ...plan.send.map((e) => ({
-      path: e.path,
-      action: 'send' as const,
-      bytes: e.type === 'file' ? e.size : 0,
-    })),
-    ...plan.chmod.map((c) => ({ path: c.path, action: 'chmod' as const, bytes: 0 })),
-    ...[...plan.remove.filter((p) => !plan.send.some((e) => e.path === p)), ...plan.rmdir].map((p) => ({
-      path: p,
-      action: 'delete' as const,
-      bytes: 0,
-    })),
-  ];
-  return items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-// Progress within the stream: content bytes and files wholly before `offset`.
-function contentBefore(stream: ReturnType<typeof buildPackStream>, offset: number): number {
+// Progress within the stream: files wholly before `offset`, and their content bytes before it.
+function streamProgress(stream: PackStream, offset: number): { files: number; bytes: number } {
   let at = 0;
-  let n = 0;
+  let files = 0;
+  let bytes = 0;
   for (const s of stream.segments) {
     const len = s.kind === 'bytes' ? s.data.length : s.size;
-    if (s.kind === 'file') n += Math.max(0, Math.min(len, offset - at));
+    if (s.kind === 'file') {
+      bytes += Math.max(0, Math.min(len, offset - at));
+      if (at + len <= offset) files++;
+    }
     at += len;
     if (at >= offset) break;
   }
-  return n;
-}
-
-function filesBefore(
-  stream: ReturnType<typeof buildPackStream>,
-  files: readonly unknown[],
-  offset: number,
-): number {
-  let at = 0;
-  let n = 0;
-  for (const s of stream.segments) {
-    const len = s.kind === 'bytes' ? s.data.length : s.size;
-    at += len;
-    if (s.kind === 'file' && at <= offset) n++;
-    if (at >= offset) break;
-  }
-  return Math.min(n, files.length);
+  return { files, bytes };
 }
