@@ -1,0 +1,150 @@
+import type Database from 'better-sqlite3';
+import type { TaskChange } from '../engine/ports.js';
+import { TASK_STATUSES, statusesLeadingTo, type TaskStatus } from '../domain/task.js';
+import { HsmError } from '../domain/errors.js';
+import type { RawTaskRow } from './task-row.js';
+
+// Task state changes as the store commits them: each one updates the task and its attempt and is
+// recorded as an event, all of a batch in one transaction. Each update names the statuses it may
+// move a task from (domain/task.ts); a change that matches no row is refused, and the whole batch
+// with it (an illegal change is a bug). Attempt numbers only grow.
+
+export class TaskChanges {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmts = {
+      queueTask: db.prepare(
+        `UPDATE tasks SET status='queued', source=@source, attempts=@attempt, exit_code=NULL, signal=NULL,
+         reason=NULL, started_at=NULL, ended_at=NULL, host=NULL, detail=NULL
+         WHERE name=@task AND attempts < @attempt AND status IN (${sqlList(statusesLeadingTo('queued'))})`,
+      ),
+      insertAttempt: db.prepare(
+        `INSERT OR REPLACE INTO attempts (task_idx, attempt, source, status, queued_at)
+         SELECT idx, @attempt, @source, 'queued', @at FROM tasks WHERE name=@task`,
+      ),
+      // a start reported again for the running attempt (a source re-reading its records) is no change
+      startTask: db.prepare(
+        `UPDATE tasks SET status='running', started_at=COALESCE(started_at, @at), host=@host
+         WHERE name=@task AND attempts=@attempt AND status IN (${sqlList([...statusesLeadingTo('running'), 'running'])})`,
+      ),
+      startAttempt: db.prepare(
+        `UPDATE attempts SET status='running', pid=@pid, host=@host, started_at=@at
+         WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
+      ),
+      finishTask: new Map(
+        TASK_STATUSES.map((to) => [
+          to,
+          db.prepare(
+            `UPDATE tasks SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
+             started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, host=COALESCE(@host, host), detail=@detail
+             WHERE name=@task AND attempts=@attempt AND status IN (${sqlList(statusesLeadingTo(to))})`,
+          ),
+        ]),
+      ),
+      finishAttempt: db.prepare(
+        `UPDATE attempts SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
+         started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, detail=@detail
+         WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
+      ),
+      resetTask: db.prepare(
+        `UPDATE tasks SET status='pending' WHERE name=@task AND status IN (${sqlList(statusesLeadingTo('pending'))})`,
+      ),
+      event: db.prepare(`INSERT INTO events (at, task, kind, data) VALUES (?, ?, ?, ?)`),
+      taskByName: db.prepare(`SELECT * FROM tasks WHERE name=?`),
+    };
+  }
+
+  // Applies many task changes atomically, recording each as an event. A change the transition table
+  // does not allow (or of an attempt that is not the task's current one) is refused: nothing of the
+  // batch is applied and the error says what was asked and what the store holds.
+  apply(changes: readonly TaskChange[]): void {
+    if (changes.length === 0) return;
+    this.db.transaction(() => {
+      for (const c of changes) this.applyOne(c);
+    })();
+  }
+
+  private applyOne(c: TaskChange): void {
+    const s = this.stmts;
+    switch (c.kind) {
+      case 'queued':
+        if (s.queueTask.run({ task: c.task, attempt: c.attempt, source: c.source }).changes === 0)
+          throw this.refused(c, 'queued');
+        s.insertAttempt.run({ task: c.task, attempt: c.attempt, source: c.source, at: c.at });
+        s.event.run(c.at, c.task, 'task:queued', JSON.stringify({ attempt: c.attempt, source: c.source }));
+        break;
+      case 'started':
+        if (s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at }).changes === 0)
+          throw this.refused(c, 'running');
+        s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.handle, host: c.host, at: c.at });
+        s.event.run(
+          c.at,
+          c.task,
+          'task:started',
+          JSON.stringify({ attempt: c.attempt, handle: c.handle, host: c.host }),
+        );
+        break;
+      case 'finished': {
+        const o = c.outcome;
+        const row = {
+          task: c.task,
+          attempt: c.attempt,
+          status: c.status,
+          exitCode: o.exitCode,
+          signal: o.signal,
+          reason: o.reason,
+          startedAt: o.startedAt,
+          endedAt: o.endedAt,
+          host: o.host,
+          detail: o.detail,
+        };
+        if (s.finishTask.get(c.status)!.run(row).changes === 0) throw this.refused(c, c.status);
+        s.finishAttempt.run(row);
+        s.event.run(
+          o.endedAt ?? Date.now(),
+          c.task,
+          `task:${c.status}`,
+          JSON.stringify({ attempt: c.attempt, ...o }),
+        );
+        break;
+      }
+      case 'reset':
+        if (s.resetTask.run({ task: c.task }).changes === 0) throw this.refused(c, 'pending');
+        s.event.run(c.at, c.task, 'task:reset', null);
+        break;
+    }
+  }
+
+  // Why the store refused a change: what was asked against what it holds. A bug in hsm, never a
+  // user's doing, so it is an internal error (the whole batch is rolled back).
+  private refused(c: TaskChange, to: TaskStatus): HsmError {
+    const row = this.stmts.taskByName.get(c.task) as RawTaskRow | undefined;
+    const attempt = 'attempt' in c ? c.attempt : null;
+    const why = !row
+      ? 'no such task in the store'
+      : c.kind === 'queued' && row.attempts >= c.attempt
+        ? `attempt ${c.attempt} is not newer than the task's attempt ${row.attempts}`
+        : attempt !== null && c.kind !== 'queued' && row.attempts !== attempt
+          ? `attempt ${attempt} is not the task's current attempt (${row.attempts})`
+          : `${row.status} -> ${to} is not a legal status change`;
+    return new HsmError(
+      'internal',
+      `the sweep store refused to record task ${c.task}${attempt !== null ? ` attempt ${attempt}` : ''} as ${to}: ${why}`,
+      {
+        hint: 'nothing of this change was recorded; the task directories keep every record, and `hsm complete` reads them back',
+        details: {
+          task: c.task,
+          attempt,
+          from: row?.status ?? null,
+          to,
+          current_attempt: row?.attempts ?? null,
+        },
+      },
+    );
+  }
+}
+
+function sqlList(statuses: readonly TaskStatus[]): string {
+  return statuses.map((x) => `'${x}'`).join(', ');
+}
