@@ -91,6 +91,10 @@ async function verifySource(
             excludes: Array.isArray(spec.raw.sync_exclude) ? spec.raw.sync_exclude.map(String) : [],
             protectedDirs: out && !out.startsWith('..') ? [out] : [],
             dryRun: !push,
+            ...(spec.s3Staging
+              ? { s3Staging: { url: spec.s3Staging, region: spec.region, profile: spec.profile } }
+              : {}),
+            ...(options.onWarning ? { onWarning: options.onWarning } : {}),
             onProgress: (p) => {
               if (!push || p.phase !== 'send' || Date.now() - last < 1000) return;
               last = Date.now();
@@ -119,7 +123,7 @@ async function verifySource(
       });
       if (push && r.value.items.length > 0)
         options.onProgress?.(
-          `pushed the project to ${node} (source ${name}): ${describeItems(r.value)} in ${(r.value.duration_ms / 1000).toFixed(1)} s`,
+          `pushed the project to ${node} (source ${name}): ${describeItems(r.value)} in ${(r.value.duration_ms / 1000).toFixed(1)} s${r.value.chunks_staged > 0 ? ` (through ${spec.s3Staging})` : ''}`,
         );
     });
     if (options.dryRun && setup.length > 0) {

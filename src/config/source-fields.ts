@@ -144,10 +144,6 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
       'a pbs source learns from the PBS server itself when a job is gone (qstat): there is no host to lose',
     ...Object.fromEntries(REMOTE_ONLY.map((f) => [f, PBS_OVER_SSH])),
   },
-  ssm: {
-    s3_staging:
-      'large transfers go through the session itself (changed files only, compressed, resumable); staging through S3 is not supported yet: remove `s3_staging:`',
-  },
   local: {
     setup:
       "the local source runs tasks in this machine's environment and runs no setup commands: put them in the venv or conda env (`venv:`, `conda_env:`), set variables with `env:`, or run them before `hsm run`",

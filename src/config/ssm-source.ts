@@ -22,11 +22,15 @@ export interface SsmSourceSpec {
   profile: string | null;
   /** Session starts per second across the source's nodes. */
   sessionRate: number;
+  /** `s3://bucket[/prefix]`: large pushes go through S3 (`aws s3 cp` on both ends); null: the session. */
+  s3Staging: string | null;
   raw: SourceConfig;
 }
 
 export const EC2_INSTANCE_ID = /^(?:mi|i)-[0-9a-f]{8,17}$/;
 const DEFAULT_SESSION_RATE = 3;
+/** s3://bucket[/prefix]: S3's bucket naming rules, a prefix without spaces or shell syntax. */
+const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9_./=-]*)?$/;
 
 /** Why a `type: ssm` entry cannot work (checked while hsm_config.yaml is read), or null. */
 export function ssmSourceProblem(source: SourceConfig): { message: string; hint: string } | null {
@@ -69,6 +73,12 @@ export function ssmSourceProblem(source: SourceConfig): { message: string; hint:
         hint: 'e.g. hyperpod: {cluster: my-cluster, group: workers}.',
       };
   }
+  const staging = source.s3_staging;
+  if (staging !== undefined && (typeof staging !== 'string' || !S3_URL.test(staging)))
+    return {
+      message: `\`s3_staging\` ${JSON.stringify(staging)} is not an S3 location`,
+      hint: 'Write s3://BUCKET or s3://BUCKET/PREFIX (a bucket both this machine and the nodes may write to and read from), or remove `s3_staging:`.',
+    };
   const template = source.shell_command;
   if (typeof template === 'string' && !/\{(node|target)\}/.test(template) && nodeCountHint(source) !== 1)
     return {
@@ -125,6 +135,7 @@ export function readSsmSource(config: ProjectConfig, name: string): SsmSourceSpe
     region: str(source.region),
     profile: str(source.profile),
     sessionRate: rate,
+    s3Staging: typeof source.s3_staging === 'string' ? source.s3_staging : null,
     raw: source,
   };
 }

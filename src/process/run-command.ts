@@ -12,7 +12,7 @@ export interface CommandResult {
 
 export function runCommand(
   argv: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Uint8Array; timeoutMs?: number } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     const [file, ...args] = argv;

@@ -53,13 +53,13 @@ describe('settings hsm cannot honour are refused', () => {
     );
   });
 
-  it('`s3_staging:` of a session source, at its place in hsm_config.yaml', () => {
+  it('`s3_staging:` that is not an S3 location, at its place in hsm_config.yaml', () => {
     const config =
-      'sources:\n  hp:\n    type: ssm\n    nodes: node1\n    shell_command: ssh -tt {node}\n    s3_staging: s3://b/p\n';
+      'sources:\n  hp:\n    type: ssm\n    nodes: node1\n    shell_command: ssh -tt {node}\n    s3_staging: my-bucket/p\n';
     const err = refused(['run', '--source', 'hp', '--dry-run'], config);
-    expect(err).toContain('hsm_config.yaml:6:5');
-    expect(err).toContain('source `hp` (ssm): `s3_staging` is not supported');
-    expect(err).toContain('remove `s3_staging:`');
+    expect(err).toContain('hsm_config.yaml:');
+    expect(err).toContain('source `hp` (ssm) `s3_staging` "my-bucket/p" is not an S3 location');
+    expect(err).toContain('Write s3://BUCKET or s3://BUCKET/PREFIX');
   });
 
   it('`hsm run --sync` with no remote source', () => {

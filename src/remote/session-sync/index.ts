@@ -10,6 +10,8 @@
 //     the files rsync's filter rules keep (.gitignore, excludes; .git/, .hsm/ and protectedDirs
 //     left out); only changed content travels; deletions apply to what an earlier push wrote.
 //     Resumable: a push interrupted mid-way, run again, skips the chunks that arrived.
+//     s3Staging {url: s3://bucket/prefix, region?, profile?}: a push of 4 MiB or more goes through
+//     S3 (`aws s3 cp` here and on the node) instead of the session (result.chunks_staged).
 //   pullThroughSession(shell, { remoteDir, localDir, delete?, dryRun?, onProgress?, ... })
 //     -> SessionSyncResult: copies the node's directory here (changed files only).
 //   sessionShellOf(transport: ShellTransport, node: NodeTarget) -> SessionShell

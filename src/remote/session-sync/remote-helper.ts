@@ -23,6 +23,10 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   pack DIR ID CHUNK P...  tars the paths into ~/.hsm/pull/ID.tar (kept: a resumed pull reuses
 //                           it), `HSM-PACK size enc` and `HSM-C sha` per chunk
 //   send ID INDEX CHUNK     one chunk of that tar as a section;  drop ID: removes it
+//   s3get ROOT URL REGION PROFILE SHA...   copies URL/SHA from S3 with the node's AWS CLI (`aws` on
+//                           the PATH, else ~/.local/bin/aws; `-`: no region/profile) and keeps
+//                           each as a chunk when its sha256 matches (`HSM-OK sha`; `HSM-STAGEFAIL
+//                           why` stops at the first failure, `HSM-MISSING aws`)
 // Every path argument is relative and starts with `./`, so none is taken for an option.
 // find -printf is GNU findutils (Linux nodes); the listing is where a non-GNU node would fail.
 
@@ -144,6 +148,19 @@ send)
   [ -f "$t" ] || { echo 'HSM-FAIL the pack is gone'; exit 1; }
   section data; dd if="$t" bs="$3" skip="$2" count=1 2>/dev/null | zc | b64e; echo 'HSM-END' ;;
 drop) rm -f "$HOME/.hsm/pull/$1.tar" ;;
+s3get)
+  root=$1 url=$2 o=; [ "$3" = - ] || o="--region $3"; [ "$4" = - ] || o="$o --profile $4"; shift 4
+  if command -v aws >/dev/null 2>&1; then aws=aws; elif [ -x "$HOME/.local/bin/aws" ]; then aws=$HOME/.local/bin/aws
+  else echo 'HSM-MISSING aws'; exit 3; fi
+  d=$root/$S/chunks; t=$d/.in.$$
+  mkdir -p -- "$d" 2>/dev/null || { echo "HSM-FAIL cannot write in $d"; exit 1; }
+  for c do
+    if ! err=$("$aws" s3 cp --only-show-errors $o "$url/$c" "$t" 2>&1); then
+      rm -f "$t"; echo "HSM-STAGEFAIL $(printf '%s' "$err" | tr '\n' ' ' | cut -c1-300)"; exit 1
+    fi
+    got=$(sha <"$t")
+    if [ "$got" = "$c" ]; then mv -f "$t" "$d/$c" && echo "HSM-OK $c"; else rm -f "$t"; echo "HSM-BAD $c $got"; fi
+  done ;;
 *) echo "HSM-FAIL unknown command $cmd"; exit 2 ;;
 esac
 `;

@@ -7,6 +7,7 @@ import { planPush, serializeShas, type ManifestEntry } from './manifest.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { pathArg } from './remote-helper.js';
 import { nodePath, readNodeSide } from './remote-state.js';
+import { DEFAULT_STAGING_MIN_BYTES, S3Stage, STAGING_CHUNK_BYTES } from './s3-staging.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 import { readStreamRange } from './stream-reader.js';
 import { callOptionsOf, hashOnNode, itemsOf, progressOf, resultOf } from './transfer-report.js';
@@ -16,8 +17,8 @@ import type { SessionPushOptions, SessionSyncResult } from './types.js';
 // 1. both sides read at once (local: rsync's filter rules + sha256; node: one helper command);
 // 2. the plan (manifest.ts), after asking the node to hash the few files it cannot vouch for;
 // 3. the files to write travel as one tar stream in chunks (gzip, base64, typed to the node in
-//    acknowledged blocks), each kept on the node only when its sha256 matches; chunks already
-//    there (an interrupted push) are skipped;
+//    acknowledged blocks; with s3Staging, a large push's through S3: s3-staging.ts), each kept on
+//    the node only when its sha256 matches; chunks already there (an interrupted push) are skipped;
 // 4. one command removes, changes modes, extracts and records the push.
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -62,27 +63,44 @@ export async function pushThroughSession(
   }
   // The stream: the entries to write, then the record of this push.
   const stream = buildPackStream(plan.send, [recordOf(local, side.state.shas)]);
-  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const staging =
+    options.s3Staging && stream.length >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
+      ? new S3Stage(options.s3Staging, shell.node)
+      : null;
+  const chunkBytes = options.chunkBytes ?? (staging ? STAGING_CHUNK_BYTES : DEFAULT_CHUNK_BYTES);
   const chunks: string[] = [];
   progress('send', [0, files.length], [0, bytes]);
-  const sender = new ChunkSender(shell, root, side.gzip, call, (end) => {
+  const arrived = (end: number) => {
     const at = streamProgress(stream, end);
     progress('send', [Math.min(at.files, files.length), files.length], [at.bytes, bytes]);
-  });
-  for (const [start, end] of chunkRanges(stream.length, chunkBytes)) {
-    const raw = await readStreamRange(options.localRoot, stream, start, end);
-    const sha = createHash('sha256').update(raw).digest('hex');
-    chunks.push(sha);
-    if (side.state.chunks.has(sha)) result.chunks_reused++;
-    else await sender.add(raw, sha, end);
+  };
+  const sender = new ChunkSender(shell, root, side.gzip, call, arrived);
+  const staged: string[] = [];
+  try {
+    for (const [start, end] of chunkRanges(stream.length, chunkBytes)) {
+      const raw = await readStreamRange(options.localRoot, stream, start, end);
+      const sha = createHash('sha256').update(raw).digest('hex');
+      chunks.push(sha);
+      if (side.state.chunks.has(sha)) result.chunks_reused++;
+      else if (staging) {
+        await staging.upload(raw, sha);
+        staged.push(sha);
+        arrived(end);
+      } else await sender.add(raw, sha, end);
+    }
+    if (staging) await staging.fetchOnNode(shell, root, staged, call);
+  } finally {
+    const left = await staging?.cleanup();
+    if (left) options.onWarning?.(`${shell.node}: the push's staged objects stay in S3: ${left}.`);
   }
+  result.chunks_staged = staged.length;
   // What the node does once every chunk is there; with the last batch when there is one.
   const applyArgs = ['rm:', ...plan.remove.map(pathArg), 'rmdir:', ...plan.rmdir.map(pathArg), 'chmod:'];
   for (const c of plan.chmod) applyArgs.push(c.mode.toString(8), pathArg(c.path));
   applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)));
   const appliedWithData = await sender.flush(applyArgs);
   result.wire_bytes = sender.wire;
-  result.chunks_sent = sender.sent;
+  result.chunks_sent = sender.sent + staged.length;
   progress('apply', [files.length, files.length], [bytes, bytes]);
   if (!appliedWithData) {
     const { result: applied, out } = await runHelper(shell, ['apply', root, ...applyArgs], {

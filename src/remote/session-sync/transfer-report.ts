@@ -65,6 +65,7 @@ export function resultOf(
     wire_bytes: 0,
     chunks_sent: 0,
     chunks_reused: 0,
+    chunks_staged: 0,
     unchanged,
     duration_ms: 0,
   };

@@ -33,6 +33,8 @@ export interface SessionSyncResult {
   /** Chunks moved, and chunks skipped because they had arrived before (a resumed transfer). */
   chunks_sent: number;
   chunks_reused: number;
+  /** Chunks that went through S3 (`s3Staging`) instead of the session; counted in chunks_sent too. */
+  chunks_staged: number;
   /** Entries already equal on both sides. */
   unchanged: number;
   duration_ms: number;
@@ -59,6 +61,21 @@ export interface SessionPushOptions extends SessionSyncOptions {
   protectedDirs?: readonly string[];
   /** Send .git/ too (default: left out). */
   includeGit?: boolean;
+  /** Large pushes go through S3 (`aws s3 cp` on both ends) instead of the session. */
+  s3Staging?: S3StagingOptions;
+  /** Something went wrong that did not fail the push (staged objects left in S3). */
+  onWarning?: (message: string) => void;
+}
+
+export interface S3StagingOptions {
+  /** `s3://bucket/prefix`: objects go under `<prefix>/hsm-staging/<random>/`, removed after the push. */
+  url: string;
+  region?: string | null;
+  profile?: string | null;
+  /** The AWS CLI on this machine (default `aws` on the PATH). */
+  awsCommand?: string;
+  /** Pushes with less data go through the session (default 4 MiB). */
+  minBytes?: number;
 }
 
 export interface SessionPullOptions extends SessionSyncOptions {

@@ -1,0 +1,207 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HsmError } from '../../../src/domain/errors.js';
+import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
+import {
+  pushThroughSession,
+  sessionShellOf,
+  type SessionShell,
+} from '../../../src/remote/session-sync/index.js';
+import { hsm, makeProject } from '../../helpers/cli.js';
+import { PTY_ONLY_SHELL_COMMAND, PTY_ONLY_WRAPPER } from '../../helpers/pty-only.js';
+import { sshInfra } from '../shell/shell-test-helpers.js';
+
+// s3_staging: a large push goes through S3 (`aws s3 cp` here and on the node) instead of the
+// session. No AWS here: the AWS CLI stand-in (test/fixtures/aws/aws) maps a bucket to a directory
+// (this machine and node24 share /tmp), on the node installed as ~/.local/bin/aws (not on its
+// PATH: where `pip install --user awscli` puts it), so the helper's fallback is exercised too.
+const infra = sshInfra();
+const NODE = 'node24';
+const AWS = resolve(import.meta.dirname, '../../fixtures/aws/aws');
+
+function onNode(command: string): string {
+  return execFileSync('ssh', ['-F', infra!.config, NODE, command], { encoding: 'utf8' });
+}
+const SUMS = `find . -mindepth 1 -path ./.hsm -prune -o -type f -exec sha256sum {} + | sort`;
+function here(dir: string): string {
+  return execFileSync('sh', ['-c', SUMS], { cwd: dir, encoding: 'utf8' });
+}
+
+describe.runIf(infra !== null)('sync through a session with s3_staging (node24, the aws stand-in)', () => {
+  let transport: ShellTransport;
+  let shell: SessionShell;
+  const base = `hsm-ssync-s3/${process.pid}-${randomBytes(3).toString('hex')}`;
+  const s3root = mkdtempSync(join(tmpdir(), 'hsm-fake-s3-'));
+  const staged = join(s3root, 'bkt', 'runs', 'p1', 'hsm-staging');
+  const localLog = join(s3root, 'local.log');
+  const nodeLog = join(s3root, 'node.log');
+  const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-s3-project-'));
+  const staging = { url: 's3://bkt/runs/p1', awsCommand: AWS };
+  // the node's `aws`: the stand-in over the same bucket directory, logging its calls
+  const installNodeAws = (extraEnv = '') =>
+    onNode(
+      `mkdir -p .local/bin && printf '#!/bin/sh\\nHSM_FAKE_AWS_S3_ROOT=${s3root} HSM_FAKE_AWS_LOG=${nodeLog} ${extraEnv} exec ${AWS} "$@"\\n' >.local/bin/aws && chmod +x .local/bin/aws`,
+    );
+  const lines = (file: string) =>
+    existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+  const stagedLeft = () => (existsSync(staged) ? readdirSync(staged, { recursive: true }) : []);
+  const bigFile = (name: string, mb: number) => writeFileSync(join(project, name), randomBytes(mb << 20));
+
+  beforeAll(() => {
+    mkdirSync(join(s3root, 'bkt'));
+    chmodSync(s3root, 0o777);
+    chmodSync(join(s3root, 'bkt'), 0o777);
+    writeFileSync(nodeLog, '', { mode: 0o666 });
+    chmodSync(nodeLog, 0o666);
+    process.env.HSM_FAKE_AWS_S3_ROOT = s3root;
+    process.env.HSM_FAKE_AWS_LOG = localLog;
+    installNodeAws();
+    transport = createShellTransport({ shellCommand: PTY_ONLY_SHELL_COMMAND, connectTimeoutMs: 20_000 });
+    shell = sessionShellOf(transport, { name: NODE, target: NODE });
+    writeFileSync(join(project, 'train.py'), 'print(1)\n');
+    mkdirSync(join(project, 'conf'));
+    writeFileSync(join(project, 'conf', 'a.yaml'), 'lr: 0.1\n');
+    bigFile('weights.bin', 12); // random: through the session it would type ~16 MB
+  });
+  afterAll(async () => {
+    await transport?.close();
+    onNode(`rm -rf ${base} .local/bin/aws`);
+    rmSync(s3root, { recursive: true, force: true });
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  test('a large push goes through the bucket, not the session; its objects are removed; a small one stays in the session', async () => {
+    const r = await pushThroughSession(shell, {
+      localRoot: project,
+      remoteRoot: `${base}/p`,
+      s3Staging: staging,
+    });
+    expect(r.bytes).toBeGreaterThan(12 << 20);
+    expect(r.chunks_staged).toBeGreaterThanOrEqual(1);
+    expect(r.wire_bytes).toBe(0); // not one byte of file data typed into the session
+    expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project));
+    expect(
+      lines(localLog).some((l) =>
+        /^s3 cp --only-show-errors - s3:\/\/bkt\/runs\/p1\/hsm-staging\/[0-9a-f]+\/[0-9a-f]{64}$/.test(l),
+      ),
+    ).toBe(true);
+    expect(
+      lines(nodeLog).some((l) =>
+        /^s3 cp --only-show-errors s3:\/\/bkt\/runs\/p1\/hsm-staging\/[0-9a-f]+\/[0-9a-f]{64} /.test(l),
+      ),
+    ).toBe(true);
+    expect(lines(localLog).some((l) => l.startsWith('s3 rm --recursive'))).toBe(true);
+    expect(stagedLeft()).toEqual([]);
+
+    const calls = lines(localLog).length + lines(nodeLog).length;
+    writeFileSync(join(project, 'train.py'), 'print(2)\n');
+    const small = await pushThroughSession(shell, {
+      localRoot: project,
+      remoteRoot: `${base}/p`,
+      s3Staging: staging,
+    });
+    expect(small.items.map((i) => i.path)).toEqual(['train.py']);
+    expect(small.chunks_staged).toBe(0);
+    expect(small.wire_bytes).toBeGreaterThan(0);
+    expect(lines(localLog).length + lines(nodeLog).length).toBe(calls);
+    expect(onNode(`cat ${base}/p/train.py`)).toBe('print(2)\n');
+  }, 60_000);
+
+  test('no aws on the node, a bucket the node may not read, no aws here: each a clear error naming the fix; nothing left in the bucket', async () => {
+    bigFile('more.bin', 6);
+    onNode('rm -f .local/bin/aws');
+    const missing = await pushThroughSession(shell, {
+      localRoot: project,
+      remoteRoot: `${base}/p`,
+      s3Staging: staging,
+    }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(HsmError);
+    expect((missing as HsmError).code).toBe('infra');
+    expect((missing as HsmError).message).toContain('node24 has no AWS CLI');
+    expect((missing as HsmError).hint).toContain('Install the AWS CLI on the node');
+    expect((missing as HsmError).hint).toContain('remove `s3_staging:`');
+    expect(stagedLeft()).toEqual([]);
+
+    installNodeAws('HSM_FAKE_AWS_S3_DENY=bkt');
+    const denied = await pushThroughSession(shell, {
+      localRoot: project,
+      remoteRoot: `${base}/p`,
+      s3Staging: staging,
+    }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(HsmError);
+    expect((denied as HsmError).message).toMatch(
+      /node24 could not copy the staged data from s3:\/\/bkt\/runs\/p1: .*AccessDenied/,
+    );
+    expect((denied as HsmError).hint).toContain('s3:GetObject on s3://bkt/runs/p1/*');
+    expect(stagedLeft()).toEqual([]);
+
+    const noLocal = await pushThroughSession(shell, {
+      localRoot: project,
+      remoteRoot: `${base}/p`,
+      s3Staging: { ...staging, awsCommand: join(s3root, 'no-such-aws') },
+    }).catch((e: unknown) => e);
+    expect((noLocal as HsmError).message).toContain('s3_staging needs the AWS CLI (`aws`) on this machine');
+
+    // the node's copy was left as it was: the failed pushes wrote nothing into it
+    expect(onNode(`ls ${base}/p`).split('\n')).not.toContain('more.bin');
+    installNodeAws();
+    const ok = await pushThroughSession(shell, {
+      localRoot: project,
+      remoteRoot: `${base}/p`,
+      s3Staging: staging,
+    });
+    expect(ok.items.map((i) => i.path)).toEqual(['more.bin']);
+    expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project));
+    expect(stagedLeft()).toEqual([]);
+  }, 60_000);
+
+  test('hsm run --sync on a session source with s3_staging: the project goes through the bucket, the task sees it whole', () => {
+    const dir = makeProject(
+      'command: sh\nargs: none\n',
+      [
+        'defaults:',
+        '  output_dir: sweeps/outputs',
+        'sources:',
+        `  node: {type: ssm, nodes: ${NODE}, shell_command: ${JSON.stringify(`${PTY_ONLY_WRAPPER} {node}`)}, workdir: ${base}/e2e, s3_staging: s3://bkt/runs/e2e}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(dir, 'weights.bin'), randomBytes(8 << 20));
+    const want = execFileSync('sha256sum', ['weights.bin'], { cwd: dir, encoding: 'utf8' });
+    const r = hsm(
+      ['run', '--source', 'node', '--sync', '--cmd', 'sha256sum weights.bin'],
+      dir,
+      {
+        PATH: `${resolve(AWS, '..')}:${process.env.PATH ?? ''}`,
+      },
+      90_000,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /pushed the project to node24 \(source node\): .* \(through s3:\/\/bkt\/runs\/e2e\)/,
+    );
+    const sweeps = readdirSync(join(dir, 'sweeps', 'outputs'));
+    expect(
+      readFileSync(join(dir, 'sweeps', 'outputs', sweeps[0]!, 'tasks', 'task_001', 'stdout.log'), 'utf8'),
+    ).toBe(want);
+    expect(
+      existsSync(join(s3root, 'bkt', 'runs', 'e2e', 'hsm-staging'))
+        ? readdirSync(join(s3root, 'bkt', 'runs', 'e2e', 'hsm-staging'))
+        : [],
+    ).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 90_000);
+});
