@@ -17,9 +17,13 @@ function taskDir(root: string, name: string, command: string): string {
   return dir;
 }
 
-function runJob(root: string, args: string[]): Promise<number | null> {
-  const child = spawn('bash', [findRunnerScript(), 'run', ...args], { cwd: root, stdio: 'ignore' });
-  return new Promise((r) => child.on('exit', (code) => r(code)));
+function runJob(root: string, args: string[], output?: { text: string }): Promise<number | null> {
+  const child = spawn('bash', [findRunnerScript(), 'run', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => output && (output.text += d));
+  return new Promise((r) => child.on('close', (code) => r(code)));
 }
 
 async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
@@ -36,8 +40,11 @@ describe('hsm-runner.sh run with several tasks (packing)', () => {
     const a = taskDir(root, 'task_001', 'echo one; exit 0');
     const b = taskDir(root, 'task_002', 'echo two >&2; exit 3');
     const c = taskDir(root, 'task_003', 'echo three');
-    const code = await runJob(root, ['1', 'task_001', '2', 'task_002', '1', 'task_003']);
+    const output = { text: '' };
+    const code = await runJob(root, ['1', 'task_001', '2', 'task_002', '1', 'task_003'], output);
     expect(code).toBe(3); // the element reports the failure; each task has its own code
+    // the job's own output (the scheduler's file) holds nothing of the runner's: no job-control notices
+    expect(output.text).toBe('');
     expect(readExitRecord(join(a, 'exit'), 1)?.exit).toBe(0);
     expect(readExitRecord(join(b, 'exit'), 2)?.exit).toBe(3);
     expect(readExitRecord(join(c, 'exit'), 1)?.exit).toBe(0);
