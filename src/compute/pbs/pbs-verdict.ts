@@ -26,7 +26,8 @@ export interface PbsVerdict {
 
 type Code = [TerminationReason, string];
 
-const PRO_CODES: Record<number, Code> = {
+// The MoM's job-start failures, the same codes on both
+const START_CODES: Record<number, Code> = {
   [-1]: ['node_fail', 'JOB_EXEC_FAIL1: the job could not start on its node'],
   [-2]: ['node_fail', 'JOB_EXEC_FAIL2: the job failed to start after its files were staged'],
   [-3]: ['node_fail', 'JOB_EXEC_RETRY: the job could not start (bad node or prologue)'],
@@ -34,6 +35,10 @@ const PRO_CODES: Record<number, Code> = {
   [-5]: ['node_fail', 'JOB_EXEC_INITRST: the job was aborted when its MoM restarted'],
   [-6]: ['node_fail', 'JOB_EXEC_INITRMG: the job was aborted when its MoM restarted'],
   [-7]: ['failed', 'JOB_EXEC_BADRESRT: the job could not be restarted'],
+};
+
+const PRO_CODES: Record<number, Code> = {
+  ...START_CODES,
   [-10]: ['failed', 'JOB_EXEC_FAILUID: invalid user or group for the job'],
   [-11]: ['preempted', 'JOB_EXEC_RERUN: the job was rerun (qrerun or preemption)'],
   [-12]: ['preempted', 'JOB_EXEC_CHKP: the job was checkpointed and killed (preemption)'],
@@ -57,13 +62,7 @@ const PRO_CODES: Record<number, Code> = {
 };
 
 const TORQUE_CODES: Record<number, Code> = {
-  [-1]: ['node_fail', 'JOB_EXEC_FAIL1: the job could not start on its node'],
-  [-2]: ['node_fail', 'JOB_EXEC_FAIL2: the job failed to start after its files were staged'],
-  [-3]: ['node_fail', 'JOB_EXEC_RETRY: the job could not start (bad node or prologue)'],
-  [-4]: ['node_fail', 'JOB_EXEC_INITABT: the job was aborted when its MoM restarted'],
-  [-5]: ['node_fail', 'JOB_EXEC_INITRST: the job was aborted when its MoM restarted'],
-  [-6]: ['node_fail', 'JOB_EXEC_INITRMG: the job was aborted when its MoM restarted'],
-  [-7]: ['failed', 'JOB_EXEC_BADRESRT: the job could not be restarted'],
+  ...START_CODES,
   [-8]: ['failed', 'JOB_EXEC_CMDFAIL: the job script could not be executed'],
   [-9]: ['failed', "JOB_EXEC_STDOUTFAIL: the job's output file could not be created"],
   [-10]: ['oom', 'JOB_EXEC_OVERLIMIT_MEM: killed for exceeding its memory limit'],
@@ -77,34 +76,31 @@ const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(constants.signals).map(([name, num]) => [num, name]),
 );
 
+/** States of a job not finished: its phase and what it means. */
+const STATES = new Map<string, [PbsPhase, string]>([
+  ['Q', ['queued', 'queued']],
+  ['H', ['queued', 'held (`qrls` releases it)']],
+  ['W', ['queued', 'waiting for its start time']],
+  ['T', ['queued', 'in transit to its queue']],
+  ['M', ['queued', 'moved to another server']],
+  ['R', ['running', 'running']],
+  ['B', ['running', 'array with subjobs running']],
+  ['E', ['running', 'exiting']],
+  ['S', ['running', 'suspended']],
+  ['U', ['running', 'suspended']],
+]);
+
 export function judgePbsJob(job: PbsJobStatus, flavour: PbsFlavour): PbsVerdict {
-  switch (job.state) {
-    case 'Q':
-      return { phase: 'queued', detail: 'queued' };
-    case 'H':
-      return { phase: 'queued', detail: 'held (`qrls` releases it)' };
-    case 'W':
-      return { phase: 'queued', detail: 'waiting for its start time' };
-    case 'T':
-      return { phase: 'queued', detail: 'in transit to its queue' };
-    case 'M':
-      return { phase: 'queued', detail: 'moved to another server' };
-    case 'R':
-      return { phase: 'running', detail: 'running' };
-    case 'B':
-      return { phase: 'running', detail: 'array with subjobs running' };
-    case 'E':
-      return { phase: 'running', detail: 'exiting' };
-    case 'S':
-    case 'U':
-      return { phase: 'running', detail: 'suspended' };
-    case 'F':
-    case 'X':
-    case 'C':
-      return finished(job, flavour);
-    default:
-      return { phase: 'running', detail: `in state ${job.state}, which hsm does not know: taken as running` };
-  }
+  if (job.state === 'F' || job.state === 'X' || job.state === 'C') return finished(job, flavour);
+  const [phase, detail] = STATES.get(job.state) ?? [
+    'running',
+    `in state ${job.state}, which hsm does not know: taken as running`,
+  ];
+  return { phase, detail };
+}
+
+function ended(reason: TerminationReason, detail: string, signal?: string): PbsVerdict {
+  return { phase: 'finished', reason, ...(signal ? { signal } : {}), detail };
 }
 
 function finished(job: PbsJobStatus, flavour: PbsFlavour): PbsVerdict {
@@ -112,50 +108,32 @@ function finished(job: PbsJobStatus, flavour: PbsFlavour): PbsVerdict {
   if (status === null) {
     // the server records no exit status for a job deleted before it ran; one that ran (it has a
     // host) without one comes from a front-end that never reports any: its exit record decides
-    if (job.host === null) return { phase: 'finished', reason: 'cancelled', detail: 'deleted before it ran' };
-    return {
-      phase: 'finished',
-      reason: 'failed',
-      detail: `ended on ${job.host}; the server gives no exit status`,
-    };
+    if (job.host === null) return ended('cancelled', 'deleted before it ran');
+    return ended('failed', `ended on ${job.host}; the server gives no exit status`);
   }
-  if (status === 0) return { phase: 'finished', reason: 'completed', detail: 'exit 0' };
+  if (status === 0) return ended('completed', 'exit 0');
   if (status < 0) {
     const code = (flavour === 'pro' ? PRO_CODES : TORQUE_CODES)[status];
-    if (code) return { phase: 'finished', reason: code[0], detail: `${code[1]} (Exit_status ${status})` };
-    return {
-      phase: 'finished',
-      reason: 'failed',
-      detail: `the server ended the job (Exit_status ${status})`,
-    };
+    if (code) return ended(code[0], `${code[1]} (Exit_status ${status})`);
+    return ended('failed', `the server ended the job (Exit_status ${status})`);
   }
   if (status <= 255) {
     const signal = status > 128 ? SIGNAL_NAMES[status - 128] : undefined;
     return signal
-      ? { phase: 'finished', reason: 'failed', signal, detail: `the job script died of ${signal}` }
-      : { phase: 'finished', reason: 'failed', detail: `the job script exited ${status}` };
+      ? ended('failed', `the job script died of ${signal}`, signal)
+      : ended('failed', `the job script exited ${status}`);
   }
+  // 256+N: killed by signal N; which limit (if any) sent it is read from the usage
   const signal = SIGNAL_NAMES[status - 256] ?? `SIG${status - 256}`;
-  const base = { phase: 'finished' as const, signal };
-  if (overLimit(job.walltimeUsedS, job.walltimeLimitS))
-    return {
-      ...base,
-      reason: 'timeout',
-      detail: `killed by ${signal} at its walltime limit (Exit_status ${status})`,
-    };
-  if (overLimit(job.memUsedKb, job.memLimitKb))
-    return {
-      ...base,
-      reason: 'oom',
-      detail: `killed by ${signal} at its memory limit (Exit_status ${status})`,
-    };
-  if (signal === 'SIGTERM' || signal === 'SIGKILL')
-    return {
-      ...base,
-      reason: 'cancelled',
-      detail: `killed by ${signal}: deleted (qdel) (Exit_status ${status})`,
-    };
-  return { ...base, reason: 'failed', detail: `killed by ${signal} (Exit_status ${status})` };
+  const killed = `killed by ${signal}`;
+  const [reason, detail]: [TerminationReason, string] = overLimit(job.walltimeUsedS, job.walltimeLimitS)
+    ? ['timeout', `${killed} at its walltime limit`]
+    : overLimit(job.memUsedKb, job.memLimitKb)
+      ? ['oom', `${killed} at its memory limit`]
+      : signal === 'SIGTERM' || signal === 'SIGKILL'
+        ? ['cancelled', `${killed}: deleted (qdel)`]
+        : ['failed', killed];
+  return ended(reason, `${detail} (Exit_status ${status})`, signal);
 }
 
 function overLimit(used: number | null, limit: number | null): boolean {
