@@ -1,7 +1,7 @@
 // hsm's command line. Each command lives in its own file under commands/ and calls the API only;
 // errors of every command are mapped to exit codes in one place (report-error.ts).
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../api/index.js';
+import { VERSION } from '../api/version.js';
 import { reportError } from './report-error.js';
 import { registerCommands } from './commands/index.js';
 import { handleClosedOutput } from './closed-output.js';
@@ -19,7 +19,7 @@ program
   .showSuggestionAfterError(true)
   .exitOverride();
 
-registerCommands(program);
+await registerCommands(program, process.argv.slice(2));
 
 const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
 try {

@@ -1,14 +1,9 @@
 import { Command } from 'commander';
-import {
-  describeShared,
-  foldTaskNames,
-  getSweepErrors,
-  openProject,
-  openSweep,
-  type ErrorsReport,
-} from '../../api/index.js';
+// the API's own files, not its index: this command loads only what errors need (--run loads run.ts)
+import { describeShared, foldTaskNames, getSweepErrors, type ErrorsReport } from '../../api/sweep-errors.js';
+import { openProject } from '../../api/project.js';
+import { openSweep } from '../../api/sweep-open.js';
 import { printJson, red, dim } from '../output.js';
-import { runToEnd } from './run.js';
 
 // `hsm errors [SWEEP_ID] [--json] [--category C] [--rerun [--run]]`: the tasks that did not complete,
 // grouped by cause, with the evidence, what they share, a hint and the command that runs them again.
@@ -42,6 +37,7 @@ export function registerErrors(program: Command): void {
             return;
           }
           process.stderr.write(`running: ${report.rerun}\n`);
+          const { runToEnd } = await import('./run.js');
           const sweep = openSweep(project, report.sweep_dir);
           const tasks = flags.category === undefined ? undefined : report.groups.flatMap((g) => g.tasks);
           process.exitCode = await runToEnd(

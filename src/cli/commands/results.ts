@@ -1,5 +1,7 @@
 import { Command } from 'commander';
-import { getSweepResults, openProject, type SweepResults } from '../../api/index.js';
+// the API's own files, not its index: this command loads only what results need
+import { getSweepResults, getSweepResultsJson, type SweepResults } from '../../api/sweep-results.js';
+import { openProject } from '../../api/project.js';
 import { bold, dim } from '../output.js';
 
 // `hsm results [SWEEP_ID] [--sort KEY] [--desc] [--where EXPR] [--csv|--json]`: every task's params
@@ -19,13 +21,13 @@ export function registerResults(program: Command): void {
         id: string | undefined,
         flags: { sort?: string; desc?: boolean; where?: string; csv?: boolean; json?: boolean },
       ) => {
-        const results = getSweepResults(openProject(), id, {
-          sort: flags.sort,
-          descending: flags.desc,
-          where: flags.where,
-        });
-        if (flags.json) process.stdout.write(JSON.stringify(results) + '\n');
-        else if (flags.csv) process.stdout.write(renderCsv(results));
+        const options = { sort: flags.sort, descending: flags.desc, where: flags.where };
+        if (flags.json) {
+          process.stdout.write(getSweepResultsJson(openProject(), id, options) + '\n');
+          return;
+        }
+        const results = getSweepResults(openProject(), id, options);
+        if (flags.csv) process.stdout.write(renderCsv(results));
         else process.stdout.write(renderTable(results));
       },
     );

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm } from '../helpers/cli.js';
+
+// Each command's module is imported only when that command runs (start-up time). What users see
+// must not change: --help lists every command, each command parses and helps on its own, a typo
+// gets commander's suggestion and exit 2, --version prints the package's version.
+
+const COMMANDS = [
+  'run',
+  'complete',
+  'watch',
+  'status',
+  'recent',
+  'cancel',
+  'logs',
+  'validate',
+  'show',
+  'init',
+  'exec',
+  'errors',
+  'results',
+  'sync',
+  'collect',
+  'matrix',
+  'report',
+  'serve',
+];
+const cwd = tmpdir();
+
+describe('commands loaded when they run', () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('hsm --help lists every command, in order', () => {
+    const r = hsm(['--help'], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const listed = [...r.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+    expect(listed).toEqual([...COMMANDS, 'help']);
+  });
+
+  it.each(COMMANDS)('hsm %s --help (and after -v) names that command', (name) => {
+    for (const args of [
+      [name, '--help'],
+      ['-v', name, '--help'],
+    ]) {
+      const r = hsm(args, cwd);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: hsm ${name} `));
+    }
+  });
+
+  it('a misspelt command: commander suggests the closest, exit 2; an unknown option of a command: exit 2', () => {
+    const typo = hsm(['resuls'], cwd);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown command 'resuls'");
+    expect(typo.stderr).toContain('Did you mean results?');
+    const option = hsm(['results', '--jsn'], cwd);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('Did you mean --json?');
+  });
+
+  it('hsm --version, hsm help results, hsm -v results --help', () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as {
+      version: string;
+    };
+    const v = hsm(['--version'], cwd);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(pkg.version);
+    const help = hsm(['help', 'results'], cwd);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: hsm results /);
+    const verbose = hsm(['-v', 'results', '--help'], cwd);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stdout).toMatch(/^Usage: hsm results /);
+  });
+});

@@ -1,0 +1,78 @@
+import { resolve, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+import { getSweepResults, openProject } from '../../src/api/index.js';
+
+// `hsm results --json` without --where/--sort is written by the store from each task's recorded
+// JSON text (100,000 tasks in a fraction of the time): it must be, byte for byte, the document the
+// API's getSweepResults gives, whatever the params and metrics hold, and read a task's directory
+// when the store has no metrics recorded for it.
+
+const KINDS = resolve(__dirname, '../fixtures/metrics/kinds.sh');
+
+describe('hsm results --json from the store', () => {
+  let dir: string;
+  let id: string;
+  const cliJson = () => {
+    const r = hsm(['results', id, '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  const apiJson = () => JSON.stringify(getSweepResults(openProject(dir), id)) + '\n';
+
+  beforeAll(() => {
+    ensureBuilt();
+    dir = makeProject(`name: kinds
+command: ["sh", "${KINDS}", "{kind}"]
+args: none
+metric: {name: val.loss, goal: min}
+sweep:
+  grid:
+    kind: [none, str, tie, nested, fail]
+    label: ['a"b\\\\c', "ü ✓\\n", 7, {x: [1, null]}]
+`);
+    const run = hsm(['run', '--jobs', '2', '--json'], dir);
+    expect(run.code, run.stderr).toBe(1); // the `fail` tasks
+    id = (JSON.parse(run.stdout) as { sweep_id: string }).sweep_id;
+  }, 60_000);
+
+  it('is the API document byte for byte: odd params, no metrics, strings, nested values, ties, failures', () => {
+    const text = cliJson();
+    expect(text).toBe(apiJson());
+    const r = JSON.parse(text) as {
+      total: number;
+      best: unknown;
+      param_keys: string[];
+      metric_keys: string[];
+      tasks: { name: string; params: Record<string, unknown>; metrics: Record<string, unknown> | null }[];
+    };
+    expect(r.total).toBe(20);
+    // a completed task's number wins; the first of equal values; "n/a" and the failed 0.01 do not count
+    expect(r.best).toEqual({ task: 'task_009', value: 0.5 });
+    expect(r.param_keys).toEqual(['kind', 'label']);
+    expect(r.metric_keys).toEqual(['val.loss', 'note', 'ok', 'hist', 'z', 'late']);
+    expect(r.tasks[0]).toEqual({
+      name: 'task_001',
+      status: 'completed',
+      params: { kind: 'none', label: 'a"b\\\\c' },
+      metrics: null,
+    });
+    expect(r.tasks[5]!.metrics).toEqual({ 'val.loss': 'n/a', note: 'say "hi" \\ ü ✓' });
+    expect(r.tasks[3]!.params.label).toEqual({ x: [1, null] });
+    expect(r.tasks[13]!.metrics).toEqual({ 'val.loss': 2, hist: [1, 2.5e-7, { a: null }], z: { k: 'ü' } });
+  });
+
+  it('a task whose metrics the store lacks (an older hsm) is read from its directory, the same as the API', () => {
+    const db = new Database(join(dir, 'sweeps/outputs', id, 'sweep.db'));
+    db.prepare(
+      `DELETE FROM task_metrics WHERE task_idx = (SELECT idx FROM tasks WHERE name = 'task_009')`,
+    ).run();
+    db.close();
+    const text = cliJson();
+    expect(text).toBe(apiJson());
+    const r = JSON.parse(text) as { best: unknown; tasks: { metrics: unknown }[] };
+    expect(r.tasks[8]!.metrics).toEqual({ 'val.loss': 0.5, ok: true });
+    expect(r.best).toEqual({ task: 'task_009', value: 0.5 });
+  });
+});
