@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { acquireSlurmLock } from './slurm-lock.js';
 
@@ -27,5 +28,28 @@ describe('the Slurm test lock', () => {
     await ex.release();
     const c = await acquireSlurmLock('shared', 1000, file);
     await c.release();
+  });
+
+  it('an exclusive one waiting goes before shared ones that come after it (no starvation)', async () => {
+    const a = await acquireSlurmLock('shared', 5000, file);
+    let got = false;
+    const x = acquireSlurmLock('exclusive', 10_000, file).then((l) => {
+      got = true;
+      return l;
+    });
+    // the exclusive one waits in the turnstile (holding it) once `flock -n` on it fails
+    const deadline = Date.now() + 10_000;
+    while (spawnSync('flock', ['--nonblock', `${file}.queue`, 'true']).status === 0) {
+      if (Date.now() > deadline) throw new Error('the exclusive one never reached the turnstile');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // a shared holder is in, yet a new shared one waits behind the exclusive one
+    await expect(acquireSlurmLock('shared', 1000, file)).rejects.toThrow(/was not had/);
+    const late = acquireSlurmLock('shared', 10_000, file);
+    await a.release();
+    const ex = await x;
+    expect(got).toBe(true);
+    await ex.release();
+    await (await late).release();
   });
 });

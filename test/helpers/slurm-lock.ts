@@ -9,9 +9,10 @@ import { sshInfra } from '../remote/test-infra.js';
 // slurmd, restarts slurmctld, changes slurm.conf) holds it EXCLUSIVE and restores Slurm
 // (`restoreSlurm`) before releasing it, so no other test ever sees a broken cluster.
 //
-// It is flock(1) on a file under the infrastructure directory, held by a small child process
-// (`flock FILE sh -c 'echo locked; exec cat'`): the lock lives as long as the child's stdin is
-// open, so it is released when the test process ends however it ends (a crash, a kill -9).
+// It is flock(1) on a file under the infrastructure directory, held by a small child process (a
+// shell that takes the lock on a file descriptor, then `exec cat`): the lock lives as long as the
+// child's stdin is open, so it is released when the test process ends however it ends (a crash, a
+// kill -9).
 
 export type SlurmLockMode = 'shared' | 'exclusive';
 
@@ -32,19 +33,19 @@ export function acquireSlurmLock(
   timeoutMs = 400_000,
   file = slurmLockFile(),
 ): Promise<SlurmLock> {
-  const child = spawn(
-    'flock',
-    [
-      mode === 'shared' ? '--shared' : '--exclusive',
-      '--wait',
-      String(Math.ceil(timeoutMs / 1000)),
-      file,
-      'sh',
-      '-c',
-      'echo locked; exec cat >/dev/null',
-    ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  // flock(1) grants a shared lock whenever no exclusive one is HELD, so a stream of shared holders
+  // overlapping each other would keep an exclusive one waiting for ever. A turnstile (`FILE.queue`)
+  // gives writers priority: everyone passes it before asking for the lock, and an exclusive holder
+  // keeps it while it waits, so shared holders arriving meanwhile queue behind it.
+  const wait = String(Math.ceil(timeoutMs / 1000));
+  const script = [
+    'exec 8>"$1.queue"; flock --exclusive --wait "$3" 8 || exit 1',
+    'exec 9>"$1"; flock "--$2" --wait "$3" 9 || exit 1',
+    'exec 8>&-; echo locked; exec cat >/dev/null',
+  ].join('\n');
+  const child = spawn('sh', ['-c', script, 'slurm-lock', file, mode, wait], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   return new Promise((resolvePromise, reject) => {
     let out = '';
     let err = '';
