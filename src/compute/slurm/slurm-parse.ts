@@ -79,7 +79,9 @@ function sacctTime(text: string): number | null {
 }
 
 /** `sacct --parsable2 --noheader -X --duplicates` lines -> one entry per job or element: its latest
- * record, with the REQUEUED records before it counted as restarts. */
+ * record, with the records before it counted as restarts. Each earlier record is a run Slurm
+ * requeued, whatever its state says: REQUEUED after `scontrol requeue`, but PREEMPTED after a
+ * preemption with PreemptMode=REQUEUE and NODE_FAIL after a node failure. */
 export function parseSacct(stdout: string): AccountingEntry[] {
   const byId = new Map<string, AccountingEntry>();
   for (const line of stdout.split('\n')) {
@@ -113,7 +115,7 @@ export function parseSacct(stdout: string): AccountingEntry[] {
         signal: ex && Number(ex[2]) > 0 ? Number(ex[2]) : null,
         reason: orNull(reason) === 'None' ? null : orNull(reason),
         node: node === 'None assigned' ? null : orNull(node),
-        restarts: (previous?.restarts ?? 0) + (previous?.state === 'REQUEUED' ? 1 : 0),
+        restarts: previous ? previous.restarts + 1 : 0,
         startedAt: sacctTime(start),
         endedAt: sacctTime(end),
         comment: orNull(f.slice(7).join('|')),

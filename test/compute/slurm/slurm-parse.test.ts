@@ -77,6 +77,29 @@ describe('sacct', () => {
     expect(find(constructed, '40', 5)).toMatchObject({ state: 'RUNNING', restarts: 2, endedAt: null });
   });
 
+  it('memory limit and preemption, recorded: OUT_OF_MEMORY is oom, PREEMPTED is preempted, a preempted and requeued job counts one restart', () => {
+    // the cgroup memory limit of scripts/infra/slurm-up.sh, and its lowprio partition preempted by
+    // a debug job: once with --no-requeue (ended), once requeueable (requeued, then cancelled
+    // while it waited on BeginTime)
+    const real = slurmDialect.parseAccounting(fixture('sacct-memory-preempt.txt'));
+    expect(slurmDialect.verdict(find(real, '3615', null))).toEqual({
+      reason: 'oom',
+      detail: 'Slurm killed the job for exceeding its memory limit on node1',
+    });
+    expect(find(real, '3617', null)).toMatchObject({ state: 'PREEMPTED', restarts: 0 });
+    expect(slurmDialect.verdict(find(real, '3617', null))).toEqual({
+      reason: 'preempted',
+      detail: 'the job was preempted by a higher-priority job on node3',
+    });
+    expect(find(real, '3619', null)).toMatchObject({ state: 'CANCELLED', restarts: 1, reason: 'BeginTime' });
+    expect(slurmDialect.verdict(find(real, '3619', null)).detail).toBe(
+      'the job was cancelled in Slurm (requeued 1x)',
+    );
+    // memory enforced by polling instead (JobAcctGatherParams=OverMemoryKill): Slurm kills the job
+    // with signal 9 and says FAILED; hsm does not guess oom from that
+    expect(slurmDialect.verdict(find(real, '3613', null)).reason).toBe('failed');
+  });
+
   it('elements cancelled while pending, folded into one record, are each reported', () => {
     for (const i of [6, 7, 8, 9]) expect(find(constructed, '40', i)).toMatchObject({ state: 'CANCELLED' });
     // the batch step is not a job
