@@ -56,15 +56,22 @@ SlurmdLogFile=$SL/log/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=info
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectTypeParameters=CR_Core
+TaskPlugin=task/cgroup
+# memory is a consumable resource (else --mem never reaches the nodes and is not enforced); jobs
+# without --mem get DefMemPerCPU (1 GB: a limit they never reach), two one-CPU jobs per node
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU=1000
 SelectType=select/cons_tres
 SchedulerType=sched/backfill
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 MpiDefault=none
 ReturnToService=2
 JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherFrequency=5
+JobAcctGatherFrequency=task=5
+# preemption by partition: a job of partition debug (tier 2) preempts jobs of lowprio (tier 1) it needs
+# the resources of; requeued if requeueable, else ended PREEMPTED
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=$CTLD_ADDR
@@ -79,17 +86,30 @@ OverTimeLimit=0
 SlurmctldTimeout=30
 SlurmdTimeout=30
 MessageTimeout=10
-NodeName=node[$first-$last] NodeAddr=$SUBNET.[$((10 + first))-$((10 + last))] $HW RealMemory=2000 State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+NodeName=node[$first-$last] NodeAddr=$SUBNET.[$((10 + first))-$((10 + last))] $HW RealMemory=4000 State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP PriorityTier=2
+PartitionName=lowprio Nodes=ALL MaxTime=INFINITE State=UP PriorityTier=1
 EOF
-if ! cmp -s "$CONF.new" "$CONF"; then
+# memory limits are enforced by the kernel (cgroup v1 memory controller): a job over its --mem is
+# OOM-killed in its cgroup and slurmstepd records OUT_OF_MEMORY
+cat > "$SL/etc/cgroup.conf.new" <<EOF
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=/sys/fs/cgroup
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=yes
+AllowedSwapSpace=0
+ConstrainCores=no
+ConstrainDevices=no
+EOF
+if ! cmp -s "$CONF.new" "$CONF" || ! cmp -s "$SL/etc/cgroup.conf.new" "$SL/etc/cgroup.conf"; then
   mv "$CONF.new" "$CONF"
+  mv "$SL/etc/cgroup.conf.new" "$SL/etc/cgroup.conf"
   for pf in "$SL"/run/slurmd-*.pid "$SL/run/slurmctld.pid"; do
     [[ -e $pf ]] || continue
     kill_wait "$(pid_of "$pf")"; rm -f "$pf"
   done
 else
-  rm -f "$CONF.new"
+  rm -f "$CONF.new" "$SL/etc/cgroup.conf.new"
 fi
 
 # ---------- MariaDB (TCP 127.0.0.1, private datadir) + slurmdbd ----------

@@ -91,3 +91,22 @@ export async function waitUntil(what: string, ms: number, check: () => boolean):
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+export interface FailedAttempt {
+  task: string;
+  attempt: number;
+  termination_reason: string | null;
+  host: string | null;
+  evidence: string;
+  retrying: boolean;
+}
+
+/** The sweep's logs/errors/failed_tasks.yaml: one entry per attempt that did not complete, as it ended. */
+export function failedAttempts(dir: string, env: NodeJS.ProcessEnv = {}): FailedAttempt[] {
+  const file = join(statusJson(dir, env).sweep_dir, 'logs', 'errors', 'failed_tasks.yaml');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('- '))
+    .map((l) => JSON.parse(l.slice(2)) as FailedAttempt);
+}
