@@ -168,7 +168,10 @@ export function parseShas(data: Buffer): Map<string, string> {
   return out;
 }
 
-/** Parses `find -printf '%y %m %s %T@ %P\0%l\0'` output (the root itself, `%P` empty, is left out). */
+/**
+ * Parses `find -printf '%y %m %s %T@ %P\0%l\0'` output (the root itself, `%P` empty, is left out),
+ * or the helper's stat(1) fallback in the same shape, whose paths start with `./` (find's own).
+ */
 export function parseListing(data: Buffer): Map<string, RemoteEntry> {
   const out = new Map<string, RemoteEntry>();
   const parts = data.toString('utf8').split('\0');
@@ -176,7 +179,7 @@ export function parseListing(data: Buffer): Map<string, RemoteEntry> {
     const rec = parts[i]!;
     const m = /^(\S) (\d+) (\d+) (\S+) /.exec(rec);
     if (!m) continue;
-    const path = rec.slice(m[0].length);
+    const path = rec.slice(m[0].length).replace(/^\.\//, '');
     if (path === '') continue;
     const t = m[1]!;
     out.set(path, {

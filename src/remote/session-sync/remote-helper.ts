@@ -28,7 +28,7 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //                           each as a chunk when its sha256 matches (`HSM-OK sha`; `HSM-STAGEFAIL
 //                           why` stops at the first failure, `HSM-MISSING aws`)
 // Every path argument is relative and starts with `./`, so none is taken for an option.
-// find -printf is GNU findutils (Linux nodes); the listing is where a non-GNU node would fail.
+// The listing uses GNU find's -printf where there is one, else stat(1) per entry (busybox, BSD).
 
 export const HELPER_SCRIPT = String.raw`#!/bin/sh
 # hsm session sync helper (installed by hsm; safe to delete)
@@ -42,9 +42,32 @@ else echo 'HSM-MISSING sha256sum'; exit 3; fi
 if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
 section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
-# find . ( -path ./.hsm -o -path P... ) -prune -o -printf ...: the tree without hsm's own and pruned dirs
+# Whether find has -printf (GNU) and which stat(1) there is (-c: GNU, busybox; -f: BSD), detected
+# once per find program and kept in $HOME/.hsm/ssync-find (the first line names the program).
+find_mode() {
+  fp=$(command -v find) fc=$HOME/.hsm/ssync-find fw= FM= SM=
+  [ -f "$fc" ] && { read -r fw; read -r FM; read -r SM; } <"$fc"
+  [ "$fw" = "$fp" ] && [ -n "$FM" ] && return
+  if find "$HOME/.hsm" -prune -printf '' >/dev/null 2>&1; then FM=gnu
+  else FM=posix; if stat -c %s "$HOME/.hsm" >/dev/null 2>&1; then SM=c; else SM=f; fi; fi
+  printf '%s\n%s\n%s\n' "$fp" "$FM" "$SM" >"$fc.$$" && mv -f "$fc.$$" "$fc"
+}
+# find . ( -path ./.hsm -o -path P... ) -prune -o ...: the tree without hsm's own and pruned dirs,
+# as: type mode size mtime path NUL link-target NUL (without -printf: stat per entry, the times
+# in whole seconds, mtime.ctime, the paths with ./ in front)
 listing() { n=$#; for p do set -- "$@" -o -path "$p"; done; shift $n
-  find . \( -path ./.hsm "$@" \) -prune -o -printf '%y %m %s %T@ %P\0%l\0'; }
+  find_mode
+  if [ "$FM" = gnu ]; then find . \( -path ./.hsm "$@" \) -prune -o -printf '%y %m %s %T@ %P\0%l\0'; return; fi
+  find . \( -path ./.hsm "$@" \) -prune -o -exec sh -c '
+    m=$1; shift
+    for p do
+      [ "$p" = . ] && continue
+      if [ -L "$p" ]; then t=l; elif [ -d "$p" ]; then t=d; elif [ -f "$p" ]; then t=f; else t=o; fi
+      if [ "$m" = c ]; then s=$(stat -c "%a %s %Y.%Z" -- "$p"); else s=$(stat -f "%Lp %z %m.%c" -- "$p"); fi || continue
+      l=; [ $t = l ] && l=$(readlink -- "$p")
+      printf "%s %s %s\0%s\0" "$t" "$s" "$p" "$l"
+    done' sh "$SM" {} +
+}
 S=.hsm/session-sync
 # recv: ROOT BLOCK K, then K chunks as ENC LEN SHA (sets bad=1 when one did not arrive intact)
 do_recv() {
