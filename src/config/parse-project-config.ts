@@ -149,15 +149,17 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
       const value = ctx.toValue(valueNode);
       const known = KNOWN_SOURCE_FIELDS[type as SourceType];
       if (!Object.hasOwn(known, field)) {
-        const near = suggestNearest(field, Object.keys(known));
-        if (near)
-          ctx.report(
-            'warning',
-            fieldPair.key as Node,
-            `source \`${name}\` (${type}) has an unknown field \`${field}\`; did you mean \`${near}\`?`,
-            'unknown fields are kept as written',
-          );
-        source[field] = value;
+        // a setting hsm accepts, it honours: a field no source of this type reads is refused
+        const honoured = Object.keys(known).filter(
+          (f) => UNHONOURED_SOURCE_FIELDS[type as SourceType]?.[f] === undefined,
+        );
+        const near = suggestNearest(field, honoured);
+        ctx.report(
+          'error',
+          fieldPair.key as Node,
+          `source \`${name}\` (${type}) has an unknown field \`${field}\`${near ? `; did you mean \`${near}\`?` : ''}`,
+          `fields of type ${type}: type, ${honoured.join(', ')} (docs/CLI.md)`,
+        );
         continue;
       }
       const refused = UNHONOURED_SOURCE_FIELDS[type as SourceType]?.[field];

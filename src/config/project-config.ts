@@ -8,7 +8,7 @@ import type { Diagnostic } from '../sweep/diagnostic.js';
 export const SOURCE_TYPES = ['local', 'ssh', 'slurm', 'pbs', 'ssm'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
-/** One named compute source; fields beyond the known ones are kept as written. */
+/** One named compute source: its type and the fields of config/source-fields.ts it sets. */
 export interface SourceConfig {
   type: SourceType;
   max_parallel?: number;

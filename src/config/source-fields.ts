@@ -1,7 +1,7 @@
 import type { SourceType } from './project-config.js';
 
-// The fields each source type understands, with the kind of value each takes. Fields not listed
-// are kept as written (a later source may use them); a near-miss of a listed one is warned about.
+// The fields each source type understands, with the kind of value each takes. A field not listed
+// is refused at its file:line:col (with the nearest listed one, and the list): nothing would read it.
 export type FieldKind =
   | 'string'
   | 'positive_int'

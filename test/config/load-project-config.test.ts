@@ -46,7 +46,7 @@ project:
 defaults: {jobs: 4, retries: 2, timeout: 5m, output_dir: runs}
 sources:
   local: {type: local, max_parallel: 2}
-  gpubox: {type: ssh, host: gpubox, workdir: ~/hsm/myproj, max_parallel: 4, custom_thing: 7}
+  gpubox: {type: ssh, host: gpubox, workdir: ~/hsm/myproj, max_parallel: 4}
   cluster: {type: slurm, partition: gpu, time: "04:00:00", array_throttle: 50}
 groups:
   gpu: node[01-16]
@@ -71,7 +71,6 @@ groups:
       host: 'gpubox',
       workdir: '~/hsm/myproj',
       max_parallel: 4,
-      custom_thing: 7,
     });
     expect(config.sources.cluster?.type).toBe('slurm');
     expect(config.groups).toEqual({ gpu: ['node[01-16]'], mixed: ['a1', 'b[1-2]'] });
@@ -164,15 +163,41 @@ commands:
     expect(err.evidence).not.toContain('group `ok`');
   });
 
-  it('warns about unknown top-level sections and near-miss source fields, and keeps going', () => {
-    const { dir, home } = project({
-      'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local, max_paralel: 2}\n',
-    });
+  it('warns about an unknown top-level section, and keeps going', () => {
+    const { dir, home } = project({ 'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local}\n' });
     const config = loadProjectConfig(dir, { homeDir: home });
     expect(config.diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.message}`)).toEqual([
       '1:1 warning unknown key `hpc` (ignored)',
-      '3:20 warning source `l` (local) has an unknown field `max_paralel`; did you mean `max_parallel`?',
     ]);
+  });
+
+  // nothing would read it: a typo would otherwise silently run with the default (max_parallel)
+  it('refuses an unknown source field at file:line:col, with the nearest field and the list of that type', () => {
+    const { dir, home } = project({
+      'hsm_config.yaml':
+        'sources:\n  l: {type: local, max_paralel: 2}\n  box:\n    type: ssh\n    host: box\n    custom_thing: 7\n  c: {type: slurm, tasks_per_jobs: 4}\n',
+    });
+    const err = configError(() => loadProjectConfig(dir, { homeDir: home }));
+    expect(err.code).toBe('config');
+    expect(err.message).toBe('hsm_config.yaml is invalid (3 errors)');
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:2:20: error: source `l` (local) has an unknown field `max_paralel`; did you mean `max_parallel`?',
+    );
+    expect(err.evidence).toContain(
+      'fields of type local: type, max_parallel, conda_env, venv, env (docs/CLI.md)',
+    );
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:6:5: error: source `box` (ssh) has an unknown field `custom_thing`\n',
+    );
+    expect(err.evidence).toMatch(
+      /fields of type ssh: type, max_parallel, .*, setup, host, user, port, .*clean_remote/,
+    );
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:7:20: error: source `c` (slurm) has an unknown field `tasks_per_jobs`; did you mean `tasks_per_job`?',
+    );
+    // the lists name only the fields the type honours: local runs no `setup`, slurm takes no `host` yet
+    expect(err.evidence).toMatch(/fields of type slurm: type, max_parallel, conda_env, [^\n]*tasks_per_job/);
+    expect(err.evidence).not.toMatch(/fields of type slurm: [^\n]*\bhost\b/);
   });
 
   it('shows malformed YAML with its line', () => {
