@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-build.ts'], // the CLI is built once, before any file runs
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

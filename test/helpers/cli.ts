@@ -6,7 +6,13 @@ import { join, resolve } from 'node:path';
 // Runs the built CLI (dist/cli.js, via bin/hsm.js) as a user would.
 export const HSM_BIN = resolve(__dirname, '../../bin/hsm.js');
 
+/** Builds the CLI unless the suite's global setup has (test/helpers/global-build.ts): a test file run
+ * outside vitest's configuration still gets a fresh build. */
 export function ensureBuilt(): void {
+  if (process.env.HSM_TEST_BUILT !== '1') buildCli();
+}
+
+export function buildCli(): void {
   const r = spawnSync('npm', ['run', '--silent', 'build'], {
     cwd: resolve(__dirname, '../..'),
     encoding: 'utf8',
