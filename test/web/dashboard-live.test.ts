@@ -4,7 +4,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureBuilt, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 import { closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/chromium.js';
-import { startServe, until } from './serve-process.js';
+import { until } from '../helpers/wait.js';
+import { startServe } from './serve-process.js';
 
 // The dashboard in Chromium while `hsm run` works in another process: counts change without a
 // reload, the table filters on the server, a task's log is followed, and a task is cancelled from
@@ -37,7 +38,7 @@ describe('hsm serve in Chromium', () => {
       for (let x = 1; x <= 6; x++) release(x);
       await waitForExit(run);
     });
-    await until(() => existsSync(join(dir, 'sweeps/outputs/live/sweep.db')), 'the sweep');
+    await until('the sweep', () => existsSync(join(dir, 'sweeps/outputs/live/sweep.db')));
     const serve = await startServe(dir);
     onTestFinished(serve.stop);
 
@@ -45,32 +46,38 @@ describe('hsm serve in Chromium', () => {
     await page.click('a[href="#/sweep/live"]');
     const count = (status: string) =>
       page.$eval(`.count[data-status="${status}"] .n`, (e) => Number(e.textContent));
-    await until(async () => (await count('running')) === 6, 'six running tasks');
+    await until('six running tasks', async () => (await count('running')) === 6);
+    // every status has its count drawn, a zero as 0
+    expect(
+      await page.$$eval('.count[data-status] .n', (ns) =>
+        ns.map((n) => `${n.parentElement!.getAttribute('data-status')} ${n.textContent}`),
+      ),
+    ).toEqual(['pending 0', 'queued 0', 'running 6', 'completed 0', 'failed 0', 'cancelled 0', 'lost 0']);
     // a marker that a reload would erase
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
 
     release(2);
-    await until(async () => (await count('completed')) === 1, 'task_002 completed on the page');
+    await until('task_002 completed on the page', async () => (await count('completed')) === 1);
     release(3);
     release(4);
-    await until(async () => (await count('completed')) === 3, 'three completed on the page');
+    await until('three completed on the page', async () => (await count('completed')) === 3);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await saveScreenshot(page, 'serve-sweep-live');
 
     // the table's filter runs on the server: only completed rows, and all of them
     await page.selectOption('#filter-status', 'completed');
     await until(
+      'the filtered table',
       async () =>
         (
           await page.$$eval('#task-table tr[data-task]', (rows) =>
             rows.map((r) => r.getAttribute('data-status')),
           )
         ).join() === 'completed,completed,completed',
-      'the filtered table',
     );
     expect(await page.$eval('.page-info', (e) => e.textContent)).toBe('1–3 of 3');
     await page.selectOption('#filter-status', '');
-    await until(async () => (await page.$$('#task-table tr[data-task]')).length === 6, 'all six rows');
+    await until('all six rows', async () => (await page.$$('#task-table tr[data-task]')).length === 6);
 
     // the task page follows the log while the task runs
     await page.click('a[href="#/sweep/live/task/task_001"]');
@@ -79,8 +86,8 @@ describe('hsm serve in Chromium', () => {
       const ticks = [...text.matchAll(/tick 1 (\d+)/g)];
       return ticks.length === 0 ? 0 : Number(ticks.at(-1)![1]);
     };
-    const first = await until(lastTick, 'the first ticks of task_001');
-    await until(async () => (await lastTick()) >= first + 5, 'more ticks without a reload');
+    const first = await until('the first ticks of task_001', lastTick);
+    await until('more ticks without a reload', async () => (await lastTick()) >= first + 5);
     expect(await page.$eval('#log-stdout', (e) => e.getAttribute('data-following'))).toBe('1');
     await saveScreenshot(page, 'serve-task-following');
 
@@ -88,12 +95,12 @@ describe('hsm serve in Chromium', () => {
     page.once('dialog', (d) => void d.accept());
     await page.click('#cancel-task');
     await until(
-      async () => (await page.$eval('#task-status', (e) => e.textContent)) === 'cancelled',
       'task_001 cancelled on its page',
+      async () => (await page.$eval('#task-status', (e) => e.textContent)) === 'cancelled',
     );
     await until(
-      async () => (await page.$eval('#log-stdout', (e) => e.getAttribute('data-following'))) === '0',
       'the log no longer followed',
+      async () => (await page.$eval('#log-stdout', (e) => e.getAttribute('data-following'))) === '0',
     );
     await saveScreenshot(page, 'serve-task-cancelled');
     release(5);

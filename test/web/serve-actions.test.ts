@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
-import { startServe, until } from './serve-process.js';
+import { until } from '../helpers/wait.js';
+import { startServe } from './serve-process.js';
 
 // The dashboard's buttons through its API: "Re-run failed" runs the failed tasks again (as `hsm
 // complete --retry-failed`), "Cancel sweep" stops the hsm process running it (as `hsm cancel`).
@@ -30,7 +31,7 @@ describe('hsm serve actions', () => {
     writeFileSync(join(dir, 'ok.3'), '');
     const r = await call(serve, 'POST', '/api/sweeps/again/rerun-failed');
     expect(r).toMatchObject({ status: 202, body: { sweep_id: 'again', planned: 2 } });
-    await until(async () => (await counts()).completed === 3, 'the failed tasks completed');
+    await until('the failed tasks completed', async () => (await counts()).completed === 3);
     const status = JSON.parse(hsm(['status', 'again', '--json'], dir).stdout) as {
       counts: Record<string, number>;
     };
@@ -47,8 +48,8 @@ describe('hsm serve actions', () => {
       await waitForExit(run);
     });
     await until(
-      () => existsSync(join(dir, 'started.1')) && existsSync(join(dir, 'started.2')),
       'both tasks running',
+      () => existsSync(join(dir, 'started.1')) && existsSync(join(dir, 'started.2')),
     );
     const serve = await startServe(dir);
     onTestFinished(serve.stop);

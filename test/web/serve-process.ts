@@ -30,18 +30,3 @@ export async function startServe(
     },
   };
 }
-
-/** Polls `check` until it returns a value that is not undefined/false (every 50 ms, up to `ms`). */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  ms = 20_000,
-): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
 import { closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/chromium.js';
-import { startServe, until } from './serve-process.js';
+import { until } from '../helpers/wait.js';
+import { startServe } from './serve-process.js';
 import type { Browser } from 'playwright-core';
 
 // What `hsm serve` must never give: anything without the token, an action without the token header,
@@ -136,9 +137,8 @@ describe('hsm serve security', () => {
     };
     expect(log.text).toContain(PAYLOAD);
     const { page, errors } = await openPage(browser!, `${serve.url}#/sweep/sec/task/task_001`);
-    await until(
-      async () => ((await page.$eval('#log-stdout', (e) => e.textContent)) ?? '').includes(PAYLOAD),
-      'the payload shown as text',
+    await until('the payload shown as text', async () =>
+      ((await page.$eval('#log-stdout', (e) => e.textContent)) ?? '').includes(PAYLOAD),
     );
     expect(await page.$$('#log-stdout *')).toHaveLength(0); // no element was made from it
     expect(await page.$('#bold')).toBeNull();

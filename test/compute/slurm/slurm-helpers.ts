@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HSM_BIN, hsm, makeProject } from '../../helpers/cli.js';
 import { sshInfra } from '../../remote/test-infra.js';
+import { GiveUp, until } from '../../helpers/wait.js';
 
 // Shared by the tests of the Slurm source on the real Slurm of scripts/infra. Jobs run on node1..3
 // (slurmd in those hosts' network namespaces, the machine's filesystem): the sweep directory and
@@ -69,27 +70,66 @@ export interface StatusJson {
   }[];
 }
 
-export function statusJson(dir: string, env: NodeJS.ProcessEnv = {}): StatusJson {
+/** `hsm status --json` of the project's latest sweep. With the `hsm run` child that creates the sweep,
+ * a failure says what that run printed: a run that ended before its sweep existed is the cause. */
+export function statusJson(dir: string, env: NodeJS.ProcessEnv = {}, run?: ChildProcess): StatusJson {
   const r = hsm(['status', '--json'], dir, env);
-  if (r.code !== 0) throw new Error(`hsm status failed: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`hsm status failed: ${r.stderr}${run ? runReport(run) : ''}`);
   return JSON.parse(r.stdout) as StatusJson;
 }
 
+/** Waits for `hsm run` (the child) to have created its sweep, then gives `hsm status --json`: a status
+ * asked before then finds no sweep. Fails at once, with the run's output, if the run ends first. */
+export async function sweepStatus(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  run: ChildProcess,
+  ms = 60_000,
+): Promise<StatusJson> {
+  return until(
+    'the sweep of `hsm run`',
+    () => {
+      const r = hsm(['status', '--json'], dir, env);
+      if (r.code === 0) return JSON.parse(r.stdout) as StatusJson;
+      if (run.exitCode !== null || run.signalCode !== null)
+        throw new GiveUp(`hsm run ended before its sweep existed${runReport(run)}`);
+      throw new Error(r.stderr.trim());
+    },
+    ms,
+    200,
+  );
+}
+
+const outputs = new WeakMap<ChildProcess, { stdout: string; stderr: string }>();
+
+function runReport(run: ChildProcess): string {
+  const o = outputs.get(run);
+  const ended = run.exitCode !== null || run.signalCode !== null;
+  return (
+    `\n  hsm run ${ended ? `exited (code ${run.exitCode}, signal ${run.signalCode})` : 'still runs'}` +
+    (o ? `; its stderr:\n${o.stderr.slice(-4000)}` : '')
+  );
+}
+
+/** `hsm ...` as a child process. Its output is read as it comes (a pipe nobody reads fills, and
+ * blocks hsm) and kept for the messages of statusJson and sweepStatus. */
 export function hsmChild(args: string[], cwd: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [HSM_BIN, ...args], {
+  const child = spawn(process.execPath, [HSM_BIN, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
+  const o = { stdout: '', stderr: '' };
+  outputs.set(child, o);
+  child.stdout!.on('data', (d: Buffer) => (o.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (o.stderr += d.toString()));
+  return child;
 }
 
-/** Waits for a condition (polled every 100 ms) up to `ms`; throws with `what` when it does not come. */
+/** Waits for a condition (polled every 100 ms) up to `ms`; throws with `what` when it does not come.
+ * A check that throws is "not yet" (test/helpers/wait.ts). */
 export async function waitUntil(what: string, ms: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(what, check, ms, 100);
 }
 
 export interface FailedAttempt {
