@@ -2,16 +2,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // `hsm cancel SWEEP --tasks SET`: one task of a running sweep stops, the others go on; without a
 // running hsm, or naming no task that can be cancelled, a clear refusal (exit 2).
 
 beforeAll(() => ensureBuilt());
-
-const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 600 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-};
 
 describe('hsm cancel --tasks', () => {
   it('stops one task of a running sweep; the others run to their end', async () => {
@@ -20,7 +16,7 @@ describe('hsm cancel --tasks', () => {
     );
     const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'one'], dir);
     onTestFinished(() => writeFileSync(join(dir, 'go'), ''));
-    await until(() => existsSync(join(dir, 'started.1')) && existsSync(join(dir, 'started.2')), 'both tasks');
+    await until('both tasks', () => existsSync(join(dir, 'started.1')) && existsSync(join(dir, 'started.2')));
     const r = hsm(['cancel', 'one', '--tasks', 'task_001', '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
@@ -34,8 +30,8 @@ describe('hsm cancel --tasks', () => {
         tasks: { name: string; status: string }[];
       };
     await until(
-      () => status().tasks.find((t) => t.name === 'task_001')!.status === 'cancelled',
       'task_001 cancelled',
+      () => status().tasks.find((t) => t.name === 'task_001')!.status === 'cancelled',
     );
     expect(status().tasks.find((t) => t.name === 'task_002')!.status).toBe('running');
     writeFileSync(join(dir, 'go'), '');

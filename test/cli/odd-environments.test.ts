@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // Things that are not bugs in hsm and must not be reported as one: a task directory deleted while its
 // task runs, an output_dir that is a file, a damaged sweep.db, a reader that closes the pipe early.
@@ -26,8 +27,9 @@ describe('odd environments', () => {
     try {
       // the task runs its command (its command.sh was read): now its directory goes
       const running = join(dir, 'running.1');
-      for (let i = 0; i < 2000 && !existsSync(running); i++) await new Promise((r) => setTimeout(r, 10));
-      expect(existsSync(running), stderr).toBe(true);
+      await until('the task to run', () => existsSync(running), 60_000, 10).catch((err: Error) => {
+        throw new Error(`${err.message}; hsm run's stderr: ${stderr}`);
+      });
       rmSync(join(dir, 'sweeps', 'outputs', 'del', 'tasks', 'task_001'), { recursive: true, force: true });
     } finally {
       writeFileSync(join(dir, 'go'), ''); // the tasks end (also when a check failed: nothing left waiting)

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 beforeAll(() => ensureBuilt());
 
@@ -57,12 +58,10 @@ describe('hsm cancel', () => {
       `command: ["sleep", "{s}"]\nargs: none\nsweep:\n  grid:\n    s: [30, 31, 32, 33]\n`,
     );
     const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'c1'], dir);
-    for (let i = 0; i < 200; i++) {
+    await until('two running tasks', () => {
       const st = hsm(['status', 'c1', '--json'], dir);
-      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running === 2)
-        break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running === 2;
+    });
     const c = hsm(['cancel', 'c1'], dir);
     expect(c.code).toBe(0);
     expect(c.stderr).toMatch(/asked hsm \(pid \d+\) to cancel sweep c1/);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // Bad input gets one clear paragraph (what failed, on what, what to do), the documented exit code, no
 // stack trace, and no half-written sweep left behind.
@@ -90,7 +91,7 @@ describe('hsm run with bad input', () => {
     );
     const first = hsmAsync(['run', '--sweep-id', 'locked'], dir);
     const lock = join(dir, 'sweeps', 'outputs', 'locked', 'sweep.lock');
-    for (let i = 0; i < 2000 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 10));
+    await until('the first run to hold the sweep', () => existsSync(lock), 60_000, 10);
     const second = hsm(['complete', 'locked'], dir);
     writeFileSync(join(dir, 'go'), '');
     expect(second.code).toBe(3);
@@ -122,14 +123,14 @@ describe('run options', () => {
     const r = hsm(['run', '--detach', '--sweep-id', 'bg', '--json'], dir);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ sweep_id: 'bg' });
-    let counts: Record<string, number> = {};
-    for (let i = 0; i < 100; i++) {
-      counts = (JSON.parse(hsm(['status', 'bg', '--json'], dir).stdout) as { counts: Record<string, number> })
-        .counts;
-      if (counts.completed === 2) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    expect(counts.completed).toBe(2);
+    await until(
+      'both tasks completed',
+      () =>
+        (JSON.parse(hsm(['status', 'bg', '--json'], dir).stdout) as { counts: Record<string, number> }).counts
+          .completed === 2,
+      60_000,
+      100,
+    );
   });
 
   it('logs prints a task output; recent lists the sweep', () => {
@@ -153,8 +154,7 @@ describe('Ctrl-C while the sweep is being created', () => {
       let err = '';
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       const partial = join(dir, 'sweeps', 'outputs', '.big.partial');
-      for (let i = 0; i < 1000 && !existsSync(partial); i++) await new Promise((r) => setTimeout(r, 5));
-      expect(existsSync(partial)).toBe(true);
+      await until('the sweep being created', () => existsSync(partial), 60_000, 5);
       child.kill('SIGINT');
       expect((await waitForExit(child)).code).toBe(130);
       expect(existsSync(partial)).toBe(false);

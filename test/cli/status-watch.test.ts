@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { spawn as spawnPty, type IPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // `hsm status --watch` (and `hsm report`) while a real sweep runs: a frame redrawn in place on a terminal, plain lines
 // when piped or under NO_COLOR, Ctrl-C stops watching (130) and not the sweep, and the watch ends by
@@ -21,16 +22,6 @@ interface Status {
   counts: Record<string, number>;
 }
 const status = () => JSON.parse(hsm(['status', '--json'], dir).stdout) as Status & { tasks: unknown[] };
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function watchInTerminal(env: Record<string, string> = {}): {
   term: IPty;

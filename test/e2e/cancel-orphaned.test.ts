@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 import { isProcessAlive, readProcessCommandLine } from '../../src/process/process-liveness.js';
 import { SweepStore } from '../../src/state/sweep-store.js';
+import { until } from '../helpers/wait.js';
 
 // `hsm cancel` when the hsm process running the sweep is dead (kill -9): the runners it left are
 // stopped themselves (nothing more starts), what they had queued is withdrawn, tasks that ignore TERM
@@ -31,7 +32,7 @@ sweep:
 `);
     const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'orph_1'], dir);
     const started = () => readLedger(dir).length;
-    for (let i = 0; i < 1000 && started() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('two tasks started', () => started() >= 2, 60_000, 20);
     run.kill('SIGKILL');
     await waitForExit(run);
     const store = SweepStore.open(join(dir, 'sweeps', 'outputs', 'orph_1', 'sweep.db'), { readonly: true });

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // A Ctrl-C stops a sweep; the command hsm prints to finish it must finish it: `hsm complete` runs the
 // cancelled tasks (a cancel is the user's stop, not a failure). Progress counts them as cancelled.
@@ -20,12 +21,12 @@ describe('hsm complete after a Ctrl-C', () => {
     onTestFinished(() => writeFileSync(join(dir, 'go'), '')); // nothing left waiting if a check fails
     let stderr = '';
     run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    for (
-      let i = 0;
-      i < 2000 && !(existsSync(join(dir, 'running.1')) && existsSync(join(dir, 'running.2')));
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 10));
+    await until(
+      'both tasks running',
+      () => existsSync(join(dir, 'running.1')) && existsSync(join(dir, 'running.2')),
+      60_000,
+      10,
+    );
     run.kill('SIGINT');
     expect((await waitForExit(run)).code, stderr).toBe(130);
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // Several `hsm complete` of one sweep started together after `hsm run` was killed (kill -9): one runs
 // the sweep, the others are refused with exit 3, and every task ran exactly once (each appends to a
@@ -26,7 +27,7 @@ sweep:
       );
       const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'cc'], dir);
       const ledger = join(dir, 'ledger');
-      for (let i = 0; i < 1000 && !existsSync(ledger); i++) await new Promise((r) => setTimeout(r, 5));
+      await until('a task to start', () => existsSync(ledger), 60_000, 5);
       run.kill('SIGKILL');
       await waitForExit(run);
 

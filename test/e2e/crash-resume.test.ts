@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // kill -9 of `hsm run` at several moments, then `hsm complete`: every task ends completed exactly once,
 // in the store and on disk, and no task ran twice (each task appends to a ledger when it starts/ends).
@@ -22,15 +23,6 @@ sweep:
 }
 
 beforeAll(() => ensureBuilt());
-
-// Waits for a condition (never for a fixed time: the machine may be slow), failing after `ms`.
-async function waitFor(what: string, condition: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 // Lines the tasks have appended to the ledger so far (`start i` / `end i`).
 function ledgerLines(dir: string): number {
@@ -65,8 +57,8 @@ describe('crash and resume', () => {
       const dir = project();
       const child = hsmAsync(['run', '--jobs', '3', '--sweep-id', 'crash_1'], join(dir, 'sweeps'));
       const db = join(dir, 'sweeps', 'outputs', 'crash_1', 'sweep.db');
-      await waitFor('the sweep to exist', () => existsSync(db));
-      await waitFor(`${lines} ledger lines`, () => ledgerLines(dir) >= lines);
+      await until('the sweep to exist', () => existsSync(db), 60_000, 10);
+      await until(`${lines} ledger lines`, () => ledgerLines(dir) >= lines, 60_000, 10);
       child.kill('SIGKILL');
       await waitForExit(child);
       const before = JSON.parse(hsm(['status', 'crash_1', '--json'], dir).stdout) as {
@@ -103,16 +95,18 @@ describe('crash and resume', () => {
     const dir = project();
     const run = hsmAsync(['run', '--jobs', '3', '--sweep-id', 'crash_2'], dir);
     const db = join(dir, 'sweeps', 'outputs', 'crash_2', 'sweep.db');
-    await waitFor('the sweep to exist', () => existsSync(db));
-    await waitFor('4 ledger lines', () => ledgerLines(dir) >= 4);
+    await until('the sweep to exist', () => existsSync(db), 60_000, 10);
+    await until('4 ledger lines', () => ledgerLines(dir) >= 4, 60_000, 10);
     run.kill('SIGKILL');
     await waitForExit(run);
     const atSecondStart = ledgerLines(dir);
     const again = hsmAsync(['complete', 'crash_2', '--jobs', '3'], dir);
     // killed while tasks of both runs are under way: the ledger has moved on since it started
-    await waitFor(
+    await until(
       '2 more ledger lines',
       () => ledgerLines(dir) >= Math.min(atSecondStart + 2, TASKS * 2 - 2),
+      60_000,
+      10,
     );
     again.kill('SIGKILL');
     await waitForExit(again);
@@ -127,12 +121,10 @@ describe('crash and resume', () => {
     const child = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'int_1'], dir);
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    for (let i = 0; i < 400; i++) {
+    await until('a running task', () => {
       const st = hsm(['status', 'int_1', '--json'], dir);
-      if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running > 0)
-        break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running > 0;
+    });
     child.kill('SIGINT');
     const exit = await waitForExit(child);
     expect(exit.code).toBe(130);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // A sweep whose tasks fail for real, one way per `mode` (test/fixtures/failures/fail.sh), two seeds
 // each: `hsm errors` must name every cause, with the mode the group's tasks share, the evidence line,
@@ -160,8 +161,12 @@ sweep:
       existsSync(join(errorsDir, f)) ? readFileSync(join(errorsDir, f), 'utf8') : '';
     try {
       // waits for the condition (task_002 keeps the sweep running until \`go\` exists)
-      for (let i = 0; i < 600 && !/category: "missing_module"/.test(read('error_patterns.yaml')); i++)
-        await new Promise((r) => setTimeout(r, 100));
+      await until(
+        'the missing module in error_patterns.yaml',
+        () => /category: "missing_module"/.test(read('error_patterns.yaml')),
+        60_000,
+        100,
+      );
       expect(existsSync(join(dir, 'go'))).toBe(false);
       expect(parse(read('failed_tasks.yaml'))).toEqual([
         expect.objectContaining({ task: 'task_001', category: 'missing_module' }),

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // The store's write-ahead log (sweep.db-wal) deleted while a sweep runs, then hsm killed: the store
 // falls back to what was checkpointed (every task pending). The task directories' records are the
@@ -30,7 +31,7 @@ sweep:
             /exit=/.test(readIfAny(join(sweepDir, 'tasks', t, 'exit'))),
           )
         : [];
-    for (let i = 0; i < 1000 && completed().length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('three tasks completed', () => completed().length >= 3, 60_000, 20);
     unlinkSync(join(sweepDir, 'sweep.db-wal'));
     run.kill('SIGKILL');
     await waitForExit(run);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 import { isProcessAlive, readProcessCommandLine } from '../../src/process/process-liveness.js';
+import { until } from '../helpers/wait.js';
 
 // What a task starts is killed when the task ends, times out or is cancelled: a background child
 // (`sleep 300 &`) and a child that left the task's session (`setsid`). Each task writes its children's
@@ -43,8 +44,7 @@ afterEach(() => {
 
 async function expectAllGone(pids: number[]): Promise<void> {
   seen.push(...pids);
-  const deadline = Date.now() + 5000;
-  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await until('the children to be gone', () => !pids.some(isProcessAlive), 20_000, 20).catch(() => {});
   expect(pids.filter(isProcessAlive), 'children still alive').toEqual([]);
 }
 
@@ -67,14 +67,7 @@ describe('children a task leaves behind', () => {
   it('are killed when the run is cancelled (Ctrl-C)', async () => {
     const dir = project('sleep 300');
     const child = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'kids_c'], dir);
-    for (let i = 0; i < 500; i++) {
-      try {
-        if (kids(dir).length === 4) break;
-      } catch {
-        /* not written yet */
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until('four children written', () => kids(dir).length === 4, 60_000, 20);
     child.kill('SIGINT');
     const exit = await waitForExit(child);
     expect(exit.code).toBe(130);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { spawn as spawnPty } from 'node-pty';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, HSM_BIN, hsm, makeProject } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // Closing the terminal of a running `hsm run` (a real hang-up: the pseudo-terminal's master side is
 // closed) is a stop like SIGTERM: hsm shuts down cleanly (exit 130, no SIGSEGV/SIGABRT), running tasks
@@ -28,12 +29,12 @@ sweep:
         env: { ...process.env, NO_COLOR: '1' } as Record<string, string>,
       });
       const exited = new Promise<{ exitCode: number; signal?: number }>((res) => term.onExit(res));
-      for (let i = 0; i < 500; i++) {
+      await until('two running tasks', () => {
         const st = hsm(['status', 'hup_1', '--json'], dir);
-        if (st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running === 2)
-          break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+        return (
+          st.code === 0 && (JSON.parse(st.stdout) as { counts: { running: number } }).counts.running === 2
+        );
+      });
       // destroy() closes the master side (not in IPty's type): the kernel hangs the terminal up
       (term as unknown as { destroy(): void }).destroy();
       const exit = await exited;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SweepEngine } from '../../src/engine/sweep-engine.js';
 import { LocalSource } from '../../src/compute/local/local-source.js';
 import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
+import { until } from '../helpers/wait.js';
 
 // Single tasks cancelled while a run works (`hsm cancel SWEEP --tasks`, the dashboard): the request
 // is written to the store, as another process writes it, and the running engine takes it. The
@@ -33,10 +34,10 @@ describe('cancel requests', () => {
     const status = (task = 'task_001') => sweep.store.task(task)!.status;
     const ready = () =>
       existsSync(`${go}.started`) && status() === 'running' && status('task_003') === 'queued';
-    for (let i = 0; i < 400 && !ready(); i++) await new Promise((r) => setTimeout(r, 25));
+    await until('task_001 running and task_003 handed over', ready, 30_000, 25);
     expect([status(), status('task_003')]).toEqual(['running', 'queued']); // task_003 handed over, waiting
     sweep.store.cancelRequests.add(['task_001', 'task_003', 'task_040']);
-    for (let i = 0; i < 400 && status() === 'running'; i++) await new Promise((r) => setTimeout(r, 25));
+    await until('task_001 to stop running', () => status() !== 'running', 30_000, 25);
     writeFileSync(go, ''); // had the cancel not worked, task_001 would now complete
     const result = await done;
     expect(result.interrupted).toBe(false);

@@ -5,6 +5,7 @@ import { SweepEngine, type EngineOptions } from '../../src/engine/sweep-engine.j
 import { LocalSource } from '../../src/compute/local/local-source.js';
 import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
 import { isProcessAlive, readProcessCommandLine } from '../../src/process/process-liveness.js';
+import { until } from '../helpers/wait.js';
 
 // The engine with the real local source, real runner processes and a real store.
 
@@ -93,8 +94,7 @@ describe('SweepEngine with the local source', () => {
     expect(row).toMatchObject({ status: 'failed', reason: 'timeout', signal: 'SIGKILL' });
     expect(row.detail).toContain('timed out after 0.3s');
     const child = Number(readFileSync(join(sweep.paths.taskDir('task_001'), 'child'), 'utf8'));
-    for (let i = 0; i < 40 && isProcessAlive(child); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(isProcessAlive(child)).toBe(false); // the grandchild died with the group
+    await until('the grandchild to die with the group', () => !isProcessAlive(child), 20_000, 25);
   });
 
   it('retries a failed task with backoff and keeps the earlier attempt under attempts/1', async () => {
@@ -164,9 +164,12 @@ describe('SweepEngine with the local source', () => {
     ]);
     const done = engine.run();
     const log = sweep.paths.taskFile('task_001', 'stdout.log');
-    for (let i = 0; i < 200 && !(existsSync(log) && readFileSync(log, 'utf8') === 'early\n'); i++)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(readFileSync(log, 'utf8')).toBe('early\n');
+    await until(
+      '"early" in stdout.log while the task runs',
+      () => existsSync(log) && readFileSync(log, 'utf8') === 'early\n',
+      30_000,
+      25,
+    );
     writeFileSync(go, '');
     await done;
     expect(readFileSync(log, 'utf8')).toBe('early\nlate\n');
@@ -178,8 +181,7 @@ describe('SweepEngine with the local source', () => {
       { jobs: 2 },
     );
     const done = engine.run();
-    for (let i = 0; i < 200 && sweep.store.counts().running < 2; i++)
-      await new Promise((r) => setTimeout(r, 25));
+    await until('two running tasks', () => sweep.store.counts().running === 2, 30_000, 25);
     engine.cancel();
     const result = await done;
     expect(result.interrupted).toBe(true);
@@ -195,8 +197,15 @@ describe('SweepEngine with the local source', () => {
     await engine.run();
     expect(sweep.store.task('task_001')).toMatchObject({ status: 'completed' });
     const kid = Number(readFileSync(pids, 'utf8'));
-    for (let i = 0; i < 250 && isProcessAlive(kid); i++) await new Promise((r) => setTimeout(r, 20));
-    const leftover = isProcessAlive(kid);
+    const leftover = await until(
+      'the background child to be killed',
+      () => !isProcessAlive(kid),
+      20_000,
+      20,
+    ).then(
+      () => false,
+      () => true,
+    );
     if (leftover && /^sleep 300/.test(readProcessCommandLine(kid) ?? '')) process.kill(kid, 'SIGKILL');
     expect(leftover).toBe(false);
   });

@@ -61,13 +61,7 @@ export const parse = (r: { stdout: string; stderr: string }) => {
   }
 };
 
-export async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { until } from './wait.js';
 
 export function pgrep(pattern: string): number[] {
   const r = spawnSync('pgrep', ['-f', '--', pattern], { encoding: 'utf8' });

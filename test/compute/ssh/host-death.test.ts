@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { sshProject } from './ssh-project.js';
+import { until } from '../../helpers/wait.js';
 
 // Several sources at once, and a host that really dies mid-sweep (every process in its network
 // namespace killed: sshd, sessions, the tasks). Its tasks are marked lost and run again on the
@@ -44,8 +45,7 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const onNode19 = () => existsSync(ledger) && /^start \d+ node19$/m.test(readFileSync(ledger, 'utf8'));
-    for (let i = 0; i < 1200 && !onNode19(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(onNode19()).toBe(true);
+    await until('a task started on node19', onNode19, 60_000);
     // A task that ended on node19 before the kill, with its exit record never read, rightly runs
     // again (its results died with the host): tasks last long enough for the kill to land first.
     execFileSync(HOST_CTL, ['kill', 'node19']);

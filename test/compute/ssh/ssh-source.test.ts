@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { hostHome, sshProject } from './ssh-project.js';
+import { until } from '../../helpers/wait.js';
 
 // The ssh compute source against the real sshd host node18 (scripts/infra; node17 is broken on
 // purpose by host-failures.test.ts and node19 killed by host-death.test.ts, which may run at the
@@ -118,8 +119,11 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     rmSync(ledger, { force: true });
     const child = hsmAsync(['run', '--source', 'n18', '--sync', '--sweep-id', 'adopt', ...p.args], p.dir);
     // kill once some tasks have started on the host
-    for (let i = 0; i < 600 && !(existsSync(ledger) && readFileSync(ledger, 'utf8').includes('start')); i++)
-      await new Promise((r) => setTimeout(r, 50));
+    await until(
+      'a task started on the host',
+      () => existsSync(ledger) && readFileSync(ledger, 'utf8').includes('start'),
+      60_000,
+    );
     child.kill('SIGKILL');
     await waitForExit(child);
     const mid = readFileSync(ledger, 'utf8');
