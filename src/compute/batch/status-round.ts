@@ -34,12 +34,16 @@ export interface Tracked {
   packed: boolean;
 }
 
-const RECORDS_EVERY_MS = 500;
+// The records are read every 250 ms (a short task's end is seen at once), less often when reading
+// them takes long (at most ~5% of the time: 1/RECORDS_COST_SHARE).
+const RECORDS_MIN_MS = 250;
+const RECORDS_COST_SHARE = 20;
 const QUEUED_READS_PER_LOOK = 1000;
 const CALL_TIMEOUT_MS = 30_000;
 
 export class StatusRound<R> {
   private recordsAt = 0;
+  private recordsEveryMs = RECORDS_MIN_MS;
   private queuedCursor = 0;
   /** Elements (`job_index`) where a task has started: the allocation ran. */
   private readonly ran = new Set<string>();
@@ -55,9 +59,10 @@ export class StatusRound<R> {
   async run(tracked: readonly Tracked[], due: boolean): Promise<{ events: SourceEvent[] }> {
     const events: SourceEvent[] = [];
     const now = Date.now();
-    if (now - this.recordsAt >= RECORDS_EVERY_MS || due) {
+    if (now - this.recordsAt >= this.recordsEveryMs || due) {
       this.recordsAt = now;
       this.readElements(tracked, events);
+      this.recordsEveryMs = Math.max(RECORDS_MIN_MS, (Date.now() - now) * RECORDS_COST_SHARE);
     }
     if (!due) return { events };
     const finishedBefore = new Set(events.filter((e) => e.kind === 'finished').map((e) => e.task));
