@@ -100,7 +100,12 @@ export class StatusRound<R> {
         const found = [...accounting.values()].find((a) => a.comment?.endsWith(`:${t.token}`));
         if (found) t.jobId = found.jobId;
       }
-      const acct = t.jobId === null ? null : (accounting.get(`${t.jobId}_${t.index}`) ?? null);
+      // an array cancelled while none of its elements had started is one record without an index
+      // (sacct prints `123`, not `123_[0-3]`): it speaks for every element
+      const acct =
+        t.jobId === null
+          ? null
+          : (accounting.get(`${t.jobId}_${t.index}`) ?? accounting.get(`${t.jobId}_null`) ?? null);
       const j = judgeAttempt({
         queue: queue === 'unknown' ? 'unknown' : null,
         leftQueueAt: t.leftQueueAt,

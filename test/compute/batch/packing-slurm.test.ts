@@ -89,4 +89,32 @@ describe.skipIf(NO_INFRA)('packing tasks into Slurm allocations (tasks_per_job)'
     for (const t of ['task_002', 'task_003', 'task_005', 'task_006'])
       expect(runs.filter((r) => r === t)).toEqual([t]);
   });
+
+  it('Ctrl-C while the whole array waits in the queue: every task goes back to pending at once', async () => {
+    const env = slurmEnv();
+    // --begin keeps the array pending: none of its elements ever starts (sacct then has one record
+    // for the whole array, without an index)
+    const dir = slurmProject(
+      '  cluster: {type: slurm, partition: debug, time: "00:02:00", tasks_per_job: 2, extra_directives: ["--begin=now+3600"]}\n',
+      xs(4),
+    );
+    const run = hsmChild(['run', '--source', 'cluster', '--sweep-id', 'waiting'], dir, env);
+    let stderr = '';
+    run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const log = join(dir, 'sweeps', 'outputs', 'waiting', 'logs', 'sweep.log');
+    await waitUntil('the array to be submitted', 40_000, () => {
+      try {
+        return readFileSync(log, 'utf8').includes('"command":"sbatch"');
+      } catch {
+        return false; // the sweep directory is not there yet
+      }
+    });
+    const t0 = Date.now();
+    run.kill('SIGINT');
+    expect((await waitForExit(run)).code, stderr).toBe(130);
+    // not the 90 s after which an element with no word at all is reported lost
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(statusJson(dir, env).counts).toMatchObject({ pending: 4, lost: 0 });
+    expect(runsLog(dir)).toEqual([]);
+  });
 });

@@ -21,13 +21,14 @@ class Answers implements SchedulerClient {
   readonly calls: string[] = [];
   readonly argv: string[][] = [];
   readonly counts = new Map<string, number>();
+  sacct = '';
   constructor(public squeue: string) {}
   run(call: SchedulerCall): Promise<SchedulerResult> {
     const program = call.argv[0]!;
     this.calls.push(program);
     this.argv.push([...call.argv]);
     this.counts.set(program, (this.counts.get(program) ?? 0) + 1);
-    const stdout = program === 'squeue' ? this.squeue : '';
+    const stdout = program === 'squeue' ? this.squeue : program === 'sacct' ? this.sacct : '';
     return Promise.resolve({
       exitCode: 0,
       signal: null,
@@ -120,5 +121,26 @@ describe('a status round of a packed sweep', () => {
     expect(finished(events).sort()).toEqual(['a1', 'a2']);
     expect(client.calls).toEqual(['squeue', 'squeue', 'sacct']);
     expect(client.argv.at(-1)).toContain('--jobs=8');
+  });
+
+  it('an array cancelled before any element started (one sacct record, no index) puts its tasks back', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hsm-round-'));
+    const e0 = element(root, '9', 0, ['a1', 'a2']);
+    const e1 = element(root, '9', 1, ['b1', 'b2']);
+    const tracked = [...e0, ...e1];
+    for (const t of tracked) t.cancelRequested = true;
+    const client = new Answers('');
+    // recorded from the Slurm 22.05 of scripts/infra: `scancel` of a pending 4-element array
+    client.sacct =
+      '9|CANCELLED by 0|0:0|None|None assigned|2026-12-01T20:44:09|2026-12-01T20:44:09|hsm:s:t0\n';
+    const schedule = new PollSchedule({ minMs: 0, maxMs: 0, callsPerMinute: 40 });
+    const round = new StatusRound(slurmDialect, client, 'hsm-s', schedule, () => {});
+    const events = (await round.run(tracked, true)).events;
+    expect(events.map((e) => e.kind === 'finished' && e.neverStarted && e.task).sort()).toEqual([
+      'a1',
+      'a2',
+      'b1',
+      'b2',
+    ]);
   });
 });
