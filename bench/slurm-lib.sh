@@ -9,17 +9,24 @@ PARTITION=${PARTITION:-debug}
 export SLURM_CONF=${SLURM_CONF:-/tmp/hsm-infra/slurm/etc/slurm.conf}
 BENCH_TIMEOUT_S=${BENCH_TIMEOUT_S:-1800}
 HSM="node $PWD/bin/hsm.js"
-if [ -z "${HSM_BENCH_LOCKED:-}" ]; then
-  [ -f dist/cli.js ] || npm run --silent build
-  HSM_BENCH_LOCKED=1 exec flock --shared "${HSM_TEST_INFRA_DIR:-/tmp/hsm-infra}/slurm-tests.lock" \
-    "$bench_script" "$@"
-fi
+[ -f dist/cli.js ] || npm run --silent build
+# held by this shell itself (a signal to it ends the run and its cleanup), released when it exits
+exec 9>>"${HSM_TEST_INFRA_DIR:-/tmp/hsm-infra}/slurm-tests.lock"
+flock --shared 9
 bench_deadline=$(($(date +%s) + BENCH_TIMEOUT_S))
 
 # the work directory is read by the jobs on the nodes: it must be on the filesystem they share
 work=$(mktemp -d "${BENCH_DIR:-/tmp}/hsm-$(basename "$bench_script" .sh)-XXXXXX")
 bench_names=()
+bench_child=
 bench_cleanup() {
+  if [ -n "$bench_child" ]; then
+    # hsm cancels its jobs and records how its tasks ended; a minute at most
+    kill -TERM "$bench_child" 2>/dev/null || true
+    for _ in $(seq 1 240); do kill -0 "$bench_child" 2>/dev/null || break; sleep 0.25; done
+    pkill -KILL -P "$bench_child" 2>/dev/null || true
+    kill -KILL "$bench_child" 2>/dev/null || true
+  fi
   for n in "${bench_names[@]}"; do HSM_BENCH_CALLS=/dev/null scancel --name="$n" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -106,8 +113,13 @@ hsm_run() { # SOURCE ID N
   local t0 got
   bench_names+=("hsm-$2")
   t0=$(now_ms)
-  (cd "$work/project" && timeout --signal=TERM "$(left_s)" $HSM run --source "$1" --sweep-id "$2" >"$work/$2.out" 2>&1) ||
-    { echo "hsm run ($1) failed:" >&2; tail -5 "$work/$2.out" >&2; exit 1; }
+  # in the background, waited for: a signal to this script is handled at once (and passed on to
+  # hsm by the cleanup), not after hsm ends
+  (cd "$work/project" && exec timeout --signal=TERM "$(left_s)" $HSM run --source "$1" --sweep-id "$2" \
+    >"$work/$2.out" 2>&1) &
+  bench_child=$!
+  wait "$bench_child" || { echo "hsm run ($1) failed:" >&2; tail -5 "$work/$2.out" >&2; exit 1; }
+  bench_child=
   run_ms=$(($(now_ms) - t0))
   echo "$t0 $run_ms" >"$work/$2.clock"
   got=$(cat "$work"/outputs/"$2"/tasks/*/result.txt | wc -l)
