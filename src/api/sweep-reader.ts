@@ -8,7 +8,8 @@ import type { TaskTableRawRow } from '../state/task-table.js';
 import type { ProjectContext } from './project.js';
 import { analyseSweepErrors, type ErrorsReport } from './sweep-errors.js';
 import { openSweep } from './sweep-open.js';
-import { headOf, type StatusReport } from './sweep-status.js';
+import { headFrom, headOf, type StatusReport } from './sweep-status.js';
+import { LiveSummary } from '../state/live-summary.js';
 
 // A sweep held open for many reads (the dashboard): the status head, pages of the task table, one
 // task with its attempts, the error groups, and slices of its files, from one read-only connection
@@ -79,6 +80,11 @@ export interface SweepReader {
   readonly id: string;
   readonly dir: string;
   status(): StatusReport;
+  /**
+   * The same document, kept current from the store's events: the first call reads every task, later
+   * ones only the tasks changed since (a live page looking often at a 100,000-task sweep).
+   */
+  liveStatus(): StatusReport;
   /** The sources tasks ran on. */
   sources(): string[];
   tasks(request: TaskTableRequest): TaskTablePage;
@@ -117,10 +123,15 @@ export function openSweepReader(project: ProjectContext, idOrPrefix: string): Sw
       });
     return r;
   };
+  let live: LiveSummary | null = null;
   return {
     id: sweep.id,
     dir: sweep.paths.dir,
     status: () => store.snapshot(() => headOf(sweep)),
+    liveStatus: () => {
+      live ??= new LiveSummary(store.table, (read) => store.snapshot(read));
+      return headFrom(sweep, live.current());
+    },
     sources: () => store.table.sources(),
     tasks: (request) => {
       const where = request.where?.trim() ? parseWhere(request.where) : [];

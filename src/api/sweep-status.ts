@@ -104,7 +104,8 @@ export function headOf(sweep: OpenSweep): StatusReport {
   return headFrom(sweep, sweep.store.summary());
 }
 
-function headFrom(sweep: OpenSweep, span: SweepSummary): StatusReport {
+/** The status document's head from a summary already at hand (a live one: state/live-summary.ts). */
+export function headFrom(sweep: OpenSweep, span: SweepSummary): StatusReport {
   const counts = span.counts;
   const left = counts.pending + counts.queued + counts.running;
   let eta: number | null = left === 0 ? 0 : null;

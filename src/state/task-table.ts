@@ -29,6 +29,9 @@ export interface TaskTableQuery {
   limit?: number;
 }
 
+/** [name, status, source, started_at, ended_at]. */
+export type SummaryRow = [string, TaskStatus, string | null, number | null, number | null];
+
 /** A row as SQLite returns it: params and metrics still JSON text. */
 export interface TaskTableRawRow {
   name: string;
@@ -190,6 +193,21 @@ export class TaskTable {
       .prepare(`SELECT DISTINCT source FROM tasks WHERE source IS NOT NULL ORDER BY source`)
       .pluck()
       .all() as string[];
+  }
+
+  /**
+   * [name, status, source, started_at, ended_at] of every task (`afterId` null), or of the tasks the
+   * events in (afterId, upTo] name: what a live summary needs to follow the store (live-summary.ts).
+   */
+  summaryRows(afterId: number | null, upTo: number): SummaryRow[] {
+    const columns = `SELECT t.name, t.status, t.source, t.started_at, t.ended_at FROM tasks t`;
+    const stmt =
+      afterId === null
+        ? this.db.prepare(columns)
+        : this.db.prepare(
+            `${columns} WHERE t.name IN (SELECT task FROM events WHERE id > ? AND id <= ? AND task IS NOT NULL)`,
+          );
+    return stmt.raw(true).all(...(afterId === null ? [] : [afterId, upTo])) as SummaryRow[];
   }
 
   /** The id of the latest event: it changes whenever the store records a change. */
