@@ -6,7 +6,7 @@ export * from './sweep-run.js';
 export * from './sweep-open.js';
 export * from './sweep-collect.js';
 export { storageFailureError } from './storage-failure-error.js';
-export { runSourceNames, checkRunSources } from './run-sources.js';
+export { runSourceNames, checkRunSources, sourcesOutliveRun } from './run-sources.js';
 export * from './sweep-lifecycle.js';
 export * from './sweep-definition.js';
 export * from './sweep-status.js';

@@ -1,8 +1,9 @@
-import { reconcileTask } from '../engine/reconcile.js';
+import { catchUpTask, reconcileTask } from '../engine/reconcile.js';
 import type { TaskChange } from '../engine/ports.js';
 import { SILENT_LOG, type SweepLogger } from '../engine/log-port.js';
 import { logChanges } from '../engine/change-log.js';
-import type { OpenSweep } from '../state/sweep-directory.js';
+import { openSweepDirectory, type OpenSweep } from '../state/sweep-directory.js';
+import { liveLockOwner, SweepLock } from '../state/sweep-lock.js';
 import { existingTaskDirs, scanTaskDir } from '../state/task-dir-scan.js';
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
 
@@ -43,4 +44,45 @@ export function reconcileSweep(
     if (row && (row.status === 'completed' || row.status === 'failed')) workspace.writeStatus(row);
   }
   return touched;
+}
+
+// A sweep left on a batch scheduler (`--detach`, Ctrl-C "leave") that no hsm process follows: the
+// start and exit records its jobs wrote since are taken into the store (engine/reconcile.ts
+// catchUpTask), under the sweep's lock, so `hsm status` shows where it is. Reads only the
+// directories of queued and running tasks; does nothing while an hsm process runs the sweep, and
+// leaves the store as it is when it cannot be written (a status never fails for it). Returns the
+// names of the tasks it brought up to date.
+export function catchUpLeftTasks(sweepDir: string): string[] {
+  let sweep: OpenSweep | null = null;
+  let lock: SweepLock | null = null;
+  try {
+    sweep = openSweepDirectory(sweepDir, { readonly: true });
+    const counts = sweep.store.counts();
+    if (counts.queued + counts.running === 0 || liveLockOwner(sweep.paths.lock) !== null) return [];
+    sweep.store.close();
+    sweep = openSweepDirectory(sweepDir);
+    lock = SweepLock.acquire(sweep.paths, sweep.id);
+    const changes: TaskChange[] = [];
+    const touched: string[] = [];
+    for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
+      const fix = catchUpTask(row, scanTaskDir(sweep.paths, row.name));
+      if (fix.length === 0) continue;
+      changes.push(...fix);
+      touched.push(row.name);
+    }
+    if (changes.length === 0) return [];
+    sweep.store.apply(changes);
+    sweep.store.recordEvent('store:caught_up', { tasks: touched });
+    const workspace = new LocalTaskWorkspace(sweep.paths);
+    for (const name of touched) {
+      const row = sweep.store.task(name);
+      if (row && (row.status === 'completed' || row.status === 'failed')) workspace.writeStatus(row);
+    }
+    return touched;
+  } catch {
+    return []; // a run took the sweep meanwhile, or the store is read-only: shown as it is
+  } finally {
+    lock?.release();
+    sweep?.store.close();
+  }
 }

@@ -1,7 +1,12 @@
 import { cpus } from 'node:os';
 import { HsmError } from '../domain/errors.js';
 import type { ComputeSource } from '../engine/ports.js';
-import { buildSource, checkSourceStarts, runnableSourceTypes } from '../compute/source-registry.js';
+import {
+  buildSource,
+  checkSourceStarts,
+  runnableSourceTypes,
+  typeOutlivesRun,
+} from '../compute/source-registry.js';
 import type { SweepContext } from '../compute/source-context.js';
 import type { SourceConfig } from '../config/index.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
@@ -58,6 +63,12 @@ export function checkRunSources(project: ProjectContext, names: readonly string[
       );
     checkSourceStarts(name, project.config);
   }
+}
+
+/** Whether every one of these sources keeps its jobs without hsm (batch schedulers): a run on them
+ * can return once its tasks are handed over (`--detach`). */
+export function sourcesOutliveRun(project: ProjectContext, names: readonly string[]): boolean {
+  return names.length > 0 && names.every((n) => typeOutlivesRun(sourceConfig(project, n).type));
 }
 
 // A source's entry in hsm_config.yaml; `local` needs none.

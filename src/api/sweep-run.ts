@@ -43,6 +43,9 @@ export interface RunOptions {
   /** Progress of long steps on remote sources (setup output, session starts), line by line. */
   onProgress?: (line: string) => void;
   onLog?: (line: string) => void;
+  /** Returns once every task is handed over to sources whose jobs outlive this process, leaving
+   * them queued or running (`--detach` on a batch scheduler). */
+  leaveWhenHandedOver?: boolean;
 }
 
 export interface SweepRun {
@@ -56,6 +59,11 @@ export interface SweepRun {
   notices: string[];
   result: Promise<EngineResult>;
   cancel(): void;
+  /** Attempts in flight on sources whose jobs outlive this process (a batch scheduler's queue). */
+  leavable(): number;
+  /** Ends the run leaving those attempts queued or running (`hsm complete` adopts them later);
+   * attempts on other sources are cancelled. */
+  leave(): void;
 }
 
 // Runs the tasks of an open sweep that still need running: pending, lost and cancelled ones (a cancel
@@ -131,6 +139,7 @@ export function executeSweep(
             : null,
       killGraceMs: options.killGraceMs ?? 5000,
       log,
+      leaveWhenHandedOver: options.leaveWhenHandedOver,
       onTask: (row, event, diagnosis) => {
         if (event === 'finished' || event === 'retrying')
           findings.onAttemptEnded(row, event === 'retrying', diagnosis);
@@ -166,6 +175,8 @@ export function executeSweep(
       notices,
       result,
       cancel: () => engine.cancel(),
+      leavable: () => engine.leavable(),
+      leave: () => engine.leave('interrupt'),
     };
   } catch (err) {
     lock.release();

@@ -9,6 +9,7 @@ import type { OpenSweep } from '../state/sweep-directory.js';
 import type { SweepSummary } from '../state/sweep-summary.js';
 import { openSweep } from './sweep-open.js';
 import { cancelLeftAttempts } from './sweep-run.js';
+import { catchUpLeftTasks } from './reconcile-sweep.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
 
@@ -65,6 +66,15 @@ export function renderStatusJson(
   const chunks: string[] = [];
   writeStatusJson(project, idOrPrefix, (c) => chunks.push(c));
   return chunks.join('').trimEnd();
+}
+
+/** Before a sweep left on a batch scheduler is shown (no hsm process follows it): what its jobs
+ * recorded since is taken into the store (reconcile-sweep.ts). Returns the tasks brought up to date. */
+export function catchUpLeftSweep(project: ProjectContext, idOrPrefix?: string): string[] {
+  const sweep = openSweep(project, idOrPrefix, { readonly: true });
+  const dir = sweep.paths.dir;
+  sweep.store.close();
+  return catchUpLeftTasks(dir);
 }
 
 /** One task as `hsm status --json` (and `--watch --json`) shows it: the same fields in both. */

@@ -13,6 +13,8 @@ export class RunProgress {
   private lastDraw = 0;
   private lastPlain = 0;
   private readonly startedAt = Date.now();
+  /** Lines held back while a question is on the terminal (Ctrl-C: cancel or leave?). */
+  private held: string[] | null = null;
 
   constructor(
     private readonly total: number,
@@ -37,20 +39,36 @@ export class RunProgress {
     this.draw(false);
   }
 
+  /** Stops writing (a question is on the terminal); `release` writes what came meanwhile. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held;
+    this.held = null;
+    for (const text of held ?? []) this.line(text);
+  }
+
   finish(): void {
+    this.release();
     this.draw(true);
     if (this.tty && !this.quiet) this.stream.write('\n');
   }
 
   private line(text: string): void {
     if (this.quiet) return;
+    if (this.held) {
+      this.held.push(text);
+      return;
+    }
     if (this.tty) this.stream.write('\r\x1b[K');
     this.stream.write(text + '\n');
     if (this.tty) this.draw(true);
   }
 
   private draw(force: boolean): void {
-    if (this.quiet) return;
+    if (this.quiet || this.held) return;
     const now = Date.now();
     if (this.tty) {
       if (!force && now - this.lastDraw < 100) return;

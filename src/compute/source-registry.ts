@@ -96,6 +96,12 @@ export function checkSourceStarts(name: string, project: ProjectConfig): void {
   if (config?.type === 'pbs') checkPbsSettings(name, config);
 }
 
+/** Whether a source of this type keeps its jobs when hsm ends (a batch scheduler's queue; the
+ * built source says so too: ComputeSource.outlivesRun). */
+export function typeOutlivesRun(type: SourceType): boolean {
+  return type === 'slurm' || type === 'pbs';
+}
+
 /** The source types hsm can run. */
 export function runnableSourceTypes(): SourceType[] {
   return Object.keys(BUILDERS) as SourceType[];

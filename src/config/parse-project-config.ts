@@ -20,7 +20,8 @@ import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml
 
 const TOP_KEYS = ['project', 'defaults', 'sources', 'groups', 'commands', 'retry'];
 const PROJECT_KEYS = ['root', 'python_interpreter', 'training_script', 'conda_env', 'venv'];
-const DEFAULT_KEYS = ['jobs', 'retries', 'timeout', 'output_dir', 'sweep_file'];
+const DEFAULT_KEYS = ['jobs', 'retries', 'timeout', 'output_dir', 'sweep_file', 'on_interrupt'];
+const ON_INTERRUPT = ['ask', 'cancel', 'leave'] as const;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export interface ParseConfigInput {
@@ -78,6 +79,18 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
     if (d.has('jobs')) config.defaults.jobs = readInt(ctx, d.get('jobs')!.value, 'jobs', 1);
     if (d.has('retries')) config.defaults.retries = readInt(ctx, d.get('retries')!.value, 'retries', 0);
     if (d.has('timeout')) config.defaults.timeout = readDuration(ctx, d.get('timeout')!.value, 'timeout');
+    if (d.has('on_interrupt')) {
+      const node = d.get('on_interrupt')!.value;
+      const v = readString(ctx, node, 'on_interrupt');
+      const known = ON_INTERRUPT.find((o) => o === v);
+      if (known) config.defaults.on_interrupt = known;
+      else if (v !== null)
+        ctx.report(
+          'error',
+          ctx.resolve(node),
+          `\`on_interrupt\` must be ask, cancel or leave, got ${JSON.stringify(v)}`,
+        );
+    }
     const fromRoot = (abs: string | null, fallback: string) =>
       abs === null ? fallback : relativeToRoot(config.projectRoot, abs);
     if (d.has('output_dir'))

@@ -50,6 +50,9 @@ export interface ProjectConfig {
     output_dir: string;
     /** Relative to projectRoot (`sweeps/sweep.yaml`), or absolute when outside it. */
     sweep_file: string;
+    /** What Ctrl-C does to tasks a batch scheduler holds (`--on-interrupt`); null: ask on a
+     * terminal, cancel otherwise. */
+    on_interrupt: 'ask' | 'cancel' | 'leave' | null;
   };
   sources: Record<string, SourceConfig>;
   /** Node groups for `hsm exec -g NAME` and `@NAME` in node sets: node set expressions, as written. */
@@ -83,6 +86,7 @@ export function buildDefaultConfig(projectRoot: string): ProjectConfig {
       timeout: null,
       output_dir: DEFAULT_OUTPUT_DIR,
       sweep_file: DEFAULT_SWEEP_FILE,
+      on_interrupt: null,
     },
     sources: {},
     groups: {},

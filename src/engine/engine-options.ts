@@ -36,6 +36,9 @@ export interface EngineOptions {
   now?: () => number;
   /** The sweep log: every committed state change and run event (engine/log-port.ts). */
   log?: SweepLogger;
+  /** Once every task is handed over and the only attempts in flight are on sources that outlive
+   * this process, the run lets go of them and ends (`--detach` on a batch scheduler). */
+  leaveWhenHandedOver?: boolean;
 }
 
 export interface AdoptedAttempt {
@@ -49,6 +52,8 @@ export interface AdoptedAttempt {
 
 export interface EngineResult {
   interrupted: boolean;
+  /** Attempts left queued or running on sources that outlive this process (`leave`). */
+  left: number;
   /** Set when the run stopped with tasks left because no source could take them (why, per source). */
   unavailable?: string[];
   counts: Partial<Record<TaskStatus, number>>;

@@ -120,6 +120,9 @@ export interface ComputeSource {
   /** It sets each attempt's memory and time limit (batch schedulers): a retry after an OOM or a
    * timeout can ask for more (SubmitRequest.scale). */
   readonly scalesResources?: boolean;
+  /** Its attempts go on without this process (a batch scheduler's queue): an interrupted run may
+   * leave them queued or running, for a later run to adopt (`hsm complete`). */
+  readonly outlivesRun?: boolean;
   /** How many more attempts it accepts now (may exceed free slots: a source may queue a few ahead). */
   capacity(): number;
   /** Starts attempts; returns once each is handed over (not when it ends). A rejection means none of

@@ -69,3 +69,38 @@ export function reconcileTask(row: TaskRow, disk: RecordedAttempt, source: strin
   }
   return changes;
 }
+
+// A task left queued or running on a source that keeps its jobs without hsm (a batch scheduler,
+// `--detach`), while no hsm process follows the sweep: what its directory records since (the
+// runner's start and exit records) is taken in, so `hsm status` shows it. An attempt that ended
+// without an exit record (cancelled or timed out by the scheduler) is for `hsm complete` to learn
+// from the scheduler.
+export function catchUpTask(row: TaskRow, disk: RecordedAttempt): TaskChange[] {
+  if ((row.status !== 'queued' && row.status !== 'running') || disk.attempt !== row.attempts) return [];
+  const changes: TaskChange[] = [];
+  if (disk.started && row.startedAt === null)
+    changes.push({
+      kind: 'started',
+      task: row.name,
+      attempt: disk.attempt,
+      handle: String(disk.started.pid),
+      host: disk.started.host,
+      at: disk.started.at,
+    });
+  if (disk.exit) {
+    const outcome = classifyExit({
+      exitStatus: disk.exit.exit,
+      startedAt: disk.started?.at ?? row.startedAt,
+      endedAt: disk.exit.at,
+      host: disk.started?.host ?? row.host,
+    });
+    changes.push({
+      kind: 'finished',
+      task: row.name,
+      attempt: disk.attempt,
+      status: statusForReason(outcome.reason),
+      outcome,
+    });
+  }
+  return changes;
+}

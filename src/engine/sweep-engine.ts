@@ -26,6 +26,8 @@ export class SweepEngine {
   private readonly endings: AttemptEndings;
   private readonly submitFailures: SourceEvent[] = [];
   private cancelLevel = 0;
+  /** Why the run let go of the attempts on sources that outlive it, and how many it left. */
+  private leaving: { why: 'interrupt' | 'detach'; left: number } | null = null;
   private lastRequestLook = 0;
   /** Set when a write failed for want of space (or a read-only disk): no more attempts are handed over. */
   private storageFailure: StorageFailure | null = null;
@@ -84,6 +86,39 @@ export class SweepEngine {
     }
   }
 
+  /** Attempts in flight on sources that outlive this process: what `leave` would leave. */
+  leavable(): number {
+    let n = 0;
+    for (const r of this.running.values()) if (r.source.outlivesRun) n++;
+    return n;
+  }
+
+  /** Stops handing over attempts and lets go of those on sources that outlive this process (a batch
+   * scheduler's jobs): they stay queued or running in the store, for a later run to adopt (`hsm
+   * complete`) or `hsm cancel` to stop. Attempts on other sources are cancelled as by `cancel`. */
+  leave(why: 'interrupt' | 'detach' = 'interrupt'): void {
+    if (this.leaving !== null || this.cancelLevel > 0) return;
+    const others = new Map<ComputeSource, Running[]>();
+    let left = 0;
+    for (const [name, r] of this.running) {
+      if (r.source.outlivesRun) {
+        this.running.delete(name);
+        this.state.adoptedNames.delete(name);
+        left++;
+      } else others.set(r.source, [...(others.get(r.source) ?? []), r]);
+    }
+    this.leaving = { why, left };
+    this.guardWrite(() => this.note('info', 'run:left', { why, attempts: left }));
+    for (const [source, mine] of others) {
+      for (const r of mine) r.cancelled = true;
+      void source.terminate(
+        mine.map((r) => ({ task: r.row.name, attempt: r.attempt })),
+        this.options.killGraceMs,
+        'cancel',
+      );
+    }
+  }
+
   async run(): Promise<EngineResult> {
     this.note('info', 'run:started', { tasks: this.queue.length, adopted: this.running.size });
     this.adoptAll();
@@ -100,21 +135,43 @@ export class SweepEngine {
       this.unapplied = round.unapplied;
       if (round.committed) this.mappingDirty = true;
       this.enforceTimeouts();
+      if (this.options.leaveWhenHandedOver && this.allHandedOver()) this.leave('detach');
       this.maybeWriteMapping(false);
       const stuck = this.stuck();
       if (stuck) {
         this.maybeWriteMapping(true);
         const counts = this.store.counts();
         this.guardWrite(() => this.note('error', 'run:no_source', { reasons: stuck, counts }));
-        return { interrupted: false, counts, unavailable: stuck, storageFailure: this.storageFailure };
+        return {
+          interrupted: false,
+          left: 0,
+          counts,
+          unavailable: stuck,
+          storageFailure: this.storageFailure,
+        };
       }
     }
     this.maybeWriteMapping(true);
     const counts: Partial<Record<TaskStatus, number>> = this.store.counts();
+    const interrupted = this.cancelLevel > 0 || this.leaving?.why === 'interrupt';
     this.guardWrite(() =>
-      this.note('info', this.cancelLevel > 0 ? 'run:interrupted' : 'run:finished', { counts }, counts),
+      this.note(
+        'info',
+        interrupted ? 'run:interrupted' : this.leaving ? 'run:detached' : 'run:finished',
+        { counts },
+        counts,
+      ),
     );
-    return { interrupted: this.cancelLevel > 0, counts, storageFailure: this.storageFailure };
+    return { interrupted, left: this.leaving?.left ?? 0, counts, storageFailure: this.storageFailure };
+  }
+
+  // Nothing waits to be handed over (nor for a retry), and every attempt in flight is on a source
+  // that outlives this process.
+  private allHandedOver(): boolean {
+    if (this.queue.length > 0 || this.queue.waitingRetries > 0 || this.submitFailures.length > 0)
+      return false;
+    for (const r of this.running.values()) if (!r.source.outlivesRun) return false;
+    return true;
   }
 
   // Attempts of a dead hsm process, handed to their sources to be awaited (not started again).
@@ -141,7 +198,7 @@ export class SweepEngine {
   }
 
   private dispatching(): boolean {
-    return this.cancelLevel === 0 && this.storageFailure === null;
+    return this.cancelLevel === 0 && this.leaving === null && this.storageFailure === null;
   }
 
   // Anything but a storage failure is a bug and propagates.

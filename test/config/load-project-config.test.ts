@@ -65,6 +65,7 @@ groups:
       timeout: '5m',
       output_dir: 'runs',
       sweep_file: 'sweeps/sweep.yaml',
+      on_interrupt: null,
     });
     expect(config.sources.gpubox).toEqual({
       type: 'ssh',
@@ -113,6 +114,17 @@ groups:
     expect(err.evidence).toContain('source `b` (ssh) has no `host`');
     expect(err.evidence).toContain(
       'hsm_config.yaml:8:34: error: source `c`: `max_parallel` must be a positive integer, got "two"',
+    );
+  });
+
+  it('reads defaults.on_interrupt (ask, cancel, leave) and refuses anything else', () => {
+    const good = project({ 'hsm_config.yaml': 'defaults:\n  on_interrupt: leave\n' });
+    expect(loadProjectConfig(good.dir, { homeDir: good.home }).defaults.on_interrupt).toBe('leave');
+    const none = project({ 'hsm_config.yaml': 'defaults:\n  jobs: 2\n' });
+    expect(loadProjectConfig(none.dir, { homeDir: none.home }).defaults.on_interrupt).toBeNull();
+    const bad = project({ 'hsm_config.yaml': 'defaults:\n  on_interrupt: detach\n' });
+    expect(configError(() => loadProjectConfig(bad.dir, { homeDir: bad.home })).evidence).toContain(
+      'hsm_config.yaml:2:17: error: `on_interrupt` must be ask, cancel or leave, got "detach"',
     );
   });
 

@@ -5,8 +5,10 @@ import {
   recordRemoteProjects,
   runSourceNames,
   selectTasks,
+  sourcesOutliveRun,
 } from '../../api/index.js';
-import { checkRemoteProjects, runToEnd, sourceNames } from './run.js';
+import type { InterruptPolicy } from '../run-session.js';
+import { checkRemoteProjects, detach, onInterruptOption, runToEnd, sourceNames } from './run.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
 
 export function registerComplete(program: Command): void {
@@ -29,6 +31,11 @@ export function registerComplete(program: Command): void {
     .option('--json', 'print the final status as JSON on stdout')
     .option('--ssh-config <file>', 'ssh client config file for ssh sources (ssh -F)')
     .option('--sync', 'push the project to remote sources that differ')
+    .option(
+      '--detach',
+      'return at once and let the sweep go on (batch schedulers: once every task is submitted; other sources: in a background hsm)',
+    )
+    .addOption(onInterruptOption())
     .action(
       async (
         id: string,
@@ -43,6 +50,8 @@ export function registerComplete(program: Command): void {
           json?: boolean;
           sshConfig?: string;
           sync?: boolean;
+          detach?: boolean;
+          onInterrupt?: InterruptPolicy;
         },
       ) => {
         const project = openProject();
@@ -78,6 +87,11 @@ export function registerComplete(program: Command): void {
         } catch (err) {
           sweep.store.close();
           throw err;
+        }
+        if (flags.detach && !sourcesOutliveRun(project, names)) {
+          sweep.store.close();
+          detach(sweep.id, sweep.paths.dir, flags);
+          return;
         }
         process.exitCode = await runToEnd(project, sweep, flags, true);
       },

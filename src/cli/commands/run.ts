@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import {
   openProject,
   planSweep,
@@ -15,13 +15,14 @@ import {
   verifySessionProjects,
   type RemoteProjectCheck,
   formatDiagnostic,
+  sourcesOutliveRun,
   type RunOptions,
 } from '../../api/index.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { HsmError } from '../../domain/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { RunProgress, describeCounts } from '../progress.js';
-import { InterruptLatch, superviseRun } from '../run-session.js';
+import { InterruptLatch, superviseRun, type InterruptPolicy } from '../run-session.js';
 import { stderrPaint } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
@@ -39,8 +40,17 @@ interface RunFlags {
   sync?: boolean;
   yes?: boolean;
   detach?: boolean;
+  onInterrupt?: InterruptPolicy;
   json?: boolean;
   sshConfig?: string;
+}
+
+/** `--on-interrupt`, on `run` and `complete`. */
+export function onInterruptOption(): Option {
+  return new Option(
+    '--on-interrupt <what>',
+    'Ctrl-C with tasks queued or running on a batch scheduler (Slurm, PBS): ask (on a terminal), cancel them, or leave them running (default: ask on a terminal, else cancel; hsm_config.yaml defaults.on_interrupt)',
+  ).choices(['ask', 'cancel', 'leave']);
 }
 
 export function registerRun(program: Command): void {
@@ -66,7 +76,11 @@ export function registerRun(program: Command): void {
     .option('--sweep-id <id>', 'the id of the new sweep (default <name>_YYYYMMDD_HHMMSS)')
     .option('--sync', 'push the project to remote sources that differ (refused when no source is remote)')
     .option('-y, --yes', 'accept a sweep of over 100,000 tasks')
-    .option('--detach', 'run in the background; follow with `hsm status --watch`')
+    .option(
+      '--detach',
+      'return at once and let the sweep go on (batch schedulers: once every task is submitted; other sources: in a background hsm); follow with `hsm status --watch`',
+    )
+    .addOption(onInterruptOption())
     .option('--json', 'print the final status as JSON on stdout')
     .option('--ssh-config <file>', 'ssh client config file for ssh sources (ssh -F)')
     .action(async (args: string[], flags: RunFlags) => {
@@ -106,7 +120,7 @@ export function registerRun(program: Command): void {
         process.exitCode = EXIT.interrupted;
         return;
       }
-      if (flags.detach) {
+      if (flags.detach && !sourcesOutliveRun(project, sourceNames(flags.source) ?? ['local'])) {
         latch.dispose();
         sweep.store.close();
         detach(sweep.id, sweep.paths.dir, flags);
@@ -134,6 +148,8 @@ export async function runToEnd(
     retryFailed: flags.retryFailed,
     tasks: flags.tasks,
     sshConfigFile: flags.sshConfig,
+    // a batch scheduler keeps the jobs: --detach returns once they are all submitted
+    leaveWhenHandedOver: Boolean(flags.detach),
     onTask: (row, ev) => progress?.onTask(row, ev),
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     onProgress: (line) => process.stderr.write(`${line}\n`),
@@ -157,12 +173,24 @@ export async function runToEnd(
       `sweep ${run.sweepId}: ${run.planned} to run${run.adopted ? `, ${run.adopted} still running from an earlier run (adopted)` : ''}\n`,
     );
   }
-  const { interrupted, unavailable, storageFailure } = await superviseRun(run, latch, (level) => {
-    process.stderr.write(
-      level === 1
-        ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
-        : '\nkilling running tasks...\n',
-    );
+  const policy = flags.onInterrupt ?? project.config.defaults.on_interrupt ?? 'ask';
+  const { interrupted, left, unavailable, storageFailure } = await superviseRun(run, latch, policy, {
+    cancelling: (level) =>
+      process.stderr.write(
+        level === 1
+          ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
+          : '\nkilling running tasks...\n',
+      ),
+    leaving: (count) =>
+      process.stderr.write(
+        `\ninterrupted: leaving ${count} task(s) queued or running on the scheduler; they go on without hsm\n`,
+      ),
+    question: (count) =>
+      `\ninterrupted: ${count} task(s) are queued or running on the scheduler, where they go on without hsm.\n` +
+      `  c: cancel them (they are recorded cancelled; hsm complete ${run.sweepId} runs them again)\n` +
+      `  l: leave them running (hsm complete ${run.sweepId} collects them later)\n` +
+      'cancel or leave? [c/l] ',
+    hold: (on) => (on ? progress?.hold() : progress?.release()),
   });
   progress.finish();
   const status = JSON.parse(renderStatusJson(project, run.sweepDir, false)) as {
@@ -174,9 +202,16 @@ export async function runToEnd(
     process.stderr.write(
       `  outputs: ${run.sweepDir}/tasks/<task>/ (stdout.log, stderr.log, params.yaml, status.yaml)\n`,
     );
-    const left =
-      status.counts.pending! + status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
     if (left > 0)
+      process.stderr.write(
+        `  ${left} task(s) left queued or running on the scheduler, where they go on without hsm:\n` +
+          `    see where they are: hsm status ${run.sweepId}\n` +
+          `    follow and collect them (and run what is missing): hsm complete ${run.sweepId}\n` +
+          `    stop them: hsm cancel ${run.sweepId}\n`,
+      );
+    const toRun =
+      status.counts.pending! + status.counts.failed! + status.counts.lost! + status.counts.cancelled!;
+    if (toRun > 0 && left === 0)
       process.stderr.write(
         `  finish it with: hsm complete ${run.sweepId}${status.counts.failed ? ' --retry-failed' : ''}\n`,
       );
@@ -185,6 +220,7 @@ export async function runToEnd(
   // disk full: the counts above, then what happened and how to finish (exit 3)
   if (storageFailure) throw storageFailureError(run.sweepId, run.sweepDir, storageFailure);
   if (interrupted) return EXIT.interrupted;
+  if (left > 0) return EXIT.ok; // --detach: every task is submitted
   if (unavailable.length > 0) {
     process.stderr.write(
       `no source can run the remaining tasks:\n${unavailable.map((u) => `  - ${u}\n`).join('')}`,
@@ -297,9 +333,15 @@ async function printSessionDryRun(
 }
 
 // Continues the run in a background process (`hsm complete ID`), its output in logs/hsm-run.log.
-function detach(sweepId: string, sweepDir: string, flags: RunFlags): void {
+export function detach(
+  sweepId: string,
+  sweepDir: string,
+  flags: RunFlags & { retryFailed?: boolean; tasks?: string },
+): void {
   const log = openSync(join(sweepDir, 'logs', 'hsm-run.log'), 'a');
   const argv = [process.argv[1]!, 'complete', sweepDir];
+  if (flags.retryFailed) argv.push('--retry-failed');
+  if (flags.tasks !== undefined) argv.push('--tasks', flags.tasks);
   if (flags.jobs) argv.push('--jobs', String(flags.jobs));
   if (flags.source) argv.push('--source', flags.source);
   if (flags.retries !== undefined) argv.push('--retries', String(flags.retries));

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { HsmError, openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
+import { HsmError, catchUpLeftSweep, openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
 import { watchStatus } from '../status-watch.js';
 import { red, dim, stdoutPaint } from '../output.js';
@@ -41,6 +41,8 @@ async function showStatus(
   flags: { json?: boolean; watch?: boolean; all?: boolean; interval: string },
 ): Promise<void> {
   const project = openProject();
+  // a sweep left on a batch scheduler that no hsm follows: what its jobs recorded since, first
+  catchUpLeftSweep(project, id);
   if (flags.watch) {
     const intervalMs = parseInterval(flags.interval);
     const watched = await watchStatus(project, id, { json: Boolean(flags.json), intervalMs });

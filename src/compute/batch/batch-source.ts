@@ -48,6 +48,8 @@ export class BatchSource<R> implements ComputeSource {
   readonly slots: number;
   /** The job script sets memory and time: a retry after an OOM or a timeout asks for more. */
   readonly scalesResources = true;
+  /** Jobs belong to the scheduler: an interrupted run may leave them queued or running. */
+  readonly outlivesRun = true;
   private readonly tracked = new Map<string, Tracked>();
   private readonly events: SourceEvent[] = [];
   private readonly schedule: PollSchedule;

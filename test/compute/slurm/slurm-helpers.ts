@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,4 +149,29 @@ export function failedAttempts(dir: string, env: NodeJS.ProcessEnv = {}): Failed
     .split('\n')
     .filter((l) => l.startsWith('- '))
     .map((l) => JSON.parse(l.slice(2)) as FailedAttempt);
+}
+
+/** The sweep's jobs Slurm still holds (queued or running), found by the sweep's job name. */
+export function jobsInQueue(sweepId: string, env: NodeJS.ProcessEnv): number {
+  const r = spawnSync('squeue', ['-h', `--name=hsm-${sweepId}`, '-o', '%i'], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  return r.stdout.split('\n').filter(Boolean).length;
+}
+
+/** The sweep of a project with one sweep, once it exists, every task is handed over and at least
+ * `tasks` of them are queued or running in Slurm. */
+export async function whenAllSubmitted(dir: string, env: NodeJS.ProcessEnv, tasks: number): Promise<string> {
+  let id = '';
+  await waitUntil('the sweep and its tasks in Slurm', 60_000, () => {
+    const r = hsm(['status', '--json'], dir, env);
+    if (r.code !== 0) return false; // not created yet
+    const s = JSON.parse(r.stdout) as { sweep_id: string; counts: Record<string, number> };
+    id = s.sweep_id;
+    return (
+      s.counts.pending === 0 && s.counts.queued! + s.counts.running! >= tasks && jobsInQueue(id, env) > 0
+    );
+  });
+  return id;
 }

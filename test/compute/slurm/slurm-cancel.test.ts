@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, waitForExit } from '../../helpers/cli.js';
+import { useSlurmLock } from '../../helpers/slurm-lock.js';
+import { NO_INFRA } from '../../remote/test-infra.js';
+import {
+  countingShims,
+  hsmChild,
+  jobsInQueue,
+  runsLog,
+  slurmEnv,
+  slurmProject,
+  statusJson,
+  waitUntil,
+  whenAllSubmitted,
+} from './slurm-helpers.js';
+
+// `hsm run --detach` and `hsm cancel` on the real Slurm. Tasks x=2 and x=3 wait for a `gate` file in
+// the project (x=1 ends at once), so they are in Slurm's queue when the test stops them. runs.log
+// lists each start of a task.
+
+const CLUSTER = '  cluster: {type: slurm, partition: debug, time: "00:02:00"}\n';
+const GATED = 'if [ {x} != 1 ]; then while [ ! -e gate ]; do sleep 0.2; done; fi; ';
+
+describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
+  useSlurmLock('shared');
+  beforeAll(() => ensureBuilt());
+
+  it('--detach returns once all is submitted; hsm cancel stops the jobs with one scancel; complete runs only what did not complete', async () => {
+    const shims = countingShims();
+    const env = slurmEnv(shims.dir);
+    const dir = slurmProject(CLUSTER, [1, 2, 3], GATED);
+    const r = hsm(['run', '--source', 'cluster', '--detach'], dir, env, 60_000);
+    expect(r.code, r.stderr).toBe(0);
+    const id = statusJson(dir, env).sweep_id;
+    expect(r.stderr).toContain(`follow and collect them (and run what is missing): hsm complete ${id}`);
+    expect(jobsInQueue(id, env)).toBeGreaterThanOrEqual(2);
+    // x=1 ends while nobody follows the sweep; complete later collects it, the rest are stopped
+    await waitUntil('task_001 to end', 60_000, () => runsLog(dir).includes('task_001'));
+    await waitUntil('the gated tasks to start', 60_000, () => {
+      const s = statusJson(dir, env);
+      return s.counts.running! + s.counts.completed! === 3;
+    });
+    const c = hsm(['cancel', id], dir, env, 60_000);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain('no hsm process was running it');
+    expect(shims.calls().filter((l) => l.startsWith('scancel '))).toHaveLength(1);
+    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+    const s = statusJson(dir, env);
+    expect(s.counts).toMatchObject({ completed: 1, cancelled: 2 });
+    for (const t of s.tasks.filter((t) => t.name !== 'task_001'))
+      expect(t.termination_reason).toBe('cancelled');
+    writeFileSync(join(dir, 'gate'), '');
+    const done = hsm(['complete', id], dir, env, 60_000);
+    expect(done.code, done.stderr).toBe(0);
+    expect(statusJson(dir, env).counts).toMatchObject({ completed: 3 });
+    // runs.log lists each start: the cancelled ones ran again, task_001 did not
+    expect(runsLog(dir).sort()).toEqual(['task_001', 'task_002', 'task_002', 'task_003', 'task_003']);
+  }, 150_000);
+
+  it('hsm cancel while hsm run follows the sweep: one scancel, exit 130; --tasks cancels one task alone', async () => {
+    const shims = countingShims();
+    const env = slurmEnv(shims.dir);
+    const dir = slurmProject(CLUSTER, [1, 2, 3], GATED);
+    const child = hsmChild(['run', '--source', 'cluster'], dir, env);
+    const id = await whenAllSubmitted(dir, env, 2);
+    await waitUntil('the gated tasks to start', 60_000, () => statusJson(dir, env).counts.running === 2);
+    const one = hsm(['cancel', id, '--tasks', 'task_002'], dir, env);
+    expect(one.code, one.stderr).toBe(0);
+    await waitUntil('task_002 cancelled', 60_000, () => {
+      const t = statusJson(dir, env).tasks.find((t) => t.name === 'task_002')!;
+      return t.status === 'cancelled';
+    });
+    expect(statusJson(dir, env).tasks.find((t) => t.name === 'task_003')!.status).toBe('running');
+    const all = hsm(['cancel', id], dir, env);
+    expect(all.code, all.stderr).toBe(0);
+    expect((await waitForExit(child)).code).toBe(130);
+    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+    expect(shims.calls().filter((l) => l.startsWith('scancel '))).toHaveLength(2); // one per cancel
+    expect(statusJson(dir, env).counts).toMatchObject({ completed: 1, cancelled: 2 });
+  }, 150_000);
+});

@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn as spawnPty } from 'node-pty';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HSM_BIN, ensureBuilt, hsm, waitForExit } from '../../helpers/cli.js';
+import { useSlurmLock } from '../../helpers/slurm-lock.js';
+import { NO_INFRA } from '../../remote/test-infra.js';
+import {
+  countingShims,
+  hsmChild,
+  jobsInQueue,
+  runsLog,
+  slurmEnv,
+  slurmProject,
+  statusJson,
+  waitUntil,
+  whenAllSubmitted,
+} from './slurm-helpers.js';
+
+// Ctrl-C while Slurm holds a sweep's tasks: on a terminal hsm asks whether to cancel them or leave
+// them running; without a terminal it does what --on-interrupt says (cancel by default) and never
+// waits for an answer. Each task waits for a `gate` file in the project, so the test decides when
+// the jobs end: they are in Slurm's queue when the interrupt comes. runs.log lists each start.
+
+const CLUSTER = '  cluster: {type: slurm, partition: debug, time: "00:02:00"}\n';
+const GATED = 'while [ ! -e gate ]; do sleep 0.2; done; ';
+
+/** `hsm run` on a pseudo-terminal: its output so far, keys typed, its exit. */
+function runOnTerminal(dir: string, args: string[], env: NodeJS.ProcessEnv) {
+  const term = spawnPty(process.execPath, [HSM_BIN, ...args], {
+    cwd: dir,
+    cols: 160,
+    rows: 40,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', NO_COLOR: '1', ...env } as Record<
+      string,
+      string
+    >,
+  });
+  let output = '';
+  term.onData((d) => (output += d));
+  const exit = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  return { term, output: () => output, exit };
+}
+
+describe.skipIf(NO_INFRA)('Ctrl-C on a Slurm sweep', () => {
+  useSlurmLock('shared');
+  beforeAll(() => ensureBuilt());
+
+  it('on a terminal, asks; "l" leaves the jobs running (exit 130) and hsm complete collects them', async () => {
+    const env = slurmEnv();
+    const dir = slurmProject(CLUSTER, [1, 2], GATED);
+    const run = runOnTerminal(dir, ['run', '--source', 'cluster'], env);
+    const id = await whenAllSubmitted(dir, env, 2);
+    run.term.write('\x03');
+    await waitUntil('the question', 30_000, () => run.output().includes('cancel or leave? [c/l]'));
+    expect(run.output()).toMatch(/2 task\(s\) are queued or running on the scheduler/);
+    run.term.write('l');
+    expect(await run.exit).toBe(130);
+    expect(run.output()).toContain('leaving 2 task(s) queued or running on the scheduler');
+    expect(run.output()).toContain(`follow and collect them (and run what is missing): hsm complete ${id}`);
+    // the jobs go on without hsm; the sweep says they are still out there
+    expect(jobsInQueue(id, env)).toBe(2);
+    const left = statusJson(dir, env);
+    expect(left.counts.queued! + left.counts.running!).toBe(2);
+    writeFileSync(join(dir, 'gate'), '');
+    const c = hsm(['complete', id], dir, env, 60_000);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toContain('2 still running from an earlier run (adopted)');
+    expect(statusJson(dir, env).counts).toMatchObject({ completed: 2 });
+    expect(runsLog(dir).sort()).toEqual(['task_001', 'task_002']); // each ran once
+  }, 150_000);
+
+  it('on a terminal, "c" cancels the jobs (one scancel), records them cancelled; complete runs them again', async () => {
+    const shims = countingShims();
+    const env = slurmEnv(shims.dir);
+    const dir = slurmProject(CLUSTER, [1, 2], GATED);
+    const run = runOnTerminal(dir, ['run', '--source', 'cluster'], env);
+    const id = await whenAllSubmitted(dir, env, 2);
+    run.term.write('\x03');
+    await waitUntil('the question', 30_000, () => run.output().includes('cancel or leave? [c/l]'));
+    run.term.write('c');
+    expect(await run.exit).toBe(130);
+    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+    expect(shims.calls().filter((c) => c.startsWith('scancel '))).toHaveLength(1);
+    const s = statusJson(dir, env);
+    // started ones are cancelled; any Slurm had not started yet went back to pending
+    expect(s.counts.cancelled! + s.counts.pending!).toBe(2);
+    expect(s.counts.queued! + s.counts.running! + s.counts.completed!).toBe(0);
+    expect(s.counts.cancelled).toBe(new Set(runsLog(dir)).size); // runs.log: the tasks that started
+    writeFileSync(join(dir, 'gate'), '');
+    const c = hsm(['complete', id], dir, env, 60_000);
+    expect(c.code, c.stderr).toBe(0);
+    expect(statusJson(dir, env).counts).toMatchObject({ completed: 2 });
+  }, 150_000);
+
+  it('without a terminal, Ctrl-C cancels without asking; --on-interrupt leave leaves them', async () => {
+    const env = slurmEnv();
+    const dir = slurmProject(CLUSTER, [1, 2], GATED);
+    const child = hsmChild(['run', '--source', 'cluster'], dir, env);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const id = await whenAllSubmitted(dir, env, 2);
+    child.kill('SIGINT');
+    expect((await waitForExit(child)).code).toBe(130);
+    expect(stderr).not.toContain('cancel or leave?');
+    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+
+    const dir2 = slurmProject(CLUSTER, [1, 2], GATED);
+    const leaving = hsmChild(['run', '--source', 'cluster', '--on-interrupt', 'leave'], dir2, env);
+    const id2 = await whenAllSubmitted(dir2, env, 2);
+    leaving.kill('SIGINT');
+    expect((await waitForExit(leaving)).code).toBe(130);
+    expect(jobsInQueue(id2, env)).toBe(2);
+    writeFileSync(join(dir2, 'gate'), '');
+    const c = hsm(['complete', id2], dir2, env, 60_000);
+    expect(c.code, c.stderr).toBe(0);
+    expect(statusJson(dir2, env).counts).toMatchObject({ completed: 2 });
+    expect(runsLog(dir2).sort()).toEqual(['task_001', 'task_002']);
+  }, 150_000);
+});
