@@ -151,9 +151,10 @@ export function failedAttempts(dir: string, env: NodeJS.ProcessEnv = {}): Failed
     .map((l) => JSON.parse(l.slice(2)) as FailedAttempt);
 }
 
-/** The sweep's jobs Slurm still holds (queued or running), found by the sweep's job name. */
+/** The array elements of the sweep Slurm still holds (queued or running; `-r`: one line each, a
+ * pending range is not one line), found by the sweep's job name. */
 export function jobsInQueue(sweepId: string, env: NodeJS.ProcessEnv): number {
-  const r = spawnSync('squeue', ['-h', `--name=hsm-${sweepId}`, '-o', '%i'], {
+  const r = spawnSync('squeue', ['-h', '-r', `--name=hsm-${sweepId}`, '-o', '%i'], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
