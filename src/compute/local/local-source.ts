@@ -125,6 +125,20 @@ export class LocalSource implements ComputeSource {
         ),
       );
     }
+    // one write a runner for the whole batch: a pipe write is a syscall and a wake-up of the runner
+    const lines = new Map<Runner, string>();
+    try {
+      this.handToRunners(requests, lines);
+    } finally {
+      // the tasks queued before a failure (no capacity) are in their runners' queues: sent
+      for (const [runner, text] of lines) runner.child.stdin!.write(text);
+    }
+    // one line a batch: command.sh written and RUN sent for each task (their states are the engine's)
+    this.log.command('run', performance.now() - t0, { tasks: requests.length });
+  }
+
+  // Each task to the runner with the shortest queue, its RUN line added to that runner's text.
+  private handToRunners(requests: readonly SubmitRequest[], lines: Map<Runner, string>): void {
     for (const req of requests) {
       const runner = this.pickRunner();
       if (!runner)
@@ -143,10 +157,8 @@ export class LocalSource implements ComputeSource {
       };
       runner.queue.push(entry);
       this.byDir.set(sent, entry);
-      runner.child.stdin!.write(formatRunLine(req.attempt, sent));
+      lines.set(runner, (lines.get(runner) ?? '') + formatRunLine(req.attempt, sent));
     }
-    // one line a batch: command.sh written and RUN sent for each task (their states are the engine's)
-    this.log.command('run', performance.now() - t0, { tasks: requests.length });
   }
 
   poll(waitMs: number): Promise<SourceEvent[]> {
