@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { until } from '../helpers/wait.js';
 
 // Where the real test infrastructure is (scripts/infra/up.sh writes .test-infra.env; scripts/test.sh
 // exports it). Read from the environment, else from the file, so `npx vitest run test/remote`
@@ -61,31 +62,30 @@ export function privateControlPath(): string {
 }
 
 // Waits (up to `ms`) until no process's command line starts with `pattern`; returns the pids still
-// matching ('' when none). A remote kill travels over ssh, so "gone" is checked for a moment, not at once.
-export async function waitForNoProcess(pattern: string, ms = 5000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    let pids: string;
+// matching ('' when none). A remote kill travels over ssh, so "gone" is checked for a while (a
+// loaded machine), not at once.
+export async function waitForNoProcess(pattern: string, ms = 20_000): Promise<string> {
+  const pids = () => {
     try {
-      pids = execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
+      return execFileSync('pgrep', ['-f', `^${pattern}`], { encoding: 'utf8' }).trim();
     } catch {
-      pids = '';
+      return '';
     }
-    if (pids === '' || Date.now() > deadline) return pids;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  };
+  return until(`no process ${pattern}`, () => pids() === '', ms).then(
+    () => '',
+    () => pids(),
+  );
 }
 
 // Waits (up to `ms`) until a process whose command line starts with `pattern` runs; true when seen.
-export async function waitForProcess(pattern: string, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      execFileSync('pgrep', ['-f', `^${pattern}`]);
-      return true;
-    } catch {
-      if (Date.now() > deadline) return false;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export async function waitForProcess(pattern: string, ms = 30_000): Promise<boolean> {
+  const running = () => {
+    execFileSync('pgrep', ['-f', `^${pattern}`], { stdio: 'ignore' }); // throws when none
+    return true;
+  };
+  return until(`a process ${pattern}`, running, ms).then(
+    () => true,
+    () => false,
+  );
 }

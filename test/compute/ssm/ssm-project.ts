@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeProject } from '../../helpers/cli.js';
 import { sshInfra } from '../../remote/test-infra.js';
+import { until } from '../../helpers/wait.js';
 
 // A project whose hsm_config.yaml names a `type: ssm` source on the pty-only test hosts (node21..23
 // belong to these tests), opened through test/fixtures/pty-only/ssh-tt: an interactive shell in a
@@ -74,10 +75,8 @@ export function endsByTask(ledger: string): Map<number, string[]> {
 }
 
 export async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
+  return until('a condition', check, ms).then(
+    () => true,
+    () => false,
+  );
 }
