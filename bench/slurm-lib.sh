@@ -129,7 +129,7 @@ hsm_run() { # SOURCE ID N
 # Where the time of an hsm run went, from its sweep log and the runner's records (ms):
 # start (node, sweep directory, every task planned), handover (task directories, command.sh files,
 # the job script), submit (sbatch) -> first task started (Slurm's start of the elements), tasks
-# (first start -> last exit record), end (last exit record -> hsm exits).
+# (first start -> last exit record), seen (-> the run is finished), exit (-> hsm has exited).
 breakdown() { # ID
   local sweep="$work/outputs/$1" t0 ms
   read -r t0 ms <"$work/$1.clock"
@@ -146,9 +146,11 @@ breakdown() { # ID
       first = Math.min(first, fs.statSync(path.join(dir, "tasks", t, "started")).mtimeMs);
       last = Math.max(last, fs.statSync(path.join(dir, "tasks", t, "exit")).mtimeMs);
     }
+    const finished = at(log.find((e) => e.event === "run:finished"));
     const parts = [
       ["start", start - t0], ["handover", sbatchStart - start], ["sbatch", sbatchEnd - sbatchStart],
-      ["slurm start", first - sbatchEnd], ["tasks", last - first], ["end", t0 + ms - last],
+      ["slurm start", first - sbatchEnd], ["tasks", last - first], ["seen", finished - last],
+      ["exit", t0 + ms - finished],
     ];
     console.log(parts.map(([k, v]) => `${k} ${Math.round(v)}`).join(", ") + " ms");
   ' "$sweep" "$t0" "$ms"

@@ -3,7 +3,8 @@
 # as one plain array, then as `hsm run` with `tasks_per_job` P for each P in PS (default: one
 # element per CPU of the partition, and 25), each with its breakdown: start (node, sweep
 # directory, tasks planned), handover (task directories, command.sh, job script), sbatch, Slurm's
-# start of the elements, the tasks (first start -> last exit record), the end (-> hsm exits).
+# start of the elements, the tasks (first start -> last exit record), seen (-> the run is finished),
+# exit (-> hsm has exited).
 # Holds the Slurm test lock shared; bounded by BENCH_TIMEOUT_S; cleans up however it ends.
 #
 #   bash bench/slurm-packing.sh                 # N=200 PS="<ceil(N/CPUs)> 25" PARTITION=debug
