@@ -1,5 +1,5 @@
 import { HsmError } from '../../domain/errors.js';
-import { encodeChunk, lineOf, splitBlocks } from './data-lines.js';
+import { encodeChunk, lineOf, splitBlocks, type HelperOutput } from './data-lines.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 
 // Sends chunks to the node's helper (`recv`), several per command (a command costs a round trip
@@ -51,11 +51,11 @@ export class ChunkSender {
   /**
    * Sends what is queued. With `apply` (the helper's apply arguments after the root), a batch sent
    * in one go is applied by the same command (`push`: one round trip less for a small push);
-   * returns true when it was.
+   * returns that command's output when it was, else null.
    */
-  async flush(apply?: readonly string[]): Promise<boolean> {
+  async flush(apply?: readonly string[]): Promise<HelperOutput | null> {
     let pending = this.batch;
-    let applied = false;
+    let applied: HelperOutput | null = null;
     this.batch = [];
     this.typed = 0;
     const mismatches = new Map<string, number>();
@@ -102,7 +102,7 @@ export class ChunkSender {
         });
       }
       pending = this.confirm(pending, ok);
-      if (apply && pending.length === 0) applied = out.lines.some((l) => l.key === 'APPLIED');
+      if (apply && pending.length === 0 && out.lines.some((l) => l.key === 'APPLIED')) applied = out;
       apply = undefined;
       for (const c of pending) {
         const n = (mismatches.get(c.sha) ?? 0) + 1;

@@ -6,22 +6,31 @@ import { syncFilterArgs, type SyncFilterRules } from '../../config/sync-filter.j
 import { HsmError } from '../../domain/errors.js';
 import { runCommand } from '../../process/run-command.js';
 import { HashCache } from './hash-cache.js';
+import { ListingCache } from './listing-cache.js';
 import type { ManifestEntry } from './manifest.js';
 
 /** The local hash cache, in the project's `.hsm/` (never synced). */
 const HASH_CACHE = '.hsm/session-sync/local-hashes.json';
+/** The last rsync listing, and what it depended on. */
+const LISTING_CACHE = '.hsm/session-sync/local-listing.json';
 
 // The local side's manifest: which files a push sends is decided by the same rsync filter rules
 // as the ssh source's sync (config/sync-filter.ts: .gitignore files, sync_exclude, the outputs,
-// `.hsm/`), applied by a local `rsync --dry-run` that only lists; then each entry's type, mode,
-// size, mtime and (files) sha256.
+// `.hsm/`), applied by a local `rsync --dry-run` that only lists (its answer kept until a
+// directory or a .gitignore changes: listing-cache.ts); then each entry's type, mode, size, mtime
+// and (files) sha256.
 
 export async function readLocalManifest(
   root: string,
   rules: SyncFilterRules,
   signal?: AbortSignal,
 ): Promise<ManifestEntry[]> {
-  const paths = await listWithRsync(root, rules);
+  const listing = ListingCache.load(join(root, LISTING_CACHE), root, syncFilterArgs(rules));
+  let paths = listing.paths();
+  if (!paths) {
+    paths = await listWithRsync(root, rules);
+    listing.save(paths);
+  }
   const cache = HashCache.load(join(root, HASH_CACHE));
   const entries: ManifestEntry[] = [];
   for (const path of paths) {

@@ -6,8 +6,10 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 // as `$HOME/.hsm/ssync-<hash>.sh`, so the commands typed into the session stay short (a command is
 // typed in octal-encoded lines, acknowledged every KiB). Its commands:
 //
-//   state ROOT PRUNE...     `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then sections
-//                           (listing, the stat listing and shas of the last push, chunks received)
+//   state ROOT KNOWN PRUNE...   `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then sections
+//                           (listing, the stat listing and shas of the last push; `HSM-SAME`
+//                           instead when the listing is that stat listing and KNOWN is
+//                           `sha256(stat),sha256(shas)`; chunks received)
 //   recv ROOT BLOCK [ENC LEN SHA]...   for each chunk: reads LEN bytes typed to /dev/tty
 //                           (non-canonical mode, `HSM-ACK` after each BLOCK bytes), decodes them
 //                           (ENC gz|raw) and keeps the chunk as chunks/SHA only when its sha256 is
@@ -18,7 +20,8 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P..
 //                           removes, changes modes, extracts the chunks (one tar stream), records
 //                           the new stat listing beside the shas the stream carried (`shas.new`:
-//                           the whole record; `shas.add`: appended to it)
+//                           the whole record; `shas.add`: appended to it), and sends that stat
+//                           listing back (a section)
 //   hash ROOT P...          `HSM-H sha` per path, in order
 //   pack DIR ID CHUNK P...  tars the paths into ~/.hsm/pull/ID.tar (kept: a resumed pull reuses
 //                           it), `HSM-PACK size enc` and `HSM-C sha` per chunk
@@ -120,7 +123,8 @@ do_apply() {
   find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null
   if [ -f $S/shas.add ]; then { cat $S/shas 2>/dev/null; cat $S/shas.add; } >$S/shas.new && rm -f $S/shas.add; fi
   if [ -f $S/shas.new ]; then
-    listing "$@" >$S/stat.new && mv -f $S/shas.new $S/shas && mv -f $S/stat.new $S/stat
+    listing "$@" >$S/stat.new && mv -f $S/shas.new $S/shas && mv -f $S/stat.new $S/stat &&
+      { section stat; zc <$S/stat | b64e; }
   fi
   echo 'HSM-APPLIED'
 }
@@ -131,15 +135,23 @@ bad=0
 cmd=$1; shift
 case $cmd in
 state)
-  root=$1; shift
+  root=$1 known=$2; shift 2
   for t in find tar head; do command -v $t >/dev/null 2>&1 || echo "HSM-MISSING $t"; done
   if [ ! -e "$root" ]; then echo 'HSM-ROOT none'; exit 0; fi
   if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
   cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
   echo "HSM-ROOT ok $Z"
-  section listing; listing "$@" | zc | b64e
-  section stat; cat $S/stat 2>/dev/null | zc | b64e
-  section shas; cat $S/shas 2>/dev/null | zc | b64e
+  # the copy untouched since the last push (its listing is the stat listing taken then) and the
+  # caller holding that listing and record (KNOWN: their sha256s): neither is sent again
+  l=$HOME/.hsm/list.$$; listing "$@" >"$l"
+  if [ "$known" != - ] && [ -f $S/stat ] && cmp -s "$l" $S/stat && [ "$known" = "$(sha <$S/stat),$(sha <$S/shas)" ]; then
+    echo 'HSM-SAME'
+  else
+    section listing; zc <"$l" | b64e
+    section stat; cat $S/stat 2>/dev/null | zc | b64e
+    section shas; cat $S/shas 2>/dev/null | zc | b64e
+  fi
+  rm -f "$l"
   section chunks; ls $S/chunks 2>/dev/null | zc | b64e
   echo 'HSM-END' ;;
 recv)

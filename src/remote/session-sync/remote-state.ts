@@ -1,11 +1,13 @@
 import { HsmError } from '../../domain/errors.js';
 import { lineOf } from './data-lines.js';
 import { parseListing, parseShas, type RemoteState } from './manifest.js';
+import { NodeStateCache, type NodeRecord } from './node-state-cache.js';
 import { prunePattern } from './remote-helper.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 
-// One command reads what the node has: the listing, the record of the last push, the chunks
-// already received, and which tools are missing.
+// One command reads what the node has: the listing, the record of the last push (not sent again
+// when the caller holds it and the copy is untouched: node-state-cache.ts), the chunks already
+// received, and which tools are missing.
 
 export interface NodeSide {
   /** The directory exists on the node. */
@@ -13,6 +15,8 @@ export interface NodeSide {
   /** gzip is there (data is compressed both ways). */
   gzip: boolean;
   state: RemoteState;
+  /** The node's stat listing and push record as read (or, HSM-SAME, as cached). */
+  record: NodeRecord;
 }
 
 const NEEDED = ['find', 'tar', 'head'];
@@ -36,8 +40,10 @@ export async function readNodeSide(
   root: string,
   pruned: readonly string[],
   options: { timeoutMs: number; signal?: AbortSignal },
+  cached: NodeRecord | null = null,
 ): Promise<NodeSide> {
-  const { out } = await runHelper(shell, ['state', root, ...pruned.map(prunePattern)], {
+  const known = NodeStateCache.known(cached);
+  const { out } = await runHelper(shell, ['state', root, known, ...pruned.map(prunePattern)], {
     ...options,
     what: `reading ${root}`,
   });
@@ -54,7 +60,9 @@ export async function readNodeSide(
   }
   const rootLine = lineOf(out, 'ROOT') ?? '';
   const empty: RemoteState = { entries: new Map(), stat: new Map(), shas: new Map(), chunks: new Set() };
-  if (rootLine.startsWith('none')) return { exists: false, gzip: !missing.includes('gzip'), state: empty };
+  const none: NodeRecord = { stat: Buffer.alloc(0), shas: Buffer.alloc(0) };
+  if (rootLine.startsWith('none'))
+    return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none };
   if (!rootLine.startsWith('ok')) {
     const what = rootLine.startsWith('notdir') ? 'is not a directory' : 'cannot be entered';
     throw new HsmError('usage', `${root} on ${shell.node} ${what}.`, {
@@ -62,13 +70,16 @@ export async function readNodeSide(
     });
   }
   const section = (name: string) => out.sections.get(name) ?? Buffer.alloc(0);
+  const same = cached !== null && out.lines.some((l) => l.key === 'SAME');
+  const record = same ? cached : { stat: section('stat'), shas: section('shas') };
+  const stat = parseListing(record.stat);
   return {
     exists: true,
     gzip: rootLine.endsWith('gz'),
     state: {
-      entries: parseListing(section('listing')),
-      stat: parseListing(section('stat')),
-      shas: parseShas(section('shas')),
+      entries: same ? stat : parseListing(section('listing')),
+      stat,
+      shas: parseShas(record.shas),
       chunks: new Set(
         section('chunks')
           .toString('latin1')
@@ -76,5 +87,6 @@ export async function readNodeSide(
           .filter((c) => /^[0-9a-f]{64}$/.test(c)),
       ),
     },
+    record,
   };
 }

@@ -6,6 +6,7 @@ import { readLocalManifest } from './local-manifest.js';
 import { planPush, serializeShas, type ManifestEntry } from './manifest.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { pathArg } from './remote-helper.js';
+import { NodeStateCache } from './node-state-cache.js';
 import { nodePath, readNodeSide } from './remote-state.js';
 import { DEFAULT_STAGING_MIN_BYTES, S3Stage, STAGING_CHUNK_BYTES } from './s3-staging.js';
 import { runHelper, type SessionShell } from './session-shell.js';
@@ -35,6 +36,7 @@ export async function pushThroughSession(
   const root = nodePath(options.remoteRoot);
   const protectedDirs = (options.protectedDirs ?? []).map((d) => d.replace(/^\/+|\/+$/g, '')).filter(Boolean);
   const progress = progressOf('push', options);
+  const cache = NodeStateCache.of(options.localRoot, shell.node, root);
   progress('scan', [0, 0], [0, 0]);
   const [local, side] = await Promise.all([
     readLocalManifest(
@@ -46,8 +48,9 @@ export async function pushThroughSession(
       },
       options.signal,
     ),
-    readNodeSide(shell, root, protectedDirs, call),
+    readNodeSide(shell, root, protectedDirs, call, cache.get()),
   ]);
+  if (side.exists) cache.save(side.record);
   let plan = planPush(local, side.state);
   if (plan.needHash.length > 0)
     plan = planPush(local, side.state, await hashOnNode(shell, root, plan.needHash, call));
@@ -62,7 +65,8 @@ export async function pushThroughSession(
     return { ...result, duration_ms: Date.now() - started };
   }
   // The stream: the entries to write, then the record of this push.
-  const stream = buildPackStream(plan.send, [recordOf(local, side.state.shas)]);
+  const record = recordOf(local, side.state.shas);
+  const stream = buildPackStream(plan.send, [record]);
   const staging =
     options.s3Staging && stream.length >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
       ? new S3Stage(options.s3Staging, shell.node)
@@ -98,26 +102,35 @@ export async function pushThroughSession(
   const applyArgs = ['rm:', ...plan.remove.map(pathArg), 'rmdir:', ...plan.rmdir.map(pathArg), 'chmod:'];
   for (const c of plan.chmod) applyArgs.push(c.mode.toString(8), pathArg(c.path));
   applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)));
-  const appliedWithData = await sender.flush(applyArgs);
+  let applied = await sender.flush(applyArgs);
   result.wire_bytes = sender.wire;
   result.chunks_sent = sender.sent + staged.length;
   progress('apply', [files.length, files.length], [bytes, bytes]);
-  if (!appliedWithData) {
-    const { result: applied, out } = await runHelper(shell, ['apply', root, ...applyArgs], {
+  if (!applied) {
+    const { result: r, out } = await runHelper(shell, ['apply', root, ...applyArgs], {
       ...call,
       what: 'writing the files',
     });
-    if (applied.exitCode !== 0 || !out.lines.some((l) => l.key === 'APPLIED')) {
+    if (r.exitCode !== 0 || !out.lines.some((l) => l.key === 'APPLIED')) {
       throw new HsmError(
         'infra',
-        `${shell.node} could not write the pushed files into ${root}: ${lineOf(out, 'FAIL') ?? `exit ${applied.exitCode}`}.`,
+        `${shell.node} could not write the pushed files into ${root}: ${lineOf(out, 'FAIL') ?? `exit ${r.exitCode}`}.`,
         {
-          evidence: applied.stdout.trim().split('\n').slice(-5).join('\n'),
+          evidence: r.stdout.trim().split('\n').slice(-5).join('\n'),
           hint: 'Check the disk space and permissions there; push again (chunks that arrived are kept until a push is applied).',
         },
       );
     }
+    applied = out;
   }
+  // the node's record now: the one sent, or the earlier one with this push's appended to it
+  const stat = applied.sections.get('stat');
+  if (stat)
+    cache.save({
+      stat,
+      shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+    });
+  else cache.drop();
   progress('done', [files.length, files.length], [bytes, bytes]);
   return { ...result, duration_ms: Date.now() - started };
 }
