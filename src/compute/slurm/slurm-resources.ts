@@ -114,6 +114,26 @@ function readMem(source: string, config: SourceConfig): SlurmResources['mem'] {
   return { amount: Number(m[1]), unit: (m[2]?.toUpperCase() ?? 'M') as 'M' };
 }
 
+// Options hsm writes itself and depends on; one in extra_directives would override it (a later
+// #SBATCH line wins) and break what hsm relies on, so it is refused with what to do instead.
+const HSM_OWNED: [RegExp, string][] = [
+  [
+    /^--requeue\b/,
+    'hsm submits with --no-requeue and runs preempted and node-failed tasks again itself, as new attempts (retry: preempted / node_fail in hsm_config.yaml); a requeue would run an attempt again over its own records',
+  ],
+  [/^(--array\b|-a\b)/, 'hsm writes the array itself; limit how many run at once with array_throttle:'],
+  [
+    /^(--job-name\b|-J\b)/,
+    'hsm names every job of a sweep hsm-<sweep id>, its one status call filters on it',
+  ],
+  [/^--comment\b/, 'hsm keeps its submission token in the job comment'],
+  [
+    /^(--output\b|-o\b|--error\b|-e\b)/,
+    "the task's output is in its task directory; Slurm's own is under scripts/job_scripts/output/",
+  ],
+  [/^(--chdir\b|-D\b)/, "hsm runs each task in the project's directory; set the task's own with its command"],
+];
+
 function readDirectives(source: string, config: SourceConfig): string[] {
   const v = config.extra_directives;
   if (v === undefined || v === null) return [];
@@ -126,6 +146,9 @@ function readDirectives(source: string, config: SourceConfig): string[] {
       .trim();
     if (!s.startsWith('-') || /[\n\r]/.test(s))
       refuse(source, 'extra_directives', d, 'is not an sbatch option on one line', fix);
+    const owned = HSM_OWNED.find(([re]) => re.test(s));
+    if (owned)
+      refuse(source, 'extra_directives', d, 'is an option hsm sets itself', `remove it: ${owned[1]}`);
     return s;
   });
 }

@@ -44,6 +44,33 @@ describe('Slurm resource fields', () => {
     expect(() => readSlurmResources('c', { type: 'slurm', extra_directives: ['exclusive'] })).toThrow(
       /not an sbatch option/,
     );
+    // options hsm sets itself: overriding them would break it, so they are refused with the way instead
+    const owned = (d: string) => () => readSlurmResources('c', { type: 'slurm', extra_directives: [d] });
+    expect(owned('--requeue')).toThrow(/extra_directives: "--requeue" is an option hsm sets itself/);
+    let hint: string | undefined;
+    try {
+      owned('#SBATCH --requeue')();
+    } catch (e) {
+      hint = (e as { hint?: string }).hint;
+    }
+    expect(hint).toMatch(/retry: preempted \/ node_fail/);
+    for (const d of [
+      '--array=0-3',
+      '-J x',
+      '--job-name=x',
+      '--comment=x',
+      '-o out',
+      '--output=x',
+      '--chdir=/',
+    ]) {
+      expect(owned(d), d).toThrow(/is an option hsm sets itself/);
+    }
+    expect(
+      readSlurmResources('c', {
+        type: 'slurm',
+        extra_directives: ['--exclusive', '--no-requeue', '--mail-type=END'],
+      }).extraDirectives,
+    ).toEqual(['--exclusive', '--no-requeue', '--mail-type=END']);
   });
 
   it('a retry after an OOM doubles the memory, after a timeout the time', () => {
