@@ -29,7 +29,10 @@ describe.skipIf(NO_INFRA)('memory limits on the real Slurm', () => {
     expect(runsLog(dir)).toEqual(['task_001', 'task_001']);
     const [first, ...more] = failedAttempts(dir, env);
     expect(more).toEqual([]);
-    expect(first).toMatchObject({ attempt: 1, termination_reason: 'oom', retrying: true });
+    expect(
+      first,
+      'Slurm enforces memory with the cgroup v1 memory controller (scripts/infra/slurm-up.sh logs when it cannot)',
+    ).toMatchObject({ attempt: 1, termination_reason: 'oom', retrying: true });
     expect(first!.evidence).toMatch(/out of memory/);
     // the second job asked Slurm for twice the memory
     const scripts = join(statusJson(dir, env).sweep_dir, 'scripts', 'job_scripts');
