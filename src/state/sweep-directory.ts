@@ -17,6 +17,7 @@ import { SweepPaths } from './sweep-paths.js';
 import { SweepStore } from './sweep-store.js';
 import { renderYaml, writeTaskMapping, type SweepMetadata } from './sweep-files.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { PARAM_KEYS_META, ParamKeys } from './task-findings.js';
 import { resolveSweepIdPrefix } from './sweep-id.js';
 
 // Creating, finding and opening sweep directories. A sweep is created in a hidden `.partial`
@@ -71,8 +72,17 @@ export function createSweepDirectory(input: {
     writeFileAtomic(tmp.metadata, renderYaml({ ...input.metadata, id }));
     const store = SweepStore.open(tmp.db, { create: true });
     try {
-      const total = store.insertTasks(input.tasks);
+      const paramKeys = new ParamKeys();
+      const total = store.insertTasks(
+        (function* () {
+          for (const t of input.tasks) {
+            paramKeys.add(t);
+            yield t;
+          }
+        })(),
+      );
       store.setMeta('sweep_id', id);
+      store.setMeta(PARAM_KEYS_META, JSON.stringify(paramKeys.keys()));
       store.recordEvent('sweep:created', { total });
       writeTaskMapping(tmp.taskMapping, store.mappingYamlPages());
     } finally {

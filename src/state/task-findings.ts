@@ -39,6 +39,30 @@ export interface FailedTaskRow {
 /** Raw rows for `hsm results`: [name, status, params JSON, metrics JSON or null (none recorded)]. */
 export type MetricsRow = [string, TaskStatus, string, string | null];
 
+/**
+ * The store's `meta` entry with the sweep's parameter names in first-seen order (JSON), written
+ * when its tasks are created (sweep-directory.ts): the tasks never change after, and reading the
+ * names back from 100,000 params texts is a quarter of `hsm results --json`. Older sweeps lack it.
+ */
+export const PARAM_KEYS_META = 'param_keys';
+
+/** Parameter names in first-seen order (by task index, then place in the task's params), task by task. */
+export class ParamKeys {
+  private readonly first = new Map<string, [number, number]>();
+
+  add(task: { index: number; params: object }): void {
+    Object.keys(task.params).forEach((k, i) => {
+      const seen = this.first.get(k);
+      if (!seen || task.index < seen[0] || (task.index === seen[0] && i < seen[1]))
+        this.first.set(k, [task.index, i]);
+    });
+  }
+
+  keys(): string[] {
+    return [...this.first].sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]).map(([k]) => k);
+  }
+}
+
 /** Every task of `metricsRows()` as JSON text, with the keys seen and the best task's row. */
 export interface MetricsJson {
   total: number;

@@ -63,6 +63,18 @@ sweep:
     expect(r.tasks[13]!.metrics).toEqual({ 'val.loss': 2, hist: [1, 2.5e-7, { a: null }], z: { k: 'ü' } });
   });
 
+  it('a sweep created before the store kept its parameter names: read from the params, the same document', () => {
+    const db = new Database(join(dir, 'sweeps/outputs', id, 'sweep.db'));
+    expect(db.prepare(`SELECT value FROM meta WHERE key = 'param_keys'`).pluck().get()).toBe(
+      '["kind","label"]',
+    );
+    db.prepare(`DELETE FROM meta WHERE key = 'param_keys'`).run();
+    db.close();
+    const text = cliJson();
+    expect(text).toBe(apiJson());
+    expect((JSON.parse(text) as { param_keys: string[] }).param_keys).toEqual(['kind', 'label']);
+  });
+
   it('a task whose metrics the store lacks (an older hsm) is read from its directory, the same as the API', () => {
     const db = new Database(join(dir, 'sweeps/outputs', id, 'sweep.db'));
     db.prepare(
