@@ -6,7 +6,7 @@ import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
 import type { SweepContext } from '../source-context.js';
 import type { BatchDialect, JobTask } from './batch-dialect.js';
 import { jobComment, jobName, submissionToken } from './job-identity.js';
-import { readJobRecord, writeJobRecord } from './job-record.js';
+import { readLegacyJobRecord, readSubmissions, recordSubmittedJob, writeSubmission } from './job-record.js';
 import { PermanentSubmitError, submitJob } from './job-submitter.js';
 import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
@@ -120,8 +120,8 @@ export class BatchSource<R> implements ComputeSource {
     const { context } = this.o;
     const token = submissionToken(chunk);
     const per = this.perJob;
-    const tasks: JobTask[] = chunk.map((r, position) => {
-      const index = Math.floor(position / per);
+    const scriptPath = join(prep.scriptsDir, `${nextScriptName(prep.scriptsDir)}.sh`);
+    const tasks: JobTask[] = chunk.map((r) => {
       writeFileSync(
         join(r.localDir, 'command.sh'),
         renderTaskScript(
@@ -135,9 +135,13 @@ export class BatchSource<R> implements ComputeSource {
           this.o.environment,
         ),
       );
-      writeJobRecord(r.localDir, { attempt: r.attempt, token, index, jobId: null });
       return { task: r.task, key: r.key, attempt: r.attempt, dir: r.task };
     });
+    writeSubmission(
+      scriptPath,
+      token,
+      chunk.map((r, position) => ({ task: r.task, attempt: r.attempt, index: Math.floor(position / per) })),
+    );
     const elements = packIntoElements(tasks, per);
     const resources =
       scale.mem === 1 && scale.time === 1
@@ -145,7 +149,6 @@ export class BatchSource<R> implements ComputeSource {
         : this.o.dialect.scaleResources(this.o.resources, scale);
     const name = jobName(context.sweepId);
     const comment = jobComment(context.sweepId, token);
-    const scriptPath = join(prep.scriptsDir, `${nextScriptName(prep.scriptsDir)}.sh`);
     writeFileSync(
       scriptPath,
       this.o.dialect.jobScript({
@@ -169,10 +172,10 @@ export class BatchSource<R> implements ComputeSource {
       backoffMs: this.o.submitBackoffMs,
       onLog: (l) => this.log(l),
     });
+    recordSubmittedJob(scriptPath, jobId);
     this.log(`submitted ${chunk.length} task(s) as job ${jobId} (${scriptPath})`);
     chunk.forEach((r, position) => {
       const index = Math.floor(position / per);
-      writeJobRecord(r.localDir, { attempt: r.attempt, token, index, jobId });
       this.tracked.set(r.task, {
         task: r.task,
         attempt: r.attempt,
@@ -196,8 +199,9 @@ export class BatchSource<R> implements ComputeSource {
   }
 
   adopt(attempts: readonly AdoptRequest[]): void {
+    const submitted = readSubmissions(join(this.o.context.sweepDir, 'scripts', 'job_scripts'));
     for (const a of attempts) {
-      const record = readJobRecord(a.localDir, a.attempt);
+      const record = submitted.get(`${a.task}:${a.attempt}`) ?? readLegacyJobRecord(a.localDir, a.attempt);
       const fromHandle = /^(\d+)_(\d+)$/.exec(a.handle ?? '');
       if (!record && !fromHandle) {
         // never handed to the scheduler: the dead process stopped before its submit

@@ -1,11 +1,17 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRecordLine } from '../../process/task-records.js';
 
-// `batch_job` in a task directory: which scheduler job runs (or was being submitted to run) an
-// attempt, so that an hsm process started later (`hsm complete`, `hsm cancel`) finds the job of an
-// attempt this one handed over. Written before the submit (token and array index: the job can be
-// found by its comment if the answer is lost) and again once the job id is known.
+// Which scheduler job runs (or was being submitted to run) each attempt, so that an hsm process
+// started later (`hsm complete`, `hsm cancel`) finds the jobs of the attempts this one handed over.
+// One record per submission, beside its job script (`scripts/job_scripts/job_0001.submitted`), not
+// one per task (a sweep of 1,000 tasks writes one file, not 2,000): written before the submit (the
+// submission's token and each attempt's task and array index, so that a job whose submit answer
+// was lost is found by its comment), and the job id appended once the scheduler answered.
+//
+//   token=<token>
+//   <task> <attempt> <index>      (one line per attempt)
+//   job=<job id>                  (appended after the submit)
 
 export interface JobRecord {
   attempt: number;
@@ -14,21 +20,55 @@ export interface JobRecord {
   jobId: string | null;
 }
 
-export const JOB_RECORD_FILE = 'batch_job';
+const SUBMITTED = '.submitted';
 
-export function writeJobRecord(taskDir: string, r: JobRecord): void {
-  const job = r.jobId === null ? '' : ` job=${r.jobId}`;
-  writeFileSync(
-    join(taskDir, JOB_RECORD_FILE),
-    `attempt=${r.attempt} token=${r.token} index=${r.index}${job}\n`,
-  );
+export function writeSubmission(
+  scriptPath: string,
+  token: string,
+  attempts: readonly { task: string; attempt: number; index: number }[],
+): void {
+  const lines = attempts.map((a) => `${a.task} ${a.attempt} ${a.index}\n`);
+  writeFileSync(submissionFile(scriptPath), `token=${token}\n${lines.join('')}`);
 }
 
-/** The record of `attempt`, or null (none, incomplete, or of another attempt). */
-export function readJobRecord(taskDir: string, attempt: number): JobRecord | null {
+export function recordSubmittedJob(scriptPath: string, jobId: string): void {
+  appendFileSync(submissionFile(scriptPath), `job=${jobId}\n`);
+}
+
+/** Every attempt the sweep's submissions name, by `<task>:<attempt>`. */
+export function readSubmissions(scriptsDir: string): Map<string, JobRecord> {
+  const out = new Map<string, JobRecord>();
+  let files: string[];
+  try {
+    files = readdirSync(scriptsDir).filter((f) => f.endsWith(SUBMITTED));
+  } catch {
+    return out; // nothing submitted yet
+  }
+  for (const f of files.sort()) {
+    const lines = readFileSync(join(scriptsDir, f), 'utf8').split('\n');
+    const token = /^token=(\S+)$/.exec(lines[0] ?? '')?.[1];
+    if (!token) continue;
+    // only a complete line (newline-terminated) names the job
+    const job = lines.slice(0, -1).find((l) => l.startsWith('job='));
+    const jobId = job && /^job=\d+$/.test(job) ? job.slice(4) : null;
+    for (const l of lines.slice(1)) {
+      const m = /^(\S+) (\d+) (\d+)$/.exec(l);
+      if (m) out.set(`${m[1]}:${m[2]}`, { attempt: Number(m[2]), token, index: Number(m[3]), jobId });
+    }
+  }
+  return out;
+}
+
+function submissionFile(scriptPath: string): string {
+  return scriptPath.replace(/\.sh$/, '') + SUBMITTED;
+}
+
+/** The record an earlier hsm wrote into the task directory itself (`batch_job`), for sweeps begun
+ * before submissions were recorded beside their job scripts; null when there is none. */
+export function readLegacyJobRecord(taskDir: string, attempt: number): JobRecord | null {
   let text: string;
   try {
-    text = readFileSync(join(taskDir, JOB_RECORD_FILE), 'utf8');
+    text = readFileSync(join(taskDir, 'batch_job'), 'utf8');
   } catch {
     return null;
   }
