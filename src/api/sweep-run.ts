@@ -193,9 +193,10 @@ export async function cancelLeftAttempts(
   project: ProjectContext,
   sweep: OpenSweep,
   graceMs: number,
+  sshConfigFile?: string,
 ): Promise<{ cancelled: string[]; withdrawn: string[] }> {
   const left = sweep.store.taskNamesWithStatus(['queued', 'running']);
-  const run = executeSweep(project, sweep, { adoptOnly: true, killGraceMs: graceMs });
+  const run = executeSweep(project, sweep, { adoptOnly: true, killGraceMs: graceMs, sshConfigFile });
   run.cancel();
   await run.result;
   const rows = left.map((name) => sweep.store.task(name)!);

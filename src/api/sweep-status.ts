@@ -202,6 +202,8 @@ export async function cancelSweep(
   project: ProjectContext,
   idOrPrefix: string,
   graceMs = 5000,
+  /** ssh client config file (`ssh -F`) for the sources of what a dead process left. */
+  sshConfigFile?: string,
 ): Promise<{
   sweep_id: string;
   signalled_pid: number | null;
@@ -221,7 +223,7 @@ export async function cancelSweep(
         hint: `\`hsm status ${sweep.id}\` shows its state`,
       });
     }
-    const { cancelled, withdrawn } = await cancelLeftAttempts(project, sweep, graceMs);
+    const { cancelled, withdrawn } = await cancelLeftAttempts(project, sweep, graceMs, sshConfigFile);
     return { sweep_id: sweep.id, signalled_pid: null, killed_tasks: cancelled, withdrawn_tasks: withdrawn };
   } finally {
     sweep.store.close();

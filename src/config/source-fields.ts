@@ -95,22 +95,11 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
 // Fields a source type accepts in the schema but does not honour yet, with what to do instead. A
 // setting hsm accepts, it honours: these are refused at their file:line:col until the source
 // implements them (then the entry goes).
-const SLURM_OVER_SSH =
-  'a slurm source submits with the sbatch of this machine for now: run hsm on a login node of the cluster (sbatch over ssh, `host:`, is not supported yet)';
-const PBS_OVER_SSH =
-  'a pbs source submits with the qsub of this machine for now: run hsm on a login node of the cluster (qsub over ssh, `host:`, is not supported yet)';
-const REMOTE_ONLY = [
-  'host',
-  'user',
-  'port',
-  'identity_file',
-  'ssh_options',
-  'workdir',
-  'project_dir',
-  'sync_exclude',
-  'rsync_path',
-  'clean_remote',
-];
+// With `host:`, a batch source runs the scheduler's commands on that login node over ssh, but
+// copies nothing there: the sweep directory and the project are on a filesystem both share.
+const NO_PROJECT_SYNC = (scheduler: string) =>
+  `a ${scheduler} source copies nothing to the cluster: with or without \`host:\` (the login node its commands run on), the project and the sweep directory must be on a filesystem this machine and the cluster share at the same path (project sync to a workdir is not supported for it yet)`;
+const SYNC_ONLY = ['workdir', 'project_dir', 'sync_exclude', 'rsync_path', 'clean_remote'];
 
 export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string, string>>> = {
   slurm: {
@@ -120,20 +109,7 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
       'a task runs the command of the sweep file; set the interpreter there, or as `project.python_interpreter`',
     lost_after:
       'a slurm source learns from Slurm itself when a job is gone (accounting): there is no host to lose',
-    ...Object.fromEntries(
-      [
-        'host',
-        'user',
-        'port',
-        'identity_file',
-        'ssh_options',
-        'workdir',
-        'project_dir',
-        'sync_exclude',
-        'rsync_path',
-        'clean_remote',
-      ].map((f) => [f, SLURM_OVER_SSH]),
-    ),
+    ...Object.fromEntries(SYNC_ONLY.map((f) => [f, NO_PROJECT_SYNC('slurm')])),
   },
   pbs: {
     setup:
@@ -142,7 +118,7 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
       'a task runs the command of the sweep file; set the interpreter there, or as `project.python_interpreter`',
     lost_after:
       'a pbs source learns from the PBS server itself when a job is gone (qstat): there is no host to lose',
-    ...Object.fromEntries(REMOTE_ONLY.map((f) => [f, PBS_OVER_SSH])),
+    ...Object.fromEntries(SYNC_ONLY.map((f) => [f, NO_PROJECT_SYNC('pbs')])),
   },
   local: {
     setup:

@@ -29,9 +29,9 @@ describe('settings hsm cannot honour are refused', () => {
   it('PBS settings hsm cannot honour, and an unknown source, before the sweep is created', () => {
     const pbs = (fields: string) =>
       refused(['run', '--source', 'cluster'], `sources:\n  cluster: {type: pbs, ${fields}}\n`);
-    const host = pbs('queue: batch, host: login1');
-    expect(host).toContain('source `cluster` (pbs): `host` is not supported');
-    expect(host).toContain('qsub over ssh, `host:`, is not supported yet');
+    const workdir = pbs('queue: batch, host: login1, workdir: hsm/p');
+    expect(workdir).toContain('source `cluster` (pbs): `workdir` is not supported');
+    expect(workdir).toContain('a pbs source copies nothing to the cluster');
     expect(pbs('flavour: lsf')).toContain('has flavour "lsf", which is not a PBS family hsm knows');
     expect(pbs('select: "1:ncpus=2", ncpus: 4')).toContain('sets both `select:` and `ncpus:`');
     expect(pbs('flavour: torque, select: "1:ncpus=2"')).toContain('Torque does not understand');

@@ -10,7 +10,8 @@ export function registerCancel(program: Command): void {
     .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
     .option('--tasks <set>', "cancel just these tasks, e.g. 'task_[004-006]'; the rest of the sweep goes on")
     .option('--json', 'as JSON')
-    .action(async (id: string, flags: { json?: boolean; tasks?: string }) => {
+    .option('--ssh-config <file>', 'ssh client config file (ssh -F) for the sources of what a dead hsm left')
+    .action(async (id: string, flags: { json?: boolean; tasks?: string; sshConfig?: string }) => {
       if (flags.tasks !== undefined) {
         const r = cancelTasks(openProject(), id, flags.tasks);
         if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
@@ -21,7 +22,7 @@ export function registerCancel(program: Command): void {
           );
         return;
       }
-      const r = await cancelSweep(openProject(), id);
+      const r = await cancelSweep(openProject(), id, undefined, flags.sshConfig);
       if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
       else if (r.signalled_pid !== null)
         process.stderr.write(`asked hsm (pid ${r.signalled_pid}) to cancel sweep ${r.sweep_id}\n`);

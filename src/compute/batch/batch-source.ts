@@ -7,7 +7,7 @@ import type { SweepContext } from '../source-context.js';
 import type { BatchDialect, JobTask } from './batch-dialect.js';
 import { jobComment, jobName, submissionToken } from './job-identity.js';
 import { readLegacyJobRecord, readSubmissions, recordSubmittedJob, writeSubmission } from './job-record.js';
-import { PermanentSubmitError, submitJob } from './job-submitter.js';
+import { PermanentSubmitError, SchedulerUnreachableError, submitJob } from './job-submitter.js';
 import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
 import type { SchedulerClient } from './scheduler-client.js';
@@ -80,7 +80,16 @@ export class BatchSource<R> implements ComputeSource {
   }
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
-    const prep = await this.prepare();
+    let prep: Awaited<ReturnType<BatchSource<R>['prepare']>>;
+    try {
+      prep = await this.prepare();
+    } catch (err) {
+      if (!(err instanceof SchedulerUnreachableError)) throw err;
+      // nothing was submitted: the tasks stay pending, and the run says why no source is left
+      this.refused = err.message;
+      for (const r of requests) this.events.push(this.notSubmitted(r, err));
+      return;
+    }
     // attempts with the same resources go together, in arrays of at most MaxArraySize elements
     const groups = new Map<string, SubmitRequest[]>();
     for (const r of requests) {
@@ -99,6 +108,11 @@ export class BatchSource<R> implements ComputeSource {
           await this.submitArray(chunk, prep, { mem, time });
           handedOver += chunk.length;
         } catch (err) {
+          if (err instanceof SchedulerUnreachableError) {
+            this.refused = err.message;
+            for (const r of chunk) this.events.push(this.notSubmitted(r, err));
+            continue;
+          }
           failure ??= err;
           if (err instanceof PermanentSubmitError) this.refused = err.message;
           if (handedOver > 0 || i + chunk.length < group.length || groups.size > 1)
@@ -296,11 +310,15 @@ export class BatchSource<R> implements ComputeSource {
     mkdirSync(join(scriptsDir, 'output'), { recursive: true });
     const runner = join(context.sweepDir, 'scripts', 'hsm-runner.sh');
     copyFileSync(this.o.runnerPath, runner);
+    // commands run on a login node: the jobs there must see (and write) this sweep directory
+    const shared = await client.checkSharedDir?.(scriptsDir);
+    if (shared) throw new PermanentSubmitError(shared.problem, shared.fix);
     let maxArraySize = 1000;
     let known = true;
     const argv = dialect.limitsArgv();
     if (argv) {
       const r = await client.run({ argv, timeoutMs: 30_000 });
+      if (r.unreachable) throw new SchedulerUnreachableError(r.unreachable);
       if (r.missing)
         throw new PermanentSubmitError(
           `${argv[0]} was not found on PATH: hsm submits jobs where the scheduler's commands are`,
@@ -319,6 +337,19 @@ export class BatchSource<R> implements ComputeSource {
     if (!known) return { maxArraySize, scriptsDir, runner };
     this.prepared = { maxArraySize, scriptsDir, runner };
     return this.prepared;
+  }
+
+  // An attempt not handed to the scheduler (its login node could not be reached): pending again.
+  private notSubmitted(r: SubmitRequest, err: Error): SourceEvent {
+    return {
+      kind: 'finished',
+      task: r.task,
+      attempt: r.attempt,
+      exitStatus: null,
+      neverStarted: true,
+      detail: `not submitted: ${err.message}`,
+      at: Date.now(),
+    };
   }
 
   private submitError(r: SubmitRequest, err: unknown): SourceEvent {

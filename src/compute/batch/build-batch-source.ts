@@ -6,12 +6,14 @@ import { findRunnerScript } from '../local/runner-path.js';
 import { sourceLogOf, type SweepContext } from '../source-context.js';
 import type { BatchDialect } from './batch-dialect.js';
 import { BatchSource } from './batch-source.js';
-import { LocalSchedulerClient } from './scheduler-client.js';
+import { LocalSchedulerClient, type SchedulerClient } from './scheduler-client.js';
+import { SshSchedulerClient } from './ssh-scheduler-client.js';
+import { sshEndpointOf } from '../../remote/ssh/source-client.js';
 
 // A batch source from its hsm_config.yaml entry, the same way for every scheduler: the dialect
 // reads its own resource fields, the rest (throttle, packing, slots, polling) is shared. The
 // scheduler's commands run on this machine (a login node, or wherever they and the shared
-// filesystem are).
+// filesystem are), or with `host:` on a login node over ssh (ssh-scheduler-client.ts).
 
 /** Attempts handed to the scheduler at once when `max_parallel` is not set: the whole sweep, in
  * arrays (the scheduler queues them; `array_throttle` bounds how many run). */
@@ -48,7 +50,7 @@ export function batchSourceBuilder<R>(
       context,
       // the project's venv/conda env, then the source's own fields (the cluster shares the filesystem)
       environment: { ...context.environment, ...environment },
-      client: new LocalSchedulerClient(sourceLogOf(context, name)),
+      client: schedulerClient(name, config, context, environment),
       runnerPath: findRunnerScript(),
       pollMinMs: 1000,
       pollMaxMs: config.poll_interval
@@ -57,4 +59,30 @@ export function batchSourceBuilder<R>(
       submitBackoffMs: [1000, 2000, 4000, 8000, 15_000],
     });
   };
+}
+
+// Where the scheduler's commands run: here, or on the login node `host:` names, reached as an ssh
+// source is (user, port, identity_file, ssh_options, the run's ssh config file), with the
+// source's `env:` set for them there.
+function schedulerClient(
+  name: string,
+  config: SourceConfig,
+  context: SweepContext,
+  environment: TaskEnvironment,
+): SchedulerClient {
+  const log = sourceLogOf(context, name);
+  if (typeof config.host !== 'string' || config.host === '') return new LocalSchedulerClient(log);
+  const str = (v: unknown): string | null =>
+    typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+  const endpoint = sshEndpointOf(
+    {
+      host: config.host,
+      user: str(config.user),
+      port: typeof config.port === 'number' ? config.port : null,
+      identityFile: str(config.identity_file),
+      sshOptions: Array.isArray(config.ssh_options) ? config.ssh_options.map(String) : [],
+    },
+    context.sshConfigFile ? { configFile: context.sshConfigFile } : {},
+  );
+  return new SshSchedulerClient(endpoint, log, environment.env ?? {});
 }

@@ -22,6 +22,14 @@ export interface SubmitJobInput {
   onLog?: (line: string) => void;
 }
 
+/** The place the scheduler's commands run (a login node over ssh) cannot be reached: nothing was
+ * submitted; the source stops taking tasks, which stay pending. */
+export class SchedulerUnreachableError extends HsmError {
+  constructor(message: string) {
+    super('infra', message);
+  }
+}
+
 /** A refusal sbatch/qsub will repeat (bad partition, bad time): the source stops taking tasks. */
 export class PermanentSubmitError extends HsmError {
   constructor(message: string, hint: string) {
@@ -37,6 +45,7 @@ export async function submitJob<R>(
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<string> {
   let unanswered = false;
+  let unreachable: string | null = null;
   let last: SubmitFailure | null = null;
   for (let tryNo = 0; tryNo <= input.backoffMs.length; tryNo++) {
     if (tryNo > 0) await sleep(input.backoffMs[tryNo - 1]!);
@@ -48,6 +57,14 @@ export async function submitJob<R>(
       }
     }
     const r = await client.run({ argv: dialect.submitArgv(input.scriptPath), timeoutMs: SUBMIT_TIMEOUT_MS });
+    if (r.unreachable) {
+      // the connection may have broken after the submit reached the login node: looked up first
+      unanswered = true;
+      unreachable = r.unreachable;
+      input.onLog?.(`login node unreachable (try ${tryNo + 1}): ${r.unreachable}`);
+      continue;
+    }
+    unreachable = null;
     if (r.missing)
       throw new PermanentSubmitError(
         `${dialect.submitProgram} was not found on PATH: hsm submits jobs where the scheduler's commands are`,
@@ -71,6 +88,7 @@ export async function submitJob<R>(
     const found = await findSubmitted(dialect, client, input);
     if (found) return found;
   }
+  if (unreachable !== null) throw new SchedulerUnreachableError(unreachable);
   throw new HsmError('infra', last!.message, { hint: last!.hint });
 }
 

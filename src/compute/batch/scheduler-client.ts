@@ -15,12 +15,18 @@ export interface SchedulerResult extends CommandResult {
   /** The program could not be started at all (not installed, not on PATH). */
   missing: boolean;
   timedOut: boolean;
+  /** The commands run elsewhere (a login node over ssh) and that place could not be reached: the
+   * cause and the fix. The scheduler was not asked. */
+  unreachable?: string | null;
 }
 
 export interface SchedulerClient {
   run(call: SchedulerCall): Promise<SchedulerResult>;
   /** Calls issued so far, by program. */
   readonly counts: ReadonlyMap<string, number>;
+  /** Commands run elsewhere (a login node): null when `dir` is there at the same path and writable
+   * (the jobs write their records in it), else why not and the fix. */
+  checkSharedDir?(dir: string): Promise<{ problem: string; fix: string } | null>;
 }
 
 /** Runs the commands on this machine (hsm runs where sbatch is: a login node). */

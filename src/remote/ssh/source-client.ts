@@ -11,7 +11,10 @@ export interface SshEndpoint {
   client: SshClientOptions;
 }
 
-export function sshEndpointOf(source: SshSourceSpec, base: SshClientOptions = {}): SshEndpoint {
+export function sshEndpointOf(
+  source: Pick<SshSourceSpec, 'host' | 'user' | 'port' | 'identityFile' | 'sshOptions'>,
+  base: SshClientOptions = {},
+): SshEndpoint {
   const options = [...(base.options ?? []), ...source.sshOptions];
   if (source.user !== null) options.push(`User=${source.user}`);
   if (source.port !== null) options.push(`Port=${source.port}`);
