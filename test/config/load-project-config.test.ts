@@ -207,9 +207,9 @@ commands:
     expect(err.evidence).toContain(
       'hsm_config.yaml:7:20: error: source `c` (slurm) has an unknown field `tasks_per_jobs`; did you mean `tasks_per_job`?',
     );
-    // the lists name only the fields the type honours: local runs no `setup`, slurm takes no `host` yet
+    // the lists name only the fields the type honours: local runs no `setup`, slurm syncs no `workdir`
     expect(err.evidence).toMatch(/fields of type slurm: type, max_parallel, conda_env, [^\n]*tasks_per_job/);
-    expect(err.evidence).not.toMatch(/fields of type slurm: [^\n]*\bhost\b/);
+    expect(err.evidence).not.toMatch(/fields of type slurm: [^\n]*\bworkdir\b/);
   });
 
   it('shows malformed YAML with its line', () => {
