@@ -17,7 +17,7 @@ import { SweepPaths } from './sweep-paths.js';
 import { SweepStore } from './sweep-store.js';
 import { renderYaml, writeTaskMapping, type SweepMetadata } from './sweep-files.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { PARAM_KEYS_META, ParamKeys } from './task-findings.js';
+import { PARAM_KEYS_META, ParamKeys } from './result-keys.js';
 import { resolveSweepIdPrefix } from './sweep-id.js';
 
 // Creating, finding and opening sweep directories. A sweep is created in a hidden `.partial`

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TaskStatus, TerminationReason } from '../domain/task.js';
+import { metricKeysRecorder, readMetricKeys, readParamKeys, trackMetricKeys } from './result-keys.js';
 
 // What hsm learned from each task's latest attempt, kept in the store beside the task so that
 // `hsm errors` and `hsm results` on 100,000 tasks read one table instead of 100,000 directories:
@@ -39,30 +40,6 @@ export interface FailedTaskRow {
 /** Raw rows for `hsm results`: [name, status, params JSON, metrics JSON or null (none recorded)]. */
 export type MetricsRow = [string, TaskStatus, string, string | null];
 
-/**
- * The store's `meta` entry with the sweep's parameter names in first-seen order (JSON), written
- * when its tasks are created (sweep-directory.ts): the tasks never change after, and reading the
- * names back from 100,000 params texts is a quarter of `hsm results --json`. Older sweeps lack it.
- */
-export const PARAM_KEYS_META = 'param_keys';
-
-/** Parameter names in first-seen order (by task index, then place in the task's params), task by task. */
-export class ParamKeys {
-  private readonly first = new Map<string, [number, number]>();
-
-  add(task: { index: number; params: object }): void {
-    Object.keys(task.params).forEach((k, i) => {
-      const seen = this.first.get(k);
-      if (!seen || task.index < seen[0] || (task.index === seen[0] && i < seen[1]))
-        this.first.set(k, [task.index, i]);
-    });
-  }
-
-  keys(): string[] {
-    return [...this.first].sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]).map(([k]) => k);
-  }
-}
-
 /** Every task of `metricsRows()` as JSON text, with the keys seen and the best task's row. */
 export interface MetricsJson {
   total: number;
@@ -77,10 +54,17 @@ export interface MetricsJson {
 
 export class TaskFindings {
   private readonly hasTables: boolean;
-  private statements: { failure: Database.Statement; metrics: Database.Statement } | null = null;
+  private statements: {
+    failure: Database.Statement;
+    metrics: Database.Statement;
+    metricKeys: (task: string, metrics: Record<string, unknown>) => void;
+  } | null = null;
 
   constructor(private readonly db: Database.Database) {
-    if (!db.readonly) db.exec(FINDINGS_SQL);
+    if (!db.readonly) {
+      db.exec(FINDINGS_SQL);
+      trackMetricKeys(db);
+    }
     // a store written by an older hsm and opened read-only has no such tables: nothing recorded
     this.hasTables =
       db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name='task_failures'`).pluck().get() === 1;
@@ -98,10 +82,12 @@ export class TaskFindings {
   recordMetrics(
     entries: readonly { task: string; attempt: number; metrics: Record<string, unknown> }[],
   ): void {
-    const stmt = this.prepared().metrics;
+    const { metrics, metricKeys } = this.prepared();
     this.db.transaction(() => {
-      for (const e of entries)
-        stmt.run({ task: e.task, attempt: e.attempt, metrics: JSON.stringify(e.metrics) });
+      for (const e of entries) {
+        metrics.run({ task: e.task, attempt: e.attempt, metrics: JSON.stringify(e.metrics) });
+        metricKeys(e.task, e.metrics);
+      }
     })();
   }
 
@@ -231,11 +217,10 @@ export class TaskFindings {
     return {
       total,
       tasks,
-      paramKeys: keys('t.params', 'tasks t'),
-      metricKeys: keys(
-        'm.metrics',
-        'tasks t JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts',
-      ),
+      paramKeys: readParamKeys(this.db) ?? keys('t.params', 'tasks t'),
+      metricKeys:
+        readMetricKeys(this.db) ??
+        keys('m.metrics', 'tasks t JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts'),
       best,
     };
   }
@@ -250,6 +235,7 @@ export class TaskFindings {
         `INSERT OR REPLACE INTO task_metrics (task_idx, attempt, metrics)
          SELECT idx, @attempt, @metrics FROM tasks WHERE name = @task`,
       ),
+      metricKeys: metricKeysRecorder(this.db),
     };
     return this.statements;
   }

@@ -68,6 +68,9 @@ sweep:
     expect(db.prepare(`SELECT value FROM meta WHERE key = 'param_keys'`).pluck().get()).toBe(
       '["kind","label"]',
     );
+    // the names recorded with the tasks are the ones listed (no task's params are read for them)
+    db.prepare(`UPDATE meta SET value = '["label","kind"]' WHERE key = 'param_keys'`).run();
+    expect((JSON.parse(cliJson()) as { param_keys: string[] }).param_keys).toEqual(['label', 'kind']);
     db.prepare(`DELETE FROM meta WHERE key = 'param_keys'`).run();
     db.close();
     const text = cliJson();
