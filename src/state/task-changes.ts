@@ -11,6 +11,8 @@ import type { RawTaskRow } from './task-row.js';
 
 export class TaskChanges {
   private readonly stmts;
+  /** The batch in one transaction (made once: better-sqlite3 builds a wrapper per `transaction` call). */
+  private readonly applyAll: (changes: readonly TaskChange[]) => void;
 
   constructor(private readonly db: Database.Database) {
     this.stmts = {
@@ -53,16 +55,16 @@ export class TaskChanges {
       event: db.prepare(`INSERT INTO events (at, task, kind, data) VALUES (?, ?, ?, ?)`),
       taskByName: db.prepare(`SELECT * FROM tasks WHERE name=?`),
     };
+    this.applyAll = db.transaction((changes: readonly TaskChange[]) => {
+      for (const c of changes) this.applyOne(c);
+    });
   }
 
   // Applies many task changes atomically, recording each as an event. A change the transition table
   // does not allow (or of an attempt that is not the task's current one) is refused: nothing of the
   // batch is applied and the error says what was asked and what the store holds.
   apply(changes: readonly TaskChange[]): void {
-    if (changes.length === 0) return;
-    this.db.transaction(() => {
-      for (const c of changes) this.applyOne(c);
-    })();
+    if (changes.length > 0) this.applyAll(changes);
   }
 
   private applyOne(c: TaskChange): void {

@@ -18,14 +18,13 @@ import { signalTaskTree, TaskCgroups } from './task-tree.js';
 // spawn per task. Each runner is handed up to QUEUE_DEPTH tasks, so it starts the next one the moment
 // the previous ends while hsm does its bookkeeping in parallel, and hsm gathers the events of
 // COALESCE_MS into one round (one store transaction for many tasks instead of three per task:
-// ~20% more throughput on 1,000 short tasks, docs/benchmarks.md). A round has a fixed cost (a
-// commit, timers, a log line): 20 ms rounds cost ~10% less of hsm's CPU than 10 ms ones, and 32
-// tasks a runner keep it busy across a round. Runners are detached (own session):
+// ~20% more throughput on 1,000 short tasks; rounds of 20 ms with 32 tasks a runner measured no
+// different: docs/benchmarks.md). Runners are detached (own session):
 // Ctrl-C in the terminal reaches hsm only, which then terminates tasks itself; and a kill -9 of hsm
 // leaves them running to record how their tasks ended.
 
-const QUEUE_DEPTH = 32;
-const COALESCE_MS = 20;
+const QUEUE_DEPTH = 16;
+const COALESCE_MS = 10;
 /** How often attempts adopted from a dead hsm process are checked (their records, their pids). */
 const ADOPTED_CHECK_MS = 200;
 const RUNNER_PIDS_KEY = 'runner_pids';
