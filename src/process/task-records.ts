@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 // What a task leaves in its task directory: the runner's records and the tail of its output.
 // The runner's records in a task directory (runner/hsm-runner.sh): `started` and `exit`, each one
@@ -33,31 +33,29 @@ export function parseRecordLine(text: string): Map<string, string> | null {
   return fields;
 }
 
+// One open for the text and its mtime (records are read for every task in flight, several times
+// a second).
 function readRecord(path: string): { fields: Map<string, string>; at: number } | null {
+  let fd: number;
   try {
-    const text = readFileSync(path, 'utf8');
-    const fields = parseRecordLine(text);
-    if (!fields) return null;
-    return { fields, at: statSync(path).mtimeMs };
+    fd = openSync(path, 'r');
   } catch {
     return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    const buf = Buffer.alloc(Math.min(st.size, 4096));
+    const fields = parseRecordLine(buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0)));
+    return fields ? { fields, at: st.mtimeMs } : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
 // Reads a task's `started` record for `attempt` (null if absent, incomplete or of another attempt).
 export function readStartedRecord(path: string, attempt: number): StartedRecord | null {
-  const a = recordAttempt(path);
-  return a === attempt ? readStartedRecordOf(path, a) : null;
-}
-
-/** The attempt a complete record names, or null. */
-export function recordAttempt(path: string): number | null {
-  const r = readRecord(path);
-  const attempt = r ? Number(r.fields.get('attempt')) : NaN;
-  return Number.isInteger(attempt) && attempt > 0 ? attempt : null;
-}
-
-function readStartedRecordOf(path: string, attempt: number): StartedRecord | null {
   const r = readRecord(path);
   if (!r || Number(r.fields.get('attempt')) !== attempt) return null;
   const pid = Number(r.fields.get('pid'));
@@ -69,6 +67,13 @@ function readStartedRecordOf(path: string, attempt: number): StartedRecord | nul
     cgroup: r.fields.get('cgroup') ?? null,
     at: Math.round(r.at),
   };
+}
+
+/** The attempt a complete record names, or null. */
+export function recordAttempt(path: string): number | null {
+  const r = readRecord(path);
+  const attempt = r ? Number(r.fields.get('attempt')) : NaN;
+  return Number.isInteger(attempt) && attempt > 0 ? attempt : null;
 }
 
 // Reads a task's `exit` record for `attempt` (null if absent, incomplete or of another attempt).

@@ -32,6 +32,8 @@ export interface Tracked {
   exitSeen?: boolean;
   /** Packed with other attempts into its element (`tasks_per_job`). */
   packed: boolean;
+  /** Its `started` record, once read. */
+  startedRecord?: { host: string; at: number } | null;
 }
 
 // The records are read every 250 ms (a short task's end is seen at once), less often when reading
@@ -188,7 +190,9 @@ export class StatusRound<R> {
     exit: { exit: number; at: number } | null;
     finished: boolean;
   } {
-    const started = readStartedRecord(join(t.localDir, 'started'), t.attempt);
+    // a start record, once complete, does not change: read once (a running task is looked at
+    // every 250 ms)
+    const started = (t.startedRecord ??= readStartedRecord(join(t.localDir, 'started'), t.attempt));
     if (started && t.jobId !== null) this.ran.add(`${t.jobId}_${t.index}`);
     if (started && !t.started && t.jobId !== null && t.index !== null) {
       t.started = true;
