@@ -196,7 +196,12 @@ export async function runToEnd(
   const status = JSON.parse(renderStatusJson(project, run.sweepDir, false)) as {
     counts: Record<string, number>;
   };
-  if (flags.json) process.stdout.write(renderStatusJson(project, run.sweepDir) + '\n');
+  if (flags.json && flags.detach && left > 0)
+    // the shape of every --detach --json; no hsm process goes on (the scheduler holds the jobs)
+    process.stdout.write(
+      JSON.stringify({ sweep_id: run.sweepId, sweep_dir: run.sweepDir, pid: null, left }) + '\n',
+    );
+  else if (flags.json) process.stdout.write(renderStatusJson(project, run.sweepDir) + '\n');
   else {
     process.stderr.write(`sweep ${run.sweepId}: ${describeCounts(status.counts, stderrPaint)}\n`);
     process.stderr.write(

@@ -72,9 +72,15 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` (a login node over ssh)',
   it('--detach, then hsm cancel and hsm complete, all through the login node', async () => {
     const path = `${noLocalSlurm()}:${process.env.PATH}`;
     const dir = loginProject('', 'while [ ! -e gate ]; do sleep 0.2; done; ');
-    const r = hsmHere(['run', '--source', 'cluster', '--detach'], dir, path);
+    const r = hsmHere(['run', '--source', 'cluster', '--detach', '--json'], dir, path);
     expect(r.code, r.stderr).toBe(0);
     const id = statusJson(dir).sweep_id;
+    expect(JSON.parse(r.stdout)).toEqual({
+      sweep_id: id,
+      sweep_dir: statusJson(dir).sweep_dir,
+      pid: null,
+      left: 2,
+    });
     await waitUntil('both tasks running', 120_000, () => runsLog(dir).length === 2);
     const c = hsmHere(['cancel', id], dir, path);
     expect(c.code, c.stderr).toBe(0);
