@@ -43,6 +43,16 @@ for p in sbatch squeue sacct scancel scontrol; do
 done
 export PATH="$work/shims:$PATH"
 
+# sbatch, tried again (3 times, 1 s apart) when the controller is briefly busy (socket timeouts
+# under a burst of submissions), so that an unattended run does not stop at the 700th task
+sbatch_retry() {
+  local try
+  for try in 1 2 3; do
+    sbatch "$@" && return 0
+    [ "$try" = 3 ] || sleep 1
+  done
+  return 1
+}
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 count() { grep -c "^$2\$" "$1" 2>/dev/null || true; } # FILE PROGRAM
 rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f", n / (ms / 1000) }'; } # N MS
@@ -97,7 +107,7 @@ plain_array() { # N NAME
   mkdir -p "$work/plain-$name"
   t0=$(now_ms)
   for ((from = 0; from < n; from += max)); do
-    sbatch --parsable --quiet --partition="$PARTITION" --time=00:10:00 --job-name="$name" \
+    sbatch_retry --parsable --quiet --partition="$PARTITION" --time=00:10:00 --job-name="$name" \
       --array="0-$((n - from > max ? max - 1 : n - from - 1))" --output=/dev/null \
       --wrap "echo result \$((SLURM_ARRAY_TASK_ID + $from)) > $work/plain-$name/\$((SLURM_ARRAY_TASK_ID + $from))" >/dev/null
   done

@@ -25,7 +25,7 @@ bench_names+=("$name")
 mkdir -p "$work/each"
 t0=$(now_ms)
 for i in $(seq 1 "$N"); do
-  sbatch --parsable --quiet --partition="$PARTITION" --time=00:10:00 --job-name="$name" --output=/dev/null \
+  sbatch_retry --parsable --quiet --partition="$PARTITION" --time=00:10:00 --job-name="$name" --output=/dev/null \
     --wrap "echo result $i > $work/each/$i" >/dev/null
 done
 wait_name "$name"
