@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
@@ -6,6 +6,8 @@ import { until } from '../helpers/wait.js';
 
 // kill -9 of `hsm run` at several moments, then `hsm complete`: every task ends completed exactly once,
 // in the store and on disk, and no task ran twice (each task appends to a ledger when it starts/ends).
+// The last task waits, once started, for a file the test writes after the kill: however late a loaded
+// machine lets the test see the ledger, the kill still comes mid-sweep.
 
 const TASKS = 14;
 
@@ -13,7 +15,7 @@ function project() {
   const values = Array.from({ length: TASKS }, (_, i) => i + 1).join(', ');
   return makeProject(
     `name: crash
-command: ["sh", "-c", "echo start {i} >> ledger; sleep 0.3; echo end {i} >> ledger"]
+command: ["sh", "-c", "echo start {i} >> ledger; if [ {i} = ${TASKS} ]; then while [ ! -e release ]; do sleep 0.05; done; fi; sleep 0.3; echo end {i} >> ledger"]
 args: none
 sweep:
   grid:
@@ -21,6 +23,9 @@ sweep:
 `,
   );
 }
+
+// lets the last task end
+const release = (dir: string) => writeFileSync(join(dir, 'release'), '');
 
 beforeAll(() => ensureBuilt());
 
@@ -66,6 +71,7 @@ describe('crash and resume', () => {
       };
       expect(before.counts.completed).toBeLessThan(TASKS); // the kill came mid-sweep
 
+      release(dir);
       const done = hsm(['complete', 'crash_1', '--jobs', '3', '--json'], dir);
       expect(done.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
       expect(done.code).toBe(0);
@@ -110,6 +116,7 @@ describe('crash and resume', () => {
     );
     again.kill('SIGKILL');
     await waitForExit(again);
+    release(dir);
     const done = hsm(['complete', 'crash_2', '--jobs', '3', '--json'], dir);
     expect(done.code, done.stderr).toBe(0);
     expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(TASKS);
@@ -134,6 +141,7 @@ describe('crash and resume', () => {
     };
     expect(st.counts.running + st.counts.queued).toBe(0);
     expect(st.counts.completed).toBeLessThan(TASKS);
+    release(dir);
     const done = hsm(['complete', 'int', '--retry-failed', '--json'], dir);
     expect(done.code).toBe(0);
     expect((JSON.parse(done.stdout) as { counts: Record<string, number> }).counts.completed).toBe(TASKS);
@@ -143,6 +151,7 @@ describe('crash and resume', () => {
 describe('adoption after a crash, case by case', () => {
   it('runs again a task committed as queued but never handed over, and one whose process vanished without an exit record', async () => {
     const dir = project();
+    release(dir);
     expect(hsm(['run', '--dry-run'], dir).code).toBe(0);
     // create the sweep without running it (a run killed at once may already have handed tasks over)
     const { openProject } = await import('../../src/api/project.js');
@@ -161,7 +170,7 @@ describe('adoption after a crash, case by case', () => {
     ]);
     store.close();
     const t14 = join(dir, 'sweeps', 'outputs', 'adopt_1', 'tasks', 'task_014');
-    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { mkdirSync } = await import('node:fs');
     mkdirSync(t14, { recursive: true });
     writeFileSync(join(t14, 'started'), 'attempt=1 pid=999999999 host=vm\n');
 

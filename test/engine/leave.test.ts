@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../src/engine/ports.js';
 import { SweepEngine, type EngineOptions } from '../../src/engine/sweep-engine.js';
 import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 // Leaving a run (Ctrl-C "leave", `--detach`): attempts on sources that keep their jobs without hsm
 // stay queued in the store for a later run to adopt; attempts on other sources are cancelled.
@@ -60,10 +61,8 @@ function engineFor(n: number, opts: Partial<EngineOptions> & Pick<EngineOptions,
   return { ...fx, engine };
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
-}
+// the engine's state as the test expects it (polled: the engine works on its own timers)
+const until = (check: () => boolean) => waitUntil('the expected engine state', check, 30_000, 10);
 
 describe('leaving a run', () => {
   it('leave(): the jobs a scheduler holds stay queued, nothing more is handed over, nothing is terminated', async () => {

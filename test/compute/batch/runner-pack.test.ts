@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findRunnerScript } from '../../../src/compute/local/runner-path.js';
 import { readExitRecord, readStartedRecord } from '../../../src/process/task-records.js';
+import { until } from '../../helpers/wait.js';
 
 // The runner inside a batch job (`hsm-runner.sh run`) working through the tasks packed into one
 // allocation: real bash, real processes. Each task keeps its own records and exit code; one task is
@@ -24,14 +25,6 @@ function runJob(root: string, args: string[], output?: { text: string }): Promis
   });
   for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => output && (output.text += d));
   return new Promise((r) => child.on('close', (code) => r(code)));
-}
-
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('hsm-runner.sh run with several tasks (packing)', () => {
