@@ -37,8 +37,9 @@ export interface Tracked {
 }
 
 // The records are read every 250 ms (a short task's end is seen at once), less often when reading
-// them takes long (at most ~5% of the time: 1/RECORDS_COST_SHARE).
+// them costs much CPU (at most ~5% of it: 1/RECORDS_COST_SHARE), at least every 2 s.
 const RECORDS_MIN_MS = 250;
+const RECORDS_MAX_MS = 2000;
 const RECORDS_COST_SHARE = 20;
 const QUEUED_READS_PER_LOOK = 1000;
 const CALL_TIMEOUT_MS = 30_000;
@@ -63,8 +64,15 @@ export class StatusRound<R> {
     const now = Date.now();
     if (now - this.recordsAt >= this.recordsEveryMs || due) {
       this.recordsAt = now;
+      // its CPU time, not its wall time: on a loaded machine a look that waited for a CPU would
+      // otherwise stretch the interval (a 65 ms wait made the next look 1.3 s later)
+      const cpu = process.cpuUsage();
       this.readElements(tracked, events);
-      this.recordsEveryMs = Math.max(RECORDS_MIN_MS, (Date.now() - now) * RECORDS_COST_SHARE);
+      const { user, system } = process.cpuUsage(cpu);
+      this.recordsEveryMs = Math.min(
+        RECORDS_MAX_MS,
+        Math.max(RECORDS_MIN_MS, ((user + system) / 1000) * RECORDS_COST_SHARE),
+      );
     }
     if (!due) return { events };
     const finishedBefore = new Set(events.filter((e) => e.kind === 'finished').map((e) => e.task));
