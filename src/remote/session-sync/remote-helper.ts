@@ -6,10 +6,10 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 // as `$HOME/.hsm/ssync-<hash>.sh`, so the commands typed into the session stay short (a command is
 // typed in octal-encoded lines, acknowledged every KiB). Its commands:
 //
-//   state ROOT KNOWN PRUNE...   `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then sections
-//                           (listing, the stat listing and shas of the last push; `HSM-SAME`
-//                           instead when the listing is that stat listing and KNOWN is
-//                           `sha256(stat),sha256(shas)`; chunks received)
+//   state ROOT KNOWN PRUNE...   `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then
+//                           `HSM-TOKEN t` and sections (listing, the stat listing and shas of the
+//                           last push; `HSM-SAME` instead when the listing is that stat listing and
+//                           KNOWN is the token of that push; chunks received, when there are any)
 //   recv ROOT BLOCK [ENC LEN SHA]...   for each chunk: reads LEN bytes typed to /dev/tty
 //                           (non-canonical mode, `HSM-ACK` after each BLOCK bytes), decodes them
 //                           (ENC gz|raw) and keeps the chunk as chunks/SHA only when its sha256 is
@@ -17,7 +17,7 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   have ROOT SHA...        `HSM-HAVE sha` for each chunk the node holds
 //   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
 //                           small push in one command
-//   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P..
+//   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T
 //                           removes, changes modes, extracts the chunks (one tar stream), records
 //                           the new stat listing beside the shas the stream carried (`shas.new`:
 //                           the whole record; `shas.add`: appended to it), and sends that stat
@@ -45,16 +45,20 @@ else echo 'HSM-MISSING sha256sum'; exit 3; fi
 if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
 section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
-# Whether find has -printf (GNU) and which stat(1) there is (-c: GNU, busybox; -f: BSD), detected
-# once per find program and kept in $HOME/.hsm/ssync-find (the first line names the program).
+# Whether find has -printf (GNU), which stat(1) there is (-c: GNU, busybox; -f: BSD) and whether
+# tar is GNU tar: detected once per PATH and kept in $HOME/.hsm/ssync-find (first line the PATH).
+# Every process started costs ~5-20 ms on a loaded node: the commands of a push start few.
 find_mode() {
-  fp=$(command -v find) fc=$HOME/.hsm/ssync-find fw= FM= SM=
-  [ -f "$fc" ] && { read -r fw; read -r FM; read -r SM; } <"$fc"
-  [ "$fw" = "$fp" ] && [ -n "$FM" ] && return
-  if find "$HOME/.hsm" -prune -printf '' >/dev/null 2>&1; then FM=gnu
+  [ -n "$FM" ] && return
+  fc=$HOME/.hsm/ssync-find fw=
+  [ -f "$fc" ] && { read -r fw; read -r FM; read -r SM; read -r TM; } <"$fc"
+  [ "$fw" = "$PATH" ] && [ -n "$TM" ] && return
+  if find "$HOME/.hsm" -prune -printf '' >/dev/null 2>&1; then FM=gnu SM=-
   else FM=posix; if stat -c %s "$HOME/.hsm" >/dev/null 2>&1; then SM=c; else SM=f; fi; fi
-  printf '%s\n%s\n%s\n' "$fp" "$FM" "$SM" >"$fc.$$" && mv -f "$fc.$$" "$fc"
+  if tar --version 2>/dev/null | grep -q 'GNU tar'; then TM=gnu; else TM=other; fi
+  printf '%s\n%s\n%s\n%s\n' "$PATH" "$FM" "$SM" "$TM" >"$fc.$$" && mv -f "$fc.$$" "$fc"
 }
+FM= SM= TM=
 # find . ( -path ./.hsm -o -path P... ) -prune -o ...: the tree without hsm's own and pruned dirs,
 # as: type mode size mtime path NUL link-target NUL (without -printf: stat per entry, the times
 # in whole seconds, mtime.ctime, the paths with ./ in front)
@@ -76,7 +80,7 @@ S=.hsm/session-sync
 do_recv() {
   root=$1 block=$2 k=$3; shift 3
   d=$root/$S/chunks; t=$d/.in.$$
-  if mkdir -p -- "$d" 2>/dev/null; then sink=$t.b64; else sink=/dev/null; fi
+  if [ -d "$d" ] || mkdir -p -- "$d" 2>/dev/null; then sink=$t.b64; else sink=/dev/null; fi
   old=$(stty -g </dev/tty 2>/dev/null) && stty -icanon -echo min 1 time 0 </dev/tty 2>/dev/null
   trap '[ -n "$old" ] && stty "$old" </dev/tty; rm -f "$t" "$t.b64"; exit 130' INT TERM HUP
   while [ "$k" -gt 0 ]; do
@@ -99,32 +103,37 @@ do_recv() {
 # apply: ROOT rm: .. rmdir: .. chmod: .. chunks: .. prune: ..
 do_apply() {
   root=$1; shift
-  mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
-  mkdir -p $S/chunks
-  mode= m= chunks= n=$#
+  [ -d "$root" ] || mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
+  [ -d $S/chunks ] || mkdir -p $S/chunks
+  mode= m= chunks= used= tok=- n=$#
   for a do
-    case $a in rm: | rmdir: | chmod: | chunks: | prune:) mode=$a; continue ;; esac
+    case $a in rm: | rmdir: | chmod: | chunks: | prune: | token:) mode=$a; continue ;; esac
     case $mode in
       rm:) rm -rf "$a" ;;
       rmdir:) rmdir "$a" 2>/dev/null ;;
       chmod:) if [ -z "$m" ]; then m=$a; else chmod "$m" "$a"; m=; fi ;;
-      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; chunks="$chunks $a" ;;
+      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; chunks="$chunks $a" used="$used $S/chunks/$a" ;;
       prune:) set -- "$@" "$a" ;;
+      token:) tok=$a ;;
     esac
   done
   shift $n
+  find_mode
   if [ -n "$chunks" ]; then
-    if tar --version 2>/dev/null | grep -q 'GNU tar'; then o=--no-same-owner; else o=; fi
-    for c in $chunks; do cat "$S/chunks/$c"; done | tar -xpf - $o || { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
+    if [ "$TM" = gnu ]; then o=--no-same-owner; else o=; fi
+    cat $used | tar -xpf - $o || { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
+    rm -f $used
   fi
-  # this push's chunks, and those an abandoned push left over a day ago (another push to the same
-  # directory may be sending its own right now)
-  for c in $chunks; do rm -f "$S/chunks/$c"; done
-  find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null
-  if [ -f $S/shas.add ]; then { cat $S/shas 2>/dev/null; cat $S/shas.add; } >$S/shas.new && rm -f $S/shas.add; fi
-  if [ -f $S/shas.new ]; then
-    listing "$@" >$S/stat.new && mv -f $S/shas.new $S/shas && mv -f $S/stat.new $S/stat &&
-      { section stat; zc <$S/stat | b64e; }
+  # chunks an abandoned push left over a day ago (another push to the same directory may be
+  # sending its own right now)
+  for c in $S/chunks/*; do [ -e "$c" ] && find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null; break; done
+  # the record: the token names it (the state command's HSM-SAME); cleared first, so a record
+  # being rewritten is never taken for the one the token named
+  rec=
+  if [ -f $S/shas.add ]; then : >$S/token; cat $S/shas.add >>$S/shas && rm -f $S/shas.add && rec=1; fi
+  if [ -f $S/shas.new ]; then : >$S/token; mv -f $S/shas.new $S/shas && rec=1; fi
+  if [ -n "$rec" ]; then
+    listing "$@" >$S/stat && printf '%s\n' "$tok" >$S/token && { section stat; zc <$S/stat | b64e; }
   fi
   echo 'HSM-APPLIED'
 }
@@ -142,17 +151,17 @@ state)
   cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
   echo "HSM-ROOT ok $Z"
   # the copy untouched since the last push (its listing is the stat listing taken then) and the
-  # caller holding that listing and record (KNOWN: their sha256s): neither is sent again
-  l=$HOME/.hsm/list.$$; listing "$@" >"$l"
-  if [ "$known" != - ] && [ -f $S/stat ] && cmp -s "$l" $S/stat && [ "$known" = "$(sha <$S/stat),$(sha <$S/shas)" ]; then
+  # caller holding that listing and record (KNOWN: the token the push left): neither is sent again
+  t=-; [ -f $S/token ] && read -r t <$S/token
+  if [ "$known" != - ] && [ "$known" = "$t" ] && listing "$@" | cmp -s - $S/stat; then
     echo 'HSM-SAME'
   else
-    section listing; zc <"$l" | b64e
+    echo "HSM-TOKEN $t"
+    section listing; listing "$@" | zc | b64e
     section stat; cat $S/stat 2>/dev/null | zc | b64e
     section shas; cat $S/shas 2>/dev/null | zc | b64e
   fi
-  rm -f "$l"
-  section chunks; ls $S/chunks 2>/dev/null | zc | b64e
+  for c in $S/chunks/*; do [ -e "$c" ] && { section chunks; ls $S/chunks | zc | b64e; }; break; done
   echo 'HSM-END' ;;
 recv)
   r=$1 b=$2; shift 2
@@ -174,7 +183,7 @@ pack)
   dir=$1 id=$2 chunk=$3; shift 3
   cd -- "$dir" 2>/dev/null || { echo "HSM-FAIL cannot enter $dir"; exit 1; }
   mkdir -p "$HOME/.hsm/pull" && t=$HOME/.hsm/pull/$id.tar
-  if tar --version 2>/dev/null | grep -q 'GNU tar'; then o=--no-recursion; else o=; fi
+  find_mode; if [ "$TM" = gnu ]; then o=--no-recursion; else o=; fi
   [ -f "$t" ] || { tar -cf "$t.part" $o "$@" && mv -f "$t.part" "$t"; } || { rm -f "$t.part"; echo 'HSM-FAIL tar could not read the files'; exit 1; }
   size=$(wc -c <"$t"); echo "HSM-PACK $size $Z"; i=0
   while [ $((i * chunk)) -lt "$size" ]; do echo "HSM-C $(dd if="$t" bs="$chunk" skip=$i count=1 2>/dev/null | sha)"; i=$((i + 1)); done ;;

@@ -60,7 +60,7 @@ export async function readNodeSide(
   }
   const rootLine = lineOf(out, 'ROOT') ?? '';
   const empty: RemoteState = { entries: new Map(), stat: new Map(), shas: new Map(), chunks: new Set() };
-  const none: NodeRecord = { stat: Buffer.alloc(0), shas: Buffer.alloc(0) };
+  const none: NodeRecord = { token: '-', stat: Buffer.alloc(0), shas: Buffer.alloc(0) };
   if (rootLine.startsWith('none'))
     return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none };
   if (!rootLine.startsWith('ok')) {
@@ -71,7 +71,9 @@ export async function readNodeSide(
   }
   const section = (name: string) => out.sections.get(name) ?? Buffer.alloc(0);
   const same = cached !== null && out.lines.some((l) => l.key === 'SAME');
-  const record = same ? cached : { stat: section('stat'), shas: section('shas') };
+  const record = same
+    ? cached
+    : { token: lineOf(out, 'TOKEN') ?? '-', stat: section('stat'), shas: section('shas') };
   const stat = parseListing(record.stat);
   return {
     exists: true,

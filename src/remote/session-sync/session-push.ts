@@ -37,6 +37,7 @@ export async function pushThroughSession(
   const protectedDirs = (options.protectedDirs ?? []).map((d) => d.replace(/^\/+|\/+$/g, '')).filter(Boolean);
   const progress = progressOf('push', options);
   const cache = NodeStateCache.of(options.localRoot, shell.node, root);
+  const cached = cache.get();
   progress('scan', [0, 0], [0, 0]);
   const [local, side] = await Promise.all([
     readLocalManifest(
@@ -48,9 +49,9 @@ export async function pushThroughSession(
       },
       options.signal,
     ),
-    readNodeSide(shell, root, protectedDirs, call, cache.get()),
+    readNodeSide(shell, root, protectedDirs, call, cached),
   ]);
-  if (side.exists) cache.save(side.record);
+  if (side.exists && side.record !== cached) cache.save(side.record);
   let plan = planPush(local, side.state);
   if (plan.needHash.length > 0)
     plan = planPush(local, side.state, await hashOnNode(shell, root, plan.needHash, call));
@@ -101,7 +102,8 @@ export async function pushThroughSession(
   // What the node does once every chunk is there; with the last batch when there is one.
   const applyArgs = ['rm:', ...plan.remove.map(pathArg), 'rmdir:', ...plan.rmdir.map(pathArg), 'chmod:'];
   for (const c of plan.chmod) applyArgs.push(c.mode.toString(8), pathArg(c.path));
-  applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)));
+  const token = NodeStateCache.newToken();
+  applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)), 'token:', token);
   let applied = await sender.flush(applyArgs);
   result.wire_bytes = sender.wire;
   result.chunks_sent = sender.sent + staged.length;
@@ -127,6 +129,7 @@ export async function pushThroughSession(
   const stat = applied.sections.get('stat');
   if (stat)
     cache.save({
+      token,
       stat,
       shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
     });
