@@ -46,17 +46,19 @@ if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
 section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
 # Whether find has -printf (GNU), which stat(1) there is (-c: GNU, busybox; -f: BSD) and whether
-# tar is GNU tar: detected once per PATH and kept in $HOME/.hsm/ssync-find (first line the PATH).
+# tar is GNU tar: detected once per PATH, a line "FM SM TM PATH" appended to $HOME/.hsm/ssync-tools
+# (appends of one short line do not interleave: concurrent sessions with other PATHs lose none).
 # Every process started costs ~5-20 ms on a loaded node: the commands of a push start few.
 find_mode() {
   [ -n "$FM" ] && return
-  fc=$HOME/.hsm/ssync-find fw=
-  [ -f "$fc" ] && { read -r fw; read -r FM; read -r SM; read -r TM; } <"$fc"
-  [ "$fw" = "$PATH" ] && [ -n "$TM" ] && return
+  fc=$HOME/.hsm/ssync-tools
+  if [ -f "$fc" ]; then
+    while read -r FM SM TM fw; do [ "$fw" = "$PATH" ] && [ -n "$TM" ] && return; done <"$fc"
+  fi
   if find "$HOME/.hsm" -prune -printf '' >/dev/null 2>&1; then FM=gnu SM=-
   else FM=posix; if stat -c %s "$HOME/.hsm" >/dev/null 2>&1; then SM=c; else SM=f; fi; fi
   if tar --version 2>/dev/null | grep -q 'GNU tar'; then TM=gnu; else TM=other; fi
-  printf '%s\n%s\n%s\n%s\n' "$PATH" "$FM" "$SM" "$TM" >"$fc.$$" && mv -f "$fc.$$" "$fc"
+  printf '%s %s %s %s\n' "$FM" "$SM" "$TM" "$PATH" >>"$fc"
 }
 FM= SM= TM=
 # find . ( -path ./.hsm -o -path P... ) -prune -o ...: the tree without hsm's own and pruned dirs,
