@@ -48,11 +48,12 @@ export function reconcileSweep(
 
 // A sweep left on a batch scheduler (`--detach`, Ctrl-C "leave") that no hsm process follows: the
 // start and exit records its jobs wrote since are taken into the store (engine/reconcile.ts
-// catchUpTask), under the sweep's lock, so `hsm status` shows where it is. Reads only the
+// catchUpTask), under the sweep's lock, so `hsm status` shows where it is. Only tasks on sources
+// `leftOn` names (those whose jobs outlive hsm) are read. Reads only the
 // directories of queued and running tasks; does nothing while an hsm process runs the sweep, and
 // leaves the store as it is when it cannot be written (a status never fails for it). Returns the
 // names of the tasks it brought up to date.
-export function catchUpLeftTasks(sweepDir: string): string[] {
+export function catchUpLeftTasks(sweepDir: string, leftOn: (source: string | null) => boolean): string[] {
   let sweep: OpenSweep | null = null;
   let lock: SweepLock | null = null;
   try {
@@ -65,6 +66,7 @@ export function catchUpLeftTasks(sweepDir: string): string[] {
     const changes: TaskChange[] = [];
     const touched: string[] = [];
     for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
+      if (!leftOn(row.source)) continue; // a dead hsm's local runners: `hsm complete` adopts them
       const fix = catchUpTask(row, scanTaskDir(sweep.paths, row.name));
       if (fix.length === 0) continue;
       changes.push(...fix);

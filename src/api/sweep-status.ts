@@ -10,6 +10,7 @@ import type { SweepSummary } from '../state/sweep-summary.js';
 import { openSweep } from './sweep-open.js';
 import { cancelLeftAttempts } from './sweep-run.js';
 import { catchUpLeftTasks } from './reconcile-sweep.js';
+import { typeOutlivesRun } from '../compute/source-registry.js';
 
 // Reading a sweep's state (while another process may be running it: the store is WAL) and stopping it.
 
@@ -74,7 +75,11 @@ export function catchUpLeftSweep(project: ProjectContext, idOrPrefix?: string): 
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   const dir = sweep.paths.dir;
   sweep.store.close();
-  return catchUpLeftTasks(dir);
+  const sources = project.config.sources;
+  return catchUpLeftTasks(dir, (name) => {
+    const type = name === null ? undefined : sources[name]?.type;
+    return type !== undefined && typeOutlivesRun(type);
+  });
 }
 
 /** One task as `hsm status --json` (and `--watch --json`) shows it: the same fields in both. */
