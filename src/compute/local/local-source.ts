@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { hostname } from 'node:os';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
@@ -12,43 +10,22 @@ import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
 import { signalTaskTree, TaskCgroups } from './task-tree.js';
+import { spawnRunner, type InFlight, type Runner } from './runner-process.js';
 
-// The local source: this machine. One long-lived runner per slot (runner/hsm-runner.sh under bash)
-// forks a subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
+// The local source: this machine. One long-lived runner per slot (runner-process.ts) forks a
+// subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
 // spawn per task. Each runner is handed up to QUEUE_DEPTH tasks, so it starts the next one the moment
 // the previous ends while hsm does its bookkeeping in parallel, and hsm gathers the events of
 // COALESCE_MS into one round (one store transaction for many tasks instead of three per task:
 // ~20% more throughput on 1,000 short tasks; rounds of 20 ms with 32 tasks a runner measured no
-// different: docs/benchmarks.md). Runners are detached (own session):
-// Ctrl-C in the terminal reaches hsm only, which then terminates tasks itself; and a kill -9 of hsm
-// leaves them running to record how their tasks ended.
+// different: docs/benchmarks.md). Ctrl-C reaches hsm only (runners have their own session), which
+// then terminates tasks itself.
 
 const QUEUE_DEPTH = 16;
 const COALESCE_MS = 10;
 /** How often attempts adopted from a dead hsm process are checked (their records, their pids). */
 const ADOPTED_CHECK_MS = 200;
 const RUNNER_PIDS_KEY = 'runner_pids';
-
-interface Runner {
-  child: ChildProcess;
-  /** Tasks handed to this runner, oldest (running or about to) first. */
-  queue: InFlight[];
-  closed: boolean;
-  /** The runner's cgroup, where the machine allows them (task-tree.ts); its tasks are born in it. */
-  cgroup: string | null;
-  exited: Promise<void>;
-}
-
-interface InFlight {
-  /** The task directory as sent to the runner (relative to its working directory). */
-  key: string;
-  task: string;
-  attempt: number;
-  taskDir: string;
-  runner: Runner;
-  pid: number | null;
-  killAfterStart: NodeJS.Signals | null;
-}
 
 export interface LocalSourceOptions {
   name?: string;
@@ -289,61 +266,31 @@ export class LocalSource implements ComputeSource {
   }
 
   private startRunner(): Runner {
-    const t0 = performance.now();
-    const cgroup = this.cgroups?.prepare() ?? null;
-    // sh (dash) forks a task in ~2/3 of bash's time; without a cgroup the runner needs bash's job
-    // control for the tasks' process groups (it re-executes itself under bash if its cgroup fails)
-    const shell = cgroup ? 'sh' : 'bash';
-    const child = spawn(shell, [this.runnerScript, 'serve'], {
+    const runner = spawnRunner({
+      script: this.runnerScript,
       cwd: this.baseDir,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-      env: cgroup ? { ...process.env, HSM_RUNNER_CGROUP: cgroup } : process.env,
+      cgroup: this.cgroups?.prepare() ?? null,
+      log: this.log,
+      onLine: (r, line) => this.onRunnerLine(r, line),
+      onLost: (_r, lost, detail) => {
+        for (const entry of lost) {
+          this.byDir.delete(entry.key);
+          this.push({
+            kind: 'finished',
+            task: entry.task,
+            attempt: entry.attempt,
+            exitStatus: null,
+            detail,
+            at: Date.now(),
+          });
+        }
+      },
+      onExit: (r) => {
+        if (r.cgroup) this.cgroups?.release(r.cgroup);
+      },
     });
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const runner: Runner = { child, queue: [], closed: false, cgroup, exited };
     this.runners.push(runner);
     this.recordRunnerPids();
-    this.log.command('runner start', performance.now() - t0, {
-      pid: child.pid,
-      shell,
-      cgroup: cgroup !== null,
-    });
-    child.stdin!.on('error', () => {}); // EPIPE if the runner died: reported by 'exit' below
-    createInterface({ input: child.stdout! }).on('line', (line) => this.onRunnerLine(runner, line));
-    createInterface({ input: child.stderr! }).on('line', (line) =>
-      this.log.event('warn', 'runner:stderr', { pid: child.pid, line }),
-    );
-    // The tasks handed to a runner that dies (or never starts: bash missing) end with no exit record:
-    // the engine reads their records and records them lost if there are none.
-    const loseQueue = (detail: string) => {
-      runner.closed = true;
-      for (const lost of runner.queue.splice(0)) {
-        this.byDir.delete(lost.key);
-        this.push({
-          kind: 'finished',
-          task: lost.task,
-          attempt: lost.attempt,
-          exitStatus: null,
-          detail,
-          at: Date.now(),
-        });
-      }
-    };
-    child.on('error', (err) => {
-      this.log.event('error', 'runner:error', { shell, script: this.runnerScript, error: err.message });
-      loseQueue(`the task runner could not start: ${err.message}`);
-    });
-    child.on('exit', (code, signal) => {
-      this.log.event(runner.closed && code === 0 ? 'info' : 'warn', 'runner:exit', {
-        pid: child.pid,
-        code,
-        signal,
-        tasks_left: runner.queue.length,
-      });
-      loseQueue(`the task runner exited (${signal ?? code}) before the task ended`);
-      if (cgroup) this.cgroups?.release(cgroup);
-    });
     return runner;
   }
 
