@@ -32,6 +32,13 @@ if [[ -d $SL/run ]]; then
     [[ $(readlink "/proc/$p/exe" 2>/dev/null) == */slurmstepd* ]] || continue
     ls -l "/proc/$p/fd" 2>/dev/null | grep -q " $SL/" && kill_wait $(descendants "$p") "$p"
   done
+  # the memory cgroups Slurm made for our nodes' jobs (task/cgroup): Slurm leaves some behind, empty
+  if [[ -f $SL/etc/slurm.conf ]]; then
+    for n in $(scontrol show hostnames "$(sed -n 's/^NodeName=\([^ ]*\).*/\1/p' "$SL/etc/slurm.conf")" 2>/dev/null); do
+      d=/sys/fs/cgroup/memory/slurm_$n
+      [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+  fi
   rm -f "$SL"/run/warm.*
 fi
 
