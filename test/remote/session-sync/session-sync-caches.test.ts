@@ -1,27 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
-import {
-  pushThroughSession,
-  sessionShellOf,
-  type SessionShell,
-} from '../../../src/remote/session-sync/index.js';
-import { PTY_ONLY_SHELL_COMMAND } from '../../helpers/pty-only.js';
-import { sshInfra } from '../shell/shell-test-helpers.js';
+import type { ShellTransport } from '../../../src/remote/shell/index.js';
+import { pushThroughSession, type SessionShell } from '../../../src/remote/session-sync/index.js';
+import { infra, NODE, onNode, openNode24 } from './node24.js';
 
 // What a push remembers between pushes (the node's stat listing and record, the local rsync
 // listing) never hides a change: an edit on the node, a new file, a changed .gitignore.
 // node24 through a pty-only session.
-const infra = sshInfra();
-const NODE = 'node24';
-
-function onNode(command: string): string {
-  return execFileSync('ssh', ['-F', infra!.config, NODE, command], { encoding: 'utf8' });
-}
 
 describe.runIf(infra !== null)('sync through a session: what is remembered between pushes (node24)', () => {
   let transport: ShellTransport;
@@ -31,8 +19,9 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
   const base = `hsm-ssync-caches/${process.pid}-${randomBytes(3).toString('hex')}`;
   const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-caches-'));
   beforeAll(() => {
-    transport = createShellTransport({ shellCommand: PTY_ONLY_SHELL_COMMAND, connectTimeoutMs: 20_000 });
-    const plain = sessionShellOf(transport, { name: NODE, target: NODE });
+    const opened = openNode24();
+    transport = opened.transport;
+    const plain = opened.shell;
     shell = {
       node: NODE,
       run: async (command, options) => {

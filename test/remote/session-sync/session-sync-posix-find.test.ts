@@ -1,34 +1,22 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { quoteShellWord } from '../../../src/domain/shell-quote.js';
-import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
+import type { ShellTransport } from '../../../src/remote/shell/index.js';
 import {
   pullThroughSession,
   pushThroughSession,
-  sessionShellOf,
   type SessionShell,
 } from '../../../src/remote/session-sync/index.js';
-import { PTY_ONLY_SHELL_COMMAND } from '../../helpers/pty-only.js';
-import { sshInfra } from '../shell/shell-test-helpers.js';
+import { here, infra, NODE, onNode, openNode24 } from './node24.js';
 
 // A node whose find has no -printf (busybox, BSD userland): every command of the sync runs with a
 // PATH whose first `find` refuses -printf (as busybox's does) and logs how it was called; the
 // node's side falls back to stat(1) per entry, detected once per PATH. node24, reached through a
 // pty-only session.
-const infra = sshInfra();
-const NODE = 'node24';
 const SUMS = `find . -mindepth 1 -path ./.hsm -prune -o -printf '%y %m %s %P -> %l\\n' | sort; find . -path ./.hsm -prune -o -type f -exec sha256sum {} + | sort`;
-
-function onNode(command: string): string {
-  return execFileSync('ssh', ['-F', infra!.config, NODE, command], { encoding: 'utf8' });
-}
-function here(dir: string, command: string): string {
-  return execFileSync('sh', ['-c', command], { cwd: dir, encoding: 'utf8' });
-}
 
 describe.runIf(infra !== null)('sync through a session to a node whose find has no -printf (node24)', () => {
   let transport: ShellTransport;
@@ -54,8 +42,7 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
     chmodSync(bin, 0o777);
     writeFileSync(log, '');
     chmodSync(log, 0o666);
-    transport = createShellTransport({ shellCommand: PTY_ONLY_SHELL_COMMAND, connectTimeoutMs: 20_000 });
-    plainShell = sessionShellOf(transport, { name: NODE, target: NODE });
+    ({ transport, shell: plainShell } = openNode24());
     shell = {
       node: NODE,
       run: (command, options) =>

@@ -14,31 +14,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HsmError } from '../../../src/domain/errors.js';
-import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
-import {
-  pushThroughSession,
-  sessionShellOf,
-  type SessionShell,
-} from '../../../src/remote/session-sync/index.js';
+import type { ShellTransport } from '../../../src/remote/shell/index.js';
+import { pushThroughSession, type SessionShell } from '../../../src/remote/session-sync/index.js';
 import { hsm, makeProject } from '../../helpers/cli.js';
-import { PTY_ONLY_SHELL_COMMAND, PTY_ONLY_WRAPPER } from '../../helpers/pty-only.js';
-import { sshInfra } from '../shell/shell-test-helpers.js';
+import { PTY_ONLY_WRAPPER } from '../../helpers/pty-only.js';
+import { here, infra, NODE, onNode, openNode24 } from './node24.js';
 
 // s3_staging: a large push goes through S3 (`aws s3 cp` here and on the node) instead of the
 // session. No AWS here: the AWS CLI stand-in (test/fixtures/aws/aws) maps a bucket to a directory
 // (this machine and node24 share /tmp), on the node installed as ~/.local/bin/aws (not on its
 // PATH: where `pip install --user awscli` puts it), so the helper's fallback is exercised too.
-const infra = sshInfra();
-const NODE = 'node24';
 const AWS = resolve(import.meta.dirname, '../../fixtures/aws/aws');
 
-function onNode(command: string): string {
-  return execFileSync('ssh', ['-F', infra!.config, NODE, command], { encoding: 'utf8' });
-}
 const SUMS = `find . -mindepth 1 -path ./.hsm -prune -o -type f -exec sha256sum {} + | sort`;
-function here(dir: string): string {
-  return execFileSync('sh', ['-c', SUMS], { cwd: dir, encoding: 'utf8' });
-}
 
 describe.runIf(infra !== null)('sync through a session with s3_staging (node24, the aws stand-in)', () => {
   let transport: ShellTransport;
@@ -69,8 +57,7 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
     process.env.HSM_FAKE_AWS_S3_ROOT = s3root;
     process.env.HSM_FAKE_AWS_LOG = localLog;
     installNodeAws();
-    transport = createShellTransport({ shellCommand: PTY_ONLY_SHELL_COMMAND, connectTimeoutMs: 20_000 });
-    shell = sessionShellOf(transport, { name: NODE, target: NODE });
+    ({ transport, shell } = openNode24());
     writeFileSync(join(project, 'train.py'), 'print(1)\n');
     mkdirSync(join(project, 'conf'));
     writeFileSync(join(project, 'conf', 'a.yaml'), 'lr: 0.1\n');
@@ -92,7 +79,7 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
     expect(r.bytes).toBeGreaterThan(12 << 20);
     expect(r.chunks_staged).toBeGreaterThanOrEqual(1);
     expect(r.wire_bytes).toBe(0); // not one byte of file data typed into the session
-    expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project));
+    expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project, SUMS));
     expect(
       lines(localLog).some((l) =>
         /^s3 cp --only-show-errors - s3:\/\/bkt\/runs\/p1\/hsm-staging\/[0-9a-f]+\/[0-9a-f]{64}$/.test(l),
@@ -164,7 +151,7 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
       s3Staging: staging,
     });
     expect(ok.items.map((i) => i.path)).toEqual(['more.bin']);
-    expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project));
+    expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project, SUMS));
     expect(stagedLeft()).toEqual([]);
   }, 60_000);
 
