@@ -88,18 +88,13 @@ export async function pullThroughSession(
         result.chunks_reused++;
         continue;
       }
-      const { result: r, out: o } = await fetchChunk(shell, id, i, chunkBytes, call);
-      const data = o.sections.get('data');
-      result.wire_bytes += r.stdout.length;
-      if (!data || createHash('sha256').update(data).digest('hex') !== sha) {
-        throw new HsmError(
-          'infra',
-          `A chunk of ${options.remoteDir} did not arrive intact from ${shell.node}${lineOf(o, 'FAIL') ? `: ${lineOf(o, 'FAIL')}` : ''}.`,
-          {
-            hint: 'Pull again: chunks that arrived intact are kept and not read again.',
-          },
-        );
-      }
+      const { data, wire } = await fetchChunk(
+        shell,
+        { id, index: i, sha, chunkBytes },
+        options.remoteDir,
+        call,
+      );
+      result.wire_bytes += wire;
       await writeFile(file + '.part', data);
       await rename(file + '.part', file);
       result.chunks_sent++;
@@ -114,27 +109,43 @@ export async function pullThroughSession(
   return { ...result, duration_ms: Date.now() - started };
 }
 
-/** Reads of one chunk when its session fails (the transport opens a new one each time). */
+/** Reads of one chunk when its session fails or its data arrives damaged. */
 const SESSION_RETRIES = 3;
 
-// One chunk of the node's pack; a session that dies is replaced and the chunk read again (the
-// pack stays on the node until the pull is done).
+// One chunk of the node's pack, checked against the sha256 the node announced. A session that
+// dies is replaced (the transport opens a new one) and a chunk that arrives damaged (a terminal
+// line lost) is read again; the pack stays on the node until the pull is done.
 async function fetchChunk(
   shell: SessionShell,
-  id: string,
-  index: number,
-  chunkBytes: number,
+  chunk: { id: string; index: number; sha: string; chunkBytes: number },
+  remoteDir: string,
   call: { timeoutMs: number; signal?: AbortSignal },
-): ReturnType<typeof runHelper> {
+): Promise<{ data: Buffer; wire: number }> {
+  let wire = 0;
   for (let attempt = 1; ; attempt++) {
+    let damaged: HsmError;
     try {
-      return await runHelper(shell, ['send', id, String(index), String(chunkBytes)], {
-        ...call,
-        what: 'reading file data',
-      });
+      const { result, out } = await runHelper(
+        shell,
+        ['send', chunk.id, String(chunk.index), String(chunk.chunkBytes)],
+        { ...call, what: 'reading file data' },
+      );
+      wire += result.stdout.length;
+      const data = out.sections.get('data');
+      if (data && createHash('sha256').update(data).digest('hex') === chunk.sha) return { data, wire };
+      const fail = lineOf(out, 'FAIL');
+      damaged = new HsmError(
+        'infra',
+        `A chunk of ${remoteDir} did not arrive intact from ${shell.node}${fail ? `: ${fail}` : ''}.`,
+        { hint: 'Pull again: chunks that arrived intact are kept and not read again.' },
+      );
+      // the node's own refusal (the pack is gone) is not a transfer fault: no second read
+      if (fail) attempt = SESSION_RETRIES;
     } catch (err) {
-      if (!(err instanceof HsmError) || err.code !== 'infra' || attempt >= SESSION_RETRIES) throw err;
+      if (!(err instanceof HsmError) || err.code !== 'infra') throw err;
+      damaged = err;
     }
+    if (attempt >= SESSION_RETRIES) throw damaged;
   }
 }
 

@@ -47,7 +47,20 @@ export async function runHelper(
     }
     result = await runChecked(shell, helperCommand(args), options);
   }
-  return { result, out: parseHelperOutput(result.stdout, (b) => gunzipSync(b)) };
+  return { result, out: parseAnswer(shell, result, options.what) };
+}
+
+// A section whose base64 or gzip is damaged (a line lost or mangled on the terminal) is an
+// infrastructure failure like a dead session, so the caller's retry reads it again.
+function parseAnswer(shell: SessionShell, result: NodeResult, what: string): HelperOutput {
+  try {
+    return parseHelperOutput(result.stdout, (b) => gunzipSync(b));
+  } catch (err) {
+    throw new HsmError('infra', `The answer from ${shell.node} arrived damaged while ${what}.`, {
+      evidence: err instanceof Error ? err.message : String(err),
+      hint: 'Sync again: what arrived intact is kept and not sent again.',
+    });
+  }
 }
 
 async function runChecked(

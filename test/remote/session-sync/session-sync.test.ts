@@ -190,4 +190,29 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
     expect(r.chunks_sent + r.chunks_reused).toBe(5); // 600,000 bytes + tar headers in 128 KiB chunks
     expect(here(local, LISTING)).toBe(onNode(`cd ${remote} && ${LISTING}`));
   });
+
+  test('a chunk whose answer arrives damaged (a terminal line lost) is read again, not failed', async () => {
+    const remote = `${base}/pull-damaged`;
+    onNode(`mkdir -p ${remote} && head -c 300000 /dev/urandom >${remote}/ckpt.bin`);
+    const local = join(mkdtempSync(join(tmpdir(), 'hsm-ssync-pulldmg-')), 'task_003');
+    let damaged = 0;
+    // the real session, with one line of the first chunk's base64 dropped on the way back
+    const lossy: SessionShell = {
+      node: shell.node,
+      run: async (command, options) => {
+        const r = await shell.run(command, options);
+        if (damaged > 0 || !/ send /.test(command)) return r;
+        damaged++;
+        const lines = r.stdout.split('\n');
+        const at = lines.findIndex((l) => l.startsWith('HSM-SECTION data'));
+        expect(at).toBeGreaterThan(-1);
+        lines.splice(at + 2, 1);
+        return { ...r, stdout: lines.join('\n') };
+      },
+    };
+    const r = await pullThroughSession(lossy, { remoteDir: remote, localDir: local, chunkBytes: 128 << 10 });
+    expect(damaged).toBe(1);
+    expect(r.chunks_sent).toBe(3); // 300,000 bytes + tar headers in 128 KiB chunks
+    expect(here(local, LISTING)).toBe(onNode(`cd ${remote} && ${LISTING}`));
+  });
 });
