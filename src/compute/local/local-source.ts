@@ -9,6 +9,7 @@ import type { SourceLog } from '../../engine/log-port.js';
 import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
+import { SourceEventQueue } from '../source-event-queue.js';
 import { signalTaskTree, TaskCgroups } from './task-tree.js';
 import { spawnRunner, type InFlight, type Runner } from './runner-process.js';
 
@@ -16,13 +17,12 @@ import { spawnRunner, type InFlight, type Runner } from './runner-process.js';
 // subshell per task, so starting a task costs one fork+exec, close to xargs, instead of a Node
 // spawn per task. Each runner is handed up to QUEUE_DEPTH tasks, so it starts the next one the moment
 // the previous ends while hsm does its bookkeeping in parallel, and hsm gathers the events of
-// COALESCE_MS into one round (one store transaction for many tasks instead of three per task:
+// 10 ms into one round (source-event-queue.ts) (one store transaction for many tasks instead of three per task:
 // ~20% more throughput on 1,000 short tasks; rounds of 20 ms with 32 tasks a runner measured no
 // different: docs/benchmarks.md). Ctrl-C reaches hsm only (runners have their own session), which
 // then terminates tasks itself.
 
 const QUEUE_DEPTH = 16;
-const COALESCE_MS = 10;
 /** How often attempts adopted from a dead hsm process are checked (their records, their pids). */
 const ADOPTED_CHECK_MS = 200;
 const RUNNER_PIDS_KEY = 'runner_pids';
@@ -43,8 +43,7 @@ export class LocalSource implements ComputeSource {
   readonly slots: number;
   private readonly runners: Runner[] = [];
   private readonly byDir = new Map<string, InFlight>();
-  private events: SourceEvent[] = [];
-  private wake: (() => void) | null = null;
+  private readonly events = new SourceEventQueue();
   private readonly runnerScript = findRunnerScript();
   private readonly host = hostname();
   private readonly log: SourceLog;
@@ -145,18 +144,7 @@ export class LocalSource implements ComputeSource {
 
   private pollOwn(waitMs: number): Promise<SourceEvent[]> {
     this.cgroups?.sweep();
-    if (this.events.length > 0 || waitMs <= 0) return Promise.resolve(this.drain());
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve(this.drain());
-      }, waitMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        setTimeout(() => resolve(this.drain()), COALESCE_MS);
-      };
-    });
+    return this.events.poll(waitMs);
   }
 
   async terminate(
@@ -346,12 +334,5 @@ export class LocalSource implements ComputeSource {
 
   private push(event: SourceEvent): void {
     this.events.push(event);
-    this.wake?.();
-  }
-
-  private drain(): SourceEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
   }
 }

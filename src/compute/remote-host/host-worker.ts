@@ -12,7 +12,7 @@ import {
 import { ResultCollector } from './result-collector.js';
 import { HostHealth } from './host-health.js';
 import { connectHost, type HostSpec } from './host-connection.js';
-import { SourceEventQueue } from './event-queue.js';
+import { SourceEventQueue } from '../source-event-queue.js';
 import { judgeTaskState, remoteAttempt, type RemoteAttempt } from './remote-attempt.js';
 
 // One remote host running a sweep's tasks, whatever reaches it (host-link.ts: ssh, or a shell

@@ -6,7 +6,7 @@ import type { NodeTarget } from '../../remote/types.js';
 import type { TaskEnvironment } from '../command-script.js';
 import { sourceLogOf, type SweepContext } from '../source-context.js';
 import type { CollectItem, CollectOutcome } from '../remote-host/host-link.js';
-import { SourceEventQueue } from '../remote-host/event-queue.js';
+import { SourceEventQueue } from '../source-event-queue.js';
 import { HostWorker } from '../remote-host/host-worker.js';
 import { SessionHostLink } from './session-link.js';
 import { defaultShellCommand, resolveSessionNodes } from './session-nodes.js';

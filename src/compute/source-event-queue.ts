@@ -1,6 +1,6 @@
-import type { SourceEvent } from '../../engine/ports.js';
+import type { SourceEvent } from '../engine/ports.js';
 
-// The events a remote source has seen and the engine has not taken yet: `poll` returns them at
+// The events a source has seen and the engine has not taken yet: `poll` returns them at
 // once when there are some, else waits until one comes (then a few ms more, so that events of
 // one status round go out together) or until `waitMs` has passed.
 
@@ -9,6 +9,10 @@ const COALESCE_MS = 10;
 export class SourceEventQueue {
   private events: SourceEvent[] = [];
   private wake: (() => void) | null = null;
+
+  get length(): number {
+    return this.events.length;
+  }
 
   push(event: SourceEvent): void {
     this.events.push(event);
