@@ -16,7 +16,7 @@ describe.skipIf(NO_INFRA)('hsm matrix on a real Slurm', () => {
   useSlurmLock('shared');
   beforeAll(() => ensureBuilt());
 
-  it('runs the example matrix: verdicts, reasons, restarts, and nodes per job', () => {
+  it('runs the example matrix: verdicts, reasons, restarts, and nodes per job', async () => {
     const env = slurmEnv();
     const dir = makeExampleProject();
     const r = hsm(['matrix', 'launch', 'slurm.yaml', '--wait', '--json'], dir, env, 50_000);
@@ -42,15 +42,24 @@ describe.skipIf(NO_INFRA)('hsm matrix on a real Slurm', () => {
       });
       expect(job.job_id, job.name).toMatch(/^\d+_\d+$/);
     }
-    // the scheduler ran each job on as many nodes as its `nodes` value
+    // the scheduler ran each job on as many nodes as its `nodes` value. slurmctld hands job records
+    // to slurmdbd asynchronously, so a job that just ended may not be in sacct yet: wait for its row.
     for (const job of check.jobs) {
       const jobId = job.job_id!;
       const nodes = Number(job.name.split('_')[1]);
-      const acct = spawnSync('sacct', ['-j', jobId, '-X', '-n', '-P', '--format=NNodes'], {
-        encoding: 'utf8',
-        env: { ...process.env, ...env },
-      });
-      expect(acct.stdout.trim(), `${job.name}: ${acct.stderr}`).toBe(String(nodes));
+      const accounted = await until(
+        `sacct to list ${job.name} (${jobId})`,
+        () => {
+          const acct = spawnSync('sacct', ['-j', jobId, '-X', '-n', '-P', '--format=NNodes'], {
+            encoding: 'utf8',
+            env: { ...process.env, ...env },
+          });
+          return acct.stdout.trim() || undefined;
+        },
+        30_000,
+        250,
+      );
+      expect(accounted, job.name).toBe(String(nodes));
     }
   });
 
