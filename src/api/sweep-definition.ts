@@ -1,12 +1,12 @@
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { checkSourceStarts } from '../compute/source-registry.js';
 import {
   buildDefaultCommand,
-  buildDefaultConfig,
-  findGitRoot,
-  findProjectConfigFile,
   initProject,
+  inspectProjectConfig,
   loadProjectConfig,
+  type ConfigInspection,
 } from '../config/index.js';
 import type { InitResult } from '../config/init-project.js';
 import type { ProjectConfig } from '../config/project-config.js';
@@ -37,27 +37,56 @@ export interface SweepFileRequest {
 }
 
 export interface SweepValidation {
+  /** The sweep file checked, or the default one looked for. */
   sweepFile: string;
+  /** False when there is no sweep file to check: hsm_config.yaml alone was checked. */
+  sweepFileFound: boolean;
   configFile: string | null;
-  /** Config diagnostics first, then the sweep file's. */
+  /** Config diagnostics first (with the sources' own checks), then the sweep file's. */
   diagnostics: Diagnostic[];
   /** Task count when the sweep file is valid. */
   total: number | null;
   valid: boolean;
 }
 
-// Checks hsm_config.yaml and the sweep file; never throws for what is written in them (only when
-// the sweep file cannot be read at all).
+// Checks hsm_config.yaml (what it says, and each source as a run would check it before starting)
+// and the sweep file, reporting every problem of both at once; never throws for what is written in
+// them. Without a sweep file (none given, the default absent) hsm_config.yaml alone is checked;
+// with neither file there is nothing to check: HsmError('not_found').
 export function validateSweep(req: SweepFileRequest = {}): SweepValidation {
   const cwd = req.cwd ?? process.cwd();
-  const { config, diagnostics: configDiagnostics } = loadConfigForValidation(cwd);
+  const inspection = inspectProjectConfig(cwd);
+  const { config } = inspection;
+  const all = [...inspection.diagnostics, ...checkSources(inspection)];
   const sweepFile = resolveSweepFile(cwd, config, req.sweepFile);
-  const { definition, diagnostics } = inspectSweepFile(sweepFile, {
-    cwd,
-    overrides: req.overrides ?? [],
-    defaultCommand: buildDefaultCommand(config),
-  });
-  const all = [...configDiagnostics, ...diagnostics];
+  const found = req.sweepFile !== undefined || config.file === null || existsSync(sweepFile);
+  let definition: SweepDefinition | null = null;
+  if (found) {
+    try {
+      const inspected = inspectSweepFile(sweepFile, {
+        cwd,
+        overrides: req.overrides ?? [],
+        defaultCommand: buildDefaultCommand(config),
+      });
+      definition = inspected.definition;
+      all.push(...inspected.diagnostics);
+    } catch (err) {
+      // a sweep file that cannot be read is one more problem, beside the config's
+      if (!(err instanceof HsmError) || config.file === null) throw err;
+      all.push({
+        severity: 'error',
+        message: err.message,
+        file: displayPath(sweepFile, cwd),
+        hint: err.hint,
+      });
+    }
+  } else {
+    all.push({
+      severity: 'suggestion',
+      message: `no sweep file (${displayPath(sweepFile, cwd)} does not exist): hsm_config.yaml alone was checked`,
+      hint: 'pass a sweep file (`hsm validate path/to/sweep.yaml`), or run `hsm init` to write one',
+    });
+  }
   if (definition && !definition.name) {
     all.push({
       severity: 'suggestion',
@@ -68,11 +97,43 @@ export function validateSweep(req: SweepFileRequest = {}): SweepValidation {
   }
   return {
     sweepFile,
+    sweepFileFound: found,
     configFile: config.file,
     diagnostics: all,
     total: definition && !hasErrors(all) ? countTasks(definition) : null,
     valid: !hasErrors(all),
   };
+}
+
+// Each source the file defines, checked as `hsm run` checks it before creating a sweep (an ssh
+// workdir in another user's home, Slurm/PBS resources, a session's shell command missing here),
+// reported at the source's name. A source with an error of its own in the file is not checked
+// again (its faulty fields were left out: the check would report them a second time).
+function checkSources(inspection: ConfigInspection): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const name of Object.keys(inspection.config.sources)) {
+    const where = inspection.sourceAt[name];
+    const [from, to] = where?.lines ?? [0, 0];
+    const faulty = inspection.diagnostics.some(
+      (d) => d.severity === 'error' && d.line !== undefined && d.line >= from && d.line <= to,
+    );
+    if (faulty) continue;
+    try {
+      checkSourceStarts(name, inspection.config);
+    } catch (err) {
+      if (!(err instanceof HsmError) || err.code !== 'config') throw err;
+      out.push({
+        severity: 'error',
+        message: err.message.replace(/\.$/, ''),
+        ...(inspection.display === null ? {} : { file: inspection.display }),
+        ...(where?.line === undefined ? {} : { line: where.line }),
+        ...(where?.col === undefined ? {} : { col: where.col }),
+        ...(err.evidence ? { excerpt: err.evidence } : {}),
+        ...(err.hint ? { hint: err.hint } : {}),
+      });
+    }
+  }
+  return out;
 }
 
 export interface SweepPreview {
@@ -122,18 +183,4 @@ export function initSweepProject(req: { cwd?: string; force?: boolean } = {}): I
 
 function resolveSweepFile(cwd: string, config: ProjectConfig, given: string | undefined): string {
   return given !== undefined ? resolve(cwd, given) : resolve(config.projectRoot, config.defaults.sweep_file);
-}
-
-function loadConfigForValidation(cwd: string): { config: ProjectConfig; diagnostics: Diagnostic[] } {
-  try {
-    const config = loadProjectConfig(cwd);
-    return { config, diagnostics: config.diagnostics };
-  } catch (err) {
-    if (!(err instanceof HsmError) || err.code !== 'config' || !Array.isArray(err.details.diagnostics))
-      throw err;
-    // the file is invalid, not absent: the summary line names it
-    const config = buildDefaultConfig(findGitRoot(cwd) ?? cwd);
-    config.file = findProjectConfigFile(cwd, process.env.HOME ?? homedir())?.file ?? null;
-    return { config, diagnostics: err.details.diagnostics as Diagnostic[] };
-  }
 }

@@ -88,9 +88,11 @@ export function buildSource(req: SourceRequest, context: SweepContext): ComputeS
 }
 
 /** Refuses a source that cannot start from here (its shell command missing) or whose builder would
- * refuse its settings (a batch source's resource fields), before a sweep is created for it. */
+ * refuse its settings (an ssh workdir, a batch source's resource fields), before a sweep is created
+ * for it; `hsm validate` reports these with the file's own problems. */
 export function checkSourceStarts(name: string, project: ProjectConfig): void {
   const config = project.sources[name];
+  if (config?.type === 'ssh') readSshSource(project, name);
   if (config?.type === 'ssm') checkSessionCommand(readSsmSource(project, name));
   if (config?.type === 'slurm') slurmDialect.readResources(name, config);
   if (config?.type === 'pbs') checkPbsSettings(name, config);

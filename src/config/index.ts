@@ -8,6 +8,8 @@ export {
 } from './project-config.js';
 export {
   loadProjectConfig,
+  inspectProjectConfig,
+  type ConfigInspection,
   findProjectConfigFile,
   findGitRoot,
   buildDefaultCommand,

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { HsmError } from '../domain/errors.js';
-import { buildInvalidFileError, hasErrors } from '../sweep/diagnostic.js';
+import { isMap, isScalar } from 'yaml';
+import { buildInvalidFileError, hasErrors, type Diagnostic } from '../sweep/diagnostic.js';
+import type { YamlContext } from '../sweep/yaml-context.js';
 import { displayPath } from '../sweep/load-sweep.js';
 import { parseProjectConfigText } from './parse-project-config.js';
 import { buildDefaultConfig, type ProjectConfig } from './project-config.js';
@@ -18,28 +20,75 @@ export interface LoadConfigOptions {
 }
 
 export function loadProjectConfig(cwd: string = process.cwd(), opts: LoadConfigOptions = {}): ProjectConfig {
+  const { config, diagnostics, display } = inspectProjectConfig(cwd, opts);
+  if (hasErrors(diagnostics)) {
+    throw buildInvalidFileError(
+      display!,
+      diagnostics,
+      'fix the errors above; `hsm validate` checks the file',
+    );
+  }
+  config.diagnostics = diagnostics;
+  return config;
+}
+
+export interface SourceLocation {
+  line?: number;
+  col?: number;
+  /** Its first and last line. */
+  lines: [number, number];
+}
+
+export interface ConfigInspection {
+  /** What the file says, its faulty parts left out (defaults when there is no file). */
+  config: ProjectConfig;
+  /** Every error, warning and suggestion of the file at its file:line:col. */
+  diagnostics: Diagnostic[];
+  /** The file as shown to the user (relative to cwd when inside it); null: no file. */
+  display: string | null;
+  /** Where each source is written: its name's line and column (for problems found later) and the
+   * lines it spans. */
+  sourceAt: Record<string, SourceLocation>;
+}
+
+// Reads hsm_config.yaml like loadProjectConfig but never throws for what is written in it: `hsm
+// validate` reports every problem of the file, and checks the sources that could be read.
+export function inspectProjectConfig(
+  cwd: string = process.cwd(),
+  opts: LoadConfigOptions = {},
+): ConfigInspection {
   const home = opts.homeDir ?? process.env.HOME ?? homedir();
   const start = resolve(cwd);
   const found = findProjectConfigFile(start, home);
   const gitRoot = findGitRoot(start);
-  if (!found) return buildDefaultConfig(gitRoot ?? start);
-  const text = readConfigText(found.file, displayPath(found.file, start));
+  if (!found)
+    return { config: buildDefaultConfig(gitRoot ?? start), diagnostics: [], display: null, sourceAt: {} };
+  const display = displayPath(found.file, start);
+  const text = readConfigText(found.file, display);
   const { config, ctx } = parseProjectConfigText({
     text,
     file: found.file,
-    displayFile: displayPath(found.file, start),
+    displayFile: display,
     defaultRoot: found.root ?? gitRoot ?? start,
     homeDir: home,
   });
-  if (hasErrors(ctx.diagnostics)) {
-    throw buildInvalidFileError(
-      displayPath(found.file, start),
-      ctx.diagnostics,
-      'fix the errors above; `hsm validate` checks the file',
-    );
+  return { config, diagnostics: ctx.diagnostics, display, sourceAt: sourcePositions(ctx) };
+}
+
+function sourcePositions(ctx: YamlContext): Record<string, SourceLocation> {
+  const out: Record<string, SourceLocation> = {};
+  const root = ctx.resolve(ctx.doc.contents);
+  const sources = isMap(root) ? ctx.resolve(root.get('sources', true)) : null;
+  if (!isMap(sources)) return out;
+  for (const pair of sources.items) {
+    if (!isScalar(pair.key)) continue;
+    const at = ctx.position(pair.key);
+    const value = ctx.resolve(pair.value);
+    const first = at.line ?? 0;
+    const last = value?.range ? ctx.lineAt(Math.max(value.range[0], value.range[1] - 1)) : first;
+    out[String(pair.key.value)] = { ...at, lines: [first, Math.max(first, last)] };
   }
-  config.diagnostics = ctx.diagnostics;
-  return config;
+  return out;
 }
 
 // Where the config file is: its path and the project root it implies (null for ~/.hsm).

@@ -54,7 +54,9 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
     if (v === null) return null;
     return resolve(configDir, v === '~' || v.startsWith('~/') ? input.homeDir + v.slice(1) : v);
   };
-  const top = entries(ctx, root, TOP_KEYS, 'warning');
+  // a key hsm does not read is refused like a source's unknown field: a typo (`defualts:`) would
+  // otherwise run with every default
+  const top = entries(ctx, root, TOP_KEYS, 'error');
   const project = top.get('project');
   if (project) {
     const p = entries(ctx, project.value, PROJECT_KEYS, 'error');

@@ -70,6 +70,11 @@ export class YamlContext {
     );
   }
 
+  // 1-based line of a character of the text.
+  lineAt(offset: number): number {
+    return this.lines.linePos(offset).line;
+  }
+
   // 1-based line and column of a node's first character.
   position(node: Node | null | undefined): { line?: number; col?: number } {
     if (!node?.range) return {};

@@ -84,16 +84,79 @@ describe('hsm validate', () => {
     expect(r.stdout).toMatch(/^invalid: .*; hsm_config\.yaml$/m);
   });
 
-  it('a missing file or a directory: one clear paragraph, exit 2, no stack trace', () => {
+  it('a missing file or a directory: one clear error with a hint, exit 2, no stack trace', () => {
     const dir = makeProject('command: run\n');
     const missing = run(['validate', 'nope.yaml'], dir);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('hsm: error: sweep file nope.yaml does not exist');
-    expect(missing.stderr).toContain('hint: ');
-    expect(missing.stderr).not.toMatch(/\n\s+at /);
+    expect(missing.stdout).toContain('nope.yaml: error: sweep file nope.yaml does not exist');
+    expect(missing.stdout).toContain('hint: ');
+    expect(missing.stdout + missing.stderr).not.toMatch(/\n\s+at /);
     mkdirSync(join(dir, 'adir'));
     const isDir = run(['validate', 'adir'], dir);
     expect(isDir.code).toBe(2);
-    expect(isDir.stderr).toContain('hsm: error: adir is a directory, not a sweep file');
+    expect(isDir.stdout).toContain('adir: error: adir is a directory, not a sweep file');
+    // no hsm_config.yaml and no sweep file: nothing to check
+    const empty = mkdtempSync(join(tmpdir(), 'hsm-e2e-'));
+    const none = run(['validate'], empty);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('hsm: error: sweep file sweeps/sweep.yaml does not exist');
+  });
+
+  // the config used to be checked only on the way to a sweep file: without one, its errors went unseen
+  it('checks hsm_config.yaml without a sweep file, every problem at once (sources as a run checks them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-e2e-'));
+    const config = [
+      'defualts:', //                                    1: unknown top-level key
+      '  jobs: 2',
+      'sources:',
+      '  l: {type: local, max_parallel: 0}', //          4: bad value
+      '  box: {type: ssh, hostt: box}', //               5: unknown field (and so no host)
+      '  c: {type: slurm, mem: lots}', //                6: refused by the Slurm source
+      '  b: {type: ssh, host: b, workdir: ~other/x}', // 7: refused by the ssh source
+      'retry:',
+      '  oom: bogus', //                                 9: bad retry policy
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'hsm_config.yaml'), config);
+    const r = run(['validate'], dir);
+    expect(r.code).toBe(2);
+    const errors = r.stdout.split('\n').filter((l) => l.includes(': error: '));
+    expect(errors).toEqual([
+      'hsm_config.yaml:1:1: error: unknown key `defualts`; did you mean `defaults`?',
+      'hsm_config.yaml:4:34: error: source `l`: `max_parallel` must be a positive integer, got 0',
+      'hsm_config.yaml:5:20: error: source `box` (ssh) has an unknown field `hostt`; did you mean `host`?',
+      'hsm_config.yaml:5:3: error: source `box` (ssh) has no `host`',
+      'hsm_config.yaml:9:8: error: `retry.oom` must be none, requeue, default or a mapping ({retries: 1, mem: 2}), got "bogus"',
+      'hsm_config.yaml:6:3: error: source "c": mem: "lots" is not a memory size',
+      "hsm_config.yaml:7:3: error: Source `b`: workdir `~other/x` names another user's home",
+    ]);
+    expect(r.stdout).toContain(
+      'hint: valid keys here: `project`, `defaults`, `sources`, `groups`, `commands`, `retry`',
+    );
+    expect(r.stdout).toContain('hint: write an amount with a unit, e.g. mem: 4G or mem: 500M');
+    expect(r.stdout).toContain(
+      'suggestion: no sweep file (sweeps/sweep.yaml does not exist): hsm_config.yaml alone was checked',
+    );
+    expect(r.stdout).toMatch(/^invalid: hsm_config\.yaml \(7 errors, 1 suggestion\)$/m);
+    const json = JSON.parse(run(['validate', '--json'], dir).stdout);
+    expect(json).toMatchObject({ valid: false, sweep_file_found: false, total: null });
+    expect(json.errors).toHaveLength(7);
+    expect(json.errors[5]).toMatchObject({ file: 'hsm_config.yaml', line: 6, col: 3 });
+
+    writeFileSync(join(dir, 'hsm_config.yaml'), 'sources:\n  l: {type: local, max_parallel: 2}\n');
+    const ok = run(['validate'], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: hsm_config\.yaml \(1 suggestion\)$/m);
+  });
+
+  it("reports a named sweep file that is missing beside the config's problems", () => {
+    const dir = makeProject('command: run\n', 'sources:\n  l: {type: locl}\n');
+    const r = run(['validate', 'nope.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(
+      'hsm_config.yaml:2:13: error: source `l` has type "locl"; did you mean `local`?',
+    );
+    expect(r.stdout).toContain('nope.yaml: error: sweep file nope.yaml does not exist');
+    expect(r.stdout).toMatch(/^invalid: nope\.yaml \(2 errors\); hsm_config\.yaml$/m);
   });
 });

@@ -175,12 +175,20 @@ commands:
     expect(err.evidence).not.toContain('group `ok`');
   });
 
-  it('warns about an unknown top-level section, and keeps going', () => {
-    const { dir, home } = project({ 'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local}\n' });
-    const config = loadProjectConfig(dir, { homeDir: home });
-    expect(config.diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.message}`)).toEqual([
-      '1:1 warning unknown key `hpc` (ignored)',
-    ]);
+  // a typo of a section (`defualts:`) would otherwise run with every default
+  it('refuses an unknown top-level key at file:line:col, with the nearest key and the list', () => {
+    const { dir, home } = project({
+      'hsm_config.yaml': 'hpc: {x: 1}\nsources:\n  l: {type: local}\ndefualts:\n  jobs: 2\n',
+    });
+    const err = configError(() => loadProjectConfig(dir, { homeDir: home }));
+    expect(err.message).toBe('hsm_config.yaml is invalid (2 errors)');
+    expect(err.evidence).toContain('hsm_config.yaml:1:1: error: unknown key `hpc`\n');
+    expect(err.evidence).toContain(
+      'hsm_config.yaml:4:1: error: unknown key `defualts`; did you mean `defaults`?',
+    );
+    expect(err.evidence).toContain(
+      'hint: valid keys here: `project`, `defaults`, `sources`, `groups`, `commands`, `retry`',
+    );
   });
 
   // nothing would read it: a typo would otherwise silently run with the default (max_parallel)

@@ -4,8 +4,9 @@ import { EXIT } from '../exit-codes.js';
 import { green, painterFor, printJson, red, dim } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 
-// `hsm validate [SWEEP] [-- overrides...] [--json]`: checks hsm_config.yaml and the sweep file;
-// prints every error, warning and suggestion at file:line:col and the task count; exit 2 on errors.
+// `hsm validate [SWEEP] [-- overrides...] [--json]`: checks hsm_config.yaml and the sweep file
+// (hsm_config.yaml alone when there is no sweep file); prints every error, warning and suggestion
+// at file:line:col and the task count; exit 2 on errors.
 export function registerValidate(program: Command): void {
   program
     .command('validate')
@@ -25,6 +26,7 @@ export function registerValidate(program: Command): void {
         printJson({
           valid: report.valid,
           sweep_file: report.sweepFile,
+          sweep_file_found: report.sweepFileFound,
           config_file: report.configFile,
           total: report.total,
           errors: pick('error'),
@@ -35,7 +37,10 @@ export function registerValidate(program: Command): void {
         printDiagnostics(report.diagnostics, process.stdout);
         const counts = countBySeverity(report.diagnostics);
         const config = report.configFile ? displayPath(report.configFile) : 'no hsm_config.yaml (defaults)';
-        if (report.valid) {
+        if (!report.sweepFileFound) {
+          // hsm_config.yaml alone was checked: the summary names it
+          process.stdout.write(`${report.valid ? green('ok') : red('invalid')}: ${config}${counts}\n`);
+        } else if (report.valid) {
           process.stdout.write(
             `${green('ok')}: ${shown}: ${report.total} task${report.total === 1 ? '' : 's'}${counts}; ${dim(config)}\n`,
           );
