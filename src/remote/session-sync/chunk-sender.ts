@@ -51,7 +51,8 @@ export class ChunkSender {
   /**
    * Sends what is queued. With `apply` (the helper's apply arguments after the root), a batch sent
    * in one go is applied by the same command (`push`: one round trip less for a small push);
-   * returns that command's output when it was, else null.
+   * returns that command's output when it was (applied, or `HSM-STALE`: see the helper's apply),
+   * else null.
    */
   async flush(apply?: readonly string[]): Promise<HelperOutput | null> {
     let pending = this.batch;
@@ -102,7 +103,8 @@ export class ChunkSender {
         });
       }
       pending = this.confirm(pending, ok);
-      if (apply && pending.length === 0 && out.lines.some((l) => l.key === 'APPLIED')) applied = out;
+      if (apply && pending.length === 0 && out.lines.some((l) => l.key === 'APPLIED' || l.key === 'STALE'))
+        applied = out;
       apply = undefined;
       for (const c of pending) {
         const n = (mismatches.get(c.sha) ?? 0) + 1;

@@ -15,6 +15,8 @@ export interface NodeRecord {
   token: string;
   stat: Buffer;
   shas: Buffer;
+  /** The node has gzip (data is compressed both ways). */
+  gzip: boolean;
 }
 
 export class NodeStateCache {
@@ -32,13 +34,15 @@ export class NodeStateCache {
         token?: string;
         stat?: string;
         shas?: string;
+        gzip?: boolean;
       };
-      if (data.version !== 2 || typeof data.token !== 'string') return null;
+      if (data.version !== 3 || typeof data.token !== 'string') return null;
       if (typeof data.stat !== 'string' || typeof data.shas !== 'string') return null;
       return {
         token: data.token,
         stat: Buffer.from(data.stat, 'base64'),
         shas: Buffer.from(data.shas, 'base64'),
+        gzip: data.gzip === true,
       };
     } catch {
       return null;
@@ -60,10 +64,11 @@ export class NodeStateCache {
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
       const data = {
-        version: 2,
+        version: 3,
         token: record.token,
         stat: record.stat.toString('base64'),
         shas: record.shas.toString('base64'),
+        gzip: record.gzip,
       };
       writeFileSync(`${this.file}.${process.pid}`, JSON.stringify(data));
       renameSync(`${this.file}.${process.pid}`, this.file);

@@ -17,11 +17,13 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   have ROOT SHA...        `HSM-HAVE sha` for each chunk the node holds
 //   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
 //                           small push in one command
-//   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T
+//   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T [expect: K]
 //                           removes, changes modes, extracts the chunks (one tar stream), records
 //                           the new stat listing beside the shas the stream carried (`shas.new`:
 //                           the whole record; `shas.add`: appended to it), and sends that stat
-//                           listing back (a section)
+//                           listing back (a section). With expect: only when the copy is as the
+//                           push with token K left it (as state's HSM-SAME); else `HSM-STALE`,
+//                           `HSM-ROOT` and state's answer, and the chunks are dropped
 //   hash ROOT P...          `HSM-H sha` per path, in order
 //   pack DIR ID CHUNK P...  tars the paths into ~/.hsm/pull/ID.tar (kept: a resumed pull reuses
 //                           it), `HSM-PACK size enc` and `HSM-C sha` per chunk
@@ -102,19 +104,61 @@ do_recv() {
   [ -n "$old" ] && stty "$old" </dev/tty
   trap - INT TERM HUP
 }
-# apply: ROOT rm: .. rmdir: .. chmod: .. chunks: .. prune: ..
+# KNOWN PRUNE...: KNOWN is the token of the last push and the copy (the current directory) is
+# untouched since (its listing is the stat listing taken then).
+same_as() {
+  known=$1; shift
+  t=-; [ -f $S/token ] && read -r t <$S/token
+  [ "$known" != - ] && [ "$known" = "$t" ] && listing "$@" | cmp -s - $S/stat
+}
+# The copy's state: HSM-SAME (same_as), else its token and sections (listing, the stat listing
+# and shas of the last push). Then the chunks received.
+state_of() {
+  if same_as "$@"; then
+    echo 'HSM-SAME'
+  else
+    shift
+    echo "HSM-TOKEN $t"
+    section listing; listing "$@" | zc | b64e
+    section stat; cat $S/stat 2>/dev/null | zc | b64e
+    section shas; cat $S/shas 2>/dev/null | zc | b64e
+  fi
+  for c in $S/chunks/*; do [ -e "$c" ] && { section chunks; ls $S/chunks | zc | b64e; }; break; done
+}
+# FUNCTION KNOWN APPLY-ARGS: runs FUNCTION KNOWN PRUNE... with apply's prune: paths
+with_prunes() {
+  wf=$1 wk=$2; shift 2; wn=$# wm=
+  for a do case $a in rm: | rmdir: | chmod: | chunks: | prune: | token: | expect:) wm=$a ;; *) [ "$wm" = prune: ] && set -- "$@" "$a" ;; esac; done
+  shift $wn
+  $wf "$wk" "$@"
+}
+# apply: ROOT rm: .. rmdir: .. chmod: .. chunks: .. prune: .. token: T [expect: KNOWN]
+# With expect:, nothing is changed unless the copy is untouched since the push KNOWN names (the
+# caller planned against what that push left): else HSM-STALE and the copy's state instead.
 do_apply() {
   root=$1; shift
   [ -d "$root" ] || mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
   [ -d $S/chunks ] || mkdir -p $S/chunks
-  mode= m= chunks= used= tok=- n=$#
+  mode= m= chunks= used= tok=- exp= n=$#
   for a do
-    case $a in rm: | rmdir: | chmod: | chunks: | prune: | token:) mode=$a; continue ;; esac
+    case $a in rm: | rmdir: | chmod: | chunks: | prune: | token: | expect:) mode=$a; continue ;; esac
+    case $mode in
+      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; chunks="$chunks $a" used="$used $S/chunks/$a" ;;
+      expect:) exp=$a ;;
+    esac
+  done
+  if [ -n "$exp" ] && ! with_prunes same_as "$exp" "$@"; then
+    rm -f $used
+    echo 'HSM-STALE'; echo "HSM-ROOT ok $Z"
+    with_prunes state_of - "$@"
+    return
+  fi
+  for a do
+    case $a in rm: | rmdir: | chmod: | chunks: | prune: | token: | expect:) mode=$a; continue ;; esac
     case $mode in
       rm:) rm -rf "$a" ;;
       rmdir:) rmdir "$a" 2>/dev/null ;;
       chmod:) if [ -z "$m" ]; then m=$a; else chmod "$m" "$a"; m=; fi ;;
-      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; chunks="$chunks $a" used="$used $S/chunks/$a" ;;
       prune:) set -- "$@" "$a" ;;
       token:) tok=$a ;;
     esac
@@ -152,18 +196,9 @@ state)
   if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
   cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
   echo "HSM-ROOT ok $Z"
-  # the copy untouched since the last push (its listing is the stat listing taken then) and the
-  # caller holding that listing and record (KNOWN: the token the push left): neither is sent again
-  t=-; [ -f $S/token ] && read -r t <$S/token
-  if [ "$known" != - ] && [ "$known" = "$t" ] && listing "$@" | cmp -s - $S/stat; then
-    echo 'HSM-SAME'
-  else
-    echo "HSM-TOKEN $t"
-    section listing; listing "$@" | zc | b64e
-    section stat; cat $S/stat 2>/dev/null | zc | b64e
-    section shas; cat $S/shas 2>/dev/null | zc | b64e
-  fi
-  for c in $S/chunks/*; do [ -e "$c" ] && { section chunks; ls $S/chunks | zc | b64e; }; break; done
+  # the copy untouched since the last push and the caller holding that push's stat listing and
+  # record (KNOWN: the token the push left): neither is sent again
+  state_of "$known" "$@"
   echo 'HSM-END' ;;
 recv)
   r=$1 b=$2; shift 2

@@ -1,5 +1,5 @@
 import { HsmError } from '../../domain/errors.js';
-import { lineOf } from './data-lines.js';
+import { lineOf, type HelperOutput } from './data-lines.js';
 import { parseListing, parseShas, type RemoteState } from './manifest.js';
 import { NodeStateCache, type NodeRecord } from './node-state-cache.js';
 import { prunePattern } from './remote-helper.js';
@@ -47,6 +47,16 @@ export async function readNodeSide(
     ...options,
     what: `reading ${root}`,
   });
+  return nodeSideOf(shell, root, out, cached);
+}
+
+/** The node's side from a `state` answer (or an apply's `HSM-STALE` answer, the same lines). */
+export function nodeSideOf(
+  shell: SessionShell,
+  root: string,
+  out: HelperOutput,
+  cached: NodeRecord | null,
+): NodeSide {
   const missing = out.lines.filter((l) => l.key === 'MISSING').map((l) => l.rest);
   const fatal = missing.filter((t) => NEEDED.includes(t) || t === 'base64' || t === 'sha256sum');
   if (fatal.length > 0) {
@@ -59,8 +69,9 @@ export async function readNodeSide(
     );
   }
   const rootLine = lineOf(out, 'ROOT') ?? '';
+  const gzip = rootLine.endsWith('gz');
   const empty: RemoteState = { entries: new Map(), stat: new Map(), shas: new Map(), chunks: new Set() };
-  const none: NodeRecord = { token: '-', stat: Buffer.alloc(0), shas: Buffer.alloc(0) };
+  const none: NodeRecord = { token: '-', stat: Buffer.alloc(0), shas: Buffer.alloc(0), gzip };
   if (rootLine.startsWith('none'))
     return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none };
   if (!rootLine.startsWith('ok')) {
@@ -73,11 +84,11 @@ export async function readNodeSide(
   const same = cached !== null && out.lines.some((l) => l.key === 'SAME');
   const record = same
     ? cached
-    : { token: lineOf(out, 'TOKEN') ?? '-', stat: section('stat'), shas: section('shas') };
+    : { token: lineOf(out, 'TOKEN') ?? '-', stat: section('stat'), shas: section('shas'), gzip };
   const stat = parseListing(record.stat);
   return {
     exists: true,
-    gzip: rootLine.endsWith('gz'),
+    gzip,
     state: {
       entries: same ? stat : parseListing(section('listing')),
       stat,
@@ -90,5 +101,19 @@ export async function readNodeSide(
       ),
     },
     record,
+  };
+}
+
+/**
+ * The node's side as the last push left it (what `state` gives on HSM-SAME), for a push sent
+ * speculatively: its apply checks that the copy is still that (`expect:`) before writing.
+ */
+export function cachedNodeSide(cached: NodeRecord): NodeSide {
+  const stat = parseListing(cached.stat);
+  return {
+    exists: true,
+    gzip: cached.gzip,
+    state: { entries: stat, stat, shas: parseShas(cached.shas), chunks: new Set() },
+    record: cached,
   };
 }

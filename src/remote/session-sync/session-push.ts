@@ -1,21 +1,32 @@
 import { createHash } from 'node:crypto';
 import { HsmError } from '../../domain/errors.js';
 import { ChunkSender } from './chunk-sender.js';
-import { lineOf } from './data-lines.js';
+import { lineOf, type HelperOutput } from './data-lines.js';
 import { readLocalManifest } from './local-manifest.js';
 import { planPush, serializeShas, type ManifestEntry } from './manifest.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { pathArg } from './remote-helper.js';
 import { NodeStateCache } from './node-state-cache.js';
-import { nodePath, readNodeSide } from './remote-state.js';
+import { cachedNodeSide, nodePath, nodeSideOf, readNodeSide, type NodeSide } from './remote-state.js';
 import { DEFAULT_STAGING_MIN_BYTES, S3Stage, STAGING_CHUNK_BYTES } from './s3-staging.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 import { readStreamRange } from './stream-reader.js';
-import { callOptionsOf, hashOnNode, itemsOf, progressOf, resultOf } from './transfer-report.js';
+import {
+  callOptionsOf,
+  hashOnNode,
+  itemsOf,
+  progressOf,
+  resultOf,
+  type CallOptions,
+} from './transfer-report.js';
 import type { SessionPushOptions, SessionSyncResult } from './types.js';
 
 // push: the node's copy made equal to the local project through one interactive session.
-// 1. both sides read at once (local: rsync's filter rules + sha256; node: one helper command);
+// 1. both sides read (local: rsync's filter rules + sha256; node: one helper command), or, when
+//    this machine holds what its last push left on the node (node-state-cache.ts) and the push is
+//    small, the local side only: the plan is made against that, and the node's apply checks that
+//    its copy is still that before writing (`expect:`; else it answers its state, as `state`
+//    would, and the push is planned again): one round trip for an incremental push;
 // 2. the plan (manifest.ts), after asking the node to hash the few files it cannot vouch for;
 // 3. the files to write travel as one tar stream in chunks (gzip, base64, typed to the node in
 //    acknowledged blocks; with s3Staging, a large push's through S3: s3-staging.ts), each kept on
@@ -23,23 +34,44 @@ import type { SessionPushOptions, SessionSyncResult } from './types.js';
 // 4. one command removes, changes modes, extracts and records the push.
 
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** A push sent before the node's side is read: at most this much stream (typed in vain if stale). */
+const SPECULATIVE_MAX_BYTES = 256 * 1024;
 /** The record of the push, whole or appended (manifest.ts: serializeShas). */
 const RECORD = '.hsm/session-sync/shas.new';
 const RECORD_ADD = '.hsm/session-sync/shas.add';
+
+interface Push {
+  shell: SessionShell;
+  options: SessionPushOptions;
+  call: CallOptions;
+  root: string;
+  protectedDirs: string[];
+  cache: NodeStateCache;
+  started: number;
+  /** Bytes typed by a speculative attempt that came back stale (counted in wire_bytes). */
+  typedBefore: number;
+}
 
 export async function pushThroughSession(
   shell: SessionShell,
   options: SessionPushOptions,
 ): Promise<SessionSyncResult> {
-  const started = Date.now();
-  const call = callOptionsOf(options);
   const root = nodePath(options.remoteRoot);
   const protectedDirs = (options.protectedDirs ?? []).map((d) => d.replace(/^\/+|\/+$/g, '')).filter(Boolean);
-  const progress = progressOf('push', options);
   const cache = NodeStateCache.of(options.localRoot, shell.node, root);
+  const push: Push = {
+    shell,
+    options,
+    call: callOptionsOf(options),
+    root,
+    protectedDirs,
+    cache,
+    started: Date.now(),
+    typedBefore: 0,
+  };
   const cached = cache.get();
-  progress('scan', [0, 0], [0, 0]);
-  const [local, side] = await Promise.all([
+  progressOf('push', options)('scan', [0, 0], [0, 0]);
+  const readLocal = () =>
     readLocalManifest(
       options.localRoot,
       {
@@ -48,22 +80,49 @@ export async function pushThroughSession(
         withoutGit: options.includeGit !== true,
       },
       options.signal,
-    ),
-    readNodeSide(shell, root, protectedDirs, call, cached),
-  ]);
+    );
+  const readNode = () => readNodeSide(shell, root, protectedDirs, push.call, cached);
+  let local: ManifestEntry[];
+  let side: NodeSide;
+  if (cached && !options.dryRun) {
+    local = await readLocal();
+    const first = await transfer(push, local, cachedNodeSide(cached), true);
+    if ('result' in first) return first.result;
+    side = first.stale ?? (await readNode());
+  } else [local, side] = await Promise.all([readLocal(), readNode()]);
   if (side.exists && side.record !== cached) cache.save(side.record);
+  const done = await transfer(push, local, side, false);
+  if (!('result' in done)) throw new Error('a push planned on what the node answered came back stale');
+  return done.result;
+}
+
+// Plans against `side` and carries the plan out. Speculative (`side` is what the last push left):
+// gives up before sending anything when the plan needs the node's own answer (hashes, nothing to
+// send, a large stream), and returns what the node answered when its copy is not that any more.
+async function transfer(
+  push: Push,
+  local: readonly ManifestEntry[],
+  side: NodeSide,
+  speculative: boolean,
+): Promise<{ result: SessionSyncResult } | { stale?: NodeSide }> {
+  const { shell, options, call, root, protectedDirs, cache } = push;
+  const progress = progressOf('push', options);
   let plan = planPush(local, side.state);
-  if (plan.needHash.length > 0)
+  if (plan.needHash.length > 0) {
+    if (speculative) return {};
     plan = planPush(local, side.state, await hashOnNode(shell, root, plan.needHash, call));
+  }
   const items = itemsOf({ ...plan, remove: [...plan.remove, ...plan.rmdir] });
   const files = plan.send.filter((e) => e.type !== 'dir');
   const bytes = files.reduce((n, e) => n + e.size, 0);
   const result = resultOf('push', options, items, bytes, plan.unchanged);
+  const finish = () => ({ result: { ...result, duration_ms: Date.now() - push.started } });
   const delta = recordDelta(local, side.state.shas);
-  const recordUpToDate = delta.changed.length === 0 && delta.removed.length === 0;
-  if (options.dryRun || (items.length === 0 && recordUpToDate)) {
+  if (options.dryRun || (items.length === 0 && delta.changed.length === 0 && delta.removed.length === 0)) {
+    // nothing to send: only the node's `state` says whether its copy is still what was pushed
+    if (speculative) return {};
     progress('done', [0, 0], [0, 0]);
-    return { ...result, duration_ms: Date.now() - started };
+    return finish();
   }
   // The stream: the entries to write, then the record of this push.
   const record = recordOf(local, side.state.shas);
@@ -72,6 +131,7 @@ export async function pushThroughSession(
     options.s3Staging && stream.length >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
       ? new S3Stage(options.s3Staging, shell.node)
       : null;
+  if (speculative && (staging || stream.length > SPECULATIVE_MAX_BYTES)) return {};
   const chunkBytes = options.chunkBytes ?? (staging ? STAGING_CHUNK_BYTES : DEFAULT_CHUNK_BYTES);
   const chunks: string[] = [];
   progress('send', [0, files.length], [0, bytes]);
@@ -104,27 +164,15 @@ export async function pushThroughSession(
   for (const c of plan.chmod) applyArgs.push(c.mode.toString(8), pathArg(c.path));
   const token = NodeStateCache.newToken();
   applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)), 'token:', token);
-  let applied = await sender.flush(applyArgs);
-  result.wire_bytes = sender.wire;
+  if (speculative) applyArgs.push('expect:', side.record.token);
+  const applied = (await sender.flush(applyArgs)) ?? (await applyOnNode(shell, root, applyArgs, call));
+  result.wire_bytes = push.typedBefore + sender.wire;
   result.chunks_sent = sender.sent + staged.length;
-  progress('apply', [files.length, files.length], [bytes, bytes]);
-  if (!applied) {
-    const { result: r, out } = await runHelper(shell, ['apply', root, ...applyArgs], {
-      ...call,
-      what: 'writing the files',
-    });
-    if (r.exitCode !== 0 || !out.lines.some((l) => l.key === 'APPLIED')) {
-      throw new HsmError(
-        'infra',
-        `${shell.node} could not write the pushed files into ${root}: ${lineOf(out, 'FAIL') ?? `exit ${r.exitCode}`}.`,
-        {
-          evidence: r.stdout.trim().split('\n').slice(-5).join('\n'),
-          hint: 'Check the disk space and permissions there; push again (chunks that arrived are kept until a push is applied).',
-        },
-      );
-    }
-    applied = out;
+  if (applied.lines.some((l) => l.key === 'STALE')) {
+    push.typedBefore = result.wire_bytes;
+    return { stale: nodeSideOf(shell, root, applied, null) };
   }
+  progress('apply', [files.length, files.length], [bytes, bytes]);
   // the node's record now: the one sent, or the earlier one with this push's appended to it
   const stat = applied.sections.get('stat');
   if (stat)
@@ -132,10 +180,33 @@ export async function pushThroughSession(
       token,
       stat,
       shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+      gzip: side.gzip,
     });
   else cache.drop();
   progress('done', [files.length, files.length], [bytes, bytes]);
-  return { ...result, duration_ms: Date.now() - started };
+  return finish();
+}
+
+// The apply on its own (the last batch did not carry it): written, or HSM-STALE.
+async function applyOnNode(
+  shell: SessionShell,
+  root: string,
+  applyArgs: readonly string[],
+  call: CallOptions,
+): Promise<HelperOutput> {
+  const { result: r, out } = await runHelper(shell, ['apply', root, ...applyArgs], {
+    ...call,
+    what: 'writing the files',
+  });
+  if (r.exitCode === 0 && out.lines.some((l) => l.key === 'APPLIED' || l.key === 'STALE')) return out;
+  throw new HsmError(
+    'infra',
+    `${shell.node} could not write the pushed files into ${root}: ${lineOf(out, 'FAIL') ?? `exit ${r.exitCode}`}.`,
+    {
+      evidence: r.stdout.trim().split('\n').slice(-5).join('\n'),
+      hint: 'Check the disk space and permissions there; push again (chunks that arrived are kept until a push is applied).',
+    },
+  );
 }
 
 // What changed against the node's record of earlier pushes.

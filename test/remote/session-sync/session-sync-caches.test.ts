@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
   let shell: SessionShell;
   /** Bytes each `state` command printed (the node's side read). */
   const stateOut: number[] = [];
+  /** Each helper command through the session: its name and the status keys it answered. */
+  const commands: { name: string; keys: string[] }[] = [];
   const base = `hsm-ssync-caches/${process.pid}-${randomBytes(3).toString('hex')}`;
   const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-caches-'));
   beforeAll(() => {
@@ -27,6 +30,8 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
       run: async (command, options) => {
         const r = await plain.run(command, options);
         if (/\.sh' state |\.sh state /.test(command)) stateOut.push(r.stdout.length);
+        const name = /ssync-[0-9a-f]+\.sh'? '?([a-z0-9]+)/.exec(command)?.[1] ?? '?';
+        commands.push({ name, keys: [...r.stdout.matchAll(/^HSM-([A-Z]+)/gm)].map((m) => m[1]!) });
         return r;
       },
     };
@@ -66,5 +71,35 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     expect((await push()).items.map((i) => i.path)).toEqual(['.gitignore', 'pkg1/x.tmp']);
     expect(onNode(`cat ${base}/p/pkg1/x.tmp`)).toBe('scratch');
     expect((await push()).items).toEqual([]);
+  }, 60_000);
+
+  test('an incremental push is one command through the session; a copy changed on the node since is seen, and the push planned again', async () => {
+    const sums = `find . -path ./.hsm -prune -o -type f -exec sha256sum {} + | sort`;
+    const here = () => execFileSync('sh', ['-c', sums], { cwd: project, encoding: 'utf8' });
+    await push();
+    writeFileSync(join(project, 'pkg0', 'm1.py'), 'edited here');
+    commands.length = 0;
+    expect((await push()).items.map((i) => i.path)).toEqual(['pkg0/m1.py']);
+    // the data and the apply in one command, planned against what the last push left
+    expect(commands.map((c) => c.name)).toEqual(['push']);
+    expect(commands[0]!.keys).toContain('APPLIED');
+    expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+
+    // on the node: a same-size edit of another file and a file of its own; here: one edit
+    onNode(`cd ${base}/p && printf '%600s' y >pkg3/m3.py && echo out >pkg3/made-there.txt`);
+    writeFileSync(join(project, 'pkg0', 'm2.py'), 'edited here too');
+    commands.length = 0;
+    const r = await push();
+    // the node refused the plan made on the old copy (nothing written) and answered its state
+    expect(commands[0]!.name).toBe('push');
+    expect(commands[0]!.keys).toContain('STALE');
+    expect(commands[0]!.keys).not.toContain('APPLIED');
+    expect(commands.map((c) => c.name)).not.toContain('state');
+    expect(r.items.map((i) => i.path)).toEqual(['pkg0/m2.py', 'pkg3/m3.py']);
+    expect(commands.at(-1)!.keys).toContain('APPLIED');
+    // the copy is the project again, and the node's own file is kept
+    expect(onNode(`cd ${base}/p && cat pkg3/made-there.txt && rm pkg3/made-there.txt && ${sums}`)).toBe(
+      'out\n' + here(),
+    );
   }, 60_000);
 });
