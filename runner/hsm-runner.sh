@@ -52,12 +52,19 @@ reserve_records() { # attempt task_dir: fails when they cannot be written
   { printf 'attempt=%s\n' "$1" >"$2/started" && printf 'attempt=%s\n' "$1" >"$2/exit"; } 2>/dev/null
 }
 
+# Tests: while the file HSM_RUNNER_HOLD names exists, a task forked is not recorded as started (the
+# moment a cancel of the runners of a dead hsm must still stop it).
+hold_start() {
+  [ -z "${HSM_RUNNER_HOLD:-}" ] || while [ -e "$HSM_RUNNER_HOLD" ]; do sleep 0.02; done
+}
+
 # The task in this subshell, its start recorded and reported by itself (a cgroup holds its tree): no
 # job control, so the runner waits for it in the foreground, and the task gets SIGINT as usual.
 run_task_here() { # attempt task_dir
   # this subshell's pid ($$ is the runner's), with builtins only: `read` takes a byte a syscall, and
   # the one line of /proc/self/stat would cost ~300 of them a task
   cd -P /proc/self && tpid=${PWD#/proc/} && cd "$base" || exit 125
+  hold_start
   printf 'attempt=%s pid=%s host=%s cgroup=%s\n' "$1" "$tpid" "$host" "$cg" 1<>"$2/started"
   printf 'S %s %s %s\n' "$1" "$tpid" "$2"
   run_task "$1" "$2"
@@ -66,6 +73,7 @@ run_task_here() { # attempt task_dir
 start_task() { # attempt task_dir -> sets pid
   ( run_task "$1" "$2" ) &
   pid=$!
+  hold_start
   printf 'attempt=%s pid=%s host=%s%s\n' "$1" "$pid" "$host" "${cg:+ cgroup=$cg}" 1<>"$2/started"
 }
 

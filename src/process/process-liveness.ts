@@ -8,12 +8,18 @@ export function isProcessAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const state = processState(pid);
+  return state !== 'Z' && state !== 'X'; // null: no /proc (not Linux), trust kill -0
+}
+
+/** A process's state letter (/proc/<pid>/stat field 3: R, S, D, T stopped, Z zombie, ...), or null
+ * (gone, or no /proc). */
+export function processState(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
   } catch {
-    return true; // no /proc (not Linux): trust kill -0
+    return null;
   }
 }
 

@@ -31,11 +31,11 @@ export function hsm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, ti
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function hsmAsync(args: string[], cwd: string): ChildProcess {
+export function hsmAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [HSM_BIN, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
 }
 

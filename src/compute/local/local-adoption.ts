@@ -1,9 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type { AdoptRequest, SourceEvent } from '../../engine/ports.js';
-import { isProcessAlive, readProcessCommandLine } from '../../process/process-liveness.js';
+import {
+  isProcessAlive,
+  isSameProcessAlive,
+  readProcessCommandLine,
+  type ProcessIdentity,
+} from '../../process/process-liveness.js';
+import { freezeTree, signalFrozen } from '../../process/process-tree.js';
 import { readExitRecord, readStartedRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
-import { signalTaskTree } from './task-tree.js';
+import { cgroupMembers, runnerCgroupOf, signalTaskTree } from './task-tree.js';
 
 // Attempts left on this machine by an hsm process that died (kill -9, a closed terminal). They are
 // awaited, not run again: the runners of the dead process read the rest of their input, finish their
@@ -11,6 +16,13 @@ import { signalTaskTree } from './task-tree.js';
 // runner's queue: it is withdrawn (the runner skips it) and, once the runners are gone, reported as
 // never started so it runs again. One whose process is gone without an exit record is reported with
 // no exit status, which the engine records as `lost`.
+//
+// "Never started" is said only when nothing the runners forked can still start it: a runner forks a
+// task before the task writes its started record, and under sh (no job control) that task shares the
+// runner's process group, so no pid or group names it until then. So a cancel freezes the runners and
+// everything below them (SIGSTOP, process-tree.ts) before killing the runners, and signals each
+// frozen process; and an attempt with no started record waits while a process of the runners' cgroups
+// (or a frozen one) is alive.
 
 interface Adopted {
   task: string;
@@ -21,13 +33,18 @@ interface Adopted {
   cgroup: string | null;
   /** Rounds seen with the process gone and no record: the runner writes the record just after. */
   goneRounds: number;
+  /** Signalled before its started record was read: the signal it is sent once it has one. */
+  pendingSignal: NodeJS.Signals | null;
 }
 
 export class LocalAdoption {
   private readonly adopted = new Map<string, Adopted>();
   private runnerPids: number[] = [];
-  /** Task processes of stopped runners with no started record (yet): signalled with the attempts. */
-  private strays: number[] = [];
+  /** The cgroups of those runners: their tasks live in them, even once the runner is gone. */
+  private runnerCgroups: string[] = [];
+  /** Every process below the runners a cancel stopped (the tasks, whether they wrote their started
+   * record or not, and their children): signalled with the attempts. */
+  private frozen: ProcessIdentity[] = [];
 
   get size(): number {
     return this.adopted.size;
@@ -38,6 +55,7 @@ export class LocalAdoption {
     this.runnerPids = recordedRunnerPids.filter(
       (p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'),
     );
+    this.runnerCgroups = this.runnerPids.flatMap((p) => runnerCgroupOf(p) ?? []);
     for (const a of attempts) {
       const started = readStartedRecord(`${a.localDir}/started`, a.attempt);
       const pid = started?.pid ?? (a.handle !== null && /^\d+$/.test(a.handle) ? Number(a.handle) : null);
@@ -48,6 +66,7 @@ export class LocalAdoption {
         pid,
         cgroup: started?.cgroup ?? null,
         goneRounds: 0,
+        pendingSignal: null,
       });
       if (pid === null) withdrawLocally(a.localDir, a.attempt);
     }
@@ -63,49 +82,68 @@ export class LocalAdoption {
     return this.adopted.get(task)?.attempt === attempt;
   }
 
-  /** Stops the runners of the dead hsm process (a cancel): each is frozen (SIGSTOP: it can start
-   * nothing more), the task processes it forked are noted (one may have started without its started
-   * record yet), then it is killed. Their tasks are terminated with the adopted attempts; attempts
-   * they had not started are reported never started once the runners are gone. */
-  stopRunners(): void {
+  /** Stops the runners of the dead hsm process when `attempts` (a cancel) hold every adopted one, so
+   * that none starts anything more: the runners are frozen (SIGSTOP) with everything below them, then
+   * killed. What they had forked, started record or not, is signalled with the attempts; attempts they
+   * had not started are reported never started once none of it is alive. A cancel of some of the
+   * attempts leaves the runners to go on with the others. */
+  async stopRunners(attempts: readonly { task: string; attempt: number }[]): Promise<void> {
+    const all = [...this.adopted.values()].every((a) =>
+      attempts.some((t) => t.task === a.task && t.attempt === a.attempt),
+    );
+    if (!all) return;
     const runners = this.liveRunners();
-    for (const pid of runners) sendSignal(pid, 'SIGSTOP');
-    for (const pid of runners) this.strays.push(...childrenOf(pid));
+    if (runners.length === 0) return;
+    const frozen = await freezeTree(runners);
     for (const pid of runners) sendSignal(pid, 'SIGKILL');
     this.runnerPids = [];
+    this.frozen.push(...frozen.filter((p) => !runners.includes(p.pid)));
   }
 
-  /** Sends `signal` to the adopted attempts' process trees; returns those still alive. */
-  signal(attempts: readonly { task: string; attempt: number }[], signal: NodeJS.Signals): number {
+  /** Sends `signal` to the adopted attempts' process trees and to what the stopped runners had
+   * forked; returns how many are still alive. */
+  async signal(
+    attempts: readonly { task: string; attempt: number }[],
+    signal: NodeJS.Signals,
+  ): Promise<number> {
+    // a process let go on after a TERM may have forked: the tree is frozen again before a KILL
+    if (signal === 'SIGKILL' && this.frozen.some(isSameProcessAlive))
+      this.frozen = mergeIds(
+        this.frozen,
+        await freezeTree(this.frozen.filter(isSameProcessAlive).map((p) => p.pid)),
+      );
     let alive = 0;
-    this.strays = this.strays.filter(isProcessAlive);
-    for (const pid of this.strays) {
-      signalTaskTree(pid, null, signal);
-      alive++;
-    }
     for (const t of attempts) {
       const a = this.adopted.get(t.task);
       if (!a || a.attempt !== t.attempt) continue;
-      if (a.pid === null) withdrawLocally(a.dir, a.attempt);
-      else if (isProcessAlive(a.pid)) {
-        signalTaskTree(
-          a.pid,
-          a.cgroup,
-          signal,
-          this.runnerPids,
-          () => readExitRecord(`${a.dir}/exit`, a.attempt) !== null,
-        );
+      if (a.pid === null) {
+        // not started, as far as its records say: withdrawn, and signalled should it start after all
+        withdrawLocally(a.dir, a.attempt);
+        a.pendingSignal = signal;
+      } else if (isProcessAlive(a.pid)) {
+        this.signalAttempt(a, signal);
         alive++;
       }
     }
-    return alive;
+    // after the attempts' own trees: frozen processes among them go on only now, with the signal
+    return alive + signalFrozen(this.frozen, signal).length;
   }
 
-  /** How many of these adopted attempts (and stray task processes) still have a live process. */
+  private signalAttempt(a: Adopted, signal: NodeJS.Signals): void {
+    signalTaskTree(
+      a.pid,
+      a.cgroup,
+      signal,
+      this.runnerPids,
+      () => readExitRecord(`${a.dir}/exit`, a.attempt) !== null,
+    );
+  }
+
+  /** How many of these adopted attempts (and frozen task processes) still have a live process. */
   alive(attempts: readonly { task: string; attempt: number }[]): number {
-    this.strays = this.strays.filter(isProcessAlive);
+    this.frozen = this.frozen.filter(isSameProcessAlive);
     return (
-      this.strays.length +
+      this.frozen.length +
       attempts.filter((t) => {
         const a = this.adopted.get(t.task);
         return a !== undefined && a.attempt === t.attempt && a.pid !== null && isProcessAlive(a.pid);
@@ -113,9 +151,16 @@ export class LocalAdoption {
     );
   }
 
+  // Whether a process the runners forked (or a runner) may still write a started record.
+  private runnersBusy(): boolean {
+    if (this.liveRunners().length > 0) return true;
+    this.frozen = this.frozen.filter(isSameProcessAlive);
+    return this.frozen.length > 0 || this.runnerCgroups.some((cg) => cgroupMembers(cg).some(isProcessAlive));
+  }
+
   check(now: number): SourceEvent[] {
     const events: SourceEvent[] = [];
-    const runnersAlive = this.liveRunners().length > 0;
+    const runnersAlive = this.runnersBusy();
     for (const a of this.adopted.values()) {
       const exit = readExitRecord(`${a.dir}/exit`, a.attempt);
       if (exit) {
@@ -133,6 +178,7 @@ export class LocalAdoption {
         if (started) {
           a.pid = started.pid;
           a.cgroup = started.cgroup;
+          if (a.pendingSignal) this.signalAttempt(a, a.pendingSignal);
           events.push({
             kind: 'started',
             task: a.task,
@@ -173,13 +219,7 @@ function sendSignal(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-// The children of a process (Linux: /proc/PID/task/TID/children of each thread).
-function childrenOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
-    );
-  } catch {
-    return [];
-  }
+function mergeIds(a: readonly ProcessIdentity[], b: readonly ProcessIdentity[]): ProcessIdentity[] {
+  const pids = new Set(a.map((p) => p.pid));
+  return [...a, ...b.filter((p) => !pids.has(p.pid))];
 }

@@ -161,14 +161,14 @@ export class LocalSource implements ComputeSource {
       return;
     }
     // a cancel stops the runners of a dead hsm process first, so that none starts anything more
-    if (why === 'cancel' && this.adoption.size > 0) this.adoption.stopRunners();
+    if (why === 'cancel' && this.adoption.size > 0) await this.adoption.stopRunners(attempts);
     const targets = [...this.byDir.values()].filter((f) =>
       attempts.some((a) => a.task === f.task && a.attempt === f.attempt),
     );
     // withdraw the ones not started first, so a runner freed by the kills below cannot start them
     for (const t of targets) if (t.pid === null) this.signal(t, 'SIGTERM');
     for (const t of targets) if (t.pid !== null) this.signal(t, 'SIGTERM');
-    let adoptedAlive = this.adoption.signal(attempts, 'SIGTERM');
+    let adoptedAlive = await this.adoption.signal(attempts, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && (targets.some((t) => this.byDir.get(t.key) === t) || adoptedAlive > 0)) {
       await new Promise((r) => setTimeout(r, 20));
@@ -176,7 +176,7 @@ export class LocalSource implements ComputeSource {
     }
     const killed = targets.filter((t) => this.byDir.get(t.key) === t);
     for (const t of killed) this.signal(t, 'SIGKILL');
-    this.adoption.signal(attempts, 'SIGKILL');
+    await this.adoption.signal(attempts, 'SIGKILL');
     this.log.command(`terminate (${why})`, performance.now() - t0, {
       tasks: attempts.length,
       killed: killed.length,

@@ -60,12 +60,20 @@ export function killCgroup(cgroup: string): void {
   }
 }
 
-function cgroupMembers(cgroup: string): number[] {
+/** The processes in a cgroup (none when it is gone). */
+export function cgroupMembers(cgroup: string): number[] {
   try {
     return readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
+}
+
+/** The cgroup of a runner of some hsm process (`.../hsm-<pid>-<random>/runner-<n>`), or null: a runner
+ * without one (it runs in hsm's own cgroup, which holds hsm itself and whoever started it). */
+export function runnerCgroupOf(pid: number): string | null {
+  const dir = cgroupDirOf(String(pid));
+  return dir !== null && /\/hsm-\d+-[0-9a-f]+\/runner-\d+$/.test(dir) ? dir : null;
 }
 
 /** The cgroups of one hsm process's runners. `create()` returns null where cgroups cannot be used. */
@@ -76,7 +84,7 @@ export class TaskCgroups {
   private constructor(readonly base: string) {}
 
   static create(): TaskCgroups | null {
-    const parent = ownCgroupDir();
+    const parent = cgroupDirOf('self');
     if (parent === null) return null;
     removeStaleBases(parent);
     const base = join(parent, `hsm-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -144,11 +152,11 @@ function removeStaleBases(parent: string): void {
   }
 }
 
-// The directory of this process's cgroup in the cgroup v2 hierarchy, or null (no cgroup v2 mounted,
+// The directory of a process's cgroup in the cgroup v2 hierarchy, or null (no cgroup v2 mounted,
 // not Linux, or a path with whitespace, which the runner's records cannot carry).
-function ownCgroupDir(): string | null {
+function cgroupDirOf(pid: string): string | null {
   try {
-    const own = /^0::(\/.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    const own = /^0::(\/.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
     if (own === undefined) return null;
     const mount = readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
