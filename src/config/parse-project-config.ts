@@ -204,6 +204,14 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
         `e.g. ${name}: {type: ssh, host: gpubox, workdir: ~/hsm/myproj}`,
       );
     }
+    if ((type === 'slurm' || type === 'pbs') && source.workdir !== undefined && source.host === undefined) {
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `source \`${name}\` (${type}) has a \`workdir\` but no \`host\``,
+        `the project is synced to \`workdir:\` through the cluster's login node: name it with \`host:\` (without both, the project and the sweep directory are on a filesystem this machine and the cluster share)`,
+      );
+    }
     const ssmProblem = type === 'ssm' ? ssmSourceProblem(source) : null;
     if (ssmProblem)
       ctx.report(

@@ -95,11 +95,12 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
 // Fields a source type accepts in the schema but does not honour yet, with what to do instead. A
 // setting hsm accepts, it honours: these are refused at their file:line:col until the source
 // implements them (then the entry goes).
-// With `host:`, a batch source runs the scheduler's commands on that login node over ssh, but
-// copies nothing there: the sweep directory and the project are on a filesystem both share.
-const NO_PROJECT_SYNC = (scheduler: string) =>
-  `a ${scheduler} source copies nothing to the cluster: with or without \`host:\` (the login node its commands run on), the project and the sweep directory must be on a filesystem this machine and the cluster share at the same path (project sync to a workdir is not supported for it yet)`;
-const SYNC_ONLY = ['workdir', 'project_dir', 'sync_exclude', 'rsync_path', 'clean_remote'];
+// With `host:` and `workdir:`, a batch source keeps a copy of the project and its sweep directories
+// on the cluster (synced over ssh); the copy's clean-up is the user's.
+const SYNC_ONLY = (scheduler: string) => ({
+  project_dir: `the project's place on the cluster is \`workdir:\` (with \`host:\`, the login node a ${scheduler} source syncs it through)`,
+  clean_remote: `a ${scheduler} source leaves the sweep directories under \`workdir:\` on the cluster: remove them there by hand`,
+});
 
 export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string, string>>> = {
   slurm: {
@@ -109,7 +110,7 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
       'a task runs the command of the sweep file; set the interpreter there, or as `project.python_interpreter`',
     lost_after:
       'a slurm source learns from Slurm itself when a job is gone (accounting): there is no host to lose',
-    ...Object.fromEntries(SYNC_ONLY.map((f) => [f, NO_PROJECT_SYNC('slurm')])),
+    ...SYNC_ONLY('slurm'),
   },
   pbs: {
     setup:
@@ -118,7 +119,7 @@ export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string,
       'a task runs the command of the sweep file; set the interpreter there, or as `project.python_interpreter`',
     lost_after:
       'a pbs source learns from the PBS server itself when a job is gone (qstat): there is no host to lose',
-    ...Object.fromEntries(SYNC_ONLY.map((f) => [f, NO_PROJECT_SYNC('pbs')])),
+    ...SYNC_ONLY('pbs'),
   },
   local: {
     setup:

@@ -31,6 +31,17 @@ export interface SshSourceSpec {
   raw: SourceConfig;
 }
 
+/** A slurm or pbs source that keeps the project and its sweep directories in a `workdir` on the
+ * cluster, reached through its login node (`host:`): synced like an ssh source's. */
+export function syncsOverSsh(source: SourceConfig): boolean {
+  return (
+    (source.type === 'slurm' || source.type === 'pbs') &&
+    typeof source.host === 'string' &&
+    source.host !== '' &&
+    (typeof source.workdir === 'string' || typeof source.workdir === 'number')
+  );
+}
+
 // The default workdir: `~/hsm/<project directory name>`.
 export function defaultWorkdir(projectRoot: string): string {
   return `~/hsm/${basename(projectRoot)}`;
@@ -51,10 +62,19 @@ export function readSshSource(config: ProjectConfig, name: string): SshSourceSpe
         : `Add one under \`sources:\`, e.g. ${name}: {type: ssh, host: ${name}, workdir: ~/hsm/myproj}.`,
     });
   }
-  if (source.type !== 'ssh') {
-    throw new HsmError('config', `Source \`${name}\` is of type ${source.type}, not ssh.`, {
-      hint: 'Project sync works with `type: ssh` sources.',
-    });
+  if (source.type !== 'ssh' && !syncsOverSsh(source)) {
+    const batch = source.type === 'slurm' || source.type === 'pbs';
+    throw new HsmError(
+      'config',
+      batch
+        ? `Source \`${name}\` (${source.type}) has no project copy to sync: it needs \`host:\` (its login node) and \`workdir:\`.`
+        : `Source \`${name}\` is of type ${source.type}, not ssh.`,
+      {
+        hint: batch
+          ? `Without them the project is on a filesystem this machine and the cluster share; with them, e.g. ${name}: {type: ${source.type}, host: login1, workdir: /scratch/me/myproj}, hsm keeps a copy on the cluster.`
+          : 'Project sync works with `type: ssh` sources, and slurm/pbs sources with `host:` and `workdir:`.',
+      },
+    );
   }
   const str = (v: unknown): string | null =>
     typeof v === 'string' || typeof v === 'number' ? String(v) : null;

@@ -29,9 +29,12 @@ describe('settings hsm cannot honour are refused', () => {
   it('PBS settings hsm cannot honour, and an unknown source, before the sweep is created', () => {
     const pbs = (fields: string) =>
       refused(['run', '--source', 'cluster'], `sources:\n  cluster: {type: pbs, ${fields}}\n`);
-    const workdir = pbs('queue: batch, host: login1, workdir: hsm/p');
-    expect(workdir).toContain('source `cluster` (pbs): `workdir` is not supported');
-    expect(workdir).toContain('a pbs source copies nothing to the cluster');
+    const workdir = pbs('queue: batch, workdir: hsm/p');
+    expect(workdir).toContain('source `cluster` (pbs) has a `workdir` but no `host`');
+    expect(workdir).toContain("through the cluster's login node: name it with `host:`");
+    const clean = pbs('queue: batch, host: login1, workdir: hsm/p, clean_remote: true');
+    expect(clean).toContain('source `cluster` (pbs): `clean_remote` is not supported');
+    expect(clean).toContain('remove them there by hand');
     expect(pbs('flavour: lsf')).toContain('has flavour "lsf", which is not a PBS family hsm knows');
     expect(pbs('select: "1:ncpus=2", ncpus: 4')).toContain('sets both `select:` and `ncpus:`');
     expect(pbs('flavour: torque, select: "1:ncpus=2"')).toContain('Torque does not understand');

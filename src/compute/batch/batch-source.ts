@@ -10,6 +10,7 @@ import { readLegacyJobRecord, readSubmissions, recordSubmittedJob, writeSubmissi
 import { PermanentSubmitError, SchedulerUnreachableError, submitJob } from './job-submitter.js';
 import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
+import type { RemoteSweepDir } from './remote-sweep-dir.js';
 import type { SchedulerClient } from './scheduler-client.js';
 import { StatusRound, type Tracked } from './status-round.js';
 
@@ -35,6 +36,8 @@ export interface BatchSourceOptions<R> {
   client: SchedulerClient;
   /** The runner shipped with hsm; copied into the sweep so queued jobs survive an hsm upgrade. */
   runnerPath: string;
+  /** The cluster does not share this machine's filesystem: the sweep directory's copy there. */
+  remote?: RemoteSweepDir | null;
   pollMinMs: number;
   pollMaxMs: number;
   submitBackoffMs: readonly number[];
@@ -55,15 +58,20 @@ export class BatchSource<R> implements ComputeSource {
   private readonly schedule: PollSchedule;
   private readonly round: StatusRound<R>;
   private refused: string | null = null;
-  private prepared: { maxArraySize: number; scriptsDir: string; runner: string } | null = null;
+  private prepared: Prepared | null = null;
 
   constructor(private readonly o: BatchSourceOptions<R>) {
     this.name = o.name;
     this.type = o.type;
     this.slots = o.slots;
     this.schedule = new PollSchedule({ minMs: o.pollMinMs, maxMs: o.pollMaxMs, callsPerMinute: 40 });
-    this.round = new StatusRound(o.dialect, o.client, jobName(o.context.sweepId), this.schedule, (l) =>
-      this.log(l),
+    this.round = new StatusRound(
+      o.dialect,
+      o.client,
+      jobName(o.context.sweepId),
+      this.schedule,
+      (l) => this.log(l),
+      o.remote ? (tasks) => this.pull(tasks, true) : undefined,
     );
   }
 
@@ -128,13 +136,15 @@ export class BatchSource<R> implements ComputeSource {
 
   private async submitArray(
     chunk: readonly SubmitRequest[],
-    prep: { scriptsDir: string; runner: string },
+    prep: Prepared,
     scale: { mem: number; time: number },
   ): Promise<void> {
     const { context } = this.o;
     const token = submissionToken(chunk);
     const per = this.perJob;
-    const scriptPath = join(prep.scriptsDir, `${nextScriptName(prep.scriptsDir)}.sh`);
+    const script = `${nextScriptName(prep.scriptsDir)}.sh`;
+    const scriptPath = join(prep.scriptsDir, script);
+    const jobs = prep.jobsSee;
     const tasks: JobTask[] = chunk.map((r) => {
       writeFileSync(
         join(r.localDir, 'command.sh'),
@@ -142,9 +152,9 @@ export class BatchSource<R> implements ComputeSource {
           r,
           {
             sweepId: context.sweepId,
-            sweepDir: context.sweepDir,
-            taskDir: r.localDir,
-            projectRoot: context.projectRoot,
+            sweepDir: jobs.sweepDir,
+            taskDir: jobs.sweepDir === context.sweepDir ? r.localDir : `${jobs.sweepDir}/tasks/${r.task}`,
+            projectRoot: jobs.projectRoot,
           },
           this.o.environment,
         ),
@@ -169,17 +179,23 @@ export class BatchSource<R> implements ComputeSource {
         name,
         comment,
         elements,
-        tasksDir: context.tasksDir,
+        tasksDir: `${jobs.sweepDir}/tasks`,
         throttle: this.o.throttle,
-        runner: prep.runner,
-        logDir: join(prep.scriptsDir, 'output'),
-        workdir: context.projectRoot,
+        runner: `${jobs.sweepDir}/scripts/hsm-runner.sh`,
+        logDir: `${jobs.sweepDir}/scripts/job_scripts/output`,
+        workdir: jobs.projectRoot,
         resources,
       }),
     );
+    // no shared filesystem: the scripts and task directories go to the cluster's copy first
+    await this.o.remote?.send([
+      'scripts/hsm-runner.sh',
+      `scripts/job_scripts/${script}`,
+      ...chunk.map((r) => `tasks/${r.task}/`),
+    ]);
     const submittedAt = Date.now();
     const jobId = await submitJob(this.o.dialect, this.o.client, {
-      scriptPath,
+      scriptPath: `${jobs.sweepDir}/scripts/job_scripts/${script}`,
       jobName: name,
       comment,
       submittedSince: submittedAt,
@@ -252,7 +268,12 @@ export class BatchSource<R> implements ComputeSource {
     for (;;) {
       if (this.tracked.size > 0) {
         const due = this.schedule.due(Date.now(), 2);
+        // no shared filesystem: the records are pulled here once a round, before they are read
+        if (due && this.o.remote) await this.pull([...this.tracked.keys()], false);
         const ended = await this.round.run([...this.tracked.values()], due);
+        // what a task wrote last (logs, metrics) is here before its end is reported
+        const finished = ended.events.filter((e) => e.kind === 'finished').map((e) => e.task);
+        if (this.o.remote && finished.length > 0) await this.pull(finished, true);
         for (const e of ended.events) {
           this.events.push(e);
           if (e.kind === 'finished') this.tracked.delete(e.task);
@@ -265,12 +286,20 @@ export class BatchSource<R> implements ComputeSource {
     return this.events.splice(0);
   }
 
+  // The task directories of these tasks (and, at an end, the scheduler's output) from the cluster.
+  private async pull(tasks: readonly string[], ending: boolean): Promise<void> {
+    const paths = tasks.map((t) => `tasks/${t}/`);
+    const error = await this.o.remote!.fetch(ending ? [...paths, 'scripts/job_scripts/output/'] : paths);
+    if (error) this.log(error);
+  }
+
   async terminate(
     attempts: readonly { task: string; attempt: number }[],
     graceMs: number,
     why: 'timeout' | 'cancel' | 'withdraw' = 'cancel',
   ): Promise<void> {
     const handles = new Set<string>();
+    const markers: string[] = [];
     const stopping = new Set(attempts.map((a) => `${a.task}:${a.attempt}`));
     for (const a of attempts) {
       const t = this.tracked.get(a.task);
@@ -282,11 +311,16 @@ export class BatchSource<R> implements ComputeSource {
         // one task of an allocation others share: stopped alone, through its directory; the
         // element itself goes only when every task it still holds is stopped (a cancel)
         stopPackedAttempt(t.localDir, t.attempt, t.started, graceMs);
+        markers.push(`tasks/${t.task}/kill.${t.attempt}`);
+        if (!t.started) markers.push(`tasks/${t.task}/withdrawn.${t.attempt}`);
         const rest = [...this.tracked.values()].filter((o) => o.jobId === t.jobId && o.index === t.index);
         if (why !== 'cancel' || rest.some((o) => !stopping.has(`${o.task}:${o.attempt}`))) continue;
       }
       handles.add(this.o.dialect.elementHandle(t.jobId, t.index));
     }
+    // no shared filesystem: the runner looks for the markers in the cluster's copy
+    if (this.o.remote && markers.length > 0)
+      await this.o.remote.send(markers, false).catch((err: Error) => this.log(err.message));
     if (handles.size === 0) return;
     // one call for all of them (the scheduler takes a list), whatever the size of the sweep
     const r = await this.o.client.run({ argv: this.o.dialect.cancelArgv([...handles]), timeoutMs: 30_000 });
@@ -308,11 +342,17 @@ export class BatchSource<R> implements ComputeSource {
     const { context, dialect, client } = this.o;
     const scriptsDir = join(context.sweepDir, 'scripts', 'job_scripts');
     mkdirSync(join(scriptsDir, 'output'), { recursive: true });
-    const runner = join(context.sweepDir, 'scripts', 'hsm-runner.sh');
-    copyFileSync(this.o.runnerPath, runner);
-    // commands run on a login node: the jobs there must see (and write) this sweep directory
-    const shared = await client.checkSharedDir?.(scriptsDir);
-    if (shared) throw new PermanentSubmitError(shared.problem, shared.fix);
+    copyFileSync(this.o.runnerPath, join(context.sweepDir, 'scripts', 'hsm-runner.sh'));
+    let jobsSee = { sweepDir: context.sweepDir, projectRoot: context.projectRoot };
+    if (this.o.remote) {
+      // the cluster has its own copy of the project and of the sweep directory
+      const place = await this.o.remote.prepare();
+      jobsSee = { sweepDir: place.sweepDir, projectRoot: place.root };
+    } else {
+      // commands run on a login node: the jobs there must see (and write) this sweep directory
+      const shared = await client.checkSharedDir?.(scriptsDir);
+      if (shared) throw new PermanentSubmitError(shared.problem, shared.fix);
+    }
     let maxArraySize = 1000;
     let known = true;
     const argv = dialect.limitsArgv();
@@ -334,8 +374,8 @@ export class BatchSource<R> implements ComputeSource {
         );
       }
     }
-    if (!known) return { maxArraySize, scriptsDir, runner };
-    this.prepared = { maxArraySize, scriptsDir, runner };
+    if (!known) return { maxArraySize, scriptsDir, jobsSee };
+    this.prepared = { maxArraySize, scriptsDir, jobsSee };
     return this.prepared;
   }
 
@@ -371,6 +411,14 @@ export class BatchSource<R> implements ComputeSource {
   private log(line: string): void {
     this.o.context.onLog?.(`${this.name}: ${line}`);
   }
+}
+
+interface Prepared {
+  maxArraySize: number;
+  /** The job scripts here. */
+  scriptsDir: string;
+  /** The sweep directory and the project as the jobs see them (here, or the cluster's copies). */
+  jobsSee: { sweepDir: string; projectRoot: string };
 }
 
 // job_0001, job_0002...: in submission order, across hsm processes of the same sweep.

@@ -14,8 +14,9 @@ import type { SchedulerCall, SchedulerClient, SchedulerResult } from './schedule
 // The ssh client is the SSH transport's (ssh-argv.ts): host keys verified, BatchMode, one shared
 // connection. An ssh failure of its own (exit 255 before the command ran: refused, timed out, host
 // key, authentication) is told apart from the scheduler's answer: `unreachable` names the cause and
-// the fix. The job scripts and task directories are not copied: the sweep directory must be on a
-// filesystem this machine and the cluster share at the same path (`checkSharedDir`).
+// the fix. Without `workdir:` the job scripts and task directories are not copied: the sweep
+// directory must be on a filesystem this machine and the cluster share at the same path
+// (`checkSharedDir`); with it, remote-sweep-dir.ts copies them.
 
 export class SshSchedulerClient implements SchedulerClient {
   private readonly byProgram = new Map<string, number>();

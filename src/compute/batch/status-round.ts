@@ -57,6 +57,9 @@ export class StatusRound<R> {
     private readonly jobName: string,
     private readonly schedule: PollSchedule,
     private readonly log: (line: string) => void,
+    /** Brings these tasks' records here before they are read for the verdict (no shared filesystem:
+     * pulled after the status call, so an element that left the queue has its last records here). */
+    private readonly refresh?: (tasks: readonly string[]) => Promise<void>,
   ) {}
 
   async run(tracked: readonly Tracked[], due: boolean): Promise<{ events: SourceEvent[] }> {
@@ -95,6 +98,7 @@ export class StatusRound<R> {
     }
     // the records first: an element that left the queue after its tasks wrote their exit records
     // needs no accounting call (the usual end of every element of a sweep that goes well)
+    if (this.refresh && gone.length > 0) await this.refresh(gone.map((t) => t.task));
     const unexplained = gone
       .map((t) => ({ t, records: this.readRecords(t, events, true) }))
       .filter((g) => !g.records.finished);

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { quoteShellWord } from '../../domain/shell-quote.js';
 import type { SshSourceSpec } from '../../config/ssh-source.js';
-import { runCommand } from '../../process/run-command.js';
 import { SshTransport } from '../../remote/ssh/ssh-transport.js';
-import { buildSshArgv, buildSshOptionArgs, type SshClientOptions } from '../../remote/ssh/ssh-argv.js';
+import { buildSshArgv, type SshClientOptions } from '../../remote/ssh/ssh-argv.js';
+import { rsyncFiles } from '../../remote/ssh/rsync-files.js';
 import { sshEndpointOf, type SshEndpoint } from '../../remote/ssh/source-client.js';
 import { sshFailureHint } from '../../remote/ssh/ssh-failure-hint.js';
 import type { NodeTarget } from '../../remote/types.js';
@@ -74,23 +74,14 @@ export class SshHostLink implements HostLink {
     tasks: readonly string[],
     localTasksDir: string,
   ): Promise<{ error: string | null }> {
-    const t0 = performance.now();
-    const shell = ['ssh', ...buildSshOptionArgs(this.endpoint.client)].map(quoteShellWord).join(' ');
-    const r = await runCommand(
-      [
-        'rsync',
-        '-a',
-        '-r',
-        '--protect-args',
-        '--files-from=-',
-        '-e',
-        shell,
-        `${this.endpoint.destination}:${layout.tasksDir}/`,
-        `${localTasksDir}/`,
-      ],
-      { input: tasks.map((t) => `${t}/`).join('\n') + '\n', timeoutMs: 600_000 },
-    );
-    this.log.command('rsync collect', performance.now() - t0, {
+    const r = await rsyncFiles({
+      endpoint: this.endpoint,
+      direction: 'fetch',
+      remoteDir: layout.tasksDir,
+      localDir: localTasksDir,
+      paths: tasks.map((t) => `${t}/`),
+    });
+    this.log.command('rsync collect', r.ms, {
       host: this.spec.host,
       tasks: tasks.length,
       exit: r.exitCode,

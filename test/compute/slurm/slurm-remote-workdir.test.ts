@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HSM_BIN, hsm, makeProject } from '../../helpers/cli.js';
+import { useSlurmLock } from '../../helpers/slurm-lock.js';
+import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
+import { statusJson } from './slurm-helpers.js';
+
+// `host:` and `workdir:` on a slurm source: a laptop that does not share the cluster's filesystem.
+// The project is synced to the workdir through the login node (node1 of the test infrastructure,
+// reached as the test user), the jobs run from that copy and write their records into the sweep
+// directory's copy there, and hsm pulls them back. The local project is closed to the jobs' user
+// (mode 0700, owned by this process's user): whatever of a task reaches the local sweep directory
+// came through the pull. The workdir is a path this test never creates; the netns hosts and the
+// Slurm nodes share /tmp, as a cluster's nodes share its scratch.
+
+const SCHEDULER = ['sbatch', 'squeue', 'sacct', 'scancel', 'scontrol'];
+const workdirs: string[] = [];
+
+/** A PATH directory whose Slurm commands refuse to run: hsm must not call them on this machine. */
+function noLocalSlurm(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hsm-no-slurm-'));
+  for (const p of SCHEDULER) {
+    writeFileSync(join(dir, p), `#!/bin/sh\necho "${p} must run on the login node" >&2\nexit 99\n`);
+    chmodSync(join(dir, p), 0o755);
+  }
+  return dir;
+}
+
+function onLoginNode(command: string): { code: number | null; stdout: string } {
+  const r = spawnSync('ssh', ['-F', sshInfra().configFile, 'node1', command], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout };
+}
+
+function hsmHere(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [HSM_BIN, ...args, '--ssh-config', sshInfra().configFile], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, NO_COLOR: '1', PATH: `${noLocalSlurm()}:${process.env.PATH}` },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A project whose tasks append their id to runs.log (in the project copy they run from), report a
+ * metric and print a line; `fields` go into the source's entry. */
+function remoteProject(fields: string): { dir: string; workdir: string } {
+  const workdir = `/tmp/hsm-slurm-wd-${randomBytes(4).toString('hex')}/proj`;
+  workdirs.push(workdir.replace(/\/proj$/, ''));
+  const sweep =
+    `name: rw${randomBytes(3).toString('hex')}\n` +
+    `command: ["sh", "-c", 'echo $HSM_TASK_ID >> runs.log; echo "HSM_METRICS {\\"loss\\": {x}}"; echo ran {x} on $(hostname)']\n` +
+    'args: none\nsweep:\n  grid:\n    x: [1, 2]\n';
+  const conf = sshInfra().slurmConf;
+  const dir = makeProject(
+    sweep,
+    'defaults:\n  output_dir: sweeps/outputs\nsources:\n' +
+      `  cluster: {type: slurm, partition: debug, time: "00:02:00", host: node1, workdir: ${workdir}, env: {SLURM_CONF: ${conf}}${fields}}\n`,
+  );
+  mkdirSync(join(dir, 'sweeps', 'outputs'));
+  chmodSync(dir, 0o700);
+  return { dir, workdir };
+}
+
+describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared filesystem)', () => {
+  useSlurmLock('shared');
+  afterAll(() => {
+    for (const w of workdirs) onLoginNode(`chmod -R u+w ${w} 2>/dev/null; rm -rf ${w}`);
+  });
+
+  it('syncs the project, submits from the copy on the cluster, and pulls every task back', () => {
+    const { dir, workdir } = remoteProject('');
+    expect(existsSync(workdir)).toBe(false);
+    const r = hsmHere(['run', '--source', 'cluster', '--sync', '-v'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`pushed the project to source cluster (${workdir})`);
+    const s = statusJson(dir);
+    expect(s.counts).toMatchObject({ completed: 2 });
+    for (const t of s.tasks) expect(t.host).toMatch(/^node[123]$/);
+    // the tasks ran from the copy (their runs.log is there), never from the local project
+    expect(existsSync(join(dir, 'runs.log'))).toBe(false);
+    expect(onLoginNode(`cat ${workdir}/runs.log`).stdout.trim().split('\n').sort()).toEqual([
+      'task_001',
+      'task_002',
+    ]);
+    // the records, logs and metrics reached the local sweep directory, written by this process
+    // (the jobs' user cannot enter the local project)
+    const local = join(s.sweep_dir, 'tasks', 'task_002');
+    expect(readFileSync(join(local, 'exit'), 'utf8')).toMatch(/^attempt=1 exit=0/);
+    expect(readFileSync(join(local, 'stdout.log'), 'utf8')).toMatch(/^ran 2 on node[123]$/m);
+    const owner = spawnSync('stat', ['-c', '%u', join(local, 'exit')], { encoding: 'utf8' });
+    expect(Number(owner.stdout.trim())).toBe(process.getuid!());
+    const remoteSweep = `${workdir}/.hsm/sweeps/${s.sweep_id}`;
+    expect(onLoginNode(`cat ${remoteSweep}/tasks/task_002/exit`).stdout).toMatch(/^attempt=1 exit=0/);
+    // the job script names the cluster's paths, and is readable here as everywhere
+    const script = readFileSync(join(s.sweep_dir, 'scripts', 'job_scripts', 'job_0001.sh'), 'utf8');
+    expect(script).toContain(`#SBATCH --chdir=${workdir}`);
+    expect(script).toContain(`cd ${remoteSweep}/tasks || exit 75`);
+    expect(script).not.toContain(dir);
+    const results = hsm(['results', s.sweep_id, '--json'], dir);
+    expect(results.code, results.stderr).toBe(0);
+    const rows = (JSON.parse(results.stdout) as { tasks: { metrics: Record<string, number> }[] }).tasks;
+    expect(rows.map((row) => row.metrics.loss).sort()).toEqual([1, 2]);
+    const logs = hsm(['logs', s.sweep_id, 'task_001'], dir);
+    expect(logs.stdout).toMatch(/ran 1 on node[123]/);
+    const log = readFileSync(join(s.sweep_dir, 'logs', 'sweep.log'), 'utf8');
+    expect(log).toMatch(/rsync send/);
+    expect(log).toMatch(/rsync pull/);
+  });
+
+  it('a sweep directory the workdir cannot hold: exit 3 with the cause and the fix; fixed, `hsm complete` runs it', () => {
+    const { dir, workdir } = remoteProject('');
+    const push = hsm(['sync', 'push', 'cluster', '--ssh-config', sshInfra().configFile], dir);
+    expect(push.code, push.stderr).toBe(0);
+    // the project is there, but its .hsm/ cannot be written
+    expect(onLoginNode(`mkdir -p ${workdir}/.hsm && chmod 0555 ${workdir}/.hsm`).code).toBe(0);
+    const r = hsmHere(['run', '--source', 'cluster'], dir);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`the workdir ${workdir} on node1 cannot hold the sweep directory`);
+    expect(r.stderr).toContain(
+      'fix: set `workdir:` of source cluster to a directory your user on the cluster can write',
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    const s = statusJson(dir);
+    expect(s.counts).toMatchObject({ pending: 2 });
+    expect(onLoginNode(`chmod 0755 ${workdir}/.hsm`).code).toBe(0);
+    const c = hsmHere(['complete', s.sweep_id], dir);
+    expect(c.code, c.stderr).toBe(0);
+    expect(statusJson(dir).counts).toMatchObject({ completed: 2 });
+    expect(readFileSync(join(s.sweep_dir, 'tasks', 'task_001', 'stdout.log'), 'utf8')).toMatch(/ran 1/);
+  });
+
+  it('a login node that cannot be reached, a workdir that cannot be created, no rsync there: exit 3 before any sweep exists', () => {
+    const outputs = (dir: string) =>
+      spawnSync('ls', [join(dir, 'sweeps', 'outputs')], { encoding: 'utf8' }).stdout.trim();
+    const unreachable = remoteProject(', port: 1');
+    const a = hsmHere(['run', '--source', 'cluster', '--sync'], unreachable.dir);
+    expect(a.code, a.stderr).toBe(3);
+    expect(a.stderr).toContain('Cannot reach host node1 (source cluster)');
+    expect(a.stderr).toMatch(/connection refused/i);
+    expect(outputs(unreachable.dir)).toBe('');
+
+    const { dir } = remoteProject('');
+    writeFileSync(
+      join(dir, 'hsm_config.yaml'),
+      readFileSync(join(dir, 'hsm_config.yaml'), 'utf8').replace(/workdir: \S+,/, 'workdir: /proc/hsm-no,'),
+    );
+    const b = hsmHere(['run', '--source', 'cluster', '--sync'], dir);
+    expect(b.code, b.stderr).toBe(3);
+    expect(b.stderr).toContain('/proc/hsm-no');
+    expect(b.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    expect(outputs(dir)).toBe('');
+
+    const broken = remoteProject(', rsync_path: /nonexistent/rsync');
+    const c = hsmHere(['run', '--source', 'cluster', '--sync'], broken.dir);
+    expect(c.code, c.stderr).toBe(3);
+    expect(c.stderr).toContain('rsync is not installed on host node1 (source cluster)');
+    expect(c.stderr).toContain('set `rsync_path:` of source `cluster` to where it is');
+    expect(outputs(broken.dir)).toBe('');
+  });
+});
