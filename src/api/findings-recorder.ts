@@ -3,7 +3,7 @@ import type { Diagnosis } from '../diagnose/index.js';
 import type { TaskRow } from '../engine/ports.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import { appendFailedAttempt } from '../state/failure-log.js';
-import { readTaskMetrics, type Metrics } from '../results/task-metrics.js';
+import { readTaskMetrics } from '../results/task-metrics.js';
 import { countSweepTraits, writeSweepErrorPatterns } from './sweep-errors.js';
 import type { ValueCounts } from '../diagnose/index.js';
 import { storageFailureOf } from '../engine/storage-failure.js';
@@ -22,7 +22,6 @@ function unlessDiskFull(write: () => void): void {
 // that did not complete, its cause (in the store, and appended to logs/errors/failed_tasks.yaml);
 // logs/errors/error_patterns.yaml is rewritten from them now and then, and when the run ends.
 export class FindingsRecorder {
-  private pendingMetrics: { task: string; attempt: number; metrics: Metrics }[] = [];
   private metricsFlush: NodeJS.Immediate | null = null;
   private patternsTimer: NodeJS.Timeout | null = null;
   private patternsDirty = false;
@@ -34,12 +33,13 @@ export class FindingsRecorder {
   constructor(private readonly sweep: OpenSweep) {}
 
   onAttemptEnded(row: TaskRow, retrying: boolean, diagnosis: Diagnosis | null | undefined): void {
-    this.pendingMetrics.push({
+    // committed with the round that records the attempt's end (one transaction for both); anything
+    // no round took is written on the next turn of the event loop
+    this.sweep.store.findings.queueMetrics({
       task: row.name,
       attempt: row.attempts,
       metrics: readTaskMetrics(this.sweep.paths, row.name),
     });
-    // many attempts end in one engine round: their metrics go to the store in one transaction
     this.metricsFlush ??= setImmediate(() => this.flushMetrics());
     if (!diagnosis) return;
     unlessDiskFull(() => this.sweep.store.findings.recordFailure(row.name, row.attempts, diagnosis));
@@ -81,10 +81,7 @@ export class FindingsRecorder {
   private flushMetrics(): void {
     if (this.metricsFlush) clearImmediate(this.metricsFlush);
     this.metricsFlush = null;
-    if (this.pendingMetrics.length === 0) return;
-    const batch = this.pendingMetrics;
-    this.pendingMetrics = [];
-    unlessDiskFull(() => this.sweep.store.findings.recordMetrics(batch));
+    unlessDiskFull(() => this.sweep.store.findings.flushMetrics());
   }
 
   // At most every 2 s, or 20 times what a rewrite costs (a sweep with 100,000 failures), whichever is longer.

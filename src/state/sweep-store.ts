@@ -68,8 +68,12 @@ export class SweepStore implements EngineStore {
 
   // Applies many task changes atomically, recording each as an event; a change the transition table
   // does not allow is refused with the whole batch (task-changes.ts).
+  // The metrics of attempts that ended (queued by the run) are committed in the same transaction.
   apply(changes: readonly TaskChange[]): void {
-    this.changes.apply(changes);
+    const metrics = this.findings.queuedMetrics;
+    if (metrics === 0) return this.changes.apply(changes);
+    this.changes.apply(changes, () => this.findings.writeQueuedMetrics(metrics));
+    this.findings.committedQueuedMetrics(metrics);
   }
 
   takeCancelRequests(): string[] {

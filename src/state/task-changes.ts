@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TaskChange } from '../engine/ports.js';
-import { TASK_STATUSES, statusesLeadingTo, type TaskStatus } from '../domain/task.js';
+import { TASK_STATUSES, canTransition, statusesLeadingTo, type TaskStatus } from '../domain/task.js';
 import { HsmError } from '../domain/errors.js';
 import type { RawTaskRow } from './task-row.js';
 
@@ -8,11 +8,14 @@ import type { RawTaskRow } from './task-row.js';
 // recorded as an event, all of a batch in one transaction. Each update names the statuses it may
 // move a task from (domain/task.ts); a change that matches no row is refused, and the whole batch
 // with it (an illegal change is a bug). Attempt numbers only grow.
+// An attempt that started and ended within one batch (a short task, the common case of a busy
+// sweep) is written as one update of its task and one of its attempt, not two each: the rows end up
+// as the two updates would leave them, and both events are recorded.
 
 export class TaskChanges {
   private readonly stmts;
   /** The batch in one transaction (made once: better-sqlite3 builds a wrapper per `transaction` call). */
-  private readonly applyAll: (changes: readonly TaskChange[]) => void;
+  private readonly applyAll: (changes: readonly TaskChange[], alsoInTransaction?: () => void) => void;
 
   constructor(private readonly db: Database.Database) {
     this.stmts = {
@@ -49,22 +52,87 @@ export class TaskChanges {
          started_at=COALESCE(@startedAt, started_at), ended_at=@endedAt, detail=@detail
          WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
       ),
+      // started then finished in one batch: the start's fields and the end's in one update each
+      runTask: new Map(
+        TASK_STATUSES.filter((to) => canTransition('running', to)).map((to) => [
+          to,
+          db.prepare(
+            `UPDATE tasks SET status=@status, exit_code=@exitCode, signal=@signal, reason=@reason,
+             started_at=COALESCE(@startedAt, started_at, @startAt), ended_at=@endedAt,
+             host=COALESCE(@host, @startHost), detail=@detail
+             WHERE name=@task AND attempts=@attempt AND status IN (${sqlList([...statusesLeadingTo('running'), 'running'])})`,
+          ),
+        ]),
+      ),
+      runAttempt: db.prepare(
+        `UPDATE attempts SET status=@status, pid=@pid, host=@startHost, exit_code=@exitCode, signal=@signal,
+         reason=@reason, started_at=COALESCE(@startedAt, @startAt), ended_at=@endedAt, detail=@detail
+         WHERE task_idx=(SELECT idx FROM tasks WHERE name=@task) AND attempt=@attempt`,
+      ),
       resetTask: db.prepare(
         `UPDATE tasks SET status='pending' WHERE name=@task AND status IN (${sqlList(statusesLeadingTo('pending'))})`,
       ),
       event: db.prepare(`INSERT INTO events (at, task, kind, data) VALUES (?, ?, ?, ?)`),
       taskByName: db.prepare(`SELECT * FROM tasks WHERE name=?`),
     };
-    this.applyAll = db.transaction((changes: readonly TaskChange[]) => {
-      for (const c of changes) this.applyOne(c);
+    this.applyAll = db.transaction((changes: readonly TaskChange[], alsoInTransaction?: () => void) => {
+      const endOf = endsInBatch(changes);
+      const written = new Set(endOf.values());
+      for (let i = 0; i < changes.length; i++) {
+        const c = changes[i]!;
+        const end = c.kind === 'started' ? endOf.get(i) : undefined;
+        if (end !== undefined) this.applyRun(c as StartedChange, changes[end] as FinishedChange);
+        else if (!written.has(i)) this.applyOne(c);
+      }
+      alsoInTransaction?.();
     });
   }
 
   // Applies many task changes atomically, recording each as an event. A change the transition table
   // does not allow (or of an attempt that is not the task's current one) is refused: nothing of the
   // batch is applied and the error says what was asked and what the store holds.
-  apply(changes: readonly TaskChange[]): void {
-    if (changes.length > 0) this.applyAll(changes);
+  // `alsoInTransaction` writes more (the ended attempts' metrics) in the same transaction.
+  apply(changes: readonly TaskChange[], alsoInTransaction?: () => void): void {
+    if (changes.length > 0 || alsoInTransaction) this.applyAll(changes, alsoInTransaction);
+  }
+
+  // An attempt's start and end, as applyOne would write them one after the other.
+  private applyRun(start: StartedChange, c: FinishedChange): void {
+    const s = this.stmts;
+    const o = c.outcome;
+    const row = {
+      task: c.task,
+      attempt: c.attempt,
+      status: c.status,
+      exitCode: o.exitCode,
+      signal: o.signal,
+      reason: o.reason,
+      startedAt: o.startedAt,
+      endedAt: o.endedAt,
+      host: o.host,
+      detail: o.detail,
+      startAt: start.at,
+      startHost: start.host,
+      pid: start.handle,
+    };
+    if (s.runTask.get(c.status)!.run(row).changes === 0) {
+      // refused: say which of the two was not legal, as applyOne would have
+      this.applyOne(start);
+      throw this.refused(c, c.status);
+    }
+    s.runAttempt.run(row);
+    s.event.run(
+      start.at,
+      start.task,
+      'task:started',
+      JSON.stringify({ attempt: start.attempt, handle: start.handle, host: start.host }),
+    );
+    s.event.run(
+      o.endedAt ?? Date.now(),
+      c.task,
+      `task:${c.status}`,
+      JSON.stringify({ attempt: c.attempt, ...o }),
+    );
   }
 
   private applyOne(c: TaskChange): void {
@@ -145,6 +213,30 @@ export class TaskChanges {
       },
     );
   }
+}
+
+type StartedChange = Extract<TaskChange, { kind: 'started' }>;
+type FinishedChange = Extract<TaskChange, { kind: 'finished' }>;
+
+// For each `started` change whose attempt's next change in the batch is its `finished` one (to a
+// status a running task may reach), the index of that `finished` change.
+function endsInBatch(changes: readonly TaskChange[]): Map<number, number> {
+  const ends = new Map<number, number>();
+  const lastStart = new Map<string, number>();
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i]!;
+    const open = lastStart.get(c.task);
+    lastStart.delete(c.task);
+    if (c.kind === 'started') lastStart.set(c.task, i);
+    else if (
+      open !== undefined &&
+      c.kind === 'finished' &&
+      (changes[open] as StartedChange).attempt === c.attempt &&
+      canTransition('running', c.status)
+    )
+      ends.set(open, i);
+  }
+  return ends;
 }
 
 function sqlList(statuses: readonly TaskStatus[]): string {

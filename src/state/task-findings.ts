@@ -52,8 +52,16 @@ export interface MetricsJson {
   best: [string, string] | null;
 }
 
+/** The metrics an attempt reported. */
+export interface MetricsEntry {
+  task: string;
+  attempt: number;
+  metrics: Record<string, unknown>;
+}
+
 export class TaskFindings {
   private readonly hasTables: boolean;
+  private readonly queued: MetricsEntry[] = [];
   private statements: {
     failure: Database.Statement;
     metrics: Database.Statement;
@@ -79,16 +87,44 @@ export class TaskFindings {
   }
 
   /** Records the metrics of many attempts in one transaction (a busy sweep ends many tasks a second). */
-  recordMetrics(
-    entries: readonly { task: string; attempt: number; metrics: Record<string, unknown> }[],
-  ): void {
+  recordMetrics(entries: readonly MetricsEntry[]): void {
+    this.db.transaction(() => this.writeMetrics(entries))();
+  }
+
+  /** Keeps an ended attempt's metrics for the store's next transaction (the run's round, which
+   * commits the attempt's end: one commit for both), or for `flushMetrics`. */
+  queueMetrics(entry: MetricsEntry): void {
+    this.queued.push(entry);
+  }
+
+  /** Metrics queued and not committed yet. */
+  get queuedMetrics(): number {
+    return this.queued.length;
+  }
+
+  /** Writes the first `n` queued metrics, inside the caller's transaction; `committed` drops them. */
+  writeQueuedMetrics(n: number): void {
+    this.writeMetrics(this.queued.slice(0, n));
+  }
+
+  committedQueuedMetrics(n: number): void {
+    this.queued.splice(0, n);
+  }
+
+  /** Writes what is queued in a transaction of its own (no round commits it). */
+  flushMetrics(): void {
+    const n = this.queued.length;
+    if (n === 0) return;
+    this.recordMetrics(this.queued.slice(0, n));
+    this.queued.splice(0, n);
+  }
+
+  private writeMetrics(entries: readonly MetricsEntry[]): void {
     const { metrics, metricKeys } = this.prepared();
-    this.db.transaction(() => {
-      for (const e of entries) {
-        metrics.run({ task: e.task, attempt: e.attempt, metrics: JSON.stringify(e.metrics) });
-        metricKeys(e.task, e.metrics);
-      }
-    })();
+    for (const e of entries) {
+      metrics.run({ task: e.task, attempt: e.attempt, metrics: JSON.stringify(e.metrics) });
+      metricKeys(e.task, e.metrics);
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
-import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
+import { taskScriptRenderer, type TaskEnvironment } from '../command-script.js';
 import { readExitRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
 import { sourceLogOf, type SweepContext } from '../source-context.js';
@@ -51,7 +51,8 @@ export class LocalSource implements ComputeSource {
    * bash reads a pipe one byte at a time, so a short line is a cheap line. */
   private readonly baseDir: string;
   private readonly context: SweepContext;
-  private readonly environment: TaskEnvironment;
+  /** Renders a task's command.sh (what all tasks share quoted once). */
+  private readonly renderScript: ReturnType<typeof taskScriptRenderer>;
   private readonly adoption = new LocalAdoption();
   private recordedPids = '';
   private readonly cgroups: TaskCgroups | null;
@@ -62,7 +63,14 @@ export class LocalSource implements ComputeSource {
     this.context = options.context;
     this.log = sourceLogOf(options.context, this.name);
     this.baseDir = options.context.tasksDir;
-    this.environment = { ...options.context.environment, ...options.environment };
+    this.renderScript = taskScriptRenderer(
+      {
+        sweepId: options.context.sweepId,
+        sweepDir: options.context.sweepDir,
+        projectRoot: options.context.projectRoot,
+      },
+      { ...options.context.environment, ...options.environment },
+    );
     this.cgroups = options.cgroups === false ? null : TaskCgroups.create();
   }
 
@@ -87,21 +95,8 @@ export class LocalSource implements ComputeSource {
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
     const t0 = performance.now();
-    for (const req of requests) {
-      writeFileSync(
-        `${req.localDir}/command.sh`,
-        renderTaskScript(
-          req,
-          {
-            sweepId: this.context.sweepId,
-            sweepDir: this.context.sweepDir,
-            taskDir: req.localDir,
-            projectRoot: this.context.projectRoot,
-          },
-          this.environment,
-        ),
-      );
-    }
+    for (const req of requests)
+      writeFileSync(`${req.localDir}/command.sh`, this.renderScript(req, req.localDir));
     // one write a runner for the whole batch: a pipe write is a syscall and a wake-up of the runner
     const lines = new Map<Runner, string>();
     try {
