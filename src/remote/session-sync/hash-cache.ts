@@ -4,8 +4,13 @@ import { dirname } from 'node:path';
 
 // sha256 of local files remembered by their stat data (size, mtime and ctime to the nanosecond,
 // inode): a push of a 2,000-file project then reads only the files that changed. Any write to a
-// file changes its ctime, so a stale hash is never used. Kept in the project's `.hsm/` (never
-// synced); a cache that cannot be read or written only costs the hashing.
+// file changes its ctime, so a stale hash is never used, except for a write within the same tick
+// of the kernel's file clock (a few ms) as the one hashed: so a file changed in the last
+// RECENT_NS is hashed again next time (git's "racily clean" entries). Kept in the project's
+// `.hsm/` (never synced); a cache that cannot be read or written only costs the hashing.
+
+const RECENT_NS = 2_000_000_000n;
+
 export class HashCache {
   private changed = false;
   private readonly seen = new Map<string, [string, string]>();
@@ -37,8 +42,10 @@ export class HashCache {
   }
 
   set(path: string, st: BigIntStats, sha: string): void {
-    this.seen.set(path, [keyOf(st), sha]);
     this.changed = true;
+    const now = BigInt(Date.now()) * 1_000_000n;
+    if (now - st.ctimeNs < RECENT_NS || now - st.mtimeNs < RECENT_NS) return;
+    this.seen.set(path, [keyOf(st), sha]);
   }
 
   /** Writes what this scan saw (files gone since are forgotten). */

@@ -139,8 +139,18 @@ function underRemoved(path: string, removed: readonly string[]): boolean {
 }
 
 // Byte order of the UTF-8 names (the order of the archive and of every listing hsm prints).
+// UTF-16 code units below the surrogates order as UTF-8 bytes do: only a difference at or above
+// U+D800 needs the bytes (a sort of 2,000 paths encoding both names per comparison took ~5 ms).
 export function cmp(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  }
+  return a.length - b.length;
 }
 
 /**

@@ -40,10 +40,12 @@ export const HELPER_SCRIPT = String.raw`#!/bin/sh
 if command -v base64 >/dev/null 2>&1; then b64e() { base64; }; b64d() { base64 -d; }
 elif command -v openssl >/dev/null 2>&1; then b64e() { openssl base64; }; b64d() { openssl base64 -d; }
 else echo 'HSM-MISSING base64'; exit 3; fi
-if command -v sha256sum >/dev/null 2>&1; then sha() { sha256sum | cut -c1-64; }
-elif command -v shasum >/dev/null 2>&1; then sha() { shasum -a 256 | cut -c1-64; }
-elif command -v openssl >/dev/null 2>&1; then sha() { openssl dgst -sha256 -r | cut -c1-64; }
+# shal: the sha256 then a space and more; sha: the sha256 alone
+if command -v sha256sum >/dev/null 2>&1; then shal() { sha256sum; }
+elif command -v shasum >/dev/null 2>&1; then shal() { shasum -a 256; }
+elif command -v openssl >/dev/null 2>&1; then shal() { openssl dgst -sha256 -r; }
 else echo 'HSM-MISSING sha256sum'; exit 3; fi
+sha() { shal | cut -c1-64; }
 if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
 section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
@@ -80,12 +82,18 @@ listing() { n=$#; for p do set -- "$@" -o -path "$p"; done; shift $n
     done' sh "$SM" {} +
 }
 S=.hsm/session-sync
-# recv: ROOT BLOCK K, then K chunks as ENC LEN SHA (sets bad=1 when one did not arrive intact)
+# recv: ROOT BLOCK K, then K chunks as ENC LEN SHA (sets bad=1 when one did not arrive intact;
+# leaves the file to remove in junk)
 do_recv() {
   root=$1 block=$2 k=$3; shift 3
-  d=$root/$S/chunks; t=$d/.in.$$
+  d=$root/$S/chunks; t=$d/.in.$$; junk=$t.b64
   if [ -d "$d" ] || mkdir -p -- "$d" 2>/dev/null; then sink=$t.b64; else sink=/dev/null; fi
-  old=$(stty -g </dev/tty 2>/dev/null) && stty -icanon -echo min 1 time 0 </dev/tty 2>/dev/null
+  # A few KiB are read in the terminal's canonical mode (lines of 1001 bytes, far below its 4095):
+  # three stty processes fewer for a small push. More in non-canonical mode: ~2x faster.
+  tot=0 i=0
+  for a do i=$((i + 1)); [ $((i % 3)) = 2 ] && tot=$((tot + a)); [ $i -ge $((3 * k)) ] && break; done
+  old=
+  if [ "$tot" -gt 8192 ]; then old=$(stty -g </dev/tty 2>/dev/null) && stty -icanon -echo min 1 time 0 </dev/tty 2>/dev/null; fi
   trap '[ -n "$old" ] && stty "$old" </dev/tty; rm -f "$t" "$t.b64"; exit 130' INT TERM HUP
   while [ "$k" -gt 0 ]; do
     enc=$1 left=$2 want=$3; shift 3; k=$((k - 1))
@@ -97,10 +105,12 @@ do_recv() {
     done
     if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; bad=1; continue; fi
     if [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
-    got=$(sha <"$t")
-    if [ "$got" = "$want" ]; then mv -f "$t" "$d/$want" && echo "HSM-OK $want"; else rm -f "$t"; echo "HSM-BAD $want $got"; bad=1; fi
+    got=$(shal <"$t")
+    case $got in
+      "$want "*) mv -f "$t" "$d/$want" && echo "HSM-OK $want" ;;
+      *) rm -f "$t"; echo "HSM-BAD $want $got"; bad=1 ;;
+    esac
   done
-  rm -f "$t.b64"
   [ -n "$old" ] && stty "$old" </dev/tty
   trap - INT TERM HUP
 }
@@ -139,16 +149,16 @@ do_apply() {
   root=$1; shift
   [ -d "$root" ] || mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
   [ -d $S/chunks ] || mkdir -p $S/chunks
-  mode= m= chunks= used= tok=- exp= n=$#
+  mode= m= nc=0 used= tok=- exp= n=$#
   for a do
     case $a in rm: | rmdir: | chmod: | chunks: | prune: | token: | expect:) mode=$a; continue ;; esac
     case $mode in
-      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; chunks="$chunks $a" used="$used $S/chunks/$a" ;;
+      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; nc=$((nc + 1)) used="$used $S/chunks/$a" ;;
       expect:) exp=$a ;;
     esac
   done
   if [ -n "$exp" ] && ! with_prunes same_as "$exp" "$@"; then
-    rm -f $used
+    rm -f $used $junk
     echo 'HSM-STALE'; echo "HSM-ROOT ok $Z"
     with_prunes state_of - "$@"
     return
@@ -165,19 +175,18 @@ do_apply() {
   done
   shift $n
   find_mode
-  if [ -n "$chunks" ]; then
-    if [ "$TM" = gnu ]; then o=--no-same-owner; else o=; fi
-    cat $used | tar -xpf - $o || { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
-    rm -f $used
-  fi
-  # chunks an abandoned push left over a day ago (another push to the same directory may be
-  # sending its own right now)
-  for c in $S/chunks/*; do [ -e "$c" ] && find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null; break; done
+  if [ "$TM" = gnu ]; then o=--no-same-owner; else o=; fi
+  if [ $nc = 1 ]; then tar -xpf $used $o; elif [ $nc -gt 1 ]; then cat $used | tar -xpf - $o; fi ||
+    { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
   # the record: the token names it (the state command's HSM-SAME); cleared first, so a record
   # being rewritten is never taken for the one the token named
   rec=
-  if [ -f $S/shas.add ]; then : >$S/token; cat $S/shas.add >>$S/shas && rm -f $S/shas.add && rec=1; fi
+  if [ -f $S/shas.add ]; then : >$S/token; cat $S/shas.add >>$S/shas && used="$used $S/shas.add" && rec=1; fi
   if [ -f $S/shas.new ]; then : >$S/token; mv -f $S/shas.new $S/shas && rec=1; fi
+  [ -n "$used$junk" ] && rm -f $used $junk
+  # chunks an abandoned push left over a day ago (another push to the same directory may be
+  # sending its own right now)
+  for c in $S/chunks/*; do [ -e "$c" ] && find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null; break; done
   if [ -n "$rec" ]; then
     listing "$@" >$S/stat && printf '%s\n' "$tok" >$S/token && { section stat; zc <$S/stat | b64e; }
   fi
@@ -186,7 +195,7 @@ do_apply() {
 # Relative paths start at the home directory, wherever the session's shell started (an SSM
 # shell may start in /usr/bin).
 [ -n "$HOME" ] && cd "$HOME" 2>/dev/null
-bad=0
+bad=0 junk=
 cmd=$1; shift
 case $cmd in
 state)
@@ -202,12 +211,13 @@ state)
   echo 'HSM-END' ;;
 recv)
   r=$1 b=$2; shift 2
-  do_recv "$r" "$b" $(($# / 3)) "$@" ;;
+  do_recv "$r" "$b" $(($# / 3)) "$@"
+  rm -f "$junk" ;;
 push)
   r=$1 b=$2 nk=$3; shift 3
   do_recv "$r" "$b" "$nk" "$@"
   shift $((3 * nk))
-  [ $bad = 0 ] && do_apply "$r" "$@" ;;
+  if [ $bad = 0 ]; then do_apply "$r" "$@"; else rm -f "$junk"; fi ;;
 have)
   d=$1/$S/chunks; shift
   for c do [ -f "$d/$c" ] && echo "HSM-HAVE $c"; done

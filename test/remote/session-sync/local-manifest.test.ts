@@ -1,9 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readLocalManifest } from '../../../src/remote/session-sync/local-manifest.js';
+import { until } from '../../helpers/wait.js';
 
 const RULES = { protectedPaths: ['/.hsm/', '/outputs/'], excludes: ['*.ckpt'], withoutGit: true };
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -38,5 +47,37 @@ describe('the local manifest of a push', () => {
     utimesSync(f, 1_700_000_000, 1_700_000_000); // same size, same mtime: only the ctime tells
     expect(statSync(f, { bigint: true }).mtimeNs).toBe(1_700_000_000_000_000_000n);
     expect((await readLocalManifest(dir, RULES))[0]!.sha).toBe(sha('lr = 0.2\n'));
+  });
+
+  test('a file changed in the last two seconds is hashed again next time: a second write within the same clock tick keeps its stat data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-lm-'));
+    writeFileSync(join(dir, 'old.py'), 'old');
+    utimesSync(join(dir, 'old.py'), 1_700_000_000, 1_700_000_000);
+    writeFileSync(join(dir, 'new.py'), 'new');
+    await readLocalManifest(dir, RULES);
+    const cached = JSON.parse(readFileSync(join(dir, '.hsm/session-sync/local-hashes.json'), 'utf8')) as {
+      files: Record<string, unknown>;
+    };
+    // old.py's ctime is recent too (utimes sets it): neither is remembered yet
+    expect(Object.keys(cached.files)).toEqual([]);
+    // once both are older, a scan remembers them
+    const remembered = () =>
+      Object.keys(
+        (
+          JSON.parse(readFileSync(join(dir, '.hsm/session-sync/local-hashes.json'), 'utf8')) as {
+            files: Record<string, unknown>;
+          }
+        ).files,
+      ).sort();
+    await until(
+      'both hashes remembered',
+      async () => {
+        await readLocalManifest(dir, RULES);
+        return remembered().length === 2;
+      },
+      30_000,
+      200,
+    );
+    expect(remembered()).toEqual(['new.py', 'old.py']);
   });
 });

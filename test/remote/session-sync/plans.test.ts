@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  cmp,
   parseListing,
   parseShas,
   planPush,
@@ -155,5 +156,15 @@ describe('planPull', () => {
     expect(second.fetch.map((e) => e.path)).toEqual(['big', 'new']);
     expect(second.remove).toEqual(['mine.txt']);
     expect(second.unchanged).toBe(2);
+  });
+});
+
+describe('cmp: the byte order of UTF-8 names', () => {
+  test('agrees with comparing the UTF-8 bytes, where UTF-16 order does not', () => {
+    const names = ['a', 'a/b', 'a b', 'ab', 'é', 'z', '\u{e000}', '😀', '😁', 'x😀', 'x\u{e000}', 'x', ''];
+    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    for (const a of names) for (const b of names) expect(Math.sign(cmp(a, b)), `${a} ${b}`).toBe(bytes(a, b));
+    // UTF-16 puts U+1F600 (a surrogate pair) before U+E000; UTF-8 after it
+    expect(cmp('\u{e000}', '😀')).toBeLessThan(0);
   });
 });
