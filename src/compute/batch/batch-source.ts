@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HsmError } from '../../domain/errors.js';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
@@ -6,11 +6,18 @@ import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
 import type { SweepContext } from '../source-context.js';
 import type { BatchDialect, JobTask } from './batch-dialect.js';
 import { jobComment, jobName, submissionToken } from './job-identity.js';
-import { readLegacyJobRecord, readSubmissions, recordSubmittedJob, writeSubmission } from './job-record.js';
+import {
+  nextScriptName,
+  readLegacyJobRecord,
+  readSubmissions,
+  recordSubmittedJob,
+  writeSubmission,
+} from './job-record.js';
 import { PermanentSubmitError, SchedulerUnreachableError, submitJob } from './job-submitter.js';
 import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
 import type { RemoteSweepDir } from './remote-sweep-dir.js';
+import { prepareBatchSweep, type Prepared } from './batch-preparation.js';
 import type { SchedulerClient } from './scheduler-client.js';
 import { StatusRound, type Tracked } from './status-round.js';
 
@@ -58,6 +65,8 @@ export class BatchSource<R> implements ComputeSource {
   private readonly schedule: PollSchedule;
   private readonly round: StatusRound<R>;
   private refused: string | null = null;
+  /** Tasks pulled in this look after their elements left the queue. */
+  private readonly pulledAtEnd = new Set<string>();
   private prepared: Prepared | null = null;
 
   constructor(private readonly o: BatchSourceOptions<R>) {
@@ -269,10 +278,13 @@ export class BatchSource<R> implements ComputeSource {
       if (this.tracked.size > 0) {
         const due = this.schedule.due(Date.now(), 2);
         // no shared filesystem: the records are pulled here once a round, before they are read
+        this.pulledAtEnd.clear();
         if (due && this.o.remote) await this.pull([...this.tracked.keys()], false);
         const ended = await this.round.run([...this.tracked.values()], due);
         // what a task wrote last (logs, metrics) is here before its end is reported
-        const finished = ended.events.filter((e) => e.kind === 'finished').map((e) => e.task);
+        const finished = ended.events
+          .filter((e) => e.kind === 'finished' && !this.pulledAtEnd.has(e.task))
+          .map((e) => e.task);
         if (this.o.remote && finished.length > 0) await this.pull(finished, true);
         for (const e of ended.events) {
           this.events.push(e);
@@ -290,6 +302,8 @@ export class BatchSource<R> implements ComputeSource {
   private async pull(tasks: readonly string[], ending: boolean): Promise<void> {
     const paths = tasks.map((t) => `tasks/${t}/`);
     const error = await this.o.remote!.fetch(ending ? [...paths, 'scripts/job_scripts/output/'] : paths);
+    // pulled after the status call saw their elements leave the queue: nothing more will come
+    if (ending && !error) for (const t of tasks) this.pulledAtEnd.add(t);
     if (error) this.log(error);
   }
 
@@ -337,46 +351,17 @@ export class BatchSource<R> implements ComputeSource {
     return this.o.client.counts;
   }
 
-  private async prepare() {
+  private async prepare(): Promise<Prepared> {
     if (this.prepared) return this.prepared;
-    const { context, dialect, client } = this.o;
-    const scriptsDir = join(context.sweepDir, 'scripts', 'job_scripts');
-    mkdirSync(join(scriptsDir, 'output'), { recursive: true });
-    copyFileSync(this.o.runnerPath, join(context.sweepDir, 'scripts', 'hsm-runner.sh'));
-    let jobsSee = { sweepDir: context.sweepDir, projectRoot: context.projectRoot };
-    if (this.o.remote) {
-      // the cluster has its own copy of the project and of the sweep directory
-      const place = await this.o.remote.prepare();
-      jobsSee = { sweepDir: place.sweepDir, projectRoot: place.root };
-    } else {
-      // commands run on a login node: the jobs there must see (and write) this sweep directory
-      const shared = await client.checkSharedDir?.(scriptsDir);
-      if (shared) throw new PermanentSubmitError(shared.problem, shared.fix);
-    }
-    let maxArraySize = 1000;
-    let known = true;
-    const argv = dialect.limitsArgv();
-    if (argv) {
-      const r = await client.run({ argv, timeoutMs: 30_000 });
-      if (r.unreachable) throw new SchedulerUnreachableError(r.unreachable);
-      if (r.missing)
-        throw new PermanentSubmitError(
-          `${argv[0]} was not found on PATH: hsm submits jobs where the scheduler's commands are`,
-          'run hsm on a login node of the cluster (or load its module), or set `host:` on the source to submit over ssh',
-        );
-      if (r.exitCode === 0) maxArraySize = dialect.parseLimits(r.stdout).maxArraySize;
-      else {
-        // the controller may be restarting: submit with a safe array size (the submit itself
-        // retries a temporary refusal) and ask for the limits again next time
-        known = false;
-        this.log(
-          `${argv.join(' ')} failed (${r.stderr.trim() || `exit ${r.exitCode}`}): arrays of at most 1000 for now`,
-        );
-      }
-    }
-    if (!known) return { maxArraySize, scriptsDir, jobsSee };
-    this.prepared = { maxArraySize, scriptsDir, jobsSee };
-    return this.prepared;
+    const { context } = this.o;
+    const p = await prepareBatchSweep({
+      ...this.o,
+      scriptsDir: join(context.sweepDir, 'scripts', 'job_scripts'),
+      log: (l) => this.log(l),
+    });
+    // limits not known (the controller restarting): asked again next time
+    if (p.limitsKnown) this.prepared = p;
+    return p;
   }
 
   // An attempt not handed to the scheduler (its login node could not be reached): pending again.
@@ -411,21 +396,4 @@ export class BatchSource<R> implements ComputeSource {
   private log(line: string): void {
     this.o.context.onLog?.(`${this.name}: ${line}`);
   }
-}
-
-interface Prepared {
-  maxArraySize: number;
-  /** The job scripts here. */
-  scriptsDir: string;
-  /** The sweep directory and the project as the jobs see them (here, or the cluster's copies). */
-  jobsSee: { sweepDir: string; projectRoot: string };
-}
-
-// job_0001, job_0002...: in submission order, across hsm processes of the same sweep.
-function nextScriptName(dir: string): string {
-  const used = readdirSync(dir)
-    .map((f) => /^job_(\d+)\.sh$/.exec(f)?.[1])
-    .filter((n): n is string => n !== undefined)
-    .map(Number);
-  return `job_${String((used.length ? Math.max(...used) : 0) + 1).padStart(4, '0')}`;
 }

@@ -79,3 +79,12 @@ export function readLegacyJobRecord(taskDir: string, attempt: number): JobRecord
   if (!token || !Number.isInteger(index)) return null;
   return { attempt, token, index, jobId: f.get('job') ?? null };
 }
+
+// job_0001, job_0002...: in submission order, across hsm processes of the same sweep.
+export function nextScriptName(dir: string): string {
+  const used = readdirSync(dir)
+    .map((f) => /^job_(\d+)\.sh$/.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
+  return `job_${String((used.length ? Math.max(...used) : 0) + 1).padStart(4, '0')}`;
+}

@@ -1,75 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HSM_BIN, hsm, makeProject } from '../../helpers/cli.js';
+import { hsm } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
+import { hsmHere, onLoginNode, remoteProject, removeWorkdirs } from './remote-workdir-helpers.js';
 import { statusJson } from './slurm-helpers.js';
 
 // `host:` and `workdir:` on a slurm source: a laptop that does not share the cluster's filesystem.
-// The project is synced to the workdir through the login node (node1 of the test infrastructure,
-// reached as the test user), the jobs run from that copy and write their records into the sweep
-// directory's copy there, and hsm pulls them back. The local project is closed to the jobs' user
-// (mode 0700, owned by this process's user): whatever of a task reaches the local sweep directory
-// came through the pull. The workdir is a path this test never creates; the netns hosts and the
-// Slurm nodes share /tmp, as a cluster's nodes share its scratch.
-
-const SCHEDULER = ['sbatch', 'squeue', 'sacct', 'scancel', 'scontrol'];
-const workdirs: string[] = [];
-
-/** A PATH directory whose Slurm commands refuse to run: hsm must not call them on this machine. */
-function noLocalSlurm(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-no-slurm-'));
-  for (const p of SCHEDULER) {
-    writeFileSync(join(dir, p), `#!/bin/sh\necho "${p} must run on the login node" >&2\nexit 99\n`);
-    chmodSync(join(dir, p), 0o755);
-  }
-  return dir;
-}
-
-function onLoginNode(command: string): { code: number | null; stdout: string } {
-  const r = spawnSync('ssh', ['-F', sshInfra().configFile, 'node1', command], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout };
-}
-
-function hsmHere(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [HSM_BIN, ...args, '--ssh-config', sshInfra().configFile], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, NO_COLOR: '1', PATH: `${noLocalSlurm()}:${process.env.PATH}` },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A project whose tasks append their id to runs.log (in the project copy they run from), report a
- * metric and print a line; `fields` go into the source's entry. */
-function remoteProject(fields: string): { dir: string; workdir: string } {
-  const workdir = `/tmp/hsm-slurm-wd-${randomBytes(4).toString('hex')}/proj`;
-  workdirs.push(workdir.replace(/\/proj$/, ''));
-  const sweep =
-    `name: rw${randomBytes(3).toString('hex')}\n` +
-    `command: ["sh", "-c", 'echo $HSM_TASK_ID >> runs.log; echo "HSM_METRICS {\\"loss\\": {x}}"; echo ran {x} on $(hostname)']\n` +
-    'args: none\nsweep:\n  grid:\n    x: [1, 2]\n';
-  const conf = sshInfra().slurmConf;
-  const dir = makeProject(
-    sweep,
-    'defaults:\n  output_dir: sweeps/outputs\nsources:\n' +
-      `  cluster: {type: slurm, partition: debug, time: "00:02:00", host: node1, workdir: ${workdir}, env: {SLURM_CONF: ${conf}}${fields}}\n`,
-  );
-  mkdirSync(join(dir, 'sweeps', 'outputs'));
-  chmodSync(dir, 0o700);
-  return { dir, workdir };
-}
+// The project is synced to the workdir through the login node, the jobs run from that copy and
+// write their records into the sweep directory's copy there, and hsm pulls them back
+// (remote-workdir-helpers.ts says how the tests make sure of it).
 
 describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared filesystem)', () => {
   useSlurmLock('shared');
-  afterAll(() => {
-    for (const w of workdirs) onLoginNode(`chmod -R u+w ${w} 2>/dev/null; rm -rf ${w}`);
-  });
+  afterAll(removeWorkdirs);
 
   it('syncs the project, submits from the copy on the cluster, and pulls every task back', () => {
     const { dir, workdir } = remoteProject('');
@@ -146,7 +92,7 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     const { dir } = remoteProject('');
     writeFileSync(
       join(dir, 'hsm_config.yaml'),
-      readFileSync(join(dir, 'hsm_config.yaml'), 'utf8').replace(/workdir: \S+,/, 'workdir: /proc/hsm-no,'),
+      readFileSync(join(dir, 'hsm_config.yaml'), 'utf8').replace(/workdir: [^,}]+/, 'workdir: /proc/hsm-no'),
     );
     const b = hsmHere(['run', '--source', 'cluster', '--sync'], dir);
     expect(b.code, b.stderr).toBe(3);
