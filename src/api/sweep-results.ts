@@ -4,7 +4,15 @@ import type { TaskStatus } from '../domain/task.js';
 import type { Params } from '../domain/params.js';
 import { metricOfConfig, type SweepMetric } from '../sweep/index.js';
 import { readTaskMetrics, parseMetricsObject, type Metrics } from '../results/task-metrics.js';
-import { filterRows, findBest, parseWhere, sortRows, type ResultRow } from '../results/result-filter.js';
+import {
+  filterRows,
+  findBest,
+  parseWhere,
+  sortRows,
+  toResultSelection,
+  type Condition,
+  type ResultRow,
+} from '../results/result-filter.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import type { ProjectContext } from './project.js';
 import { openSweep } from './sweep-open.js';
@@ -55,66 +63,77 @@ export function getSweepResults(
   const conditions = options.where === undefined ? null : parseWhere(options.where);
   const sweep = openSweep(project, idOrPrefix, { readonly: true });
   try {
-    let rows = readResultRows(sweep);
-    const total = rows.length;
-    if (conditions) rows = filterRows(rows, conditions);
-    if (options.sort) rows = sortRows(rows, options.sort, options.descending);
-    const metric = readSweepMetric(sweep);
-    const paramKeys = new Set<string>();
-    const metricKeys = new Set<string>();
-    for (const r of rows) {
-      for (const k of Object.keys(r.params)) paramKeys.add(k);
-      for (const k of Object.keys(r.metrics ?? {})) metricKeys.add(k);
-    }
-    return {
-      sweep_id: sweep.id,
-      sweep_dir: sweep.paths.dir,
-      total,
-      metric,
-      best: metric ? findBest(rows, metric) : null,
-      param_keys: [...paramKeys],
-      metric_keys: [...metricKeys],
-      tasks: rows as TaskResult[],
-    };
+    return resultsFromRows(sweep, readSweepMetric(sweep), conditions, options);
   } finally {
     sweep.store.close();
   }
 }
 
 /**
- * The document `getSweepResults` returns, as JSON text (`hsm results --json`). Without `where` and
- * `sort`, the store writes it from each task's params and metrics text as recorded, without a
- * JavaScript object per task: on 100,000 tasks building, parsing and writing those back was most
- * of the time.
+ * The document `getSweepResults` returns, as JSON text (`hsm results --json`): the store writes it
+ * from each task's params and metrics text as recorded, `--where` and `--sort` applied there too,
+ * without a JavaScript object per task (on 100,000 tasks, building, parsing and writing those back
+ * was most of the time). The same document, byte for byte (test/e2e/results-json.test.ts).
  */
 export function getSweepResultsJson(
   project: ProjectContext,
   idOrPrefix?: string,
   options: ResultsOptions = {},
 ): string {
-  if (options.where === undefined && options.sort === undefined) {
-    const sweep = openSweep(project, idOrPrefix, { readonly: true });
-    try {
-      const metric = readSweepMetric(sweep);
-      const text = sweep.store.findings.metricsJson(metric);
-      if (text !== null) {
-        const best = text.best && metric ? parseMetricsObject(text.best[1])?.[metric.name] : undefined;
-        const head = JSON.stringify({
-          sweep_id: sweep.id,
-          sweep_dir: sweep.paths.dir,
-          total: text.total,
-          metric,
-          best: typeof best === 'number' ? { task: text.best![0], value: best } : null,
-          param_keys: text.paramKeys,
-          metric_keys: text.metricKeys,
-        });
-        return `${head.slice(0, -1)},"tasks":[${text.tasks}]}`;
-      }
-    } finally {
-      sweep.store.close();
-    }
+  const conditions = options.where === undefined ? null : parseWhere(options.where);
+  const sweep = openSweep(project, idOrPrefix, { readonly: true });
+  try {
+    const metric = readSweepMetric(sweep);
+    const select =
+      conditions || options.sort !== undefined
+        ? (keys: { params: string[]; metrics: string[] }) =>
+            toResultSelection(conditions ?? [], options.sort, options.descending === true, keys)
+        : undefined;
+    const text = sweep.store.findings.metricsJson(metric, select);
+    if (text === null) return JSON.stringify(resultsFromRows(sweep, metric, conditions, options));
+    const best = text.best && metric ? parseMetricsObject(text.best[1])?.[metric.name] : undefined;
+    const head = JSON.stringify({
+      sweep_id: sweep.id,
+      sweep_dir: sweep.paths.dir,
+      total: text.total,
+      metric,
+      best: typeof best === 'number' ? { task: text.best![0], value: best } : null,
+      param_keys: text.paramKeys,
+      metric_keys: text.metricKeys,
+    });
+    return `${head.slice(0, -1)},"tasks":[${text.tasks}]}`;
+  } finally {
+    sweep.store.close();
   }
-  return JSON.stringify(getSweepResults(project, idOrPrefix, options));
+}
+
+// The results from the store's rows, each parsed (a task whose metrics are read from its directory).
+function resultsFromRows(
+  sweep: OpenSweep,
+  metric: SweepMetric | null,
+  conditions: Condition[] | null,
+  options: ResultsOptions,
+): SweepResults {
+  let rows = readResultRows(sweep);
+  const total = rows.length;
+  if (conditions) rows = filterRows(rows, conditions);
+  if (options.sort) rows = sortRows(rows, options.sort, options.descending);
+  const paramKeys = new Set<string>();
+  const metricKeys = new Set<string>();
+  for (const r of rows) {
+    for (const k of Object.keys(r.params)) paramKeys.add(k);
+    for (const k of Object.keys(r.metrics ?? {})) metricKeys.add(k);
+  }
+  return {
+    sweep_id: sweep.id,
+    sweep_dir: sweep.paths.dir,
+    total,
+    metric,
+    best: metric ? findBest(rows, metric) : null,
+    param_keys: [...paramKeys],
+    metric_keys: [...metricKeys],
+    tasks: rows as TaskResult[],
+  };
 }
 
 // The store's rows; a task that ended with nothing recorded (a sweep from an older hsm, a task

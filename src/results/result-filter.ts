@@ -1,4 +1,5 @@
 import { HsmError } from '../domain/errors.js';
+import type { ResultKey, ResultSelection } from '../state/results-json.js';
 
 // `--where 'lr>0.01, loss<=0.3'` and `--sort KEY` over result rows. A key is a metric, a parameter,
 // `status` or `name`; `params.x` / `metrics.x` choose when a metric and a parameter share a name.
@@ -46,19 +47,33 @@ function whereError(expression: string, why: string): HsmError {
   });
 }
 
+/**
+ * Which value a key names: `metrics.x` / `params.x`, else a metric when some task has one of that
+ * name, else a parameter, else `status` or `name`; null for none (`has`: whether some task listed
+ * has it).
+ */
+export function resolveResultKey(
+  key: string,
+  has: (kind: 'params' | 'metrics', name: string) => boolean,
+): ResultKey | null {
+  if (key.startsWith('metrics.')) return { in: 'metrics', name: key.slice(8) };
+  if (key.startsWith('params.')) return { in: 'params', name: key.slice(7) };
+  if (has('metrics', key)) return { in: 'metrics', name: key };
+  if (has('params', key)) return { in: 'params', name: key };
+  if (key === 'status' || key === 'name') return { in: 'task', name: key };
+  return null;
+}
+
 /** Resolves a key against the rows: a function reading its value from a row. */
 export function resolveKey(key: string, rows: readonly ResultRow[]): (row: ResultRow) => unknown {
-  if (key.startsWith('metrics.')) {
-    const k = key.slice(8);
-    return (r) => r.metrics?.[k];
-  }
-  if (key.startsWith('params.')) {
-    const k = key.slice(7);
-    return (r) => r.params[k];
-  }
-  if (rows.some((r) => r.metrics !== null && key in r.metrics)) return (r) => r.metrics?.[key];
-  if (rows.some((r) => key in r.params)) return (r) => r.params[key];
-  if (key === 'status' || key === 'name') return (r) => r[key];
+  const resolved = resolveResultKey(key, (kind, k) =>
+    kind === 'metrics'
+      ? rows.some((r) => r.metrics !== null && k in r.metrics)
+      : rows.some((r) => k in r.params),
+  );
+  if (resolved?.in === 'metrics') return (r) => r.metrics?.[resolved.name];
+  if (resolved?.in === 'params') return (r) => r.params[resolved.name];
+  if (resolved?.in === 'task') return (r) => r[resolved.name];
   const known = new Set<string>(['status', 'name']);
   for (const r of rows) {
     for (const k of Object.keys(r.params)) known.add(k);
@@ -107,6 +122,7 @@ function compare(diff: number, op: Comparison): boolean {
 }
 
 // Sorts by a key, ascending (descending with `descending`); rows without the key go last either way.
+// (state/results-json.ts orders the same way in SQLite.)
 export function sortRows(rows: ResultRow[], key: string, descending = false): ResultRow[] {
   const get = resolveKey(key, rows);
   const keyed = rows.map((r) => ({ r, v: get(r) }));
@@ -122,10 +138,43 @@ export function sortRows(rows: ResultRow[], key: string, descending = false): Re
           ? -1
           : typeof b === 'number'
             ? 1
-            : String(a).localeCompare(String(b));
+            : compareOthers(a, b);
     return descending ? -d : d;
   });
   return keyed.map((k) => k.r);
+}
+
+// Two values that are neither numbers nor null: as text.
+function compareOthers(a: unknown, b: unknown): number {
+  return String(a).localeCompare(String(b));
+}
+
+/**
+ * `--where` and `--sort` as a selection the store makes itself (state/results-json.ts), the keys
+ * resolved against every key of the sweep (`keys`) as filterRows and sortRows resolve them; null
+ * for a key no task has (the rows' path names the keys there are).
+ */
+export function toResultSelection(
+  conditions: readonly Condition[],
+  sort: string | undefined,
+  descending: boolean,
+  keys: { params: readonly string[]; metrics: readonly string[] },
+): ResultSelection | null {
+  const has = (kind: 'params' | 'metrics', name: string) => keys[kind].includes(name);
+  const where: ResultSelection['where'] = [];
+  for (const c of conditions) {
+    const key = resolveResultKey(c.key, has);
+    if (key === null) return null;
+    const expected = c.value;
+    where.push({
+      key,
+      numeric: typeof expected === 'number' ? { op: c.op, value: expected } : null,
+      test: (v) => holds(v, c.op, expected),
+    });
+  }
+  if (sort === undefined) return { where, order: null };
+  const key = resolveResultKey(sort, has);
+  return key === null ? null : { where, order: { key, descending, compare: compareOthers } };
 }
 
 // The best completed task by a metric (the lowest with goal min, the highest with max), or null.

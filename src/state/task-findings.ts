@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TaskStatus, TerminationReason } from '../domain/task.js';
-import { metricKeysRecorder, readMetricKeys, readParamKeys, trackMetricKeys } from './result-keys.js';
+import { metricKeysRecorder, trackMetricKeys } from './result-keys.js';
+import { readResultsJson, type MetricsJson, type SelectResults } from './results-json.js';
 
 // What hsm learned from each task's latest attempt, kept in the store beside the task so that
 // `hsm errors` and `hsm results` on 100,000 tasks read one table instead of 100,000 directories:
@@ -39,18 +40,6 @@ export interface FailedTaskRow {
 
 /** Raw rows for `hsm results`: [name, status, params JSON, metrics JSON or null (none recorded)]. */
 export type MetricsRow = [string, TaskStatus, string, string | null];
-
-/** Every task of `metricsRows()` as JSON text, with the keys seen and the best task's row. */
-export interface MetricsJson {
-  total: number;
-  /** `{"name","status","params","metrics"}` objects, comma-separated, in task order. */
-  tasks: string;
-  /** Parameter and metric names in first-seen order. */
-  paramKeys: string[];
-  metricKeys: string[];
-  /** [name, metrics JSON] of the best completed task by the metric, or null. */
-  best: [string, string] | null;
-}
 
 /** The metrics an attempt reported. */
 export interface MetricsEntry {
@@ -188,77 +177,14 @@ export class TaskFindings {
   }
 
   /**
-   * `metricsRows()` as JSON text made by SQLite, for `hsm results --json` on 100,000 tasks: one
-   * string instead of four per task to build, parse and write back. Null when a task needs more
-   * than the store holds (ended with no metrics recorded: read from its directory; metrics that are
-   * not a JSON object): the caller then reads the rows.
+   * `metricsRows()` (or the tasks `select` keeps, in its order) as JSON text made by SQLite, for
+   * `hsm results --json` on 100,000 tasks (results-json.ts); null when the caller must read the rows.
    */
-  metricsJson(metric: { name: string; goal: 'min' | 'max' } | null): MetricsJson | null {
-    if (!this.hasTables || (metric && /["\\]/.test(metric.name))) return null;
-    const latest = `LEFT JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts`;
-    // hsm records metrics as JSON.stringify wrote an object: text that is not one (a damaged store)
-    // stops SQLite's JSON functions ("malformed JSON"), and then the caller reads the rows
-    try {
-      return this.db.transaction(() => this.metricsJsonIn(latest, metric))();
-    } catch (err) {
-      if (/malformed JSON/i.test((err as Error).message)) return null;
-      throw err;
-    }
-  }
-
-  private metricsJsonIn(
-    latest: string,
+  metricsJson(
     metric: { name: string; goal: 'min' | 'max' } | null,
+    select?: SelectResults,
   ): MetricsJson | null {
-    const [total, incomplete] = this.db
-      .prepare(
-        `SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.metrics IS NULL THEN t.status NOT IN ('pending', 'queued')
-             ELSE substr(m.metrics, 1, 1) <> '{' END), 0) FROM tasks t ${latest}`,
-      )
-      .raw(true)
-      .get() as [number, number];
-    if (incomplete > 0) return null;
-    const tasks = this.db
-      .prepare(
-        `SELECT COALESCE(group_concat('{"name":' || json_quote(t.name) || ',"status":' || json_quote(t.status)
-             || ',"params":' || t.params || ',"metrics":'
-             || CASE WHEN m.metrics IS NULL OR m.metrics = '{}' THEN 'null' ELSE m.metrics END || '}',
-             ',' ORDER BY t.idx), '')
-           FROM tasks t ${latest}`,
-      )
-      .pluck()
-      .get() as string;
-    // first-seen order: a key's first task, then its place in that task's object
-    const keys = (column: string, from: string) =>
-      this.db
-        .prepare(
-          `SELECT j.key FROM ${from}, json_each(${column}) j GROUP BY j.key ORDER BY MIN((t.idx << 32) + j.id)`,
-        )
-        .pluck()
-        .all() as string[];
-    let best: [string, string] | null = null;
-    if (metric) {
-      const path = `'$."${metric.name.replace(/'/g, "''")}"'`;
-      best =
-        (this.db
-          .prepare(
-            `SELECT t.name, m.metrics FROM tasks t JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts
-               WHERE t.status = 'completed' AND json_type(m.metrics, ${path}) IN ('integer', 'real')
-                 AND abs(json_extract(m.metrics, ${path})) <= 1.7976931348623157e308
-               ORDER BY json_extract(m.metrics, ${path}) ${metric.goal === 'min' ? 'ASC' : 'DESC'}, t.idx LIMIT 1`,
-          )
-          .raw(true)
-          .get() as [string, string] | undefined) ?? null;
-    }
-    return {
-      total,
-      tasks,
-      paramKeys: readParamKeys(this.db) ?? keys('t.params', 'tasks t'),
-      metricKeys:
-        readMetricKeys(this.db) ??
-        keys('m.metrics', 'tasks t JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts'),
-      best,
-    };
+    return this.hasTables ? readResultsJson(this.db, metric, select) : null;
   }
 
   private prepared() {

@@ -3,11 +3,12 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
 import { getSweepResults, openProject } from '../../src/api/index.js';
+import { getSweepResultsJson } from '../../src/api/sweep-results.js';
 
-// `hsm results --json` without --where/--sort is written by the store from each task's recorded
-// JSON text (100,000 tasks in a fraction of the time): it must be, byte for byte, the document the
-// API's getSweepResults gives, whatever the params and metrics hold, and read a task's directory
-// when the store has no metrics recorded for it.
+// `hsm results --json` is written by the store from each task's recorded JSON text, --where and
+// --sort applied in SQLite (100,000 tasks in a fraction of the time): it must be, byte for byte, the
+// document the API's getSweepResults gives from the parsed rows, whatever the params and metrics
+// hold, and read a task's directory when the store has no metrics recorded for it.
 
 const KINDS = resolve(__dirname, '../fixtures/metrics/kinds.sh');
 
@@ -61,6 +62,85 @@ sweep:
     expect(r.tasks[5]!.metrics).toEqual({ 'val.loss': 'n/a', note: 'say "hi" \\ ü ✓' });
     expect(r.tasks[3]!.params.label).toEqual({ x: [1, null] });
     expect(r.tasks[13]!.metrics).toEqual({ 'val.loss': 2, hist: [1, 2.5e-7, { a: null }], z: { k: 'ü' } });
+  });
+
+  // values of every JSON type under one key (numbers, text, true, objects, arrays, absent), so the
+  // SQL order and comparisons are held to JavaScript's: numbers before text, absent last, ties in
+  // task order, `=` on text and numbers, a key resolved against the tasks kept
+  it('--where and --sort: the API document byte for byte, whatever the values compared', () => {
+    const project = openProject(dir);
+    // every task has its metrics in the store: the store's route is the one compared (not the rows')
+    const db = new Database(join(dir, 'sweeps/outputs', id, 'sweep.db'), { readonly: true });
+    expect(
+      db
+        .prepare(
+          `SELECT COUNT(*) FROM tasks t LEFT JOIN task_metrics m ON m.task_idx = t.idx AND m.attempt = t.attempts
+           WHERE m.metrics IS NULL`,
+        )
+        .pluck()
+        .get(),
+    ).toBe(0);
+    db.close();
+    const same = (options: { where?: string; sort?: string; descending?: boolean }) => {
+      let expected: string;
+      try {
+        expected = JSON.stringify(getSweepResults(project, id, options));
+      } catch (err) {
+        expect(() => getSweepResultsJson(project, id, options)).toThrow((err as Error).message);
+        return;
+      }
+      expect(getSweepResultsJson(project, id, options), JSON.stringify(options)).toBe(expected);
+    };
+    for (const sort of [
+      'val.loss',
+      'label',
+      'ok',
+      'hist',
+      'z',
+      'late',
+      'name',
+      'status',
+      'kind',
+      'metrics.label',
+    ])
+      for (const descending of [false, true]) same({ sort, descending });
+    for (const where of [
+      'val.loss>0.1',
+      'val.loss<=2',
+      'val.loss=n/a',
+      'val.loss!=0.5',
+      'label=7',
+      'label!=7',
+      'label>5',
+      'label>a',
+      'ok=true',
+      'ok=1',
+      'late=0',
+      'kind>m',
+      'status=completed',
+      'status!=completed, val.loss<1',
+      'name>=task_010',
+      'hist=1',
+      'note=null',
+      'nothere>1',
+    ])
+      same({ where });
+    same({ where: 'status=completed', sort: 'val.loss' });
+    same({ where: 'kind=str', sort: 'val.loss', descending: true });
+    same({ where: 'kind=none', sort: 'val.loss' }); // no task kept has it: the rows' answer (an error)
+    same({ where: 'kind=none', sort: 'label', descending: true });
+    same({ where: 'label>100', sort: 'kind' }); // no task kept
+    // the command line takes the same route
+    const cli = hsm(
+      ['results', id, '--json', '--where', 'status=completed', '--sort', 'val.loss', '--desc'],
+      dir,
+    );
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(
+      JSON.stringify(
+        getSweepResults(project, id, { where: 'status=completed', sort: 'val.loss', descending: true }),
+      ) + '\n',
+    );
   });
 
   it('a sweep created before the store kept its parameter names: read from the params, the same document', () => {
