@@ -2,6 +2,7 @@ import type { AdoptRequest, SourceEvent } from '../../engine/ports.js';
 import {
   isProcessAlive,
   isSameProcessAlive,
+  processIdentity,
   readProcessCommandLine,
   type ProcessIdentity,
 } from '../../process/process-liveness.js';
@@ -39,7 +40,9 @@ interface Adopted {
 
 export class LocalAdoption {
   private readonly adopted = new Map<string, Adopted>();
-  private runnerPids: number[] = [];
+  /** The dead process's runners, as found alive when adopted: a pid alone, once that runner is
+   * gone, may name another process later (pids are reused), which a cancel must not stop. */
+  private runners: ProcessIdentity[] = [];
   /** The cgroups of those runners: their tasks live in them, even once the runner is gone. */
   private runnerCgroups: string[] = [];
   /** Every process below the runners a cancel stopped (the tasks, whether they wrote their started
@@ -52,10 +55,10 @@ export class LocalAdoption {
 
   /** Runner pids recorded by earlier hsm processes; only live runners are kept. */
   adopt(attempts: readonly AdoptRequest[], recordedRunnerPids: readonly number[]): void {
-    this.runnerPids = recordedRunnerPids.filter(
-      (p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'),
-    );
-    this.runnerCgroups = this.runnerPids.flatMap((p) => runnerCgroupOf(p) ?? []);
+    this.runners = recordedRunnerPids
+      .filter((p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'))
+      .map(processIdentity);
+    this.runnerCgroups = this.runners.flatMap((r) => runnerCgroupOf(r.pid) ?? []);
     for (const a of attempts) {
       const started = readStartedRecord(`${a.localDir}/started`, a.attempt);
       const pid = started?.pid ?? (a.handle !== null && /^\d+$/.test(a.handle) ? Number(a.handle) : null);
@@ -74,8 +77,8 @@ export class LocalAdoption {
 
   /** Runners of the dead process still alive (kept in the source's state until they are gone). */
   liveRunners(): number[] {
-    this.runnerPids = this.runnerPids.filter(isProcessAlive);
-    return this.runnerPids;
+    this.runners = this.runners.filter(isSameProcessAlive);
+    return this.runners.map((r) => r.pid);
   }
 
   has(task: string, attempt: number): boolean {
@@ -96,7 +99,7 @@ export class LocalAdoption {
     if (runners.length === 0) return;
     const frozen = await freezeTree(runners);
     for (const pid of runners) sendSignal(pid, 'SIGKILL');
-    this.runnerPids = [];
+    this.runners = [];
     this.frozen.push(...frozen.filter((p) => !runners.includes(p.pid)));
   }
 
@@ -134,7 +137,7 @@ export class LocalAdoption {
       a.pid,
       a.cgroup,
       signal,
-      this.runnerPids,
+      this.runners.map((r) => r.pid),
       () => readExitRecord(`${a.dir}/exit`, a.attempt) !== null,
     );
   }

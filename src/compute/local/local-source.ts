@@ -10,7 +10,7 @@ import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
 import { SourceEventQueue } from '../source-event-queue.js';
-import { signalTaskTree, TaskCgroups } from './task-tree.js';
+import { killOrphanedTasks, signalTaskTree, TaskCgroups } from './task-tree.js';
 import { spawnRunner, type InFlight, type Runner } from './runner-process.js';
 
 // The local source: this machine. One long-lived runner per slot (runner-process.ts) forks a
@@ -255,7 +255,12 @@ export class LocalSource implements ComputeSource {
       cgroup: this.cgroups?.prepare() ?? null,
       log: this.log,
       onLine: (r, line) => this.onRunnerLine(r, line),
-      onLost: (_r, lost, detail) => {
+      onLost: (r, lost, detail) => {
+        if (lost.length > 0)
+          killOrphanedTasks(
+            r.cgroup,
+            lost.flatMap((e) => e.pid ?? []),
+          );
         for (const entry of lost) {
           this.byDir.delete(entry.key);
           this.push({

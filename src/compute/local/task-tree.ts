@@ -43,7 +43,17 @@ export function signalTaskTree(
   }
 }
 
-/** Kills everything in a cgroup, runner included (a cancel of a sweep whose hsm is gone). */
+/**
+ * Kills what a runner that died left running: no exit record can be written for it any more, so its
+ * attempts are run again, and must not also run on to their end. With a cgroup, all of it (the runner
+ * is gone: what is left is its tasks' trees); else each started task's process group.
+ */
+export function killOrphanedTasks(cgroup: string | null, pgids: readonly number[]): void {
+  if (cgroup !== null) killCgroup(cgroup);
+  for (const pgid of pgids) signalProcessGroup(pgid, 'SIGKILL');
+}
+
+/** Kills everything in a cgroup, runner included. */
 export function killCgroup(cgroup: string): void {
   try {
     writeFileSync(join(cgroup, 'cgroup.kill'), '1'); // atomic for the whole cgroup (Linux 5.14+)
