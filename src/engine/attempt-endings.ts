@@ -98,6 +98,8 @@ export class AttemptEndings {
     state.running.delete(ev.task);
     if (
       outcome.reason === 'lost' &&
+      // `retry: lost:` in hsm_config.yaml, when given, decides alone (below)
+      state.options.reasonRetry?.lost === undefined &&
       state.dispatching() &&
       (adopted || run.attempt <= state.options.retries + LOST_RERUNS)
     ) {

@@ -70,6 +70,19 @@ describe('retry policy per termination reason', () => {
     expect(source.submitted.filter((r) => r.task === 'task_002')).toHaveLength(1);
   });
 
+  it('a lost attempt runs again by default; `retry: lost: none` is honoured', async () => {
+    const lose = () => ({ exitStatus: null, reason: 'lost' as const, detail: 'no exit record' });
+    const fx = setup(1);
+    const rerun = batchSource(lose);
+    await fx.run({ sources: [rerun] });
+    expect(rerun.submitted).toHaveLength(3);
+    const once = setup(1);
+    const never = batchSource(lose);
+    await once.run({ sources: [never], reasonRetry: { lost: { retries: 0 } } });
+    expect(never.submitted).toHaveLength(1);
+    expect(once.sweep.store.task('task_001')).toMatchObject({ status: 'lost', reason: 'lost' });
+  });
+
   it('hsm_config.yaml overrides the table: `failed` retried twice, `node_fail` never', () => {
     const ctx = { attempt: 1, timesForReason: 1, defaultRetries: 0, diagnosis: null, scalesResources: false };
     const policy = { failed: { retries: 2 }, node_fail: { retries: 0 } };

@@ -65,6 +65,7 @@ export interface StatusJson {
     attempts: number;
     exit_code: number | null;
     termination_reason: string | null;
+    signal: string | null;
     host: string | null;
     detail: string | null;
   }[];

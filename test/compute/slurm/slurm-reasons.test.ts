@@ -11,40 +11,120 @@ import {
   statusJson,
   sweepStatus,
   waitUntil,
+  type StatusJson,
 } from './slurm-helpers.js';
 
-// Termination reasons Slurm gives, produced for real and reported by `hsm status --json`. Slurm
-// enforces time limits in whole minutes: the time limit test takes a little over 60 s, so the
-// other cases of this file run meanwhile.
+// Termination reasons Slurm gives, produced for real and reported by `hsm status --json` (the
+// audit of every reason is in docs/slurm.md). Slurm enforces time limits in whole minutes, so the
+// time limit case takes a little over 60 s: every case of this file is started at once, before the
+// first test, and each test waits for its own sweep to end.
+
+// every reason ends the task: the policy that runs some of them again is tested in the other files
+const ONCE = 'retry:\n  failed: none\n  timeout: none\n  lost: none\n';
+const CLUSTER = `  cluster: {type: slurm, partition: debug, time: "00:01:00", poll_interval: 2s}\n${ONCE}`;
+// a task that waits for its start record: what it does next happens to a task hsm knows started
+const STARTED = 'until grep -q pid= $HSM_TASK_DIR/started; do sleep 0.1; done; ';
+
+type Task = StatusJson['tasks'][number];
+interface Ended {
+  code: number | null;
+  task: Task;
+  runs: string[];
+}
 
 describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
   useSlurmLock('shared');
-  beforeAll(() => ensureBuilt());
+  const env = slurmEnv();
+  const cases = new Map<string, Promise<Ended>>();
 
-  it('a job past its time limit is `timeout`; one cancelled with scancel outside hsm is `cancelled`', async () => {
-    const env = slurmEnv();
-    const timed = slurmProject(
-      '  cluster: {type: slurm, partition: debug, time: "00:01:00"}\n',
-      [1],
-      'sleep 300; ',
+  /** `hsm run` of a one-task project; `during` acts on the running sweep (its id given). */
+  async function sweep(extra: string, source = CLUSTER, during?: (id: string, dir: string) => Promise<void>) {
+    const dir = slurmProject(source, [1], extra);
+    const child = hsmChild(['run', '--source', 'cluster'], dir, env);
+    if (during) await during((await sweepStatus(dir, env, child)).sweep_id, dir);
+    const end = await waitForExit(child);
+    return { code: end.code, task: statusJson(dir, env, child).tasks[0]!, runs: runsLog(dir) };
+  }
+  function start(name: string, run: () => Promise<Ended>): void {
+    const p = run();
+    p.catch(() => undefined); // awaited by its test; not an unhandled rejection meanwhile
+    cases.set(name, p);
+  }
+
+  beforeAll(() => {
+    ensureBuilt();
+    start('timeout', () => sweep('sleep 300; '));
+    start('cancelled', () =>
+      sweep('sleep 300; ', undefined, async (id, dir) => {
+        await waitUntil('the task to run', 60_000, () => runsLog(dir).length === 1);
+        execFileSync('scancel', [`--name=hsm-${id}`], { env: { ...process.env, ...env } });
+      }),
     );
-    const cancelled = slurmProject('  cluster: {type: slurm, partition: debug}\n', [1], 'sleep 300; ');
-    const a = hsmChild(['run', '--source', 'cluster'], timed, env);
-    const b = hsmChild(['run', '--source', 'cluster'], cancelled, env);
-    await sweepStatus(timed, env, a);
-    const id = (await sweepStatus(cancelled, env, b)).sweep_id;
-    await waitUntil('the task to run', 60_000, () => runsLog(cancelled).length === 1);
-    execFileSync('scancel', [`--name=hsm-${id}`], { env: { ...process.env, ...env } });
-    const bEnd = await waitForExit(b);
-    const c = statusJson(cancelled, env, b).tasks[0]!;
-    expect(bEnd.code, JSON.stringify(c)).toBe(1);
-    expect(c).toMatchObject({ status: 'cancelled', termination_reason: 'cancelled', exit_code: null });
-    expect(c.detail).toMatch(/cancelled in Slurm on node[123]/);
+    // the task kills the runner, its parent (the job's batch script), with SIGKILL: the job ends
+    // FAILED 0:9 with the task started and no exit record written
+    start('lost', () => sweep(`${STARTED}kill -9 $PPID; `));
+    // SIGTERM: a SIGKILL hsm did not send is taken for the kernel's out-of-memory killer (`oom`)
+    start('signal', () => sweep(`${STARTED}kill -TERM $$; `));
+    // a deadline the job cannot meet (its time limit ends later): Slurm ends it DEADLINE unstarted
+    start('deadline', () =>
+      sweep(
+        '',
+        `  cluster: {type: slurm, partition: debug, time: "00:05:00", poll_interval: 2s, extra_directives: ["--deadline=now+60"]}\n${ONCE}`,
+      ),
+    );
+  });
 
-    const aEnd = await waitForExit(a);
-    const t = statusJson(timed, env, a).tasks[0]!;
-    expect(aEnd.code, JSON.stringify(t)).toBe(1);
-    expect(t).toMatchObject({ status: 'failed', termination_reason: 'timeout' });
-    expect(t.detail).toMatch(/Slurm ended the job at its time limit on node[123]/);
+  it('a job past its time limit is `timeout`', async () => {
+    const { code, task } = await cases.get('timeout')!;
+    expect(code, JSON.stringify(task)).toBe(1);
+    expect(task).toMatchObject({
+      status: 'failed',
+      termination_reason: 'timeout',
+      exit_code: null,
+      attempts: 1,
+    });
+    expect(task.detail).toMatch(/Slurm ended the job at its time limit on node[123]/);
+  }, 240_000);
+
+  it('a job cancelled with scancel outside hsm is `cancelled`', async () => {
+    const { code, task } = await cases.get('cancelled')!;
+    expect(code, JSON.stringify(task)).toBe(1);
+    expect(task).toMatchObject({ status: 'cancelled', termination_reason: 'cancelled', exit_code: null });
+    expect(task.detail).toMatch(/cancelled in Slurm on node[123]/);
+  }, 240_000);
+
+  it('a job whose runner was killed inside the allocation (no exit record) is `lost`', async () => {
+    const { code, task, runs } = await cases.get('lost')!;
+    expect(code, JSON.stringify(task)).toBe(1);
+    expect(task).toMatchObject({ status: 'lost', termination_reason: 'lost', exit_code: null, attempts: 1 });
+    expect(task.host).toMatch(/^node[123]$/);
+    expect(task.detail).toContain('the job ended (FAILED) but the runner wrote no exit record');
+    expect(runs).toEqual(['task_001']);
+  }, 240_000);
+
+  it('a task killed by a signal is `failed` with that signal', async () => {
+    const { code, task } = await cases.get('signal')!;
+    expect(code, JSON.stringify(task)).toBe(1);
+    expect(task).toMatchObject({
+      status: 'failed',
+      termination_reason: 'failed',
+      exit_code: null,
+      attempts: 1,
+      signal: 'SIGTERM',
+      detail: 'killed by SIGTERM',
+    });
+  }, 240_000);
+
+  it('a job that cannot end before its `--deadline` is `timeout`, at its deadline, never started', async () => {
+    const { code, task, runs } = await cases.get('deadline')!;
+    expect(code, JSON.stringify(task)).toBe(1);
+    expect(task).toMatchObject({
+      status: 'failed',
+      termination_reason: 'timeout',
+      exit_code: null,
+      attempts: 1,
+    });
+    expect(task.detail).toContain('Slurm ended the job at its deadline');
+    expect(runs).toEqual([]);
   }, 240_000);
 });
