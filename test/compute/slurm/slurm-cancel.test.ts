@@ -1,16 +1,17 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, waitForExit } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import {
+  completeThroughGate,
   countingShims,
+  gatedProject,
   hsmChild,
   jobsInQueue,
+  queueEmptied,
   runsLog,
+  scancels,
   slurmEnv,
-  slurmProject,
   statusJson,
   waitUntil,
   whenAllSubmitted,
@@ -20,9 +21,6 @@ import {
 // the project (x=1 ends at once), so they are in Slurm's queue when the test stops them. runs.log
 // lists each start of a task.
 
-const CLUSTER = '  cluster: {type: slurm, partition: debug, time: "00:02:00"}\n';
-const GATED = 'if [ {x} != 1 ]; then while [ ! -e gate ]; do sleep 0.2; done; fi; ';
-
 describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
   useSlurmLock('shared');
   beforeAll(() => ensureBuilt());
@@ -30,7 +28,7 @@ describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
   it('--detach returns once all is submitted; hsm cancel stops the jobs with one scancel; complete runs only what did not complete', async () => {
     const shims = countingShims();
     const env = slurmEnv(shims.dir);
-    const dir = slurmProject(CLUSTER, [1, 2, 3], GATED);
+    const dir = gatedProject([1, 2, 3], true);
     const r = hsm(['run', '--source', 'cluster', '--detach'], dir, env, 60_000);
     expect(r.code, r.stderr).toBe(0);
     const id = statusJson(dir, env).sweep_id;
@@ -45,16 +43,13 @@ describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
     const c = hsm(['cancel', id], dir, env, 60_000);
     expect(c.code, c.stderr).toBe(0);
     expect(c.stderr).toContain('no hsm process was running it');
-    expect(shims.calls().filter((l) => l.startsWith('scancel '))).toHaveLength(1);
-    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+    expect(scancels(shims)).toBe(1);
+    await queueEmptied(id, env);
     const s = statusJson(dir, env);
     expect(s.counts).toMatchObject({ completed: 1, cancelled: 2 });
     for (const t of s.tasks.filter((t) => t.name !== 'task_001'))
       expect(t.termination_reason).toBe('cancelled');
-    writeFileSync(join(dir, 'gate'), '');
-    const done = hsm(['complete', id], dir, env, 60_000);
-    expect(done.code, done.stderr).toBe(0);
-    expect(statusJson(dir, env).counts).toMatchObject({ completed: 3 });
+    completeThroughGate(dir, id, env, 3);
     // runs.log lists each start: the cancelled ones ran again, task_001 did not
     expect(runsLog(dir).sort()).toEqual(['task_001', 'task_002', 'task_002', 'task_003', 'task_003']);
   }, 240_000);
@@ -62,7 +57,7 @@ describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
   it('hsm cancel while hsm run follows the sweep: one scancel, exit 130; --tasks cancels one task alone', async () => {
     const shims = countingShims();
     const env = slurmEnv(shims.dir);
-    const dir = slurmProject(CLUSTER, [1, 2, 3], GATED);
+    const dir = gatedProject([1, 2, 3], true);
     const child = hsmChild(['run', '--source', 'cluster'], dir, env);
     const id = await whenAllSubmitted(dir, env, 2);
     await waitUntil('the three tasks to run', 120_000, () => runsLog(dir).length === 3);
@@ -76,8 +71,8 @@ describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
     const all = hsm(['cancel', id], dir, env);
     expect(all.code, all.stderr).toBe(0);
     expect((await waitForExit(child)).code).toBe(130);
-    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
-    expect(shims.calls().filter((l) => l.startsWith('scancel '))).toHaveLength(2); // one per cancel
+    await queueEmptied(id, env);
+    expect(scancels(shims)).toBe(2); // one per cancel
     expect(statusJson(dir, env).counts).toMatchObject({ completed: 1, cancelled: 2 });
   }, 240_000);
 });

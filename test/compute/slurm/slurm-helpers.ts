@@ -177,3 +177,43 @@ export async function whenAllSubmitted(dir: string, env: NodeJS.ProcessEnv, task
   });
   return id;
 }
+
+// ---- sweeps whose tasks wait for a `gate` file: the test decides when the jobs end ----
+
+/** A project on the `debug` partition whose tasks wait for `gate` in the project (all of them, or
+ * all but x=1 with `firstRunsThrough`): they are in Slurm's queue when the test stops them. */
+export function gatedProject(xs: number[], firstRunsThrough = false): string {
+  const wait = 'while [ ! -e gate ]; do sleep 0.2; done; ';
+  return slurmProject(
+    '  cluster: {type: slurm, partition: debug, time: "00:02:00"}\n',
+    xs,
+    firstRunsThrough ? `if [ {x} != 1 ]; then ${wait}fi; ` : wait,
+  );
+}
+
+/** Opens the gate, then `hsm complete` must finish the sweep: exit 0, `completed` tasks in all.
+ * Returns its stderr. */
+export function completeThroughGate(
+  dir: string,
+  id: string,
+  env: NodeJS.ProcessEnv,
+  completed: number,
+): string {
+  writeFileSync(join(dir, 'gate'), '');
+  const c = hsm(['complete', id], dir, env, 60_000);
+  if (c.code !== 0) throw new Error(`hsm complete exited ${c.code}: ${c.stderr}`);
+  const counts = statusJson(dir, env).counts;
+  if (counts.completed !== completed)
+    throw new Error(`hsm complete left ${JSON.stringify(counts)}, not ${completed} completed`);
+  return c.stderr;
+}
+
+/** Waits until Slurm holds none of the sweep's jobs. */
+export async function queueEmptied(id: string, env: NodeJS.ProcessEnv): Promise<void> {
+  await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+}
+
+/** How many scancel calls the counting shims saw. */
+export function scancels(shims: { calls: () => string[] }): number {
+  return shims.calls().filter((c) => c.startsWith('scancel ')).length;
+}

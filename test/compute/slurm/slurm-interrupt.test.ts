@@ -1,17 +1,18 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { spawn as spawnPty } from 'node-pty';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HSM_BIN, ensureBuilt, hsm, waitForExit } from '../../helpers/cli.js';
+import { HSM_BIN, ensureBuilt, waitForExit } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import {
+  completeThroughGate,
   countingShims,
+  gatedProject,
   hsmChild,
   jobsInQueue,
+  queueEmptied,
   runsLog,
+  scancels,
   slurmEnv,
-  slurmProject,
   statusJson,
   waitUntil,
   whenAllSubmitted,
@@ -21,9 +22,6 @@ import {
 // them running; without a terminal it does what --on-interrupt says (cancel by default) and never
 // waits for an answer. Each task waits for a `gate` file in the project, so the test decides when
 // the jobs end: they are in Slurm's queue when the interrupt comes. runs.log lists each start.
-
-const CLUSTER = '  cluster: {type: slurm, partition: debug, time: "00:02:00"}\n';
-const GATED = 'while [ ! -e gate ]; do sleep 0.2; done; ';
 
 /** `hsm run` on a pseudo-terminal: its output so far, keys typed, its exit. */
 function runOnTerminal(dir: string, args: string[], env: NodeJS.ProcessEnv) {
@@ -48,7 +46,7 @@ describe.skipIf(NO_INFRA)('Ctrl-C on a Slurm sweep', () => {
 
   it('on a terminal, asks; "l" leaves the jobs running (exit 130) and hsm complete collects them', async () => {
     const env = slurmEnv();
-    const dir = slurmProject(CLUSTER, [1, 2], GATED);
+    const dir = gatedProject([1, 2]);
     const run = runOnTerminal(dir, ['run', '--source', 'cluster'], env);
     const id = await whenAllSubmitted(dir, env, 2);
     run.term.write('\x03');
@@ -62,18 +60,14 @@ describe.skipIf(NO_INFRA)('Ctrl-C on a Slurm sweep', () => {
     expect(jobsInQueue(id, env)).toBe(2);
     const left = statusJson(dir, env);
     expect(left.counts.queued! + left.counts.running!).toBe(2);
-    writeFileSync(join(dir, 'gate'), '');
-    const c = hsm(['complete', id], dir, env, 60_000);
-    expect(c.code, c.stderr).toBe(0);
-    expect(c.stderr).toContain('2 still running from an earlier run (adopted)');
-    expect(statusJson(dir, env).counts).toMatchObject({ completed: 2 });
+    expect(completeThroughGate(dir, id, env, 2)).toContain('2 still running from an earlier run (adopted)');
     expect(runsLog(dir).sort()).toEqual(['task_001', 'task_002']); // each ran once
   }, 240_000);
 
   it('on a terminal, "c" cancels the jobs (one scancel), records them cancelled; complete runs them again', async () => {
     const shims = countingShims();
     const env = slurmEnv(shims.dir);
-    const dir = slurmProject(CLUSTER, [1, 2], GATED);
+    const dir = gatedProject([1, 2]);
     const run = runOnTerminal(dir, ['run', '--source', 'cluster'], env);
     const id = await whenAllSubmitted(dir, env, 2);
     // both tasks' commands run (each wrote its line): the cancel stops running tasks
@@ -82,19 +76,16 @@ describe.skipIf(NO_INFRA)('Ctrl-C on a Slurm sweep', () => {
     await waitUntil('the question', 30_000, () => run.output().includes('cancel or leave? [c/l]'));
     run.term.write('c');
     expect(await run.exit).toBe(130);
-    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
-    expect(shims.calls().filter((c) => c.startsWith('scancel '))).toHaveLength(1);
+    await queueEmptied(id, env);
+    expect(scancels(shims)).toBe(1);
     const s = statusJson(dir, env);
     expect(s.counts).toMatchObject({ cancelled: 2, queued: 0, running: 0, completed: 0 });
-    writeFileSync(join(dir, 'gate'), '');
-    const c = hsm(['complete', id], dir, env, 60_000);
-    expect(c.code, c.stderr).toBe(0);
-    expect(statusJson(dir, env).counts).toMatchObject({ completed: 2 });
+    completeThroughGate(dir, id, env, 2);
   }, 240_000);
 
   it('without a terminal, Ctrl-C cancels without asking; --on-interrupt leave leaves them', async () => {
     const env = slurmEnv();
-    const dir = slurmProject(CLUSTER, [1, 2], GATED);
+    const dir = gatedProject([1, 2]);
     const child = hsmChild(['run', '--source', 'cluster'], dir, env);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -102,18 +93,15 @@ describe.skipIf(NO_INFRA)('Ctrl-C on a Slurm sweep', () => {
     child.kill('SIGINT');
     expect((await waitForExit(child)).code).toBe(130);
     expect(stderr).not.toContain('cancel or leave?');
-    await waitUntil('the jobs gone from the queue', 60_000, () => jobsInQueue(id, env) === 0);
+    await queueEmptied(id, env);
 
-    const dir2 = slurmProject(CLUSTER, [1, 2], GATED);
+    const dir2 = gatedProject([1, 2]);
     const leaving = hsmChild(['run', '--source', 'cluster', '--on-interrupt', 'leave'], dir2, env);
     const id2 = await whenAllSubmitted(dir2, env, 2);
     leaving.kill('SIGINT');
     expect((await waitForExit(leaving)).code).toBe(130);
     expect(jobsInQueue(id2, env)).toBe(2);
-    writeFileSync(join(dir2, 'gate'), '');
-    const c = hsm(['complete', id2], dir2, env, 60_000);
-    expect(c.code, c.stderr).toBe(0);
-    expect(statusJson(dir2, env).counts).toMatchObject({ completed: 2 });
+    completeThroughGate(dir2, id2, env, 2);
     expect(runsLog(dir2).sort()).toEqual(['task_001', 'task_002']);
   }, 240_000);
 });
