@@ -169,8 +169,8 @@ function listedKeys(db: Database.Database, column: string, from: string, all: st
 }
 
 /**
- * Fills `temp.hsm_selection (idx, pos)` with the tasks the conditions keep, `pos` their place in
- * the order. False when the order's key was resolved for every task but no task kept has it (the
+ * Fills `temp.hsm_selection (pos, idx, best)` with the tasks the conditions keep, `pos` their place
+ * in the order, `best` their value of the metric when it may make them the best. False when the order's key was resolved for every task but no task kept has it (the
  * caller, resolving against the tasks kept, may read another key).
  */
 function selectTasks(
@@ -205,31 +205,38 @@ function selectTasks(
     if (!ranked) throw new RanksNeeded();
     return ranks.get(`${type as string}\0${String(value)}`) ?? null;
   });
-  let orderBy = 't.idx';
+  // the group (numbers, other values, none) and the value within it (a number, or the rank of
+  // another value) of the order's key
+  let group = '0';
+  let within = 'NULL';
+  const dir = o?.descending ? 'DESC' : 'ASC';
   if (o) {
     const { type, value } = valueSql(o.key, bind);
-    const dir = o.descending ? 'DESC' : 'ASC';
     const kind = (number: string, none: string, other: string) =>
       `CASE coalesce(${type}, 'null') WHEN 'integer' THEN ${number} WHEN 'real' THEN ${number} WHEN 'null' THEN ${none} ELSE ${other} END`;
-    orderBy = `${kind(o.descending ? '1' : '0', '2', o.descending ? '0' : '1')},
-      ${kind(value, 'NULL', 'NULL')} ${dir}, ${kind('NULL', 'NULL', `hsm_result_rank(${type}, ${value})`)} ${dir}, t.idx`;
+    group = kind(o.descending ? '1' : '0', '2', o.descending ? '0' : '1');
+    within = kind(value, 'NULL', `hsm_result_rank(${type}, ${value})`);
   }
   // the metric's value for the best task, read in the same pass (the texts are parsed once)
   let best = 'NULL';
   if (metric) {
+    // (no infinity to leave out, unlike bestValue: hsm records metrics with JSON.stringify, which
+    // writes none)
     const path = bind(`$."${metric.name}"`);
     const value = `m.metrics ->> ${path}`;
-    best = `CASE WHEN t.status = 'completed' THEN CASE json_type(m.metrics, ${path}) WHEN 'integer' THEN ${value}
-      WHEN 'real' THEN iif(abs(${value}) <= 1.7976931348623157e308, ${value}, NULL) END END`;
+    best = `CASE WHEN t.status = 'completed' THEN CASE json_type(m.metrics, ${path})
+      WHEN 'integer' THEN ${value} WHEN 'real' THEN ${value} END END`;
   }
-  db.exec('DROP TABLE IF EXISTS temp.hsm_selection');
-  const create = db.prepare(
-    `CREATE TEMP TABLE hsm_selection AS SELECT t.idx AS idx, ROW_NUMBER() OVER (ORDER BY ${orderBy}) AS pos,
-         ${best} AS best
+  // Two steps: each task's sort values first, then the order of those; sorting on the expressions
+  // themselves took three times as long. Rows are numbered (pos) in the order they are inserted.
+  db.exec('DROP TABLE IF EXISTS temp.hsm_keyed; DROP TABLE IF EXISTS temp.hsm_selection');
+  db.exec('CREATE TEMP TABLE hsm_selection (pos INTEGER PRIMARY KEY, idx INTEGER NOT NULL, best)');
+  const keyed = db.prepare(
+    `CREATE TEMP TABLE hsm_keyed AS SELECT t.idx AS idx, ${group} AS g, ${within} AS v, ${best} AS best
        FROM tasks t ${LATEST} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
   );
   try {
-    create.run(bound);
+    keyed.run(bound);
   } catch (err) {
     if (!(err instanceof RanksNeeded) || !o) throw err;
     // values that are not numbers are ordered by `compare`: their ranks, from every distinct one
@@ -247,9 +254,13 @@ function selectTasks(
       ranks.set(e.id, i > 0 && o.compare(sorted[i - 1]!.v, e.v) === 0 ? ranks.get(sorted[i - 1]!.id)! : i),
     );
     ranked = true;
-    db.exec('DROP TABLE IF EXISTS temp.hsm_selection');
-    create.run(bound);
+    db.exec('DROP TABLE IF EXISTS temp.hsm_keyed');
+    keyed.run(bound);
   }
+  db.exec(
+    `INSERT INTO temp.hsm_selection (idx, best) SELECT idx, best FROM temp.hsm_keyed ORDER BY g, v ${dir}, idx`,
+  );
+  db.exec('DROP TABLE temp.hsm_keyed');
   if (!o || o.key.in === 'task' || selection.where.length === 0) return true;
   const { type } = valueSql(o.key, bind);
   return (
