@@ -1,6 +1,7 @@
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
 import { buildSource } from '../compute/source-registry.js';
+import { syncsOverSsh } from '../config/ssh-source.js';
 import type { ProjectContext } from './project.js';
 import { sweepContext } from './sweep-context.js';
 import { sourceConfig } from './run-sources.js';
@@ -15,7 +16,9 @@ export interface CollectReport {
 }
 
 // `hsm collect`: the directories of finished tasks that ran on remote sources and are not here yet
-// (the run that started them ended before collecting, or it was killed) come back from each source.
+// (the run that started them ended before collecting, or it was killed) come back from each source;
+// from a batch source with a remote workdir, those of its queued and running tasks too (the next
+// `hsm status` takes in the records they bring).
 export async function collectSweep(
   project: ProjectContext,
   sweep: OpenSweep,
@@ -27,9 +30,14 @@ export async function collectSweep(
     string,
     { task: string; attempt: number; localDir: string; host: string | null }[]
   >();
-  for (const row of sweep.store.tasksWithStatus(['completed', 'failed', 'cancelled'])) {
+  for (const row of sweep.store.tasksWithStatus(['completed', 'failed', 'cancelled', 'queued', 'running'])) {
     if (!row.source || row.attempts === 0) continue;
-    if (!['ssh', 'ssm'].includes(project.config.sources[row.source]?.type ?? '')) continue;
+    const config = project.config.sources[row.source];
+    // a batch source with a copy of the sweep directory on the cluster: its jobs may have ended
+    // while no hsm followed them (`--detach`), and their records are there only
+    const host = ['ssh', 'ssm'].includes(config?.type ?? '');
+    if (!host && !(config && syncsOverSsh(config))) continue;
+    if (host && (row.status === 'queued' || row.status === 'running')) continue;
     if (workspace.readExit(row.name, row.attempts)) continue; // already here
     const list = bySource.get(row.source) ?? [];
     list.push({

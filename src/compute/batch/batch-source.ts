@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HsmError } from '../../domain/errors.js';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
+import { readExitRecord } from '../../process/task-records.js';
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
 import type { SweepContext } from '../source-context.js';
 import type { BatchDialect, JobTask } from './batch-dialect.js';
@@ -305,6 +306,18 @@ export class BatchSource<R> implements ComputeSource {
     // pulled after the status call saw their elements leave the queue: nothing more will come
     if (ending && !error) for (const t of tasks) this.pulledAtEnd.add(t);
     if (error) this.log(error);
+  }
+
+  /** `hsm collect`: with a remote sweep directory, these attempts' task directories (finished or
+   * not: a sweep no hsm follows has its records there only) and the scheduler's output come back. */
+  async collect(attempts: readonly { task: string; attempt: number; localDir: string }[]) {
+    if (!this.o.remote || attempts.length === 0) return { collected: [], missing: [], error: null };
+    const error = await this.o.remote.fetch([
+      ...attempts.map((a) => `tasks/${a.task}/`),
+      'scripts/job_scripts/output/',
+    ]);
+    const ended = (a: (typeof attempts)[number]) => readExitRecord(join(a.localDir, 'exit'), a.attempt);
+    return { collected: attempts.filter(ended).map((a) => a.task), missing: [], error };
   }
 
   async terminate(

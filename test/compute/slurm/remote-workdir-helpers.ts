@@ -46,12 +46,20 @@ const FRONTENDS = resolve(import.meta.dirname, '../../fixtures/pbs/frontends');
 
 /** A project whose tasks append their id to runs.log (in the project copy they run from), report a
  * metric and print a line; `fields` go into the source's entry. */
-export function remoteProject(fields: string, type = 'slurm'): { dir: string; workdir: string } {
+export function remoteProject(
+  fields: string,
+  type = 'slurm',
+  /** Task x=2 fails its first attempt (exit 3, `first try` on stdout). */
+  secondTry = false,
+): { dir: string; workdir: string } {
   const workdir = `/tmp/hsm-slurm-wd-${randomBytes(4).toString('hex')}/proj`;
   workdirs.push(workdir.replace(/\/proj$/, ''));
+  const retry = secondTry
+    ? 'if [ {x} = 2 ] && [ ! -e tried.2 ]; then touch tried.2; echo first try; exit 3; fi; '
+    : '';
   const sweep =
     `name: rw${randomBytes(3).toString('hex')}\n` +
-    `command: ["sh", "-c", 'echo $HSM_TASK_ID >> runs.log; echo "HSM_METRICS {\\"loss\\": {x}}"; echo ran {x} on $(hostname)']\n` +
+    `command: ["sh", "-c", 'echo $HSM_TASK_ID >> runs.log; ${retry}echo "HSM_METRICS {\\"loss\\": {x}}"; echo ran {x} on $(hostname)']\n` +
     'args: none\nsweep:\n  grid:\n    x: [1, 2]\n';
   const conf = sshInfra().slurmConf;
   // PBS: Debian's Torque front-ends over the test Slurm, their gaps filled by the test's own
@@ -63,7 +71,8 @@ export function remoteProject(fields: string, type = 'slurm'): { dir: string; wo
   const dir = makeProject(
     sweep,
     'defaults:\n  output_dir: sweeps/outputs\nsources:\n' +
-      `  cluster: {${scheduler}, host: node1, workdir: ${workdir}${fields}}\n`,
+      // what the tasks write into the project copy is theirs: left out of the comparison
+      `  cluster: {${scheduler}, host: node1, workdir: ${workdir}, sync_exclude: [runs.log, tried.2]${fields}}\n`,
   );
   mkdirSync(join(dir, 'sweeps', 'outputs'));
   chmodSync(dir, 0o700);

@@ -6,6 +6,7 @@ import { hsm } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { hsmHere, onLoginNode, remoteProject, removeWorkdirs } from './remote-workdir-helpers.js';
+import { until } from '../../helpers/wait.js';
 import { statusJson } from './slurm-helpers.js';
 
 // `host:` and `workdir:` on a slurm source: a laptop that does not share the cluster's filesystem.
@@ -18,9 +19,9 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
   afterAll(removeWorkdirs);
 
   it('syncs the project, submits from the copy on the cluster, and pulls every task back', () => {
-    const { dir, workdir } = remoteProject('');
+    const { dir, workdir } = remoteProject('', 'slurm', true);
     expect(existsSync(workdir)).toBe(false);
-    const r = hsmHere(['run', '--source', 'cluster', '--sync', '-v'], dir);
+    const r = hsmHere(['run', '--source', 'cluster', '--sync', '--retries', '1', '-v'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`pushed the project to source cluster (${workdir})`);
     const s = statusJson(dir);
@@ -31,16 +32,21 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     expect(onLoginNode(`cat ${workdir}/runs.log`).stdout.trim().split('\n').sort()).toEqual([
       'task_001',
       'task_002',
+      'task_002',
     ]);
     // the records, logs and metrics reached the local sweep directory, written by this process
-    // (the jobs' user cannot enter the local project)
+    // (the jobs' user cannot enter the local project); task_002's first attempt kept apart
     const local = join(s.sweep_dir, 'tasks', 'task_002');
-    expect(readFileSync(join(local, 'exit'), 'utf8')).toMatch(/^attempt=1 exit=0/);
+    expect(s.tasks.find((t) => t.name === 'task_002')!.attempts).toBe(2);
+    expect(readFileSync(join(local, 'exit'), 'utf8')).toMatch(/^attempt=2 exit=0/);
     expect(readFileSync(join(local, 'stdout.log'), 'utf8')).toMatch(/^ran 2 on node[123]$/m);
+    expect(readFileSync(join(local, 'stdout.log'), 'utf8')).not.toContain('first try');
+    expect(readFileSync(join(local, 'attempts', '1', 'stdout.log'), 'utf8')).toBe('first try\n');
+    expect(readFileSync(join(local, 'attempts', '1', 'exit'), 'utf8')).toMatch(/^attempt=1 exit=3/);
     const owner = spawnSync('stat', ['-c', '%u', join(local, 'exit')], { encoding: 'utf8' });
     expect(Number(owner.stdout.trim())).toBe(process.getuid!());
     const remoteSweep = `${workdir}/.hsm/sweeps/${s.sweep_id}`;
-    expect(onLoginNode(`cat ${remoteSweep}/tasks/task_002/exit`).stdout).toMatch(/^attempt=1 exit=0/);
+    expect(onLoginNode(`cat ${remoteSweep}/tasks/task_002/exit`).stdout).toMatch(/^attempt=2 exit=0/);
     // the job script names the cluster's paths, and is readable here as everywhere
     const script = readFileSync(join(s.sweep_dir, 'scripts', 'job_scripts', 'job_0001.sh'), 'utf8');
     expect(script).toContain(`#SBATCH --chdir=${workdir}`);
@@ -55,6 +61,30 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     const log = readFileSync(join(s.sweep_dir, 'logs', 'sweep.log'), 'utf8');
     expect(log).toMatch(/rsync send/);
     expect(log).toMatch(/rsync pull/);
+  });
+
+  it('--detach: hsm collect brings the records of jobs no hsm follows, and hsm status takes them in', async () => {
+    const { dir } = remoteProject('');
+    const r = hsmHere(['run', '--source', 'cluster', '--sync', '--detach'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const id = statusJson(dir).sweep_id;
+    await until(
+      'both tasks completed, as hsm collect brought them',
+      () => {
+        const c = hsmHere(['collect', id, '--json'], dir);
+        expect(c.code, c.stderr).toBe(0);
+        expect(statusJson(dir).counts).toMatchObject({ completed: 2 });
+        return true;
+      },
+      45_000,
+      1000,
+    );
+    const s = statusJson(dir);
+    expect(readFileSync(join(s.sweep_dir, 'tasks', 'task_001', 'stdout.log'), 'utf8')).toMatch(/ran 1/);
+    // nothing is left to follow: `hsm complete` has nothing to run or adopt
+    const c = hsmHere(['complete', id], dir);
+    expect(c.code, c.stderr).toBe(0);
+    expect(statusJson(dir).tasks.map((t) => t.attempts)).toEqual([1, 1]);
   });
 
   it('a sweep directory the workdir cannot hold: exit 3 with the cause and the fix; fixed, `hsm complete` runs it', () => {
