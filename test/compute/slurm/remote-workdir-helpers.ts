@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HSM_BIN, makeProject } from '../../helpers/cli.js';
 import { sshInfra } from '../../remote/test-infra.js';
+import { hsmChild } from './slurm-helpers.js';
 
 // Slurm and PBS sources with `host:` and `workdir:`, a laptop that does not share the cluster's
 // filesystem (slurm-remote-workdir.test.ts, test/compute/pbs/pbs-remote-workdir.test.ts). The
@@ -32,6 +33,13 @@ export function onLoginNode(command: string): { code: number | null; stdout: str
   return { code: r.status, stdout: r.stdout };
 }
 
+/** `hsm ARGS` as a child process, as hsmHere runs it. */
+export function hsmHereChild(args: string[], cwd: string): ChildProcess {
+  return hsmChild([...args, '--ssh-config', sshInfra().configFile], cwd, {
+    PATH: `${noLocalSlurm()}:${process.env.PATH}`,
+  });
+}
+
 export function hsmHere(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [HSM_BIN, ...args, '--ssh-config', sshInfra().configFile], {
     cwd,
@@ -51,15 +59,18 @@ export function remoteProject(
   type = 'slurm',
   /** Task x=2 fails its first attempt (exit 3, `first try` on stdout). */
   secondTry = false,
+  /** Task x=1 waits for a file `gate` in the project copy. */
+  gate = false,
 ): { dir: string; workdir: string } {
   const workdir = `/tmp/hsm-slurm-wd-${randomBytes(4).toString('hex')}/proj`;
   workdirs.push(workdir.replace(/\/proj$/, ''));
   const retry = secondTry
     ? 'if [ {x} = 2 ] && [ ! -e tried.2 ]; then touch tried.2; echo first try; exit 3; fi; '
     : '';
+  const wait = gate ? 'if [ {x} = 1 ]; then while [ ! -e gate ]; do sleep 0.2; done; fi; ' : '';
   const sweep =
     `name: rw${randomBytes(3).toString('hex')}\n` +
-    `command: ["sh", "-c", 'echo $HSM_TASK_ID >> runs.log; ${retry}echo "HSM_METRICS {\\"loss\\": {x}}"; echo ran {x} on $(hostname)']\n` +
+    `command: ["sh", "-c", 'echo $HSM_TASK_ID >> runs.log; ${retry}${wait}echo "HSM_METRICS {\\"loss\\": {x}}"; echo ran {x} on $(hostname)']\n` +
     'args: none\nsweep:\n  grid:\n    x: [1, 2]\n';
   const conf = sshInfra().slurmConf;
   // PBS: Debian's Torque front-ends over the test Slurm, their gaps filled by the test's own
@@ -72,7 +83,7 @@ export function remoteProject(
     sweep,
     'defaults:\n  output_dir: sweeps/outputs\nsources:\n' +
       // what the tasks write into the project copy is theirs: left out of the comparison
-      `  cluster: {${scheduler}, host: node1, workdir: ${workdir}, sync_exclude: [runs.log, tried.2]${fields}}\n`,
+      `  cluster: {${scheduler}, host: node1, workdir: ${workdir}, sync_exclude: [runs.log, tried.2, gate]${fields}}\n`,
   );
   mkdirSync(join(dir, 'sweeps', 'outputs'));
   chmodSync(dir, 0o700);

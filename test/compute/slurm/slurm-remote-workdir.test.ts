@@ -2,10 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hsm } from '../../helpers/cli.js';
+import { hsm, waitForExit } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
-import { hsmHere, onLoginNode, remoteProject, removeWorkdirs } from './remote-workdir-helpers.js';
+import {
+  hsmHere,
+  hsmHereChild,
+  onLoginNode,
+  remoteProject,
+  removeWorkdirs,
+} from './remote-workdir-helpers.js';
 import { until } from '../../helpers/wait.js';
 import { statusJson } from './slurm-helpers.js';
 
@@ -63,29 +69,43 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     expect(log).toMatch(/rsync pull/);
   });
 
-  it('--detach: hsm collect brings the records of jobs no hsm follows, and hsm status takes them in', async () => {
-    const { dir } = remoteProject('');
+  it('--detach: hsm collect brings what jobs no hsm follows wrote; hsm complete adopts the running one', async () => {
+    const { dir, workdir } = remoteProject('', 'slurm', false, true);
     const r = hsmHere(['run', '--source', 'cluster', '--sync', '--detach'], dir);
     expect(r.code, r.stderr).toBe(0);
     const id = statusJson(dir).sweep_id;
+    // task_002 ends at once, task_001 waits for its gate
     await until(
-      'both tasks completed, as hsm collect brought them',
+      'task_002 completed, as hsm collect brought it',
       () => {
         const c = hsmHere(['collect', id, '--json'], dir);
         expect(c.code, c.stderr).toBe(0);
-        expect(statusJson(dir).counts).toMatchObject({ completed: 2 });
-        return true;
+        const s = statusJson(dir);
+        expect(s.tasks.find((t) => t.name === 'task_002')!.status).toBe('completed');
+        return s;
       },
       45_000,
       1000,
     );
+    expect(statusJson(dir).tasks.find((t) => t.name === 'task_001')!.status).toMatch(/^(queued|running)$/);
+    // a later hsm adopts the job still running, and its records come back through the pull
+    const complete = hsmHereChild(['complete', id], dir);
+    await until(
+      'task_001 started',
+      () => {
+        if (onLoginNode(`cat ${workdir}/runs.log`).stdout.includes('task_001')) return true;
+        throw new Error('not started yet');
+      },
+      45_000,
+      500,
+    );
+    expect(onLoginNode(`touch ${workdir}/gate`).code).toBe(0);
+    expect((await waitForExit(complete)).code).toBe(0);
     const s = statusJson(dir);
+    expect(s.counts).toMatchObject({ completed: 2 });
+    expect(s.tasks.map((t) => t.attempts)).toEqual([1, 1]);
     expect(readFileSync(join(s.sweep_dir, 'tasks', 'task_001', 'stdout.log'), 'utf8')).toMatch(/ran 1/);
-    // nothing is left to follow: `hsm complete` has nothing to run or adopt
-    const c = hsmHere(['complete', id], dir);
-    expect(c.code, c.stderr).toBe(0);
-    expect(statusJson(dir).tasks.map((t) => t.attempts)).toEqual([1, 1]);
-  });
+  }, 120_000);
 
   it('a sweep directory the workdir cannot hold: exit 3 with the cause and the fix; fixed, `hsm complete` runs it', () => {
     const { dir, workdir } = remoteProject('');
