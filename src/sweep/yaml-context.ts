@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ParamValue } from '../domain/params.js';
 import { buildExcerpt, type Diagnostic, type Severity } from './diagnostic.js';
+import { parseWithLongLists } from './yaml-long-lists.js';
 
 // More values than aliases add to any real sweep file or hsm_config.yaml (a file may hold any number
 // of values written out: its length bounds those).
@@ -10,7 +11,7 @@ const MAX_ALIAS_VALUES = 100_000;
 // point at `file:line:col`. Shared by the sweep file and hsm_config.yaml readers.
 export class YamlContext {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly lines = new LineCounter();
+  private readonly lines: LineCounter;
   readonly doc: Document;
 
   constructor(
@@ -18,7 +19,11 @@ export class YamlContext {
     readonly file: string | undefined,
   ) {
     // YAML 1.2 core schema (as Hydra/OmegaConf read values): `yes` is a string, `1.0` a float.
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    // Long one-line lists are read without the parser's cost per item (yaml-long-lists.ts).
+    const options = { prettyErrors: false, uniqueKeys: true };
+    const fast = parseWithLongLists(text, options);
+    this.lines = fast?.lines ?? new LineCounter();
+    this.doc = fast?.doc ?? parseDocument(text, { ...options, lineCounter: this.lines });
     for (const e of this.doc.errors) {
       const pos = this.lines.linePos(e.pos[0]);
       this.add('error', { line: pos.line, col: pos.col }, `malformed YAML: ${firstLine(e.message)}`, {
