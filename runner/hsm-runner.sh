@@ -13,7 +13,9 @@
 #   hsm-runner.sh withdraw ATTEMPT TASK_DIR...  withdraw each task not started yet (no signal)
 #   hsm-runner.sh run ATTEMPT TASK_DIR [ATTEMPT TASK_DIR...]   (inside Slurm/PBS jobs) run the tasks
 #                              in turn; `withdrawn.<attempt>` skips one, `kill.<attempt>` (content:
-#                              grace seconds) stops one alone
+#                              grace seconds) stops one alone (when there are several: a single
+#                              task is stopped by the scheduler). A Slurm job script sources the
+#                              runner with these arguments (`set -- run ...; . hsm-runner.sh`)
 #
 # For every task it writes into TASK_DIR, the same way on every source:
 #   started   `attempt=N pid=P host=H [cgroup=DIR]` (one newline-terminated write; its mtime is the
@@ -36,7 +38,8 @@
 # Why ignore SIGPIPE: if hsm dies (kill -9), writing to the closed pipe must not kill the runner before
 # it records how the running task ended. The task itself gets the default disposition back.
 trap '' PIPE
-host=$(uname -n 2>/dev/null || echo unknown)
+# uname -n without a fork (the same UTS name): ~1 ms of CPU a Slurm element, which starts a runner
+{ read -r host </proc/sys/kernel/hostname; } 2>/dev/null || host=$(uname -n 2>/dev/null || echo unknown)
 
 run_task() { # attempt task_dir
   trap - PIPE
@@ -264,8 +267,13 @@ run)
   set -m 2>/dev/null || true
   cg=
   status=0
-  watch_kills "$@" </dev/null >/dev/null 2>&1 &
-  watcher=$!
+  # the kill markers are for packed elements (one task of several stopped alone); an element of
+  # one task is stopped by the scheduler (scancel): no watcher, whose fork and sleep cost ~2 ms
+  watcher=
+  if [ $# -gt 2 ]; then
+    watch_kills "$@" </dev/null >/dev/null 2>&1 &
+    watcher=$!
+  fi
   while [ $# -ge 2 ]; do
     a=$1
     d=$2
@@ -282,8 +290,10 @@ run)
     [ "$rc" = 0 ] || status=$rc
   done
   # the watcher and its sleep (its own process group); waited for so that bash does not report it
-  kill -- "-$watcher" 2>/dev/null || kill "$watcher" 2>/dev/null
-  wait "$watcher" 2>/dev/null
+  if [ -n "$watcher" ]; then
+    kill -- "-$watcher" 2>/dev/null || kill "$watcher" 2>/dev/null
+    wait "$watcher" 2>/dev/null
+  fi
   exit "$status"
   ;;
 *)

@@ -1,4 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../../src/compute/batch/batch-dialect.js';
@@ -65,11 +67,44 @@ describe('Slurm job scripts', () => {
     );
   });
 
-  it('a hostile task directory name stays one word', () => {
-    const text = slurmDialect.jobScript(
-      spec({ elements: [[{ task: 'x', key: 'k'.repeat(16), attempt: 1, dir: "a'; rm -rf ~; '" }]] }),
-    );
-    expect(text).toContain(`0) set -- 1 'a'\\''; rm -rf ~; '\\''' ;;`);
+  it("each element runs the runner with its own tasks, read from the script's table; a hostile directory name stays one word", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsm-jobscript-'));
+    try {
+      mkdirSync(join(dir, 'tasks'));
+      // a runner that says where it runs and what it was given, one word a line
+      writeFileSync(join(dir, 'runner.sh'), 'printf "%s\\n" "$PWD" "$@"; exit 0\n');
+      const hostile = "a'; rm -rf ~; '";
+      const script = join(dir, 'job.sh');
+      writeFileSync(
+        script,
+        slurmDialect.jobScript(
+          spec({
+            elements: [
+              [{ task: 'task_1', key: 'a'.repeat(16), attempt: 1, dir: 'task_1' }],
+              [
+                { task: 'task_2', key: 'b'.repeat(16), attempt: 2, dir: hostile },
+                { task: 'task_3', key: 'c'.repeat(16), attempt: 1, dir: 'task 3' },
+              ],
+            ],
+            tasksDir: join(dir, 'tasks'),
+            runner: join(dir, 'runner.sh'),
+          }),
+        ),
+      );
+      const element = (i: number) =>
+        spawnSync('bash', [script], {
+          env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i) },
+          encoding: 'utf8',
+        });
+      const words = (i: number) => element(i).stdout.split('\n').slice(0, -1);
+      expect(words(0)).toEqual([join(dir, 'tasks'), 'run', '1', 'task_1']);
+      expect(words(1)).toEqual([join(dir, 'tasks'), 'run', '2', hostile, '1', 'task 3']);
+      const beyond = element(2);
+      expect(beyond.status).toBe(2);
+      expect(beyond.stderr).toContain('hsm: no task for array index 2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a path sbatch cannot read in a directive is refused, not mangled', () => {
