@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hsm, waitForExit } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
-import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
+import { NO_INFRA } from '../../remote/test-infra.js';
 import {
   hsmHere,
   hsmHereChild,
@@ -106,55 +106,4 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     expect(s.tasks.map((t) => t.attempts)).toEqual([1, 1]);
     expect(readFileSync(join(s.sweep_dir, 'tasks', 'task_001', 'stdout.log'), 'utf8')).toMatch(/ran 1/);
   }, 120_000);
-
-  it('a sweep directory the workdir cannot hold: exit 3 with the cause and the fix; fixed, `hsm complete` runs it', () => {
-    const { dir, workdir } = remoteProject('');
-    const push = hsm(['sync', 'push', 'cluster', '--ssh-config', sshInfra().configFile], dir);
-    expect(push.code, push.stderr).toBe(0);
-    // the project is there, but its .hsm/ cannot be written
-    expect(onLoginNode(`mkdir -p ${workdir}/.hsm && chmod 0555 ${workdir}/.hsm`).code).toBe(0);
-    const r = hsmHere(['run', '--source', 'cluster'], dir);
-    expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toContain(`the workdir ${workdir} on node1 cannot hold the sweep directory`);
-    expect(r.stderr).toContain(
-      'fix: set `workdir:` of source cluster to a directory your user on the cluster can write',
-    );
-    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
-    const s = statusJson(dir);
-    expect(s.counts).toMatchObject({ pending: 2 });
-    expect(onLoginNode(`chmod 0755 ${workdir}/.hsm`).code).toBe(0);
-    const c = hsmHere(['complete', s.sweep_id], dir);
-    expect(c.code, c.stderr).toBe(0);
-    expect(statusJson(dir).counts).toMatchObject({ completed: 2 });
-    expect(readFileSync(join(s.sweep_dir, 'tasks', 'task_001', 'stdout.log'), 'utf8')).toMatch(/ran 1/);
-  });
-
-  it('a login node that cannot be reached, a workdir that cannot be created, no rsync there: exit 3 before any sweep exists', () => {
-    const outputs = (dir: string) =>
-      spawnSync('ls', [join(dir, 'sweeps', 'outputs')], { encoding: 'utf8' }).stdout.trim();
-    const unreachable = remoteProject(', port: 1');
-    const a = hsmHere(['run', '--source', 'cluster', '--sync'], unreachable.dir);
-    expect(a.code, a.stderr).toBe(3);
-    expect(a.stderr).toContain('Cannot reach host node1 (source cluster)');
-    expect(a.stderr).toMatch(/connection refused/i);
-    expect(outputs(unreachable.dir)).toBe('');
-
-    const { dir } = remoteProject('');
-    writeFileSync(
-      join(dir, 'hsm_config.yaml'),
-      readFileSync(join(dir, 'hsm_config.yaml'), 'utf8').replace(/workdir: [^,}]+/, 'workdir: /proc/hsm-no'),
-    );
-    const b = hsmHere(['run', '--source', 'cluster', '--sync'], dir);
-    expect(b.code, b.stderr).toBe(3);
-    expect(b.stderr).toContain('/proc/hsm-no');
-    expect(b.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
-    expect(outputs(dir)).toBe('');
-
-    const broken = remoteProject(', rsync_path: /nonexistent/rsync');
-    const c = hsmHere(['run', '--source', 'cluster', '--sync'], broken.dir);
-    expect(c.code, c.stderr).toBe(3);
-    expect(c.stderr).toContain('rsync is not installed on host node1 (source cluster)');
-    expect(c.stderr).toContain('set `rsync_path:` of source `cluster` to where it is');
-    expect(outputs(broken.dir)).toBe('');
-  });
 });
