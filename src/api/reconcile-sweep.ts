@@ -1,5 +1,5 @@
 import { catchUpTask, reconcileTask } from '../engine/reconcile.js';
-import type { TaskChange } from '../engine/ports.js';
+import type { TaskChange, TaskRow } from '../engine/ports.js';
 import { SILENT_LOG, type SweepLogger } from '../engine/log-port.js';
 import { logChanges } from '../engine/change-log.js';
 import { openSweepDirectory, type OpenSweep } from '../state/sweep-directory.js';
@@ -17,32 +17,18 @@ export function reconcileSweep(
 ): string[] {
   const dirs = existingTaskDirs(sweep.paths);
   if (dirs.size === 0) return [];
-  const changes: TaskChange[] = [];
-  const touched: string[] = [];
-  for (const row of sweep.store.tasksWithStatus([
-    'pending',
-    'queued',
-    'running',
-    'lost',
-    'failed',
-    'cancelled',
-  ])) {
-    if (!dirs.has(row.name)) continue;
-    const fix = reconcileTask(row, scanTaskDir(sweep.paths, row.name), defaultSource);
-    if (fix.length === 0) continue;
-    changes.push(...fix);
-    touched.push(row.name);
-  }
-  if (changes.length === 0) return [];
-  sweep.store.apply(changes);
-  sweep.store.recordEvent('store:reconciled', { tasks: touched });
+  const rows = sweep.store
+    .tasksWithStatus(['pending', 'queued', 'running', 'lost', 'failed', 'cancelled'])
+    .filter((row) => dirs.has(row.name));
+  const { changes, touched } = applyFixes(
+    sweep,
+    rows,
+    (row) => reconcileTask(row, scanTaskDir(sweep.paths, row.name), defaultSource),
+    'store:reconciled',
+  );
+  if (touched.length === 0) return [];
   logChanges(log, changes, 'reconciled from the task directory');
   log.event('warn', 'store:reconciled', { tasks: touched });
-  const workspace = new LocalTaskWorkspace(sweep.paths);
-  for (const name of touched) {
-    const row = sweep.store.task(name);
-    if (row && (row.status === 'completed' || row.status === 'failed')) workspace.writeStatus(row);
-  }
   return touched;
 }
 
@@ -63,23 +49,15 @@ export function catchUpLeftTasks(sweepDir: string, leftOn: (source: string | nul
     sweep.store.close();
     sweep = openSweepDirectory(sweepDir);
     lock = SweepLock.acquire(sweep.paths, sweep.id);
-    const changes: TaskChange[] = [];
-    const touched: string[] = [];
-    for (const row of sweep.store.tasksWithStatus(['queued', 'running'])) {
-      if (!leftOn(row.source)) continue; // a dead hsm's local runners: `hsm complete` adopts them
-      const fix = catchUpTask(row, scanTaskDir(sweep.paths, row.name));
-      if (fix.length === 0) continue;
-      changes.push(...fix);
-      touched.push(row.name);
-    }
-    if (changes.length === 0) return [];
-    sweep.store.apply(changes);
-    sweep.store.recordEvent('store:caught_up', { tasks: touched });
-    const workspace = new LocalTaskWorkspace(sweep.paths);
-    for (const name of touched) {
-      const row = sweep.store.task(name);
-      if (row && (row.status === 'completed' || row.status === 'failed')) workspace.writeStatus(row);
-    }
+    const open = sweep;
+    // a dead hsm's local runners are left alone: `hsm complete` adopts them
+    const rows = open.store.tasksWithStatus(['queued', 'running']).filter((row) => leftOn(row.source));
+    const { touched } = applyFixes(
+      open,
+      rows,
+      (row) => catchUpTask(row, scanTaskDir(open.paths, row.name)),
+      'store:caught_up',
+    );
     return touched;
   } catch {
     return []; // a run took the sweep meanwhile, or the store is read-only: shown as it is
@@ -87,4 +65,31 @@ export function catchUpLeftTasks(sweepDir: string, leftOn: (source: string | nul
     lock?.release();
     sweep?.store.close();
   }
+}
+
+// What `fixOf` finds for each row, applied in one store change under `event`; the status file of
+// each task it ended is written again. Returns the changes and the tasks they touched.
+function applyFixes(
+  sweep: OpenSweep,
+  rows: readonly TaskRow[],
+  fixOf: (row: TaskRow) => TaskChange[],
+  event: string,
+): { changes: TaskChange[]; touched: string[] } {
+  const changes: TaskChange[] = [];
+  const touched: string[] = [];
+  for (const row of rows) {
+    const fix = fixOf(row);
+    if (fix.length === 0) continue;
+    changes.push(...fix);
+    touched.push(row.name);
+  }
+  if (changes.length === 0) return { changes, touched };
+  sweep.store.apply(changes);
+  sweep.store.recordEvent(event, { tasks: touched });
+  const workspace = new LocalTaskWorkspace(sweep.paths);
+  for (const name of touched) {
+    const row = sweep.store.task(name);
+    if (row && (row.status === 'completed' || row.status === 'failed')) workspace.writeStatus(row);
+  }
+  return { changes, touched };
 }

@@ -60,13 +60,9 @@ export function getSweepResults(
   idOrPrefix?: string,
   options: ResultsOptions = {},
 ): SweepResults {
-  const conditions = options.where === undefined ? null : parseWhere(options.where);
-  const sweep = openSweep(project, idOrPrefix, { readonly: true });
-  try {
-    return resultsFromRows(sweep, readSweepMetric(sweep), conditions, options);
-  } finally {
-    sweep.store.close();
-  }
+  return readSweep(project, idOrPrefix, options, (sweep, metric, conditions) =>
+    resultsFromRows(sweep, metric, conditions, options),
+  );
 }
 
 /**
@@ -80,10 +76,7 @@ export function getSweepResultsJson(
   idOrPrefix?: string,
   options: ResultsOptions = {},
 ): string {
-  const conditions = options.where === undefined ? null : parseWhere(options.where);
-  const sweep = openSweep(project, idOrPrefix, { readonly: true });
-  try {
-    const metric = readSweepMetric(sweep);
+  return readSweep(project, idOrPrefix, options, (sweep, metric, conditions) => {
     const select =
       conditions || options.sort !== undefined
         ? (keys: { params: string[]; metrics: string[] }) =>
@@ -102,6 +95,20 @@ export function getSweepResultsJson(
       metric_keys: text.metricKeys,
     });
     return `${head.slice(0, -1)},"tasks":[${text.tasks}]}`;
+  });
+}
+
+// The sweep opened read-only (--where checked first), its metric and conditions handed to `read`.
+function readSweep<T>(
+  project: ProjectContext,
+  idOrPrefix: string | undefined,
+  options: ResultsOptions,
+  read: (sweep: OpenSweep, metric: SweepMetric | null, conditions: Condition[] | null) => T,
+): T {
+  const conditions = options.where === undefined ? null : parseWhere(options.where);
+  const sweep = openSweep(project, idOrPrefix, { readonly: true });
+  try {
+    return read(sweep, readSweepMetric(sweep), conditions);
   } finally {
     sweep.store.close();
   }

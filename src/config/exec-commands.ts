@@ -1,7 +1,7 @@
-import { isMap, isSeq, type Node } from 'yaml';
+import { isMap, type Node } from 'yaml';
 import type { YamlContext } from '../sweep/yaml-context.js';
 import type { ExecCommandConfig } from './project-config.js';
-import { checkNodeSet, entries, readDuration, readString } from './yaml-fields.js';
+import { checkNodeSet, entries, namedEntries, readDuration, readLines, readString } from './yaml-fields.js';
 
 // The `commands:` map of hsm_config.yaml: named commands for `hsm exec @NAME`.
 //   commands:
@@ -14,20 +14,10 @@ import { checkNodeSet, entries, readDuration, readString } from './yaml-fields.j
 //       timeout: 30s                  # per command; -t overrides it
 
 const COMMAND_KEYS = ['nodes', 'run', 'timeout'];
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function readExecCommands(ctx: YamlContext, node: unknown): Record<string, ExecCommandConfig> {
   const out: Record<string, ExecCommandConfig> = {};
-  for (const [name, pair] of entries(ctx, node, [], 'error')) {
-    if (!NAME.test(name)) {
-      ctx.report(
-        'error',
-        pair.key as Node,
-        `command name \`${name}\` is not a simple word`,
-        'use letters, digits, `.`, `_` and `-` (run it as `hsm exec @NAME`)',
-      );
-      continue;
-    }
+  for (const [name, pair] of namedEntries(ctx, node, 'command', ' (run it as `hsm exec @NAME`)')) {
     const body = ctx.resolve(pair.value);
     if (!isMap(body)) {
       const run = readRun(ctx, body, name, pair.key as Node);
@@ -57,15 +47,8 @@ export function readExecCommands(ctx: YamlContext, node: unknown): Record<string
 
 // `run:` — a command line, or a non-empty list of them.
 function readRun(ctx: YamlContext, body: Node | null, name: string, at: Node): string[] | null {
-  const value = ctx.toValue(body);
-  if (typeof value === 'string' && value.trim() !== '') return [value.trim()];
-  if (
-    isSeq(body) &&
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every((v) => typeof v === 'string' && v.trim() !== '')
-  )
-    return (value as string[]).map((v) => v.trim());
+  const lines = readLines(ctx, body);
+  if (lines) return lines;
   ctx.report(
     'error',
     body ?? at,

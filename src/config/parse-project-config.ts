@@ -13,7 +13,15 @@ import { readExecCommands } from './exec-commands.js';
 import { readRetryPolicy } from './retry-config.js';
 import { KNOWN_SOURCE_FIELDS, UNHONOURED_SOURCE_FIELDS, checkSourceField } from './source-fields.js';
 import { ssmSourceProblem } from './ssm-source.js';
-import { checkNodeSet, entries, readDuration, readInt, readString } from './yaml-fields.js';
+import {
+  checkNodeSet,
+  entries,
+  namedEntries,
+  readDuration,
+  readInt,
+  readLines,
+  readString,
+} from './yaml-fields.js';
 
 // hsm_config.yaml text -> ProjectConfig, with each problem at file:line:col. Pure (path
 // arithmetic only); find-project-config.ts reads the file.
@@ -22,7 +30,6 @@ const TOP_KEYS = ['project', 'defaults', 'sources', 'groups', 'commands', 'retry
 const PROJECT_KEYS = ['root', 'python_interpreter', 'training_script', 'conda_env', 'venv'];
 const DEFAULT_KEYS = ['jobs', 'retries', 'timeout', 'output_dir', 'sweep_file', 'on_interrupt'];
 const ON_INTERRUPT = ['ask', 'cancel', 'leave'] as const;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export interface ParseConfigInput {
   text: string;
@@ -122,16 +129,7 @@ function relativeToRoot(root: string, abs: string): string {
 
 function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConfig> {
   const out: Record<string, SourceConfig> = {};
-  for (const [name, pair] of entries(ctx, node, [], 'error')) {
-    if (!NAME.test(name)) {
-      ctx.report(
-        'error',
-        pair.key as Node,
-        `source name \`${name}\` is not a simple word`,
-        'use letters, digits, `.`, `_` and `-`',
-      );
-      continue;
-    }
+  for (const [name, pair] of namedEntries(ctx, node, 'source')) {
     const body = ctx.resolve(pair.value);
     if (!isMap(body)) {
       ctx.report(
@@ -229,26 +227,17 @@ function readGroups(ctx: YamlContext, node: unknown): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, pair] of entries(ctx, node, [], 'error')) {
     const body = ctx.resolve(pair.value);
-    const value = ctx.toValue(body);
-    const check = (expression: string, at: unknown) =>
-      checkNodeSet(ctx, ctx.resolve(at), expression, `group \`${name}\``);
-    if (typeof value === 'string' && value.trim() !== '') {
-      if (check(value.trim(), body)) out[name] = [value.trim()];
-    } else if (
-      isSeq(body) &&
-      Array.isArray(value) &&
-      value.length > 0 &&
-      value.every((v) => typeof v === 'string' && v.trim() !== '')
-    ) {
-      if ((value as string[]).every((v, i) => check(v.trim(), body.items[i])))
-        out[name] = (value as string[]).map((v) => v.trim());
-    } else {
+    const sets = readLines(ctx, body);
+    if (sets === null) {
       ctx.report(
         'error',
         body ?? (pair.key as Node),
         `group \`${name}\` must be a node set (\`node[01-16]\`) or a list of them`,
       );
+      continue;
     }
+    const at = (i: number) => (isSeq(body) ? ctx.resolve(body.items[i]) : body);
+    if (sets.every((set, i) => checkNodeSet(ctx, at(i), set, `group \`${name}\``))) out[name] = sets;
   }
   return out;
 }

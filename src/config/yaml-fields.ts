@@ -1,4 +1,4 @@
-import { isMap, isScalar, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { parseTimeLimit } from '../domain/duration.js';
 import { describeUnknownKey } from '../sweep/diagnostic.js';
 import type { YamlContext } from '../sweep/yaml-context.js';
@@ -36,6 +36,40 @@ export function entries(
     out.set(key, pair);
   }
   return out;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+// The entries of a mapping of named things (sources, commands) whose names are simple words; each
+// other name is reported (`what`: "source", `hint`: how it is used) and left out.
+export function namedEntries(ctx: YamlContext, node: unknown, what: string, hint = ''): [string, Pair][] {
+  const out: [string, Pair][] = [];
+  for (const [name, pair] of entries(ctx, node, [], 'error')) {
+    if (NAME.test(name)) out.push([name, pair]);
+    else
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `${what} name \`${name}\` is not a simple word`,
+        `use letters, digits, \`.\`, \`_\` and \`-\`${hint}`,
+      );
+  }
+  return out;
+}
+
+// A non-empty string or a non-empty list of them, trimmed (a command line or lines, a node set or
+// sets); null for anything else, which the caller reports.
+export function readLines(ctx: YamlContext, body: Node | null): string[] | null {
+  const value = ctx.toValue(body);
+  if (typeof value === 'string' && value.trim() !== '') return [value.trim()];
+  if (
+    isSeq(body) &&
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => typeof v === 'string' && v.trim() !== '')
+  )
+    return (value as string[]).map((v) => v.trim());
+  return null;
 }
 
 export function readString(ctx: YamlContext, node: unknown, what: string): string | null {
