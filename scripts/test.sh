@@ -12,6 +12,10 @@ infra_up=0
 if [ "${HSM_TEST_NO_INFRA:-0}" != 1 ] && [ "$(id -u)" = 0 ] && [ -x scripts/infra/up.sh ]; then
   if scripts/infra/up.sh; then infra_up=1; else echo "test infrastructure failed to start" >&2; fi
 fi
+if [ "${HSM_TEST_NO_INFRA:-0}" != 1 ] && [ "$(id -u)" != 0 ] && [ ! -f .test-infra.env ]; then
+  echo "not root: the sshd hosts and Slurm cannot be started, so the tests that need them will fail;" \
+    "HSM_TEST_NO_INFRA=1 npm test leaves them out" >&2
+fi
 [ -f .test-infra.env ] && set -a && . ./.test-infra.env && set +a
 
 mkdir -p .test-results
