@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-build.ts'], // the CLI is built once, before any file runs
+    setupFiles: ['test/helpers/temp-dir.setup.ts'], // each file's temporary directories removed at its end
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeTempDir } from './temp-dir.js';
 
 // Runs the built CLI (dist/cli.js, via bin/hsm.js) as a user would.
 export const HSM_BIN = resolve(__dirname, '../../bin/hsm.js');
@@ -41,7 +41,7 @@ export function hsmAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
 
 // A throwaway project with hsm_config.yaml and sweeps/sweep.yaml.
 export function makeProject(sweepYaml: string, config = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-e2e-'));
+  const dir = makeTempDir('hsm-e2e-');
   mkdirSync(join(dir, 'sweeps'));
   writeFileSync(join(dir, 'sweeps', 'sweep.yaml'), sweepYaml);
   writeFileSync(join(dir, 'hsm_config.yaml'), config || 'defaults:\n  output_dir: sweeps/outputs\n');

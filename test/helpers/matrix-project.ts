@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeTempDir } from './temp-dir.js';
 
 // The matrix example of examples/matrix in a throwaway git project, and what the matrix tests read.
 
@@ -38,7 +38,7 @@ export const git = (cwd: string, ...args: string[]) => {
 // The example copied into a git repository whose HEAD is pushed to a bare remote: the state the
 // git check accepts without --allow-dirty.
 export function makeExampleProject(extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-matrix-'));
+  const dir = makeTempDir('hsm-matrix-');
   const work = join(dir, 'proj');
   cpSync(EXAMPLE, work, { recursive: true, filter: (src) => !src.includes('/sweeps') });
   writeFileSync(join(work, '.gitignore'), 'sweeps/outputs/\n__pycache__/\n');

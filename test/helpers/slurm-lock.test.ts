@@ -1,13 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { acquireSlurmLock } from './slurm-lock.js';
+import { makeTempDir } from './temp-dir.js';
 
 // The lock's semantics on a private lock file (the real one guards the shared cluster).
 describe('the Slurm test lock', () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'hsm-slurm-lock-')), 'lock');
+  const file = join(makeTempDir('hsm-slurm-lock-'), 'lock');
 
   it('lets shared holders in together and keeps an exclusive one waiting until they release', async () => {
     const a = await acquireSlurmLock('shared', 5000, file);

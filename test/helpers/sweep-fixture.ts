@@ -1,6 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTempDir } from './temp-dir.js';
 import type { TaskSpec } from '../../src/domain/task.js';
 import { createSweepDirectory, type OpenSweep } from '../../src/state/sweep-directory.js';
 import { buildSweepMetadata } from '../../src/state/sweep-files.js';
@@ -20,7 +19,7 @@ export function makeTasks(argvs: string[][]): TaskSpec[] {
 
 export function makeSweep(
   tasks: TaskSpec[],
-  root = mkdtempSync(join(tmpdir(), 'hsm-test-')),
+  root = makeTempDir('hsm-test-'),
 ): {
   sweep: OpenSweep;
   workspace: LocalTaskWorkspace;

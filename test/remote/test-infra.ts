@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/wait.js';
 
 // Where the real test infrastructure is (scripts/infra/up.sh writes .test-infra.env; scripts/test.sh
@@ -58,7 +58,7 @@ export function sshInfra(): SshInfra {
 // A private ControlPath per test: a master connection left by another test would hide failures
 // (an existing master keeps working when the host's sshd is stopped or its key changes).
 export function privateControlPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'hsm-cm-')), '%C');
+  return join(makeTempDir('hsm-cm-'), '%C');
 }
 
 // Waits (up to `ms`) until no process's command line starts with `pattern`; returns the pids still

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HSM_BIN, hsm, makeProject } from '../../helpers/cli.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { sshInfra } from '../../remote/test-infra.js';
 import { GiveUp, until } from '../../helpers/wait.js';
 
@@ -16,7 +16,7 @@ export const SCHEDULER_PROGRAMS = ['sbatch', 'squeue', 'sacct', 'scancel', 'scon
 /** A PATH directory whose Slurm commands log each call (one line: program and arguments) to
  * `calls.log` before running the real one: what hsm asked of the scheduler, counted. */
 export function countingShims(): { dir: string; calls: () => string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-slurm-shims-'));
+  const dir = makeTempDir('hsm-slurm-shims-');
   const log = join(dir, 'calls.log');
   for (const p of SCHEDULER_PROGRAMS) {
     const file = join(dir, p);

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 export const FAKE_AWS_DIR = join(import.meta.dirname, '../../fixtures/aws');
 
@@ -9,7 +9,7 @@ export function fakeAwsEnv(extra: Record<string, string> = {}): {
   env: NodeJS.ProcessEnv;
   calls: () => string[];
 } {
-  const log = join(mkdtempSync(join(tmpdir(), 'hsm-aws-')), 'calls.log');
+  const log = join(makeTempDir('hsm-aws-'), 'calls.log');
   const env = {
     ...process.env,
     PATH: `${FAKE_AWS_DIR}:${process.env.PATH}`,
