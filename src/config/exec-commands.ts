@@ -24,7 +24,7 @@ export function readExecCommands(ctx: YamlContext, node: unknown): Record<string
       if (run) out[name] = { nodes: null, run, timeout: null };
       continue;
     }
-    const fields = entries(ctx, body, COMMAND_KEYS, 'error');
+    const fields = entries(ctx, body, COMMAND_KEYS);
     if (!fields.has('run')) {
       ctx.report(
         'error',

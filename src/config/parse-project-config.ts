@@ -63,10 +63,10 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
   };
   // a key hsm does not read is refused like a source's unknown field: a typo (`defualts:`) would
   // otherwise run with every default
-  const top = entries(ctx, root, TOP_KEYS, 'error');
+  const top = entries(ctx, root, TOP_KEYS);
   const project = top.get('project');
   if (project) {
-    const p = entries(ctx, project.value, PROJECT_KEYS, 'error');
+    const p = entries(ctx, project.value, PROJECT_KEYS);
     const rootPath = p.has('root') ? path(p.get('root')!.value, 'project.root') : null;
     if (rootPath) config.projectRoot = config.project.root = rootPath;
     const interpreter = p.has('python_interpreter')
@@ -84,7 +84,7 @@ export function parseProjectConfigText(input: ParseConfigInput): { config: Proje
   }
   const defaults = top.get('defaults');
   if (defaults) {
-    const d = entries(ctx, defaults.value, DEFAULT_KEYS, 'error');
+    const d = entries(ctx, defaults.value, DEFAULT_KEYS);
     if (d.has('jobs')) config.defaults.jobs = readInt(ctx, d.get('jobs')!.value, 'jobs', 1);
     if (d.has('retries')) config.defaults.retries = readInt(ctx, d.get('retries')!.value, 'retries', 0);
     if (d.has('timeout')) config.defaults.timeout = readDuration(ctx, d.get('timeout')!.value, 'timeout');
@@ -140,7 +140,7 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
       );
       continue;
     }
-    const fields = entries(ctx, body, [], 'error');
+    const fields = entries(ctx, body, []);
     const typePair = fields.get('type');
     const type = typePair ? ctx.toValue(typePair.value) : null;
     if (typeof type !== 'string' || !(SOURCE_TYPES as readonly string[]).includes(type)) {
@@ -225,7 +225,7 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
 
 function readGroups(ctx: YamlContext, node: unknown): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [name, pair] of entries(ctx, node, [], 'error')) {
+  for (const [name, pair] of entries(ctx, node, [])) {
     const body = ctx.resolve(pair.value);
     const sets = readLines(ctx, body);
     if (sets === null) {

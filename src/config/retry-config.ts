@@ -29,7 +29,7 @@ export function readRetryPolicy(
   node: unknown,
 ): Partial<Record<TerminationReason, RetryPolicyEntry>> {
   const out: Partial<Record<TerminationReason, RetryPolicyEntry>> = {};
-  for (const [reason, pair] of entries(ctx, node, [...TERMINATION_REASONS], 'error')) {
+  for (const [reason, pair] of entries(ctx, node, [...TERMINATION_REASONS])) {
     const body = ctx.resolve(pair.value);
     const value = ctx.toValue(body);
     const at = (body ?? pair.key) as Node;
@@ -37,7 +37,7 @@ export function readRetryPolicy(
     else if (value === 'requeue') out[reason as TerminationReason] = { retries: 3, atOnce: true };
     else if (value === 'default') out[reason as TerminationReason] = { retries: 'default' };
     else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const f = entries(ctx, body, FIELDS, 'error');
+      const f = entries(ctx, body, FIELDS);
       const v = (k: string) => (f.has(k) ? ctx.toValue(ctx.resolve(f.get(k)!.value)) : undefined);
       const entry: RetryPolicyEntry = { retries: 'default' };
       const retries = v('retries');

@@ -8,12 +8,9 @@ import { NodeSet } from '../remote/nodeset/index.js';
 // Readers of hsm_config.yaml fields: each reports a bad value at its file:line:col and returns
 // null (or skips it) so that every problem of the file is reported at once.
 
-export function entries(
-  ctx: YamlContext,
-  node: unknown,
-  valid: string[],
-  unknownSeverity: 'error' | 'warning',
-): Map<string, Pair> {
+// The entries of a mapping; a key not in `valid` (when it names any) is an error at its place, with
+// the nearest valid key and the list, and is left out.
+export function entries(ctx: YamlContext, node: unknown, valid: string[]): Map<string, Pair> {
   const out = new Map<string, Pair>();
   const map = ctx.resolve(node);
   if (map === null) return out;
@@ -25,12 +22,7 @@ export function entries(
     const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
     if (valid.length && !valid.includes(key)) {
       const { message, hint } = describeUnknownKey(key, valid);
-      ctx.report(
-        unknownSeverity,
-        pair.key as Node,
-        unknownSeverity === 'warning' ? `${message} (ignored)` : message,
-        hint,
-      );
+      ctx.report('error', pair.key as Node, message, hint);
       continue;
     }
     out.set(key, pair);
@@ -44,7 +36,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 // other name is reported (`what`: "source", `hint`: how it is used) and left out.
 export function namedEntries(ctx: YamlContext, node: unknown, what: string, hint = ''): [string, Pair][] {
   const out: [string, Pair][] = [];
-  for (const [name, pair] of entries(ctx, node, [], 'error')) {
+  for (const [name, pair] of entries(ctx, node, [])) {
     if (NAME.test(name)) out.push([name, pair]);
     else
       ctx.report(
