@@ -17,7 +17,7 @@ import {
 import { PermanentSubmitError, SchedulerUnreachableError, submitJob } from './job-submitter.js';
 import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
-import type { RemoteSweepDir } from './remote-sweep-dir.js';
+import { tasksToPull, type RemoteSweepDir } from './remote-sweep-dir.js';
 import { prepareBatchSweep, type Prepared } from './batch-preparation.js';
 import type { SchedulerClient } from './scheduler-client.js';
 import { StatusRound, type Tracked } from './status-round.js';
@@ -68,6 +68,7 @@ export class BatchSource<R> implements ComputeSource {
   private refused: string | null = null;
   /** Tasks pulled in this look after their elements left the queue. */
   private readonly pulledAtEnd = new Set<string>();
+  private queuedPullCursor = 0;
   private prepared: Prepared | null = null;
 
   constructor(private readonly o: BatchSourceOptions<R>) {
@@ -280,7 +281,11 @@ export class BatchSource<R> implements ComputeSource {
         const due = this.schedule.due(Date.now(), 2);
         // no shared filesystem: the records are pulled here once a round, before they are read
         this.pulledAtEnd.clear();
-        if (due && this.o.remote) await this.pull([...this.tracked.keys()], false);
+        if (due && this.o.remote) {
+          const pull = tasksToPull(this.tracked.values(), this.queuedPullCursor);
+          this.queuedPullCursor = pull.cursor;
+          await this.pull(pull.tasks, false);
+        }
         const ended = await this.round.run([...this.tracked.values()], due);
         // what a task wrote last (logs, metrics) is here before its end is reported
         const finished = ended.events

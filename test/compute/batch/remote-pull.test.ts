@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { tasksToPull } from '../../../src/compute/batch/remote-sweep-dir.js';
+
+// Which task directories a batch source with a remote workdir pulls before a round's records are
+// read: a sweep of many queued tasks must not cost a directory per task every round.
+
+const t = (task: string, jobId: string, index: number, phase: string) => ({ task, jobId, index, phase });
+
+describe('tasksToPull', () => {
+  it('pulls every task of elements not listed as queued, and the first task of queued ones', () => {
+    const tracked = [
+      // element 7_0 (packed: 3 tasks) runs, 7_1 (packed) is queued, 8_0 not asked about yet
+      t('task_001', '7', 0, 'running'),
+      t('task_002', '7', 0, 'running'),
+      t('task_003', '7', 0, 'running'),
+      t('task_004', '7', 1, 'queued'),
+      t('task_005', '7', 1, 'queued'),
+      t('task_006', '8', 0, 'unknown'),
+    ];
+    expect(tasksToPull(tracked, 0)).toEqual({
+      tasks: ['task_001', 'task_002', 'task_003', 'task_006', 'task_004'],
+      cursor: 0,
+    });
+  });
+
+  it('looks at 1,000 queued elements a round, in turn', () => {
+    const tracked = Array.from({ length: 2500 }, (_, i) => t(`task_${i}`, '9', i, 'queued'));
+    const first = tasksToPull(tracked, 0);
+    expect(first.tasks).toHaveLength(1000);
+    expect(first.tasks[0]).toBe('task_0');
+    const second = tasksToPull(tracked, first.cursor);
+    expect(second.tasks[0]).toBe('task_1000');
+    const third = tasksToPull(tracked, second.cursor);
+    expect(third.tasks.slice(0, 2)).toEqual(['task_2000', 'task_2001']);
+    // the turn wraps around
+    expect(third.tasks[500]).toBe('task_0');
+    expect(third.cursor).toBe(500);
+  });
+});
