@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import {
   renderTaskScript,
   taskScriptRenderer,
@@ -40,7 +40,7 @@ describe('taskScriptRenderer', () => {
   }
 
   it('gives the task its own variables and argv when the script runs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-test-'));
+    const dir = makeTempDir('hsm-test-');
     const render = taskScriptRenderer(
       { sweepId: 'sw', sweepDir: dir, projectRoot: dir },
       { env: { X: HOSTILE } },
