@@ -5,7 +5,11 @@ import type { ShellTransport } from '../../remote/shell/shell-transport.js';
 import type { NodeTarget } from '../../remote/types.js';
 import type { AgentHandlers, HostLink, HostReply, TaskAgent } from '../remote-host/host-link.js';
 import type { RemoteLayout } from '../remote-host/remote-scripts.js';
-import { pullThroughSession, sessionShellOf } from '../../remote/session-sync/index.js';
+import {
+  pullThroughSession,
+  sessionShellOf,
+  type S3StagingOptions,
+} from '../../remote/session-sync/index.js';
 import { HsmError } from '../../domain/errors.js';
 import { SessionAgent } from './session-agent.js';
 import { classifySessionFailure } from './session-failure.js';
@@ -29,6 +33,8 @@ export class SessionHostLink implements HostLink {
     private readonly sourceName: string,
     private readonly log: SourceLog,
     private readonly onProgress: (line: string) => void,
+    /** Results of 4 MiB or more come back through S3 (the source's `s3_staging`). */
+    private readonly s3Staging: S3StagingOptions | null = null,
   ) {
     this.host = node.name;
   }
@@ -103,6 +109,13 @@ export class SessionHostLink implements HostLink {
           remoteDir: stage,
           localDir: localStage,
           timeoutMs: 300_000,
+          ...(this.s3Staging
+            ? {
+                s3Staging: this.s3Staging,
+                onWarning: (message: string) =>
+                  this.log.event('warn', 'staging:left', { host: this.node.name, message }),
+              }
+            : {}),
         });
         bytes = r.bytes;
         for (const task of tasks)

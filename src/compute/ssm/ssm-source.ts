@@ -8,6 +8,7 @@ import { sourceLogOf, type SweepContext } from '../source-context.js';
 import type { CollectItem, CollectOutcome } from '../remote-host/host-link.js';
 import { SourceEventQueue } from '../source-event-queue.js';
 import { HostWorker } from '../remote-host/host-worker.js';
+import type { S3StagingOptions } from '../../remote/session-sync/index.js';
 import { SessionHostLink } from './session-link.js';
 import { defaultShellCommand, resolveSessionNodes } from './session-nodes.js';
 
@@ -161,7 +162,7 @@ export class SsmSource implements ComputeSource {
       (node) =>
         new HostWorker({
           sourceName: this.name,
-          link: new SessionHostLink(node, this.transport, this.name, log, progress),
+          link: new SessionHostLink(node, this.transport, this.name, log, progress, this.staging()),
           workdir: this.options.spec.workdir,
           workdirDisplay: this.options.spec.workdirDisplay,
           slots: this.options.slots,
@@ -209,5 +210,17 @@ export class SsmSource implements ComputeSource {
 
   private savePlacement(): void {
     this.options.context.state(this.name).set('nodes', JSON.stringify(Object.fromEntries(this.placement)));
+  }
+
+  // The source's s3_staging for results coming back (pushes take it in api/session-projects.ts).
+  private staging(): S3StagingOptions | null {
+    const { spec, awsCommand } = this.options;
+    if (spec.s3Staging === null) return null;
+    return {
+      url: spec.s3Staging,
+      region: spec.region,
+      profile: spec.profile,
+      ...(awsCommand ? { awsCommand } : {}),
+    };
   }
 }

@@ -12,8 +12,9 @@
 //     Resumable: a push interrupted mid-way, run again, skips the chunks that arrived.
 //     s3Staging {url: s3://bucket/prefix, region?, profile?}: a push of 4 MiB or more goes through
 //     S3 (`aws s3 cp` here and on the node) instead of the session (result.chunks_staged).
-//   pullThroughSession(shell, { remoteDir, localDir, delete?, dryRun?, onProgress?, ... })
-//     -> SessionSyncResult: copies the node's directory here (changed files only).
+//   pullThroughSession(shell, { remoteDir, localDir, delete?, dryRun?, onProgress?, s3Staging?, ... })
+//     -> SessionSyncResult: copies the node's directory here (changed files only); with s3Staging,
+//     a pull of 4 MiB or more comes through S3 (the node's `aws s3 cp`, then this machine's).
 //   sessionShellOf(transport: ShellTransport, node: NodeTarget) -> SessionShell
 //     the session of `node` in a shell transport (any object with run(command, ShellRunOptions)
 //     and a node name will do).

@@ -32,6 +32,8 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //                           the PATH, else ~/.local/bin/aws; `-`: no region/profile) and keeps
 //                           each as a chunk when its sha256 matches (`HSM-OK sha`; `HSM-STAGEFAIL
 //                           why` stops at the first failure, `HSM-MISSING aws`)
+//   s3put ID CHUNK URL REGION PROFILE [INDEX SHA]...   copies chunk INDEX of the pull pack ID
+//                           to URL/SHA (`HSM-OK sha` each; HSM-STAGEFAIL, HSM-MISSING as s3get)
 // Every path argument is relative and starts with `./`, so none is taken for an option.
 // The listing uses GNU find's -printf where there is one, else stat(1) per entry (busybox, BSD).
 
@@ -192,6 +194,13 @@ do_apply() {
   fi
   echo 'HSM-APPLIED'
 }
+# REGION PROFILE (- for none): the node's AWS CLI in aws (on the PATH, else where pip --user puts
+# it) and its options in o; HSM-MISSING aws when there is none
+aws_of() {
+  o=; [ "$1" = - ] || o="--region $1"; [ "$2" = - ] || o="$o --profile $2"
+  if command -v aws >/dev/null 2>&1; then aws=aws; elif [ -x "$HOME/.local/bin/aws" ]; then aws=$HOME/.local/bin/aws
+  else echo 'HSM-MISSING aws'; exit 3; fi
+}
 # Relative paths start at the home directory, wherever the session's shell started (an SSM
 # shell may start in /usr/bin).
 [ -n "$HOME" ] && cd "$HOME" 2>/dev/null
@@ -240,9 +249,7 @@ send)
   section data; dd if="$t" bs="$3" skip="$2" count=1 2>/dev/null | zc | b64e; echo 'HSM-END' ;;
 drop) rm -f "$HOME/.hsm/pull/$1.tar" ;;
 s3get)
-  root=$1 url=$2 o=; [ "$3" = - ] || o="--region $3"; [ "$4" = - ] || o="$o --profile $4"; shift 4
-  if command -v aws >/dev/null 2>&1; then aws=aws; elif [ -x "$HOME/.local/bin/aws" ]; then aws=$HOME/.local/bin/aws
-  else echo 'HSM-MISSING aws'; exit 3; fi
+  root=$1 url=$2; aws_of "$3" "$4"; shift 4
   d=$root/$S/chunks; t=$d/.in.$$
   mkdir -p -- "$d" 2>/dev/null || { echo "HSM-FAIL cannot write in $d"; exit 1; }
   for c do
@@ -251,6 +258,15 @@ s3get)
     fi
     got=$(sha <"$t")
     if [ "$got" = "$c" ]; then mv -f "$t" "$d/$c" && echo "HSM-OK $c"; else rm -f "$t"; echo "HSM-BAD $c $got"; fi
+  done ;;
+s3put)
+  t=$HOME/.hsm/pull/$1.tar chunk=$2 url=$3; aws_of "$4" "$5"; shift 5
+  [ -f "$t" ] || { echo 'HSM-FAIL the pack is gone'; exit 1; }
+  while [ $# -ge 2 ]; do
+    if ! err=$(dd if="$t" bs="$chunk" skip="$1" count=1 2>/dev/null | "$aws" s3 cp --only-show-errors $o - "$url/$2" 2>&1); then
+      echo "HSM-STAGEFAIL $(printf '%s' "$err" | tr '\n' ' ' | cut -c1-300)"; exit 1
+    fi
+    echo "HSM-OK $2"; shift 2
   done ;;
 *) echo "HSM-FAIL unknown command $cmd"; exit 2 ;;
 esac

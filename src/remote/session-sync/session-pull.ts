@@ -11,6 +11,7 @@ import { pathArg } from './remote-helper.js';
 import { nodePath, readNodeSide } from './remote-state.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 import { DEFAULT_CHUNK_BYTES } from './session-push.js';
+import { DEFAULT_STAGING_MIN_BYTES, S3Stage, STAGING_CHUNK_BYTES } from './s3-staging.js';
 import { callOptionsOf, hashOnNode, itemsOf, progressOf, resultOf } from './transfer-report.js';
 import type { SessionPullOptions, SessionSyncResult } from './types.js';
 
@@ -18,8 +19,9 @@ import type { SessionPullOptions, SessionSyncResult } from './types.js';
 // lists it; same-size files are compared by the node's sha256; what differs is packed by the
 // node's tar into ~/.hsm/pull/<id>.tar and read back a chunk at a time (gzip, base64), each chunk
 // checked against the sha256 the node announced and kept in a local staging directory named by
-// the pull, so an interrupted pull, run again, reads only the chunks it lacks. The local tar
-// extracts the stream.
+// the pull, so an interrupted pull, run again, reads only the chunks it lacks. With s3Staging, a
+// pull of 4 MiB or more has the node copy those chunks to S3 (`aws s3 cp`, one command for all)
+// and this machine copy them from there instead (s3-staging.ts). The local tar extracts the stream.
 
 export async function pullThroughSession(
   shell: SessionShell,
@@ -53,7 +55,11 @@ export async function pullThroughSession(
   for (const p of plan.remove) await rm(join(options.localDir, p), { recursive: true, force: true });
   for (const c of plan.chmod) await chmod(join(options.localDir, c.path), c.mode);
   if (plan.fetch.length > 0) {
-    const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    const staging =
+      options.s3Staging && bytes >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
+        ? new S3Stage(options.s3Staging, shell.node)
+        : null;
+    const chunkBytes = options.chunkBytes ?? (staging ? STAGING_CHUNK_BYTES : DEFAULT_CHUNK_BYTES);
     const id = createHash('sha256')
       .update([dir, ...plan.fetch.map((e) => `${e.path}\0${e.size}\0${e.mtimeText}`)].join('\0'))
       .digest('hex')
@@ -77,32 +83,48 @@ export async function pullThroughSession(
       );
     }
     const shas = out.lines.filter((l) => l.key === 'C').map((l) => l.rest);
-    const staging = join(tmpdir(), `hsm-pull-${id}`);
-    await mkdir(staging, { recursive: true });
-    const files: string[] = [];
+    const chunkDir = join(tmpdir(), `hsm-pull-${id}`);
+    await mkdir(chunkDir, { recursive: true });
+    const files = shas.map((sha) => join(chunkDir, sha));
+    const lacking: { index: number; sha: string }[] = [];
     for (let i = 0; i < shas.length; i++) {
-      const sha = shas[i]!;
-      const file = join(staging, sha);
-      files.push(file);
-      if (await hasChunk(file, sha)) {
-        result.chunks_reused++;
-        continue;
-      }
-      const { data, wire } = await fetchChunk(
-        shell,
-        { id, index: i, sha, chunkBytes },
-        options.remoteDir,
-        call,
-      );
-      result.wire_bytes += wire;
-      await writeFile(file + '.part', data);
+      if (await hasChunk(files[i]!, shas[i]!)) result.chunks_reused++;
+      else lacking.push({ index: i, sha: shas[i]! });
+    }
+    const arrived = async (c: { index: number; sha: string }, data?: Buffer) => {
+      const file = files[c.index]!;
+      if (data) await writeFile(file + '.part', data);
       await rename(file + '.part', file);
       result.chunks_sent++;
-      progress('send', Math.min(bytes, (i + 1) * chunkBytes));
+      progress('send', Math.min(bytes, (c.index + 1) * chunkBytes));
+    };
+    if (staging) {
+      try {
+        await staging.uploadOnNode(shell, { id, chunkBytes }, lacking, call);
+        for (const c of lacking) {
+          await staging.download(c.sha, files[c.index]! + '.part');
+          await arrived(c);
+        }
+      } finally {
+        const left = await staging.cleanup();
+        if (left) options.onWarning?.(`${shell.node}: the pull's staged objects stay in S3: ${left}.`);
+      }
+      result.chunks_staged = lacking.length;
+    } else {
+      for (const c of lacking) {
+        const { data, wire } = await fetchChunk(
+          shell,
+          { id, index: c.index, sha: c.sha, chunkBytes },
+          options.remoteDir,
+          call,
+        );
+        result.wire_bytes += wire;
+        await arrived(c, data);
+      }
     }
     progress('apply', bytes);
     await extractTar(options.localDir, files);
-    await rm(staging, { recursive: true, force: true });
+    await rm(chunkDir, { recursive: true, force: true });
     await runHelper(shell, ['drop', id], { ...call, what: 'cleaning up' });
   }
   progress('done', bytes);

@@ -48,6 +48,10 @@ export interface SessionSyncOptions {
   onProgress?: (p: SessionSyncProgress) => void;
   /** Bytes of the transfer stream per chunk (default 4 MiB): each chunk is checksummed and kept. */
   chunkBytes?: number;
+  /** Large transfers go through S3 (`aws s3 cp` on both ends) instead of the session. */
+  s3Staging?: S3StagingOptions;
+  /** Something went wrong that did not fail the transfer (staged objects left in S3). */
+  onWarning?: (message: string) => void;
 }
 
 export interface SessionPushOptions extends SessionSyncOptions {
@@ -61,20 +65,16 @@ export interface SessionPushOptions extends SessionSyncOptions {
   protectedDirs?: readonly string[];
   /** Send .git/ too (default: left out). */
   includeGit?: boolean;
-  /** Large pushes go through S3 (`aws s3 cp` on both ends) instead of the session. */
-  s3Staging?: S3StagingOptions;
-  /** Something went wrong that did not fail the push (staged objects left in S3). */
-  onWarning?: (message: string) => void;
 }
 
 export interface S3StagingOptions {
-  /** `s3://bucket/prefix`: objects go under `<prefix>/hsm-staging/<random>/`, removed after the push. */
+  /** `s3://bucket/prefix`: objects go under `<prefix>/hsm-staging/<random>/`, removed after the transfer. */
   url: string;
   region?: string | null;
   profile?: string | null;
   /** The AWS CLI on this machine (default `aws` on the PATH). */
   awsCommand?: string;
-  /** Pushes with less data go through the session (default 4 MiB). */
+  /** Transfers with less data go through the session (default 4 MiB). */
   minBytes?: number;
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -15,7 +15,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HsmError } from '../../../src/domain/errors.js';
 import type { ShellTransport } from '../../../src/remote/shell/index.js';
-import { pushThroughSession, type SessionShell } from '../../../src/remote/session-sync/index.js';
+import {
+  pullThroughSession,
+  pushThroughSession,
+  type SessionShell,
+} from '../../../src/remote/session-sync/index.js';
 import { hsm, makeProject } from '../../helpers/cli.js';
 import { PTY_ONLY_WRAPPER } from '../../helpers/pty-only.js';
 import { here, infra, NODE, onNode, openNode24 } from './node24.js';
@@ -155,7 +159,100 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
     expect(stagedLeft()).toEqual([]);
   }, 60_000);
 
-  test('hsm run --sync on a session source with s3_staging: the project goes through the bucket, the task sees it whole', () => {
+  test('a large pull comes back through the bucket, not the session; its objects are removed; a small one stays in the session', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'hsm-ssync-s3-pull-'));
+    onNode(
+      `mkdir -p ${base}/res/sub && cd ${base}/res && head -c 6291456 /dev/urandom >big.bin && echo hi >sub/small.txt`,
+    );
+    const before = { local: lines(localLog).length, node: lines(nodeLog).length };
+    const r = await pullThroughSession(shell, {
+      remoteDir: `${base}/res`,
+      localDir: out,
+      s3Staging: staging,
+    });
+    expect(r.bytes).toBeGreaterThan(6 << 20);
+    expect(r.chunks_staged).toBeGreaterThanOrEqual(1);
+    expect(r.wire_bytes).toBe(0); // not one byte of file data read from the session
+    expect(here(out, SUMS)).toBe(onNode(`cd ${base}/res && ${SUMS}`));
+    const nodeCalls = lines(nodeLog).slice(before.node);
+    const localCalls = lines(localLog).slice(before.local);
+    // the node uploads each chunk from its pack; this machine downloads it and removes the prefix
+    expect(nodeCalls.length).toBeGreaterThan(0);
+    for (const l of nodeCalls)
+      expect(l).toMatch(
+        /^s3 cp --only-show-errors - s3:\/\/bkt\/runs\/p1\/hsm-staging\/[0-9a-f]+\/[0-9a-f]{64}$/,
+      );
+    expect(
+      localCalls.filter((l) =>
+        /^s3 cp --only-show-errors s3:\/\/bkt\/runs\/p1\/hsm-staging\/[0-9a-f]+\/[0-9a-f]{64} /.test(l),
+      ),
+    ).toHaveLength(nodeCalls.length);
+    expect(localCalls.at(-1)).toMatch(
+      /^s3 rm --recursive --only-show-errors s3:\/\/bkt\/runs\/p1\/hsm-staging\//,
+    );
+    expect(stagedLeft()).toEqual([]);
+
+    // a small change comes back through the session, with no aws call
+    onNode(`cd ${base}/res && echo bye >sub/small.txt`);
+    const calls = lines(localLog).length + lines(nodeLog).length;
+    const small = await pullThroughSession(shell, {
+      remoteDir: `${base}/res`,
+      localDir: out,
+      s3Staging: staging,
+    });
+    expect(small.items.map((i) => i.path)).toEqual(['sub/small.txt']);
+    expect(small.chunks_staged).toBe(0);
+    expect(small.wire_bytes).toBeGreaterThan(0);
+    expect(lines(localLog).length + lines(nodeLog).length).toBe(calls);
+    expect(readFileSync(join(out, 'sub', 'small.txt'), 'utf8')).toBe('bye\n');
+    rmSync(out, { recursive: true, force: true });
+  }, 60_000);
+
+  test('a pull when the node may not write to the bucket or has no aws: a clear error naming the fix, nothing left in the bucket; then it comes through', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'hsm-ssync-s3-pull-'));
+    onNode(`mkdir -p ${base}/res2 && head -c 5242880 /dev/urandom >${base}/res2/more.bin`);
+    installNodeAws('HSM_FAKE_AWS_S3_DENY=bkt');
+    const denied = await pullThroughSession(shell, {
+      remoteDir: `${base}/res2`,
+      localDir: out,
+      s3Staging: staging,
+    }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(HsmError);
+    expect((denied as HsmError).code).toBe('infra');
+    expect((denied as HsmError).message).toMatch(
+      /^node24 could not copy results to s3:\/\/bkt\/runs\/p1: .*AccessDenied/,
+    );
+    expect((denied as HsmError).hint).toContain(
+      "Give the node's role (its instance profile) s3:PutObject on s3://bkt/runs/p1/*",
+    );
+    expect((denied as HsmError).hint).toContain(
+      'remove `s3_staging:` to bring results back through the session',
+    );
+    expect(stagedLeft()).toEqual([]);
+    expect(existsSync(join(out, 'more.bin'))).toBe(false);
+
+    onNode('rm -f .local/bin/aws');
+    const missing = await pullThroughSession(shell, {
+      remoteDir: `${base}/res2`,
+      localDir: out,
+      s3Staging: staging,
+    }).catch((e: unknown) => e);
+    expect((missing as HsmError).message).toContain('node24 has no AWS CLI');
+    expect((missing as HsmError).hint).toContain('bring results back through the session');
+
+    installNodeAws();
+    const ok = await pullThroughSession(shell, {
+      remoteDir: `${base}/res2`,
+      localDir: out,
+      s3Staging: staging,
+    });
+    expect(ok.chunks_staged).toBeGreaterThanOrEqual(1);
+    expect(here(out, SUMS)).toBe(onNode(`cd ${base}/res2 && ${SUMS}`));
+    expect(stagedLeft()).toEqual([]);
+    rmSync(out, { recursive: true, force: true });
+  }, 60_000);
+
+  test('hsm run --sync on a session source with s3_staging: the project goes through the bucket, the task sees it whole, its large result comes back through it', () => {
     const dir = makeProject(
       'command: sh\nargs: none\n',
       [
@@ -169,7 +266,14 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
     writeFileSync(join(dir, 'weights.bin'), randomBytes(8 << 20));
     const want = execFileSync('sha256sum', ['weights.bin'], { cwd: dir, encoding: 'utf8' });
     const r = hsm(
-      ['run', '--source', 'node', '--sync', '--cmd', 'sha256sum weights.bin'],
+      [
+        'run',
+        '--source',
+        'node',
+        '--sync',
+        '--cmd',
+        "sh -c 'sha256sum weights.bin && head -c 6000000 weights.bin >$HSM_TASK_DIR/out.bin'",
+      ],
       dir,
       {
         PATH: `${resolve(AWS, '..')}:${process.env.PATH ?? ''}`,
@@ -181,9 +285,18 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
       /pushed the project to node24 \(source node\): .* \(through s3:\/\/bkt\/runs\/e2e\)/,
     );
     const sweeps = readdirSync(join(dir, 'sweeps', 'outputs'));
+    const task = join(dir, 'sweeps', 'outputs', sweeps[0]!, 'tasks', 'task_001');
+    expect(readFileSync(join(task, 'stdout.log'), 'utf8')).toBe(want);
+    // the task's 6 MB result was uploaded by the node's aws and is here whole
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(sha(readFileSync(join(task, 'out.bin')))).toBe(
+      sha(readFileSync(join(dir, 'weights.bin')).subarray(0, 6000000)),
+    );
     expect(
-      readFileSync(join(dir, 'sweeps', 'outputs', sweeps[0]!, 'tasks', 'task_001', 'stdout.log'), 'utf8'),
-    ).toBe(want);
+      lines(nodeLog).some((l) =>
+        /^s3 cp --only-show-errors - s3:\/\/bkt\/runs\/e2e\/hsm-staging\/[0-9a-f]+\/[0-9a-f]{64}$/.test(l),
+      ),
+    ).toBe(true);
     expect(
       existsSync(join(s3root, 'bkt', 'runs', 'e2e', 'hsm-staging'))
         ? readdirSync(join(s3root, 'bkt', 'runs', 'e2e', 'hsm-staging'))
