@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
 
-const home = mkdtempSync(join(tmpdir(), 'hsm-home-'));
+const home = makeTempDir('hsm-home-');
 const run = (args: string[], cwd: string) => hsm(args, cwd, { HOME: home });
 
 beforeAll(() => ensureBuilt());
@@ -96,7 +96,7 @@ describe('hsm validate', () => {
     expect(isDir.code).toBe(2);
     expect(isDir.stdout).toContain('adir: error: adir is a directory, not a sweep file');
     // no hsm_config.yaml and no sweep file: nothing to check
-    const empty = mkdtempSync(join(tmpdir(), 'hsm-e2e-'));
+    const empty = makeTempDir('hsm-e2e-');
     const none = run(['validate'], empty);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('hsm: error: sweep file sweeps/sweep.yaml does not exist');
@@ -104,7 +104,7 @@ describe('hsm validate', () => {
 
   // the config used to be checked only on the way to a sweep file: without one, its errors went unseen
   it('checks hsm_config.yaml without a sweep file, every problem at once (sources as a run checks them)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-e2e-'));
+    const dir = makeTempDir('hsm-e2e-');
     const config = [
       'defualts:', //                                    1: unknown top-level key
       '  jobs: 2',

@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDefaultCommand, loadProjectConfig } from '../../src/config/index.js';
 import { HsmError } from '../../src/domain/errors.js';
 
 function project(files: Record<string, string>): { dir: string; home: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-config-'));
-  const home = mkdtempSync(join(tmpdir(), 'hsm-home-'));
+  const dir = makeTempDir('hsm-config-');
+  const home = makeTempDir('hsm-home-');
   mkdirSync(join(dir, '.git'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
