@@ -1,9 +1,9 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HSM_BIN, makeProject } from '../../helpers/cli.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { sshInfra } from '../../remote/test-infra.js';
 import { hsmChild } from './slurm-helpers.js';
 
@@ -20,7 +20,7 @@ const workdirs: string[] = [];
 
 /** A PATH directory whose Slurm commands refuse to run: hsm must not call them on this machine. */
 function noLocalSlurm(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-no-slurm-'));
+  const dir = makeTempDir('hsm-no-slurm-');
   for (const p of SCHEDULER) {
     writeFileSync(join(dir, p), `#!/bin/sh\necho "${p} must run on the login node" >&2\nexit 99\n`);
     chmodSync(join(dir, p), 0o755);

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HSM_BIN } from '../../helpers/cli.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { jobsInQueue, runsLog, slurmEnv, slurmProject, statusJson, waitUntil } from './slurm-helpers.js';
@@ -17,7 +17,7 @@ import { jobsInQueue, runsLog, slurmEnv, slurmProject, statusJson, waitUntil } f
 
 /** A PATH directory whose Slurm commands refuse to run: hsm must not call them on this machine. */
 function noLocalSlurm(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-no-slurm-'));
+  const dir = makeTempDir('hsm-no-slurm-');
   for (const p of ['sbatch', 'squeue', 'sacct', 'scancel', 'scontrol']) {
     writeFileSync(join(dir, p), `#!/bin/sh\necho "${p} must run on the login node" >&2\nexit 99\n`);
     chmodSync(join(dir, p), 0o755);
