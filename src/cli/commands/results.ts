@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 // the API's own files, not its index: this command loads only what results need
-import { getSweepResults, getSweepResultsJson, type SweepResults } from '../../api/sweep-results.js';
+import { getSweepResultsJson, type SweepResults } from '../../api/sweep-results.js';
 import { openProject } from '../../api/project.js';
 import { bold, dim } from '../output.js';
 
@@ -26,7 +26,8 @@ export function registerResults(program: Command): void {
           process.stdout.write(getSweepResultsJson(openProject(), id, options) + '\n');
           return;
         }
-        const results = getSweepResults(openProject(), id, options);
+        // the store's document (filtered and sorted there), parsed: the same as getSweepResults gives
+        const results = JSON.parse(getSweepResultsJson(openProject(), id, options)) as SweepResults;
         if (flags.csv) process.stdout.write(renderCsv(results));
         else process.stdout.write(renderTable(results));
       },
