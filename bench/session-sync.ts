@@ -4,6 +4,7 @@
 // changed (median of REPS); the whole project as a tarball (`tar cz`, base64, typed to
 // `base64 -d | tar xz` on the node through the same session and the same acknowledged-block
 // typing, median of REPS): the fastest a tool that sends everything could be over this channel.
+// Also the commands (and round trips) each incremental push took through the session.
 // Run through bench/session-sync.sh.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,29 +42,57 @@ function project(): string {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dir = project();
-const files = Number(execFileSync('sh', ['-c', 'find . -type f | wc -l'], { cwd: dir, encoding: 'utf8' }).trim());
+const files = Number(
+  execFileSync('sh', ['-c', 'find . -type f | wc -l'], { cwd: dir, encoding: 'utf8' }).trim(),
+);
 const bytes = Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
 const transport = createShellTransport({ shellCommand: `${WRAPPER} {node}`, connectTimeoutMs: 30_000 });
 const node = { name: NODE, target: NODE };
-const shell = sessionShellOf(transport, node);
+const plain = sessionShellOf(transport, node);
+// commands typed into the session (each one a round trip, two when data is typed to it)
+let commands = 0;
+let typedTo = 0;
+const shell: typeof plain = {
+  node: plain.node,
+  run: (command, options) => {
+    commands++;
+    if (options.input) typedTo++;
+    return plain.run(command, options);
+  },
+};
 const remote = `hsm-bench-ssync-${process.pid}`;
 const load = () => execFileSync('cut', ['-d', ' ', '-f1-3', '/proc/loadavg'], { encoding: 'utf8' }).trim();
-console.error(`project: ${files} files, ${bytes} bytes (${KIND}); node ${NODE}; reps ${REPS}; load before ${load()}`);
+console.error(
+  `project: ${files} files, ${bytes} bytes (${KIND}); node ${NODE}; reps ${REPS}; load before ${load()}`,
+);
 
 try {
   await transport.run(node, 'true', { timeoutMs: 30_000 }); // the session is open before any timing
   let t0 = performance.now();
-  const first = await pushThroughSession(shell, { localRoot: dir, remoteRoot: `${remote}/sync`, timeoutMs: 600_000 });
+  const first = await pushThroughSession(shell, {
+    localRoot: dir,
+    remoteRoot: `${remote}/sync`,
+    timeoutMs: 600_000,
+  });
   const firstMs = performance.now() - t0;
   const inc: number[] = [];
   const tar: number[] = [];
   let incWire = 0;
+  const incCommands: string[] = [];
   let tarWire = 0;
   for (let i = 0; i < REPS; i++) {
-    for (const f of ['pkg3/mod7.py', 'pkg17/mod21.py', 'pkg33/mod45.py']) appendFileSync(join(dir, f), `# edit ${i}\n`);
+    for (const f of ['pkg3/mod7.py', 'pkg17/mod21.py', 'pkg33/mod45.py'])
+      appendFileSync(join(dir, f), `# edit ${i}\n`);
+    commands = 0;
+    typedTo = 0;
     t0 = performance.now();
-    const r = await pushThroughSession(shell, { localRoot: dir, remoteRoot: `${remote}/sync`, timeoutMs: 600_000 });
+    const r = await pushThroughSession(shell, {
+      localRoot: dir,
+      remoteRoot: `${remote}/sync`,
+      timeoutMs: 600_000,
+    });
     inc.push(performance.now() - t0);
+    incCommands.push(`${commands}/${commands + typedTo}`);
     if (r.items.length !== 3) throw new Error(`incremental push moved ${r.items.length} items, not 3`);
     incWire = r.wire_bytes;
     t0 = performance.now();
@@ -80,12 +109,17 @@ try {
   console.error(`load after ${load()}`);
   const i = median(inc);
   const t = median(tar);
-  console.log(`| what (${files} files, ${(bytes / 1e6).toFixed(1)} MB, ${KIND}) | median (ms) | typed (bytes) |`);
+  console.log(
+    `| what (${files} files, ${(bytes / 1e6).toFixed(1)} MB, ${KIND}) | median (ms) | typed (bytes) |`,
+  );
   console.log('|---|---|---|');
   console.log(`| first push | ${firstMs.toFixed(0)} (one run) | ${first.wire_bytes} |`);
   console.log(`| incremental push, 3 files changed | ${i.toFixed(0)} | ${incWire} |`);
   console.log(`| full tarball through the same session | ${t.toFixed(0)} | ${tarWire} |`);
   console.log(`| incremental vs tarball | ${(t / i).toFixed(1)}x faster | |`);
+  console.log(
+    `commands/round trips per incremental push: ${incCommands.join(' ')}; each time: ${inc.map((x) => x.toFixed(0)).join(' ')} ms / ${tar.map((x) => x.toFixed(0)).join(' ')} ms`,
+  );
 } finally {
   await transport.run(node, `rm -rf ${remote}`, { timeoutMs: 120_000 });
   await transport.close();
