@@ -82,7 +82,9 @@ export function slurmJobScript(job: JobSpec<SlurmResources>): string {
     'hsm_i=${SLURM_ARRAY_TASK_ID:-0}',
     // the skip count is filled in below: the lines before the table
     '',
-    'case $hsm_e in "# $hsm_i) "*) ;; *) echo "hsm: no task for array index $hsm_i" >&2; exit 2 ;; esac',
+    // not at its line (lines added to the script since: by hand, by a site's submit filter): searched
+    'case $hsm_e in "# $hsm_i) "*) ;; *) hsm_e=$(grep -m 1 "^# $hsm_i) " "$0") ;; esac',
+    '[ -n "$hsm_e" ] || { echo "hsm: no task for array index $hsm_i" >&2; exit 2; }',
     `cd ${quoteShellWord(job.tasksDir)} || exit 75`,
     'eval "set -- ${hsm_e#"# $hsm_i) "}"',
     // the runner works through the element's tasks in order (several when packed), each with its

@@ -99,6 +99,9 @@ describe('Slurm job scripts', () => {
       const words = (i: number) => element(i).stdout.split('\n').slice(0, -1);
       expect(words(0)).toEqual([join(dir, 'tasks'), 'run', '1', 'task_1']);
       expect(words(1)).toEqual([join(dir, 'tasks'), 'run', '2', hostile, '1', 'task 3']);
+      // a line added above the table (by hand, by a site's submit filter): the line is searched
+      writeFileSync(script, readFileSync(script, 'utf8').replace('\nhsm_i=', '\n# added\nhsm_i='));
+      expect(words(1)).toEqual([join(dir, 'tasks'), 'run', '2', hostile, '1', 'task 3']);
       const beyond = element(2);
       expect(beyond.status).toBe(2);
       expect(beyond.stderr).toContain('hsm: no task for array index 2');
