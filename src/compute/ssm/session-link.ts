@@ -22,10 +22,14 @@ import { classifySessionFailure } from './session-failure.js';
 // workdirs are relative to it, as over ssh.
 
 const RETRY_DELAYS_MS = [1000, 2000, 4000];
+/** How long close waits for collect stages to be removed. */
+const CLOSE_WAIT_MS = 10_000;
 
 export class SessionHostLink implements HostLink {
   readonly host: string;
   private batches = 0;
+  /** Removals of collect stages still running (close waits for them: the session ends then). */
+  private readonly cleaning = new Set<Promise<unknown>>();
 
   constructor(
     readonly node: NodeTarget,
@@ -127,7 +131,9 @@ export class SessionHostLink implements HostLink {
       }
     }
     rmSync(localStage, { recursive: true, force: true });
-    void this.run(`rm -rf ${quoteShellWord(stage)}`, 60_000, 'collect clean');
+    const clean = this.run(`rm -rf ${quoteShellWord(stage)}`, 60_000, 'collect clean').catch(() => undefined);
+    this.cleaning.add(clean);
+    void clean.finally(() => this.cleaning.delete(clean));
     this.log.command('session collect', performance.now() - t0, {
       host: this.node.name,
       tasks: tasks.length,
@@ -138,7 +144,16 @@ export class SessionHostLink implements HostLink {
   }
 
   async close(): Promise<void> {
-    // the transport's sessions are the source's to close (shared by its nodes)
+    // the transport's sessions are the source's to close (shared by its nodes), after this:
+    // a stage removal cut off by the session's end left the stage on the node (a dead node's is
+    // not waited for long)
+    if (this.cleaning.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.cleaning),
+      new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 }
 

@@ -286,6 +286,8 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
     );
     const sweeps = readdirSync(join(dir, 'sweeps', 'outputs'));
     const task = join(dir, 'sweeps', 'outputs', sweeps[0]!, 'tasks', 'task_001');
+    // the node's staging directory of the collection is removed before hsm ends its session
+    expect(onNode(`ls -a ${base}/e2e/.hsm/sweeps/${sweeps[0]}`)).not.toMatch(/collect\./);
     expect(readFileSync(join(task, 'stdout.log'), 'utf8')).toBe(want);
     // the task's 6 MB result was uploaded by the node's aws and is here whole
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
