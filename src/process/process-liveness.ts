@@ -12,6 +12,17 @@ export function isProcessAlive(pid: number): boolean {
   return state !== 'Z' && state !== 'X'; // null: no /proc (not Linux), trust kill -0
 }
 
+/** The process group of a process (/proc/<pid>/stat field 5), or null (gone, or no /proc). */
+export function processGroupOf(pid: number | 'self'): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) && pgrp > 0 ? pgrp : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A process's state letter (/proc/<pid>/stat field 3: R, S, D, T stopped, Z zombie, ...), or null
  * (gone, or no /proc). */
 export function processState(pid: number): string | null {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import {
   isSameProcessAlive,
+  processGroupOf,
   processIdentity,
   processState,
   type ProcessIdentity,
@@ -36,8 +37,11 @@ export async function freezeTree(
 ): Promise<ProcessIdentity[]> {
   const seen = new Set(known.map((p) => p.pid));
   const frozen: ProcessIdentity[] = [];
+  const own = processGroupOf('self');
   let level = roots.filter((p) => !seen.has(p));
   while (level.length > 0) {
+    // never this process, nor one of its own group (whoever started hsm, a test runner for one)
+    level = level.filter((p) => p > 1 && p !== process.pid && (own === null || processGroupOf(p) !== own));
     for (const pid of level) {
       seen.add(pid);
       const id = processIdentity(pid);

@@ -1,11 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, waitForExit } from '../../helpers/cli.js';
 import { restoreSlurm, useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
-import { hsmChild, runsLog, slurmEnv, slurmProject, statusJson, waitUntil } from './slurm-helpers.js';
+import {
+  hsmChild,
+  runsLog,
+  signalDaemon,
+  slurmEnv,
+  slurmProject,
+  statusJson,
+  waitUntil,
+} from './slurm-helpers.js';
 
 // slurmctld restarted mid-sweep (the node failure is in slurm-node-fail.test.ts).
 // These hold the Slurm test lock EXCLUSIVELY and bring the cluster back (scripts/infra/slurm-up.sh)
@@ -14,8 +21,7 @@ import { hsmChild, runsLog, slurmEnv, slurmProject, statusJson, waitUntil } from
 /** Stops slurmctld as a service manager restarts it (TERM: it saves its state first) and waits
  * until it is gone. */
 async function stopDaemon(pidFile: string): Promise<void> {
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  process.kill(pid, 'SIGTERM');
+  const pid = signalDaemon(pidFile, 'slurmctld', 'SIGTERM');
   await waitUntil('slurmctld to stop', 20_000, () => {
     try {
       process.kill(pid, 0);

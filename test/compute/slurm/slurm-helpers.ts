@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HSM_BIN, hsm, makeProject } from '../../helpers/cli.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { sshInfra } from '../../remote/test-infra.js';
+import { readProcessCommandLine } from '../../../src/process/process-liveness.js';
 import { GiveUp, until } from '../../helpers/wait.js';
 
 // Shared by the tests of the Slurm source on the real Slurm of scripts/infra. Jobs run on node1..3
@@ -216,4 +217,16 @@ export async function queueEmptied(id: string, env: NodeJS.ProcessEnv): Promise<
 /** How many scancel calls the counting shims saw. */
 export function scancels(shims: { calls: () => string[] }): number {
   return shims.calls().filter((c) => c.startsWith('scancel ')).length;
+}
+
+/** Signals the Slurm daemon a pid file names, once its command line shows it is that daemon: a pid
+ * file left by a daemon that died names whatever process has that pid since (pids are reused, a
+ * test runner's worker for one). Returns the pid. */
+export function signalDaemon(pidFile: string, program: string, signal: NodeJS.Signals): number {
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const cmd = Number.isInteger(pid) && pid > 1 ? readProcessCommandLine(pid) : null;
+  if (cmd === null || !cmd.split(' ')[0]!.endsWith(program))
+    throw new Error(`${pidFile} names pid ${pid}, which is not ${program} (${cmd ?? 'no such process'})`);
+  process.kill(pid, signal);
+  return pid;
 }

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../../helpers/cli.js';
 import { restoreSlurm, useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { hitNodeUnderTasks } from './node-disruption.js';
+import { signalDaemon } from './slurm-helpers.js';
 
 // A slurmd stopped mid-job. slurmctld notices after SlurmdTimeout (30 s here) plus a ping round:
 // ~50 s alone, so this file takes ~1-1.5 min. It holds the Slurm test lock EXCLUSIVELY and brings
@@ -22,7 +22,7 @@ describe.skipIf(NO_INFRA)('a Slurm node failing under a sweep', () => {
       // slurmd gone: slurmctld stops hearing from the node and, after SlurmdTimeout, fails its jobs
       hit: (n) => {
         const pidFile = join(sshInfra().dir, 'slurm', 'run', `slurmd-${n}.pid`);
-        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+        signalDaemon(pidFile, 'slurmd', 'SIGKILL');
       },
       restore: restoreSlurm,
     });
