@@ -12,6 +12,9 @@ export interface FailureEvidence {
   exitCode: number | null;
   signal: string | null;
   detail?: string | null;
+  /** The source's accounting says the attempt did not run out of memory (a scheduler's final state):
+   * signatures that only guess an OOM (a SIGKILL hsm did not send) do not apply. */
+  memoryAccounted?: boolean;
   /** The last few KB of the attempt's stderr ('' when there is none). */
   stderrTail: string;
 }
@@ -67,6 +70,7 @@ function build(
 // The evidence a signature finds, or null when it does not hold.
 function matchSignature(sig: FailureSignature, e: FailureEvidence, lines: readonly string[]): string | null {
   if (!(sig.reasons ?? ['failed']).includes(e.reason)) return null;
+  if (sig.guessesOom && e.memoryAccounted) return null;
   if (sig.exitCodes && (e.exitCode === null || !sig.exitCodes.includes(e.exitCode))) return null;
   if (sig.signals && (e.signal === null || !sig.signals.includes(e.signal))) return null;
   if (sig.stderr) {

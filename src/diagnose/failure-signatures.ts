@@ -17,6 +17,8 @@ export interface FailureSignature {
   stderr?: RegExp;
   /** What a signature without a stderr line says as evidence. */
   describe?: string;
+  /** It only guesses an out-of-memory kill: skipped when the source's accounting knows better. */
+  guessesOom?: true;
 }
 
 const reason = (r: TerminationReason & FailureCategory): FailureSignature => ({
@@ -36,6 +38,7 @@ export const FAILURE_SIGNATURES: readonly FailureSignature[] = [
   {
     category: 'oom',
     signals: ['SIGKILL'],
+    guessesOom: true,
     describe: "killed by SIGKILL, which hsm did not send: usually the kernel's out-of-memory killer",
   },
   { category: 'timeout', exitCodes: [124], describe: 'exit 124: a `timeout` command stopped it' },

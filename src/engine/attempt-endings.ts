@@ -155,7 +155,8 @@ export class AttemptEndings {
   }
 
   // The outcome of an ended attempt and, when it did not complete, its cause (which may make the
-  // termination reason precise: a SIGKILL hsm did not send is `oom`).
+  // termination reason precise: a SIGKILL hsm did not send is `oom`, unless the source's accounting
+  // says the attempt did not run out of memory).
   private outcomeOf(run: Running, ev: FinishedEvent): { outcome: Outcome; diagnosis: Diagnosis | null } {
     const { workspace } = this.state;
     let exitStatus = ev.exitStatus;
@@ -179,7 +180,11 @@ export class AttemptEndings {
       host: run.row.host,
     });
     if (outcome.reason === 'completed') return { outcome, diagnosis: null };
-    const diagnosis = diagnoseFailure({ ...outcome, stderrTail: workspace.stderrTail(ev.task) });
+    const diagnosis = diagnoseFailure({
+      ...outcome,
+      stderrTail: workspace.stderrTail(ev.task),
+      ...(ev.memoryAccounted ? { memoryAccounted: true } : {}),
+    });
     return { outcome: { ...outcome, reason: diagnosis.reason }, diagnosis };
   }
 }

@@ -106,6 +106,9 @@ export type SourceEvent =
       detail?: string;
       /** The attempt was withdrawn (cancel) before it started: the task goes back to pending. */
       neverStarted?: boolean;
+      /** The source's accounting knows whether the attempt ran out of memory and said it did not (a
+       * scheduler's final state other than OUT_OF_MEMORY): a SIGKILL is then not taken for an OOM. */
+      memoryAccounted?: boolean;
       /** It did not start because the source could not write there (disk full): the path. The engine
        * stops handing over attempts. */
       storageFailure?: string;

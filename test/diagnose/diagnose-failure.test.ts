@@ -164,6 +164,13 @@ describe('diagnoseFailure', () => {
   it('makes the termination reason precise: a host OOM is `oom`, a walltime message `timeout`', () => {
     expect(diagnoseFailure(failed('MemoryError\n')).reason).toBe('oom');
     expect(diagnoseFailure(failed('', null, 'SIGKILL')).reason).toBe('oom');
+    // unless the source's accounting knows the attempt did not run out of memory (a scheduler's
+    // FAILED, not OUT_OF_MEMORY): then it is a kill, not a guessed OOM
+    const accounted = diagnoseFailure({ ...failed('', null, 'SIGKILL'), memoryAccounted: true });
+    expect(accounted).toMatchObject({ reason: 'failed', category: 'unknown' });
+    expect(accounted.evidence).toMatch(/killed by SIGKILL/);
+    // a memory kill the task's own stderr shows is still `oom`
+    expect(diagnoseFailure({ ...failed(SLURM_OOM, 1), memoryAccounted: true }).reason).toBe('oom');
     expect(diagnoseFailure(failed(SLURM_TIME)).reason).toBe('timeout');
     expect(diagnoseFailure(failed(TORCH_CUDA_OOM)).reason).toBe('failed');
   });

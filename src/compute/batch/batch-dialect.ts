@@ -134,4 +134,7 @@ export interface BatchDialect<R> {
   cancelArgv(jobIds: readonly string[]): string[];
   /** The handle of one element: `123_4` (Slurm), `123[4]` (PBS). */
   elementHandle(jobId: string, index: number): string;
+  /** The name of an element's own output file under the job output directory (its script's
+   * `--output` pattern); absent when the scheduler names it otherwise. */
+  elementOutputName?(jobId: string, index: number): string;
 }

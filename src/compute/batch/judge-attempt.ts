@@ -44,6 +44,8 @@ export type Judgement =
       reason?: TerminationReason;
       detail?: string;
       neverStarted?: boolean;
+      /** The scheduler's accounting gave this attempt's final state, and it was not out of memory. */
+      accounted?: boolean;
     };
 
 /** Reasons the scheduler knows better than an exit status. */
@@ -65,8 +67,10 @@ export function judgeAttempt(v: AttemptView): Judgement {
     if (v.packed) return { kind: 'finished', exitStatus: v.exit.exit };
     if (verdict && SCHEDULER_REASONS.has(verdict.reason!))
       return finished(v.exit.exit, verdict.reason!, verdict.detail);
-    if (verdict || (gone && waited >= ACCOUNTING_GRACE_MS))
-      return { kind: 'finished', exitStatus: v.exit.exit };
+    // accounting that says how the job ended (and not OUT_OF_MEMORY) outranks guessing a memory kill
+    // from a SIGKILL in the exit record
+    if (verdict) return { kind: 'finished', exitStatus: v.exit.exit, accounted: true };
+    if (gone && waited >= ACCOUNTING_GRACE_MS) return { kind: 'finished', exitStatus: v.exit.exit };
     return { kind: 'wait' };
   }
   if (!gone) return { kind: 'wait' };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { memoryKillInOutput } from './memory-kill.js';
 import type { SourceEvent } from '../../engine/ports.js';
 import { readExitRecord, readStartedRecord } from '../../process/task-records.js';
 import type { AccountingEntry, BatchDialect, QueueEntry } from './batch-dialect.js';
@@ -135,19 +136,36 @@ export class StatusRound<R> {
       });
       if (j.kind === 'wait') continue;
       changed = true;
+      // accounting that is not OUT_OF_MEMORY settles a memory kill only with the element's own
+      // output read: a cluster that enforces memory by polling kills with SIGKILL, records FAILED
+      // and says so only there
+      const memory = j.accounted && t.jobId !== null && t.index !== null ? this.memoryKill(t) : null;
+      const reason = memory === 'killed' ? 'oom' : j.reason;
+      const detail =
+        memory === 'killed' ? 'Slurm killed it over its memory limit (the job output says so)' : j.detail;
       events.push({
         kind: 'finished',
         task: t.task,
         attempt: t.attempt,
         exitStatus: j.exitStatus,
-        ...(j.reason ? { reason: j.reason } : {}),
-        ...(j.detail ? { detail: j.detail } : {}),
+        ...(reason ? { reason } : {}),
+        ...(detail ? { detail } : {}),
         ...(j.neverStarted ? { neverStarted: true } : {}),
+        ...(memory === 'not killed' ? { memoryAccounted: true } : {}),
         at: now,
       });
     }
     this.schedule.roundDone(Date.now(), changed);
     return { events };
+  }
+
+  // What the element's own output says of a memory kill; null when it cannot be read here (a
+  // scheduler that names it otherwise, or not pulled from a remote workdir yet).
+  private memoryKill(t: Tracked): 'killed' | 'not killed' | null {
+    const name = this.dialect.elementOutputName?.(t.jobId!, t.index!);
+    if (name === undefined) return null;
+    // tasks live at <sweep>/tasks/<task>; job output at <sweep>/scripts/job_scripts/output
+    return memoryKillInOutput(join(t.localDir, '..', '..', 'scripts', 'job_scripts', 'output', name));
   }
 
   // Between status calls the task directories are read, not the scheduler. An element's runner

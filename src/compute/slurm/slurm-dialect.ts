@@ -57,4 +57,6 @@ export const slurmDialect: BatchDialect<SlurmResources> = {
   verdict: slurmVerdict,
   cancelArgv: (jobIds) => ['scancel', ...jobIds],
   elementHandle: (jobId, index) => `${jobId}_${index}`,
+  // the job script's `--output=<logDir>/%A_%a.out`
+  elementOutputName: (jobId, index) => `${jobId}_${index}.out`,
 };

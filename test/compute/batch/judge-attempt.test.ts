@@ -59,6 +59,14 @@ describe('judging an attempt in a batch job', () => {
     expect(judgeAttempt(withAcct('FAILED', { exit: { exit: 3, at: now } }))).toEqual({
       kind: 'finished',
       exitStatus: 3,
+      accounted: true,
+    });
+    // a SIGKILL (128+9) that accounting does not call OUT_OF_MEMORY: said so, for the engine not
+    // to guess an OOM; after the grace without accounting nothing is said
+    expect(judgeAttempt(withAcct('FAILED', { exit: { exit: 137, at: now } }))).toEqual({
+      kind: 'finished',
+      exitStatus: 137,
+      accounted: true,
     });
     expect(
       judgeAttempt(view({ exit: { exit: 3, at: now }, leftQueueAt: now - ACCOUNTING_GRACE_MS })),

@@ -63,8 +63,9 @@ describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
     // the task kills the runner, its parent (the job's batch script), with SIGKILL: the job ends
     // FAILED 0:9 with the task started and no exit record written
     start('lost', () => sweep(`${STARTED}kill -9 $PPID; `));
-    // SIGTERM: a SIGKILL hsm did not send is taken for the kernel's out-of-memory killer (`oom`)
-    start('signal', () => sweep(`${STARTED}kill -TERM $$; `));
+    // SIGKILL, which a local source would take for the kernel's out-of-memory killer: here sacct
+    // says FAILED, not OUT_OF_MEMORY, so it is a kill and not retried as an OOM
+    start('signal', () => sweep(`${STARTED}kill -KILL $$; `));
     // a deadline the job cannot meet (its time limit ends later): Slurm ends it DEADLINE unstarted
     start('deadline', () =>
       sweep(
@@ -102,7 +103,7 @@ describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
     expect(runs).toEqual(['task_001']);
   }, 240_000);
 
-  it('a task killed by a signal is `failed` with that signal', async () => {
+  it('a task killed by a signal (SIGKILL, not an OOM for sacct) is `failed` with that signal', async () => {
     const { code, task } = await cases.get('signal')!;
     expect(code, JSON.stringify(task)).toBe(1);
     expect(task).toMatchObject({
@@ -110,8 +111,8 @@ describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
       termination_reason: 'failed',
       exit_code: null,
       attempts: 1,
-      signal: 'SIGTERM',
-      detail: 'killed by SIGTERM',
+      signal: 'SIGKILL',
+      detail: 'killed by SIGKILL',
     });
   }, 240_000);
 
