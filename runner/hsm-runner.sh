@@ -134,7 +134,9 @@ stop_task() { # attempt task_dir pid
 }
 
 watch_kills() { # attempt task_dir [attempt task_dir...]
-  while sleep 1; do
+  # it ends with the runner ($$: the runner's shell, not this subshell): a runner killed with -9
+  # (the lost case) cannot stop it, and in its own process group it outlives the job otherwise
+  while sleep 1 && kill -0 $$ 2>/dev/null; do
     wa=
     for w in "$@"; do
       [ -n "$wa" ] || { wa=$w; continue; }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findRunnerScript } from '../../../src/compute/local/runner-path.js';
+import { isProcessAlive } from '../../../src/process/process-liveness.js';
+import { childrenOf } from '../../../src/process/process-tree.js';
 import { readExitRecord, readStartedRecord } from '../../../src/process/task-records.js';
 import { until } from '../../helpers/wait.js';
 
@@ -63,6 +65,30 @@ describe('hsm-runner.sh run with several tasks (packing)', () => {
     expect(readExitRecord(join(b, 'exit'), 1)?.exit).toBe(137);
     expect(readExitRecord(join(c, 'exit'), 1)?.exit).toBe(0);
     expect(readFileSync(join(c, 'stdout.log'), 'utf8')).toBe('after\n');
+  });
+
+  it('leaves no kill watcher behind when the runner is killed -9 (a lost element)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const a = taskDir(root, 'task_001', 'sleep 60');
+    taskDir(root, 'task_002', 'exit 0');
+    const runner = spawn('bash', [findRunnerScript(), 'run', '1', 'task_001', '1', 'task_002'], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    const task = await until('task_001 to start', () => readStartedRecord(join(a, 'started'), 1)?.pid);
+    let watchers: number[] = [];
+    try {
+      // the runner's children: the task and the watcher of kill markers
+      watchers = await until('the watcher to be forked', () => {
+        const w = childrenOf(runner.pid!).filter((p) => p !== task);
+        return w.length === 1 ? w : undefined;
+      });
+      process.kill(runner.pid!, 'SIGKILL');
+      await until('the watcher to end with its runner', () => !isProcessAlive(watchers[0]!), 15_000);
+    } finally {
+      process.kill(-task, 'SIGKILL'); // the task's group (it leads one)
+      for (const pid of watchers.filter(isProcessAlive)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('skips a withdrawn task: no records, never started', async () => {
