@@ -99,39 +99,29 @@ export class TaskChanges {
   // An attempt's start and end, as applyOne would write them one after the other.
   private applyRun(start: StartedChange, c: FinishedChange): void {
     const s = this.stmts;
-    const o = c.outcome;
-    const row = {
-      task: c.task,
-      attempt: c.attempt,
-      status: c.status,
-      exitCode: o.exitCode,
-      signal: o.signal,
-      reason: o.reason,
-      startedAt: o.startedAt,
-      endedAt: o.endedAt,
-      host: o.host,
-      detail: o.detail,
-      startAt: start.at,
-      startHost: start.host,
-      pid: start.handle,
-    };
+    const row = { ...finishedRow(c), startAt: start.at, startHost: start.host, pid: start.handle };
     if (s.runTask.get(c.status)!.run(row).changes === 0) {
       // refused: say which of the two was not legal, as applyOne would have
       this.applyOne(start);
       throw this.refused(c, c.status);
     }
     s.runAttempt.run(row);
-    s.event.run(
-      start.at,
-      start.task,
-      'task:started',
-      JSON.stringify({ attempt: start.attempt, handle: start.handle, host: start.host }),
-    );
-    s.event.run(
-      o.endedAt ?? Date.now(),
+    this.startedEvent(start);
+    this.finishedEvent(c);
+  }
+
+  private startedEvent(c: StartedChange): void {
+    const detail = { attempt: c.attempt, handle: c.handle, host: c.host };
+    this.stmts.event.run(c.at, c.task, 'task:started', JSON.stringify(detail));
+  }
+
+  private finishedEvent(c: FinishedChange): void {
+    const at = c.outcome.endedAt ?? Date.now();
+    this.stmts.event.run(
+      at,
       c.task,
       `task:${c.status}`,
-      JSON.stringify({ attempt: c.attempt, ...o }),
+      JSON.stringify({ attempt: c.attempt, ...c.outcome }),
     );
   }
 
@@ -148,35 +138,13 @@ export class TaskChanges {
         if (s.startTask.run({ task: c.task, attempt: c.attempt, host: c.host, at: c.at }).changes === 0)
           throw this.refused(c, 'running');
         s.startAttempt.run({ task: c.task, attempt: c.attempt, pid: c.handle, host: c.host, at: c.at });
-        s.event.run(
-          c.at,
-          c.task,
-          'task:started',
-          JSON.stringify({ attempt: c.attempt, handle: c.handle, host: c.host }),
-        );
+        this.startedEvent(c);
         break;
       case 'finished': {
-        const o = c.outcome;
-        const row = {
-          task: c.task,
-          attempt: c.attempt,
-          status: c.status,
-          exitCode: o.exitCode,
-          signal: o.signal,
-          reason: o.reason,
-          startedAt: o.startedAt,
-          endedAt: o.endedAt,
-          host: o.host,
-          detail: o.detail,
-        };
+        const row = finishedRow(c);
         if (s.finishTask.get(c.status)!.run(row).changes === 0) throw this.refused(c, c.status);
         s.finishAttempt.run(row);
-        s.event.run(
-          o.endedAt ?? Date.now(),
-          c.task,
-          `task:${c.status}`,
-          JSON.stringify({ attempt: c.attempt, ...o }),
-        );
+        this.finishedEvent(c);
         break;
       }
       case 'reset':
@@ -241,4 +209,21 @@ function endsInBatch(changes: readonly TaskChange[]): Map<number, number> {
 
 function sqlList(statuses: readonly TaskStatus[]): string {
   return statuses.map((x) => `'${x}'`).join(', ');
+}
+
+// The columns an ended attempt writes to its task and attempt rows.
+function finishedRow(c: FinishedChange) {
+  const o = c.outcome;
+  return {
+    task: c.task,
+    attempt: c.attempt,
+    status: c.status,
+    exitCode: o.exitCode,
+    signal: o.signal,
+    reason: o.reason,
+    startedAt: o.startedAt,
+    endedAt: o.endedAt,
+    host: o.host,
+    detail: o.detail,
+  };
 }
