@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HsmError } from '../../domain/errors.js';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
-import { readExitRecord } from '../../process/task-records.js';
 import { renderTaskScript, type TaskEnvironment } from '../command-script.js';
 import type { SweepContext } from '../source-context.js';
 import type { BatchDialect, JobTask } from './batch-dialect.js';
@@ -17,7 +16,8 @@ import {
 import { PermanentSubmitError, SchedulerUnreachableError, submitJob } from './job-submitter.js';
 import { packIntoElements, stopPackedAttempt } from './packing.js';
 import { PollSchedule } from './poll-schedule.js';
-import { tasksToPull, type RemoteSweepDir } from './remote-sweep-dir.js';
+import { RemotePulls } from './remote-pulls.js';
+import type { RemoteSweepDir } from './remote-sweep-dir.js';
 import { prepareBatchSweep, type Prepared } from './batch-preparation.js';
 import type { SchedulerClient } from './scheduler-client.js';
 import { StatusRound, type Tracked } from './status-round.js';
@@ -66,15 +66,15 @@ export class BatchSource<R> implements ComputeSource {
   private readonly schedule: PollSchedule;
   private readonly round: StatusRound<R>;
   private refused: string | null = null;
-  /** Tasks pulled in this look after their elements left the queue. */
-  private readonly pulledAtEnd = new Set<string>();
-  private queuedPullCursor = 0;
+  /** No shared filesystem: what brings the task directories back from the cluster. */
+  private readonly pulls: RemotePulls | null;
   private prepared: Prepared | null = null;
 
   constructor(private readonly o: BatchSourceOptions<R>) {
     this.name = o.name;
     this.type = o.type;
     this.slots = o.slots;
+    this.pulls = o.remote ? new RemotePulls(o.remote, (l) => this.log(l)) : null;
     this.schedule = new PollSchedule({ minMs: o.pollMinMs, maxMs: o.pollMaxMs, callsPerMinute: 40 });
     this.round = new StatusRound(
       o.dialect,
@@ -82,7 +82,7 @@ export class BatchSource<R> implements ComputeSource {
       jobName(o.context.sweepId),
       this.schedule,
       (l) => this.log(l),
-      o.remote ? (tasks) => this.pull(tasks, true) : undefined,
+      this.pulls ? (tasks) => this.pulls!.pull(tasks, true) : undefined,
     );
   }
 
@@ -280,18 +280,9 @@ export class BatchSource<R> implements ComputeSource {
       if (this.tracked.size > 0) {
         const due = this.schedule.due(Date.now(), 2);
         // no shared filesystem: the records are pulled here once a round, before they are read
-        this.pulledAtEnd.clear();
-        if (due && this.o.remote) {
-          const pull = tasksToPull(this.tracked.values(), this.queuedPullCursor);
-          this.queuedPullCursor = pull.cursor;
-          await this.pull(pull.tasks, false);
-        }
+        await this.pulls?.beforeRound(this.tracked.values(), due);
         const ended = await this.round.run([...this.tracked.values()], due);
-        // what a task wrote last (logs, metrics) is here before its end is reported
-        const finished = ended.events
-          .filter((e) => e.kind === 'finished' && !this.pulledAtEnd.has(e.task))
-          .map((e) => e.task);
-        if (this.o.remote && finished.length > 0) await this.pull(finished, true);
+        await this.pulls?.afterRound(ended.events);
         for (const e of ended.events) {
           this.events.push(e);
           if (e.kind === 'finished') this.tracked.delete(e.task);
@@ -304,25 +295,9 @@ export class BatchSource<R> implements ComputeSource {
     return this.events.splice(0);
   }
 
-  // The task directories of these tasks (and, at an end, the scheduler's output) from the cluster.
-  private async pull(tasks: readonly string[], ending: boolean): Promise<void> {
-    const paths = tasks.map((t) => `tasks/${t}/`);
-    const error = await this.o.remote!.fetch(ending ? [...paths, 'scripts/job_scripts/output/'] : paths);
-    // pulled after the status call saw their elements leave the queue: nothing more will come
-    if (ending && !error) for (const t of tasks) this.pulledAtEnd.add(t);
-    if (error) this.log(error);
-  }
-
-  /** `hsm collect`: with a remote sweep directory, these attempts' task directories (finished or
-   * not: a sweep no hsm follows has its records there only) and the scheduler's output come back. */
+  /** `hsm collect`: with a remote sweep directory, these attempts' task directories come back. */
   async collect(attempts: readonly { task: string; attempt: number; localDir: string }[]) {
-    if (!this.o.remote || attempts.length === 0) return { collected: [], missing: [], error: null };
-    const error = await this.o.remote.fetch([
-      ...attempts.map((a) => `tasks/${a.task}/`),
-      'scripts/job_scripts/output/',
-    ]);
-    const ended = (a: (typeof attempts)[number]) => readExitRecord(join(a.localDir, 'exit'), a.attempt);
-    return { collected: attempts.filter(ended).map((a) => a.task), missing: [], error };
+    return this.pulls ? this.pulls.collect(attempts) : { collected: [], missing: [], error: null };
   }
 
   async terminate(

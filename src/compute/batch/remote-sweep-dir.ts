@@ -126,30 +126,3 @@ export class RemoteSweepDir {
 function lastLine(text: string): string {
   return text.trim().split('\n').slice(-2).join(' | ');
 }
-
-/** Queued elements whose first task is pulled per round, in turn (a sweep of 100,000 queued tasks
- * must not cost 100,000 directories a round: status-round.ts reads as many). */
-const QUEUED_PULLS = 1000;
-
-/** Which tasks' directories a round pulls before reading records: every task of an element the
- * queue did not list as queued (running, gone, not asked yet), and the first task of queued
- * elements, QUEUED_PULLS of them in turn from `cursor` (has it started?). Pure. */
-export function tasksToPull(
-  tracked: Iterable<{ task: string; jobId: string | null; index: number | null; phase: string }>,
-  cursor: number,
-): { tasks: string[]; cursor: number } {
-  const tasks: string[] = [];
-  const queuedFirst: string[] = [];
-  const seen = new Set<string>();
-  // in hand-over order: an element's first task comes first
-  for (const t of tracked) {
-    if (t.phase !== 'queued') tasks.push(t.task);
-    else if (!seen.has(`${t.jobId}_${t.index}`)) {
-      seen.add(`${t.jobId}_${t.index}`);
-      queuedFirst.push(t.task);
-    }
-  }
-  const n = Math.min(queuedFirst.length, QUEUED_PULLS);
-  for (let i = 0; i < n; i++) tasks.push(queuedFirst[(cursor + i) % queuedFirst.length]!);
-  return { tasks, cursor: queuedFirst.length > 0 ? (cursor + n) % queuedFirst.length : 0 };
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tasksToPull } from '../../../src/compute/batch/remote-sweep-dir.js';
+import { tasksToPull } from '../../../src/compute/batch/remote-pulls.js';
 
 // Which task directories a batch source with a remote workdir pulls before a round's records are
 // read: a sweep of many queued tasks must not cost a directory per task every round.
