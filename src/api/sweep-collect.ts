@@ -1,10 +1,12 @@
 import { LocalTaskWorkspace } from '../state/task-workspace.js';
 import type { OpenSweep } from '../state/sweep-directory.js';
+import { liveLockOwner } from '../state/sweep-lock.js';
 import { buildSource } from '../compute/source-registry.js';
 import { syncsOverSsh } from '../config/ssh-source.js';
 import type { ProjectContext } from './project.js';
 import { sweepContext } from './sweep-context.js';
 import { sourceConfig } from './run-sources.js';
+import { openSweep } from './sweep-open.js';
 
 export interface CollectReport {
   sweep_id: string;
@@ -22,7 +24,12 @@ export interface CollectReport {
 export async function collectSweep(
   project: ProjectContext,
   sweep: OpenSweep,
-  options: { sshConfigFile?: string; onWarning?: (message: string) => void } = {},
+  options: {
+    sshConfigFile?: string;
+    onWarning?: (message: string) => void;
+    /** Only the queued and running tasks of batch sources with a remote workdir (`hsm status`). */
+    leftOnly?: boolean;
+  } = {},
 ): Promise<CollectReport> {
   const context = sweepContext(project, sweep, sweep.metadata.project_root ?? project.projectRoot, options);
   const workspace = new LocalTaskWorkspace(sweep.paths);
@@ -38,6 +45,7 @@ export async function collectSweep(
     const host = ['ssh', 'ssm'].includes(config?.type ?? '');
     if (!host && !(config && syncsOverSsh(config))) continue;
     if (host && (row.status === 'queued' || row.status === 'running')) continue;
+    if (options.leftOnly && (host || (row.status !== 'queued' && row.status !== 'running'))) continue;
     if (workspace.readExit(row.name, row.attempts)) continue; // already here
     const list = bySource.get(row.source) ?? [];
     list.push({
@@ -66,4 +74,25 @@ export async function collectSweep(
     }
   }
   return report;
+}
+
+/** Before `hsm status` shows a sweep that no hsm process follows: the records its jobs wrote into the
+ * cluster's copy of the sweep directory (batch sources with `host:` and `workdir:`, left queued or
+ * running by `--detach` or an interrupted run) come back, as `hsm collect` brings them, so that the
+ * catch-up that follows (catchUpLeftSweep) sees them. Null when there is nothing to pull. */
+export async function pullLeftSweep(
+  project: ProjectContext,
+  idOrPrefix: string | undefined,
+  options: { sshConfigFile?: string } = {},
+): Promise<CollectReport | null> {
+  const sweep = openSweep(project, idOrPrefix, { readonly: true });
+  try {
+    if (liveLockOwner(sweep.paths.lock) !== null) return null; // the hsm running it pulls them
+    const left = sweep.store.counts();
+    if (left.queued + left.running === 0) return null;
+    if (!Object.values(project.config.sources).some(syncsOverSsh)) return null;
+    return await collectSweep(project, sweep, { ...options, leftOnly: true });
+  } finally {
+    sweep.store.close();
+  }
 }

@@ -1,5 +1,12 @@
 import { Command } from 'commander';
-import { HsmError, catchUpLeftSweep, openProject, getSweepStatus, writeStatusJson } from '../../api/index.js';
+import {
+  HsmError,
+  catchUpLeftSweep,
+  openProject,
+  getSweepStatus,
+  pullLeftSweep,
+  writeStatusJson,
+} from '../../api/index.js';
 import { describeCounts } from '../progress.js';
 import { watchStatus } from '../status-watch.js';
 import { red, dim, stdoutPaint } from '../output.js';
@@ -28,20 +35,28 @@ export function registerStatus(program: Command): void {
     )
     .option('--interval <seconds>', 'with --watch: seconds between refreshes', '2')
     .option('--all', 'list every task, not only the ones that did not complete (with --watch: when it ends)')
-    .action(
-      async (
-        id: string | undefined,
-        flags: { json?: boolean; watch?: boolean; all?: boolean; interval: string },
-      ) => showStatus(id, flags),
-    );
+    .option('--ssh-config <file>', 'ssh client config file (ssh -F) for the login node of a detached sweep')
+    .action(async (id: string | undefined, flags: StatusFlags) => showStatus(id, flags));
 }
 
-async function showStatus(
-  id: string | undefined,
-  flags: { json?: boolean; watch?: boolean; all?: boolean; interval: string },
-): Promise<void> {
+interface StatusFlags {
+  json?: boolean;
+  watch?: boolean;
+  all?: boolean;
+  interval: string;
+  sshConfig?: string;
+}
+
+async function showStatus(id: string | undefined, flags: StatusFlags): Promise<void> {
   const project = openProject();
   // a sweep left on a batch scheduler that no hsm follows: what its jobs recorded since, first
+  // (pulled from the cluster's copy of the sweep directory when it does not share this filesystem)
+  const pulled = await pullLeftSweep(project, id, { sshConfigFile: flags.sshConfig });
+  for (const e of pulled?.errors ?? [])
+    process.stderr.write(
+      `warning: ${e}: the state below is what had come back before; ` +
+        `\`hsm status\` again or \`hsm collect ${pulled!.sweep_id}\` brings the rest once the login node answers\n`,
+    );
   catchUpLeftSweep(project, id);
   if (flags.watch) {
     const intervalMs = parseInterval(flags.interval);

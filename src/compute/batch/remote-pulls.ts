@@ -50,7 +50,7 @@ export class RemotePulls {
     const error = await this.remote.fetch(ending ? [...paths, 'scripts/job_scripts/output/'] : paths);
     // pulled after the status call saw their elements leave the queue: nothing more will come
     if (ending && !error) for (const t of tasks) this.pulledAtEnd.add(t);
-    if (error) this.log(error);
+    if (error) this.log(`${error}; trying again next round`);
   }
 
   /** `hsm collect`: these attempts' task directories (finished or not: a sweep no hsm follows has

@@ -119,7 +119,7 @@ export class RemoteSweepDir {
     });
     this.o.log.command('rsync pull', r.ms, { files: paths.length, exit: r.exitCode });
     if (r.exitCode === 0) return null;
-    return `pulling task records from ${this.where}:${this.dir} failed (rsync ${r.error ?? `exit ${r.exitCode}`}: ${lastLine(r.stderr)}); trying again next round`;
+    return `pulling task records from ${this.where}:${this.dir} failed (rsync ${r.error ?? `exit ${r.exitCode}`}: ${lastLine(r.stderr)})`;
   }
 }
 

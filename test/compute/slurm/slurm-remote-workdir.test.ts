@@ -69,24 +69,34 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     expect(log).toMatch(/rsync pull/);
   });
 
-  it('--detach: hsm collect brings what jobs no hsm follows wrote; hsm complete adopts the running one', async () => {
+  it('--detach: hsm status alone (and hsm collect) brings what jobs no hsm follows wrote; hsm complete adopts the running one', async () => {
     const { dir, workdir } = remoteProject('', 'slurm', false, true);
     const r = hsmHere(['run', '--source', 'cluster', '--sync', '--detach'], dir);
     expect(r.code, r.stderr).toBe(0);
     const id = statusJson(dir).sweep_id;
-    // task_002 ends at once, task_001 waits for its gate
+    // task_002 ends at once, task_001 waits for its gate: `hsm status` pulls its records itself
+    const status = (args: string[]) => {
+      const st = hsmHere(['status', ...args], dir);
+      expect(st.code, st.stderr).toBe(0);
+      expect(st.stderr).not.toContain('warning');
+      return st.stdout;
+    };
     await until(
-      'task_002 completed, as hsm collect brought it',
+      'task_002 completed, as hsm status brought it back',
       () => {
-        const c = hsmHere(['collect', id, '--json'], dir);
-        expect(c.code, c.stderr).toBe(0);
-        const s = statusJson(dir);
+        const s = JSON.parse(status(['--json'])) as ReturnType<typeof statusJson>;
         expect(s.tasks.find((t) => t.name === 'task_002')!.status).toBe('completed');
         return s;
       },
       45_000,
       1000,
     );
+    expect(existsSync(join(dir, 'sweeps', 'outputs', id, 'tasks', 'task_002', 'stdout.log'))).toBe(true);
+    expect(status([])).toMatch(/2 tasks: 1 completed, 1 (queued|running)/);
+    // `hsm collect` pulls the task still queued or running (nothing of it ended yet)
+    const c = hsmHere(['collect', id, '--json'], dir);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ sweep_id: id, collected: [], missing: [], errors: [] });
     expect(statusJson(dir).tasks.find((t) => t.name === 'task_001')!.status).toMatch(/^(queued|running)$/);
     // a later hsm adopts the job still running, and its records come back through the pull
     const complete = hsmHereChild(['complete', id], dir);
