@@ -61,14 +61,21 @@ hold_start() {
   [ -z "${HSM_RUNNER_HOLD:-}" ] || while [ -e "$HSM_RUNNER_HOLD" ]; do sleep 0.02; done
 }
 
-# The task in this subshell, its start recorded and reported by itself (a cgroup holds its tree): no
-# job control, so the runner waits for it in the foreground, and the task gets SIGINT as usual.
+# The task in this subshell, its start recorded and reported by itself before anything of it runs, so
+# that a runner that dies just after the fork leaves no task running without a record (what the runner
+# forked is found by HSM_RUNNER_SWEEP and its session, and killed: compute/local/task-tree.ts). With a
+# cgroup (sh) it runs in the foreground (no job control, and the task gets SIGINT as usual); under bash
+# in the background, its own process group.
 run_task_here() { # attempt task_dir
   # this subshell's pid ($$ is the runner's), with builtins only: `read` takes a byte a syscall, and
   # the one line of /proc/self/stat would cost ~300 of them a task
-  cd -P /proc/self && tpid=${PWD#/proc/} && cd "$base" || exit 125
+  if [ -n "${BASHPID:-}" ]; then
+    tpid=$BASHPID
+  else
+    cd -P /proc/self && tpid=${PWD#/proc/} && cd "$base" || exit 125
+  fi
   hold_start
-  printf 'attempt=%s pid=%s host=%s cgroup=%s\n' "$1" "$tpid" "$host" "$cg" 1<>"$2/started"
+  printf 'attempt=%s pid=%s host=%s%s\n' "$1" "$tpid" "$host" "${cg:+ cgroup=$cg}" 1<>"$2/started"
   printf 'S %s %s %s\n' "$1" "$tpid" "$2"
   run_task "$1" "$2"
 }
@@ -191,9 +198,8 @@ serve)
       kill_leftovers ""
       printf 'attempt=%s exit=%s\n' "$attempt" "$rc" 1<>"$dir/exit"
     else
-      start_task "$attempt" "$dir"
-      printf 'S %s %s %s\n' "$attempt" "$pid" "$dir"
-      finish_task "$attempt" "$dir" "$pid"
+      ( run_task_here "$attempt" "$dir" ) &
+      finish_task "$attempt" "$dir" "$!"
     fi
     printf 'E %s %s %s\n' "$attempt" "$rc" "$dir"
   done

@@ -23,6 +23,17 @@ export function processGroupOf(pid: number | 'self'): number | null {
   }
 }
 
+/** The session of a process (/proc/<pid>/stat field 6), or null (gone, or no /proc). */
+export function sessionOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const sid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+    return Number.isInteger(sid) && sid > 0 ? sid : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A process's state letter (/proc/<pid>/stat field 3: R, S, D, T stopped, Z zombie, ...), or null
  * (gone, or no /proc). */
 export function processState(pid: number): string | null {

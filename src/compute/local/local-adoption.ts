@@ -9,7 +9,7 @@ import {
 import { freezeTree, signalFrozen } from '../../process/process-tree.js';
 import { readExitRecord, readStartedRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
-import { cgroupMembers, runnerCgroupOf, signalTaskTree } from './task-tree.js';
+import { cgroupMembers, killStrays, runnerCgroupOf, signalTaskTree } from './task-tree.js';
 
 // Attempts left on this machine by an hsm process that died (kill -9, a closed terminal). They are
 // awaited, not run again: the runners of the dead process read the rest of their input, finish their
@@ -24,6 +24,13 @@ import { cgroupMembers, runnerCgroupOf, signalTaskTree } from './task-tree.js';
 // everything below them (SIGSTOP, process-tree.ts) before killing the runners, and signals each
 // frozen process; and an attempt with no started record waits while a process of the runners' cgroups
 // (or a frozen one) is alive.
+//
+// A runner that died (kill -9, the OOM killer) writes no exit record for the task it ran, nor the
+// started record of a task it had just forked (under bash that task has a process group of its own,
+// which nothing names). What dead runners left is killed at adoption, and again whenever one of the
+// runners waited for is gone (task-tree.ts: killStrays, found by the sweep's runner marker): a task
+// that recorded its start is then gone without an exit record (`lost`), one that had not is never
+// started, and neither runs on beside its next attempt.
 
 interface Adopted {
   task: string;
@@ -48,16 +55,26 @@ export class LocalAdoption {
   /** Every process below the runners a cancel stopped (the tasks, whether they wrote their started
    * record or not, and their children): signalled with the attempts. */
   private frozen: ProcessIdentity[] = [];
+  /** The sweep's runner marker (task-tree.ts: runnerMarker), which finds what dead runners left. */
+  private marker: string | null = null;
+  /** A kill of what dead runners left, under way (attempts are judged once it is done). */
+  private reaping: Promise<void> | null = null;
+  private reapAgain = false;
+  private runnersSeen = 0;
 
   get size(): number {
     return this.adopted.size;
   }
 
-  /** Runner pids recorded by earlier hsm processes; only live runners are kept. */
-  adopt(attempts: readonly AdoptRequest[], recordedRunnerPids: readonly number[]): void {
+  /** Runner pids recorded by earlier hsm processes; only live runners are kept. `marker`: the
+   * sweep's runner marker. */
+  adopt(attempts: readonly AdoptRequest[], recordedRunnerPids: readonly number[], marker: string): void {
     this.runners = recordedRunnerPids
       .filter((p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'))
       .map(processIdentity);
+    this.runnersSeen = this.runners.length;
+    this.marker = marker;
+    this.reap();
     this.runnerCgroups = this.runners.flatMap((r) => runnerCgroupOf(r.pid) ?? []);
     for (const a of attempts) {
       const started = readStartedRecord(`${a.localDir}/started`, a.attempt);
@@ -100,6 +117,7 @@ export class LocalAdoption {
     const frozen = await freezeTree(runners);
     for (const pid of runners) sendSignal(pid, 'SIGKILL');
     this.runners = [];
+    this.runnersSeen = 0; // their tasks are frozen, to be signalled as the cancel says: no reap
     this.frozen.push(...frozen.filter((p) => !runners.includes(p.pid)));
   }
 
@@ -154,9 +172,36 @@ export class LocalAdoption {
     );
   }
 
+  // Kills what dead runners of the sweep left (again after the one under way, if asked meanwhile).
+  private reap(): void {
+    if (this.marker === null) return;
+    if (this.reaping) {
+      this.reapAgain = true;
+      return;
+    }
+    const marker = this.marker;
+    this.reaping = killStrays(marker)
+      .then((killed) => {
+        this.frozen = mergeIds(this.frozen, killed);
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.reaping = null;
+        if (this.reapAgain) {
+          this.reapAgain = false;
+          this.reap();
+        }
+      });
+  }
+
   // Whether a process the runners forked (or a runner) may still write a started record.
   private runnersBusy(): boolean {
-    if (this.liveRunners().length > 0) return true;
+    const live = this.liveRunners().length;
+    // a runner waited for is gone: what it had forked may be left without a record
+    if (live < this.runnersSeen) this.reap();
+    this.runnersSeen = live;
+    if (this.reaping) return true;
+    if (live > 0) return true;
     this.frozen = this.frozen.filter(isSameProcessAlive);
     return this.frozen.length > 0 || this.runnerCgroups.some((cg) => cgroupMembers(cg).some(isProcessAlive));
   }

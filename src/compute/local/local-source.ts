@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AdoptRequest, ComputeSource, SourceEvent, SubmitRequest } from '../../engine/ports.js';
 import { taskScriptRenderer, type TaskEnvironment } from '../command-script.js';
@@ -10,7 +10,7 @@ import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
 import { SourceEventQueue } from '../source-event-queue.js';
-import { killOrphanedTasks, signalTaskTree, TaskCgroups } from './task-tree.js';
+import { killOrphanedTasks, runnerMarker, signalTaskTree, TaskCgroups } from './task-tree.js';
 import { spawnRunner, type InFlight, type Runner } from './runner-process.js';
 
 // The local source: this machine. One long-lived runner per slot (runner-process.ts) forks a
@@ -56,6 +56,8 @@ export class LocalSource implements ComputeSource {
   private readonly adoption = new LocalAdoption();
   private recordedPids = '';
   private readonly cgroups: TaskCgroups | null;
+  /** The sweep directory resolved: in every runner's environment, what finds what runners forked. */
+  private readonly sweepDir: string;
 
   constructor(options: LocalSourceOptions) {
     this.name = options.name ?? 'local';
@@ -72,6 +74,7 @@ export class LocalSource implements ComputeSource {
       { ...options.context.environment, ...options.environment },
     );
     this.cgroups = options.cgroups === false ? null : TaskCgroups.create();
+    this.sweepDir = resolvedPath(options.context.sweepDir);
   }
 
   inFlight(): number {
@@ -85,7 +88,7 @@ export class LocalSource implements ComputeSource {
     } catch {
       /* unreadable: no runner to wait for */
     }
-    this.adoption.adopt(attempts, recorded);
+    this.adoption.adopt(attempts, recorded, runnerMarker(this.sweepDir));
     this.recordRunnerPids();
   }
 
@@ -251,27 +254,33 @@ export class LocalSource implements ComputeSource {
   private startRunner(): Runner {
     const runner = spawnRunner({
       script: this.runnerScript,
+      sweepDir: this.sweepDir,
       cwd: this.baseDir,
       cgroup: this.cgroups?.prepare() ?? null,
       log: this.log,
       onLine: (r, line) => this.onRunnerLine(r, line),
       onLost: (r, lost, detail) => {
-        if (lost.length > 0)
-          killOrphanedTasks(
-            r.cgroup,
-            lost.flatMap((e) => e.pid ?? []),
-          );
-        for (const entry of lost) {
-          this.byDir.delete(entry.key);
-          this.push({
-            kind: 'finished',
-            task: entry.task,
-            attempt: entry.attempt,
-            exitStatus: null,
-            detail,
-            at: Date.now(),
-          });
-        }
+        if (lost.length === 0) return;
+        // reported once what the runner left is dead: a task it forked must not run on beside the
+        // next attempt (the entries stay in flight until then)
+        const report = () => {
+          for (const entry of lost) {
+            this.byDir.delete(entry.key);
+            this.push({
+              kind: 'finished',
+              task: entry.task,
+              attempt: entry.attempt,
+              exitStatus: null,
+              detail,
+              at: Date.now(),
+            });
+          }
+        };
+        killOrphanedTasks(
+          r.cgroup,
+          lost.flatMap((e) => e.pid ?? []),
+          runnerMarker(this.sweepDir),
+        ).then(report, report);
       },
       onExit: (r) => {
         if (r.cgroup) this.cgroups?.release(r.cgroup);
@@ -334,5 +343,13 @@ export class LocalSource implements ComputeSource {
 
   private push(event: SourceEvent): void {
     this.events.push(event);
+  }
+}
+
+function resolvedPath(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
   }
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { SourceLog } from '../../engine/log-port.js';
+import { RUNNER_SWEEP_VAR } from './task-tree.js';
 
 // One runner of the local source: runner/hsm-runner.sh in `serve` mode, a long-lived shell that reads
 // `RUN` lines on stdin and runs those tasks one after the other. Detached (own session): Ctrl-C in the
@@ -30,6 +31,8 @@ export interface Runner {
 
 export interface RunnerSpawn {
   script: string;
+  /** The sweep directory (resolved), in the runner's environment: what it forks is found by it. */
+  sweepDir: string;
   /** The directory holding the task directories: the runner is sent names relative to it. */
   cwd: string;
   cgroup: string | null;
@@ -50,7 +53,11 @@ export function spawnRunner(o: RunnerSpawn): Runner {
     cwd: o.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
-    env: o.cgroup ? { ...process.env, HSM_RUNNER_CGROUP: o.cgroup } : process.env,
+    env: {
+      ...process.env,
+      [RUNNER_SWEEP_VAR]: o.sweepDir,
+      ...(o.cgroup ? { HSM_RUNNER_CGROUP: o.cgroup } : {}),
+    },
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const runner: Runner = { child, queue: [], closed: false, cgroup: o.cgroup, exited };

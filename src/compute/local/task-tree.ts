@@ -1,7 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isProcessAlive } from '../../process/process-liveness.js';
+import { isProcessAlive, sessionOf, type ProcessIdentity } from '../../process/process-liveness.js';
+import { processesWithEnvironment } from '../../process/marked-processes.js';
+import { freezeTree, signalFrozen } from '../../process/process-tree.js';
 import { signalProcessGroup } from '../runner-control.js';
 
 // Everything a task started, as one unit to signal: the task's process group (the runner starts each
@@ -46,11 +48,51 @@ export function signalTaskTree(
 /**
  * Kills what a runner that died left running: no exit record can be written for it any more, so its
  * attempts are run again, and must not also run on to their end. With a cgroup, all of it (the runner
- * is gone: what is left is its tasks' trees); else each started task's process group.
+ * is gone: what is left is its tasks' trees); else each started task's process group; and, in both
+ * cases, whatever the sweep's dead runners forked (`killStrays`): a task forked and not reported yet
+ * has no pid here.
  */
-export function killOrphanedTasks(cgroup: string | null, pgids: readonly number[]): void {
+export async function killOrphanedTasks(
+  cgroup: string | null,
+  pgids: readonly number[],
+  marker: string,
+): Promise<void> {
   if (cgroup !== null) killCgroup(cgroup);
   for (const pgid of pgids) signalProcessGroup(pgid, 'SIGKILL');
+  await killStrays(marker);
+}
+
+/** The variable every runner of a sweep is started with (the sweep directory, resolved: a later hsm
+ * must name it the same way); what a runner forks inherits it. */
+export const RUNNER_SWEEP_VAR = 'HSM_RUNNER_SWEEP';
+
+export function runnerMarker(sweepDir: string): string {
+  return `${RUNNER_SWEEP_VAR}=${sweepDir}`;
+}
+
+/**
+ * The processes a dead runner of the sweep left: they carry the sweep's runner marker (`entry`), and
+ * the session they are in has lost its leader. Every runner leads a session of its own (detached),
+ * which what it forks stays in unless it calls setsid, and a session's id is not given to another
+ * process while a member lives: so a session whose leader is gone is a dead runner's. This finds the
+ * task a runner without a cgroup forked and died before it recorded its start (under bash the task
+ * has its own process group, and no record or report names it).
+ */
+export function strayProcesses(entry: string): number[] {
+  return processesWithEnvironment(entry).filter((pid) => {
+    const sid = sessionOf(pid);
+    return sid !== null && sid !== pid && !isProcessAlive(sid);
+  });
+}
+
+/** Kills the strays of the sweep's dead runners (`strayProcesses`) and everything below them, frozen
+ * first (SIGSTOP: none forks more meanwhile), each identified by pid and start time; returns them. */
+export async function killStrays(entry: string): Promise<ProcessIdentity[]> {
+  const strays = strayProcesses(entry);
+  if (strays.length === 0) return [];
+  const frozen = await freezeTree(strays);
+  signalFrozen(frozen, 'SIGKILL');
+  return frozen;
 }
 
 /** Kills everything in a cgroup, runner included. */
