@@ -63,13 +63,14 @@ export function createSweepDirectory(input: {
     );
   const { id, partial } = claimSweepId(input.outputDir, input.id, input.uniqueId ?? false);
   const finalDir = join(input.outputDir, id);
+  const metadata: SweepMetadata = { ...input.metadata, id };
   try {
     const tmp = new SweepPaths(partial);
     mkdirSync(tmp.tasksDir, { recursive: true });
     mkdirSync(join(tmp.logsDir, 'sources'), { recursive: true });
     mkdirSync(join(tmp.logsDir, 'errors'), { recursive: true });
     writeFileAtomic(tmp.config, renderYaml(input.sweepConfig));
-    writeFileAtomic(tmp.metadata, renderYaml({ ...input.metadata, id }));
+    writeFileAtomic(tmp.metadata, renderYaml(metadata));
     const store = SweepStore.open(tmp.db, { create: true });
     try {
       const paramKeys = new ParamKeys();
@@ -99,7 +100,9 @@ export function createSweepDirectory(input: {
       cause: err,
     });
   }
-  return openSweepDirectory(finalDir);
+  // opened as openSweepDirectory would, without reading back the metadata just written
+  const paths = new SweepPaths(resolve(finalDir));
+  return { id, paths, store: SweepStore.open(paths.db), metadata };
 }
 
 // Makes a sweep id ours, atomically, among hsm processes creating sweeps in one output directory at

@@ -1,5 +1,4 @@
 import { writeFileAtomic } from './atomic-write.js';
-import { stringify } from 'yaml';
 import type { Params } from '../domain/params.js';
 import type { TaskRow } from './sweep-store.js';
 import type { GitInfo } from './git-info.js';
@@ -49,9 +48,7 @@ export function buildSweepMetadata(input: {
   };
 }
 
-export function renderYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0 });
-}
+export { renderYaml } from './render-yaml.js';
 
 // params.yaml: one `key: value` line per param. Values are written as JSON, which YAML reads back
 // with the same types (a string stays quoted, 1 stays a number, null and booleans stay themselves).
