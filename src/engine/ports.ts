@@ -128,6 +128,10 @@ export interface ComputeSource {
   readonly outlivesRun?: boolean;
   /** How many more attempts it accepts now (may exceed free slots: a source may queue a few ahead). */
   capacity(): number;
+  /** Called once as a run begins, before its first attempts are prepared, with how many wait: starts
+   * what takes a while to start (the local runner processes), so that it is ready by the time the
+   * first attempts are handed over. */
+  warmUp?(waiting: number): void;
   /** Starts attempts; returns once each is handed over (not when it ends). A rejection means none of
    * them was handed over: the engine records them `submit_error`. One that fails alone is reported
    * by `poll` as finished with reason `submit_error`. */

@@ -55,6 +55,21 @@ describe('SweepEngine with the local source', () => {
     );
   });
 
+  it('starts its runners as the run begins, before the first tasks are prepared and handed over', async () => {
+    const runnersAtFirstQueued: (number[] | null)[] = [];
+    const { engine, sweep } = engineFor([['true'], ['true'], ['true']], {
+      jobs: 2,
+      onTask: (_row, event) => {
+        // called once a round's tasks are committed queued, before the source is handed them
+        if (event === 'queued' && runnersAtFirstQueued.length === 0)
+          runnersAtFirstQueued.push(JSON.parse(sweep.store.getMeta('source:local:runner_pids') ?? 'null'));
+      },
+    });
+    const result = await engine.run();
+    expect(result.counts.completed).toBe(3);
+    expect(runnersAtFirstQueued[0]).toHaveLength(2);
+  });
+
   it('never runs more tasks at once than there are slots, and queued tasks flow', async () => {
     const ledger = join(makeSweep([]).root, 'ledger');
     const argv = sh(

@@ -96,6 +96,12 @@ export class LocalSource implements ComputeSource {
     return Math.max(0, this.slots * QUEUE_DEPTH - this.byDir.size);
   }
 
+  // A runner takes 1-20 ms to start (sh, then its move into a cgroup waits for the kernel): started
+  // now, it gets ready while hsm prepares the first tasks' directories and commits them.
+  warmUp(waiting: number): void {
+    while (this.runners.filter((r) => !r.closed).length < Math.min(this.slots, waiting)) this.startRunner();
+  }
+
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
     const t0 = performance.now();
     for (const req of requests)
@@ -342,7 +348,7 @@ export class LocalSource implements ComputeSource {
   }
 
   private push(event: SourceEvent): void {
-    this.events.push(event);
+    this.events.push(event, this.byDir.size === 0 && this.adoption.size === 0);
   }
 }
 
