@@ -61,26 +61,40 @@ export class SshTransport implements Transport {
         env: this.options.env,
         detached: true,
       });
-      // if hsm dies without cleaning up, the watchdog kills this client (and, once known, the
-      // remote process group)
-      let cleanup =
-        child.pid === undefined ? -1 : this.watchdog.set(null, [['kill', '-TERM', String(child.pid)]]);
+      // If hsm dies without cleaning up, the watchdog kills this client while it runs, and the
+      // remote process group once it is known. The client's pid is dropped when the client is gone:
+      // a mux client's pipes stay open until the remote session ends ('close' comes then), and a
+      // pid reaped meanwhile may name another process by the time the watchdog runs.
+      let clientLive = child.pid !== undefined;
+      let remoteKill: string[] | null = null;
+      let cleanup = -1;
+      const updateCleanup = () => {
+        const commands = [
+          ...(clientLive ? [['kill', '-TERM', String(child.pid)]] : []),
+          ...(remoteKill ? [remoteKill] : []),
+        ];
+        if (commands.length > 0) cleanup = this.watchdog.set(cleanup < 0 ? null : cleanup, commands);
+        else {
+          this.watchdog.clear(cleanup);
+          cleanup = -1;
+        }
+      };
+      updateCleanup();
+      child.on('exit', () => {
+        clientLive = false;
+        updateCleanup();
+      });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       const split = new StartupLineSplitter();
       const outSplit = new StartupLineSplitter(false, 1 << 20);
       const pgidOf = () => split.pgid ?? outSplit.pgid;
-      let pgidKnown = false;
       // once the remote process group is known, the watchdog can end it too
       const notePgid = () => {
         const pgid = pgidOf();
-        if (pgidKnown || pgid === null) return;
-        pgidKnown = true;
-        if (cleanup >= 0)
-          cleanup = this.watchdog.set(cleanup, [
-            ['kill', '-TERM', String(child.pid)],
-            this.remoteKillArgv(node, pgid),
-          ]);
+        if (remoteKill !== null || pgid === null) return;
+        remoteKill = this.remoteKillArgv(node, pgid);
+        updateCleanup();
       };
       let timedOut = false;
       let connectTimedOut = false;

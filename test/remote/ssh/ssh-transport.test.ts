@@ -1,9 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SshTransport } from '../../../src/remote/ssh/ssh-transport.js';
 import { NO_INFRA, privateControlPath, sshInfra, waitForNoProcess } from '../test-infra.js';
+import { readProcessCommandLine } from '../../../src/process/process-liveness.js';
+import { childrenOf } from '../../../src/process/process-tree.js';
+import { until } from '../../helpers/wait.js';
 
 // Real OpenSSH client against the real sshd hosts of scripts/infra/up.sh (node1..node16).
 // Skipped only when HSM_TEST_NO_INFRA=1 is set on purpose (no root for network namespaces, see the
@@ -100,9 +103,60 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
     expect(changed.stdout).toBe('');
   });
 
+  // The watchdog (cleanup-watchdog.ts) kills the clients and remote commands of an hsm that died.
+  // A mux client killed -9 is reaped at once, but its pipes stay open (the master holds them) until
+  // the remote session ends: the watchdog must not keep its pid meanwhile, which the kernel may give
+  // to any other process, and which the watchdog would TERM if hsm died then.
+  it('drops a client gone from its cleanup at once, keeping the kill of the remote command', async () => {
+    const own = new SshTransport({ configFile: infra.configFile, controlPath: privateControlPath() });
+    expect((await own.open(target('node8'))).error).toBeNull(); // the master: the next run is a mux client
+    const run = own.run(target('node8'), 'echo go; sleep 3027', { timeoutMs: 60_000 });
+    const client = await until('the client', () =>
+      childrenOf(process.pid).find((p) => /^ssh .*sleep 3027/.test(readProcessCommandLine(p) ?? '')),
+    );
+    const script = await until('its cleanup with the remote kill', () =>
+      cleanupScripts().find(
+        (f) => read(f).includes(`kill -TERM ${client} `) && /kill -TERM -\d+/.test(read(f)),
+      ),
+    );
+    process.kill(client, 'SIGKILL');
+    await until(
+      'the dead client dropped from the cleanup',
+      () => !cleanupScripts().some((f) => read(f).includes(`kill -TERM ${client} `)),
+      10_000,
+    );
+    expect(read(script)).toMatch(/^'?ssh'? .*kill -TERM -\d+/m); // the remote command is still covered
+    // the remote session ends: the run is over
+    await transport.run(target('node8'), "pkill -f '^sleep 3027'", { timeoutMs: 20_000 });
+    expect((await run).exitCode).toBeNull();
+    await own.close();
+    expect(await waitForNoProcess('sleep 3027')).toBe('');
+  });
+
   it('reports an unresolvable host as a connection failure', async () => {
     const r = await transport.run(target('no-such-host.invalid'), 'true', { timeoutMs: 20_000 });
     expect(r.error).toMatch(/^unknown host name/);
     expect(r.exitCode).toBeNull();
   });
 });
+
+// The cleanup scripts of this machine's watchdogs (a private directory each, under the temp dir).
+function cleanupScripts(): string[] {
+  return readdirSync(tmpdir())
+    .filter((d) => d.startsWith('hsm-cleanup-'))
+    .flatMap((d) => {
+      try {
+        return readdirSync(join(tmpdir(), d)).map((f) => join(tmpdir(), d, f));
+      } catch {
+        return [];
+      }
+    });
+}
+
+function read(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
