@@ -99,7 +99,10 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
 // on the cluster (synced over ssh); the copy's clean-up is the user's.
 const SYNC_ONLY = (scheduler: string) => ({
   project_dir: `the project's place on the cluster is \`workdir:\` (with \`host:\`, the login node a ${scheduler} source syncs it through)`,
-  clean_remote: `a ${scheduler} source leaves the sweep directories under \`workdir:\` on the cluster: remove them there by hand`,
+  clean_remote:
+    `a ${scheduler} source keeps each sweep's copy on the cluster, \`<workdir>/.hsm/sweeps/<sweep id>/\` ` +
+    `(its jobs may outlive hsm, \`--detach\`): remove the line, and remove a copy there by hand once ` +
+    `\`hsm status <sweep id>\` shows no task queued or running (every record is then back in the local sweep directory)`,
 });
 
 export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string, string>>> = {

@@ -34,7 +34,8 @@ describe('settings hsm cannot honour are refused', () => {
     expect(workdir).toContain("through the cluster's login node: name it with `host:`");
     const clean = pbs('queue: batch, host: login1, workdir: hsm/p, clean_remote: true');
     expect(clean).toContain('source `cluster` (pbs): `clean_remote` is not supported');
-    expect(clean).toContain('remove them there by hand');
+    expect(clean).toContain('`<workdir>/.hsm/sweeps/<sweep id>/`');
+    expect(clean).toContain('remove the line, and remove a copy there by hand once `hsm status <sweep id>`');
     expect(pbs('flavour: lsf')).toContain('has flavour "lsf", which is not a PBS family hsm knows');
     expect(pbs('select: "1:ncpus=2", ncpus: 4')).toContain('sets both `select:` and `ncpus:`');
     expect(pbs('flavour: torque, select: "1:ncpus=2"')).toContain('Torque does not understand');
