@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 beforeAll(() => ensureBuilt());
 
 function project(config: string | null, sweep: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-cfgerr-'));
+  const dir = makeTempDir('hsm-cfgerr-');
   mkdirSync(join(dir, 'sweeps'));
   writeFileSync(join(dir, 'sweeps', 'sweep.yaml'), sweep);
   if (config !== null) writeFileSync(join(dir, 'hsm_config.yaml'), config);

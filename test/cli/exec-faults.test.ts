@@ -1,16 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as pty from 'node-pty';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, HSM_BIN, waitForExit } from '../helpers/cli.js';
 import { NO_INFRA, privateControlPath, sshInfra, waitForNoProcess } from '../remote/test-infra.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // `hsm exec` under faults: signals, lost connections, odd option combinations, hostile output.
 // Real sshd hosts node1..13 (none is broken here: host failures live in exec.test.ts).
 
-const cwd = mkdtempSync(join(tmpdir(), 'hsm-exec-faults-'));
+const cwd = makeTempDir('hsm-exec-faults-');
 
 describe('hsm exec option checks', () => {
   beforeAll(() => ensureBuilt());

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../helpers/cli.js';
 import { NO_INFRA, privateControlPath, sshInfra } from '../remote/test-infra.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // `hsm exec --script FILE` and named commands (`hsm exec @NAME` from hsm_config.yaml), end to end
 // with the built CLI against the real sshd hosts of scripts/infra/up.sh (node1..node13 only:
@@ -24,7 +24,7 @@ interface JsonNode {
 describe.skipIf(NO_INFRA)('hsm exec --script and named commands on real hosts', () => {
   const infra = NO_INFRA ? null! : sshInfra();
   const ssh = () => ['--ssh-config', infra.configFile, '--ssh-option', `ControlPath=${privateControlPath()}`];
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-exec-script-'));
+  const dir = makeTempDir('hsm-exec-script-');
   const script = join(dir, 'check.sh');
   // node3 fails the second command: it must not run the third; the others run all three.
   // $SSH_CONNECTION names the TCP connection: the same on every line = the same session.
@@ -89,7 +89,7 @@ describe.skipIf(NO_INFRA)('hsm exec --script and named commands on real hosts', 
   });
 
   it('runs named commands of hsm_config.yaml with their nodes, which -w overrides', () => {
-    const project = mkdtempSync(join(tmpdir(), 'hsm-named-'));
+    const project = makeTempDir('hsm-named-');
     writeFileSync(
       join(project, 'hsm_config.yaml'),
       [
@@ -144,7 +144,7 @@ describe.skipIf(NO_INFRA)('hsm exec --script and named commands on real hosts', 
 
 describe('hsm exec --script input errors', () => {
   beforeAll(() => ensureBuilt());
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-script-errors-'));
+  const dir = makeTempDir('hsm-script-errors-');
 
   it('refuses a missing or empty script, and a script with a command (exit 2)', () => {
     const missing = hsm(['exec', '-w', 'node1', '--script', join(dir, 'nope.sh')], dir);

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, HSM_BIN, waitForExit } from '../helpers/cli.js';
@@ -13,11 +12,12 @@ import {
   waitForProcess,
 } from '../remote/test-infra.js';
 import { spawn } from 'node:child_process';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // `hsm exec` end to end: the built CLI against the real sshd hosts and Slurm of scripts/infra/up.sh.
 // node14..node16 are broken on purpose by one test (and restored): no other test uses them.
 
-const cwd = mkdtempSync(join(tmpdir(), 'hsm-exec-'));
+const cwd = makeTempDir('hsm-exec-');
 
 // Skipped only when HSM_TEST_NO_INFRA=1 is set on purpose (no root for network namespaces, see the
 // README); `npm test` and CI start the hosts and run these. Absent hosts without the flag fail loudly.
@@ -43,7 +43,7 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
         .split(' ')
         .slice(1)
         .join(' ');
-      knownHosts = join(mkdtempSync(join(tmpdir(), 'hsm-kh-')), 'known_hosts');
+      knownHosts = join(makeTempDir('hsm-kh-'), 'known_hosts');
       writeFileSync(
         knownHosts,
         lines.map((l) => (l.startsWith('node16,') ? `${l.split(' ')[0]} ${otherKey}` : l)).join('\n'),
@@ -279,7 +279,7 @@ describe.skipIf(NO_INFRA)('hsm exec on real hosts', () => {
   });
 
   it('-g and @group read node groups from hsm_config.yaml and name unknown groups', () => {
-    const project = mkdtempSync(join(tmpdir(), 'hsm-groups-'));
+    const project = makeTempDir('hsm-groups-');
     writeFileSync(
       join(project, 'hsm_config.yaml'),
       'groups:\n  pair: ["node[7-8]"]\n  more: ["@pair", "node[9-10]"]\n',

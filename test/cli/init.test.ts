@@ -1,14 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
-const home = mkdtempSync(join(tmpdir(), 'hsm-home-'));
+const home = makeTempDir('hsm-home-');
 const run = (args: string[], cwd: string) => hsm(args, cwd, { HOME: home });
 
 function gitProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-init-'));
+  const dir = makeTempDir('hsm-init-');
   mkdirSync(join(dir, '.git'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HSM_BIN, ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // A sweep directory the user cannot write (another user's sweep, an archive): the read commands work.
 // As root (whom permissions do not stop) the commands run as `nobody`; otherwise the directory is
 // made read-only with chmod.
 
 const asRoot = process.getuid?.() === 0;
-const home = mkdtempSync(join(tmpdir(), 'hsm-ro-home-'));
+const home = makeTempDir('hsm-ro-home-');
 chmodSync(home, 0o777);
 
 function readOnlyHsm(args: string[], cwd: string) {

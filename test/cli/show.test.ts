@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
-const home = mkdtempSync(join(tmpdir(), 'hsm-home-'));
+const home = makeTempDir('hsm-home-');
 const run = (args: string[], cwd: string) => hsm(args, cwd, { HOME: home });
 
 beforeAll(() => ensureBuilt());

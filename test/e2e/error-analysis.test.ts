@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // A sweep whose tasks fail for real, one way per `mode` (test/fixtures/failures/fail.sh), two seeds
 // each: `hsm errors` must name every cause, with the mode the group's tasks share, the evidence line,
@@ -31,7 +31,7 @@ let mounted = false;
 
 beforeAll(() => {
   ensureBuilt();
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-full-'));
+  const dir = makeTempDir('hsm-full-');
   mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]).status === 0;
   if (mounted) fullDir = dir;
 });

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SweepEngine } from '../../src/engine/sweep-engine.js';
 import { LocalSource } from '../../src/compute/local/local-source.js';
 import { makeSweep, makeTasks } from '../helpers/sweep-fixture.js';
 import { until } from '../helpers/wait.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // Single tasks cancelled while a run works (`hsm cancel SWEEP --tasks`, the dashboard): the request
 // is written to the store, as another process writes it, and the running engine takes it. The
@@ -15,7 +15,7 @@ import { until } from '../helpers/wait.js';
 
 describe('cancel requests', () => {
   it('cancels a running, a handed-over and a planned task; the others complete', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-test-'));
+    const root = makeTempDir('hsm-test-');
     const go = join(root, 'go');
     const argvs = Array.from({ length: 40 }, (_, i) =>
       i === 0 ? ['sh', '-c', `touch ${go}.started; while [ ! -e ${go} ]; do sleep 0.05; done`] : ['true'],

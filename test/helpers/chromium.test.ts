@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { drawnPixels, openPage, saveScreenshot, withChromium } from './chromium.js';
+import { makeTempDir } from './temp-dir.js';
 
 // Chromium processes started by this test process (the browser and its renderers, any depth).
 function chromiumDescendants(): number[] {
@@ -39,7 +39,7 @@ const PAGE = `<!doctype html><html><body>
 
 describe('headless Chromium helper', () => {
   it('opens a file, records its requests, counts drawn pixels and saves a screenshot', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-chromium-'));
+    const dir = makeTempDir('hsm-chromium-');
     const file = join(dir, 'page.html');
     writeFileSync(file, PAGE);
     const url = pathToFileURL(file).href;
@@ -71,7 +71,7 @@ describe('headless Chromium helper', () => {
   });
 
   it('reports script errors of the page', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-chromium-'));
+    const dir = makeTempDir('hsm-chromium-');
     const file = join(dir, 'broken.html');
     writeFileSync(file, '<script>undefinedFunction()</script>');
     await withChromium(async (browser) => {

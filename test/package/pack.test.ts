@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // The package as a user gets it: `npm pack` (after the bundle and the declarations are built), the
 // tarball installed into an empty TypeScript project, `npx hpc-sweep-manager`, and the API example
@@ -27,7 +27,7 @@ function run(cmd: string, args: string[], cwd: string) {
 }
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+  work = makeTempDir('hsm-pack-');
   // What prepack does (bundle, then declarations), as the other CLI tests build: the bundle the same
   // way they do, the declarations into dist/types, which nothing else reads. `npm pack` itself then
   // skips prepack, so it does not rewrite dist/cli.js under tests running at the same time.

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readExitRecord, readStartedRecord } from '../../src/process/task-records.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 describe('runner records', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-rec-'));
+  const dir = makeTempDir('hsm-rec-');
   it('accepts a complete record of the awaited attempt only', () => {
     const p = join(dir, 'exit');
     writeFileSync(p, 'attempt=2 exit=0\n');

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { loadHistory, appendHistory, resolveHistoryPath } from '../../src/remote
 import { runInteractive, runNodeTest } from '../../src/remote/interactive.js';
 import { createShellTransport } from '../../src/remote/shell/index.js';
 import type { NodeTarget } from '../../src/remote/types.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const NODES: NodeTarget[] = ['n1', 'n2', 'n3'].map((name) => ({ name, target: name }));
 
@@ -28,7 +28,7 @@ function localTransport() {
 
 describe('interactive mode', () => {
   test('runs each line on every node over kept sessions and prints grouped results like clush -b', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'hsm-home-'));
+    const home = makeTempDir('hsm-home-');
     const historyPath = resolveHistoryPath({ HSM_HOME: home });
     const transport = localTransport();
     const input = new PassThrough();
@@ -76,7 +76,7 @@ describe('interactive mode', () => {
   });
 
   test('history is bounded', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'hsm-home-')), 'exec_history');
+    const path = join(makeTempDir('hsm-home-'), 'exec_history');
     writeFileSync(path, '');
     for (let i = 0; i < 25; i++) appendHistory(path, `cmd ${i}`, 10);
     expect(readFileSync(path, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(20);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
@@ -15,6 +14,7 @@ import type { ChartTask } from '../../src/report/chart-data.js';
 import { chartFigure, chartScripts } from '../../src/report/chart-page.js';
 import { chartJsSource } from '../../src/report/chart-library.js';
 import { closeChromium, drawnPixels, launchChromium, openPage, saveScreenshot } from '../helpers/chromium.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // The chart module drawn by the real Chart.js in a real Chromium: every kind of chart hsm makes
 // draws, a live page can redraw in place, and nothing of a sweep is parsed as HTML.
@@ -53,7 +53,7 @@ describe('charts in Chromium', () => {
       errorGroupsChart(groups),
     ];
     expect(specs).toHaveLength(5);
-    const file = join(mkdtempSync(join(tmpdir(), 'hsm-charts-')), 'charts.html');
+    const file = join(makeTempDir('hsm-charts-'), 'charts.html');
     writeFileSync(
       file,
       `<!doctype html><html><head><meta charset="utf-8"></head><body>${specs.map((s) => chartFigure(s)).join('')}` +
@@ -85,7 +85,7 @@ describe('charts in Chromium', () => {
 
   it('a live page redraws a chart with new data in place (the same Chart instance)', async () => {
     const first = errorGroupsChart(groups);
-    const file = join(mkdtempSync(join(tmpdir(), 'hsm-charts-')), 'live.html');
+    const file = join(makeTempDir('hsm-charts-'), 'live.html');
     writeFileSync(
       file,
       `<!doctype html><body>${chartFigure(first)}${chartScripts([first], chartJsSource())}</body>`,

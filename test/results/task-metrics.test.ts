@@ -1,14 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readTaskMetrics } from '../../src/results/task-metrics.js';
 import { SweepPaths } from '../../src/state/sweep-paths.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // Reading what a task reported from its directory: stdout lines and metrics.json.
 
 function taskWith(stdout: string | Buffer, metricsJson?: string): SweepPaths {
-  const paths = new SweepPaths(mkdtempSync(join(tmpdir(), 'hsm-metrics-')));
+  const paths = new SweepPaths(makeTempDir('hsm-metrics-'));
   mkdirSync(paths.taskDir('task_001'), { recursive: true });
   writeFileSync(paths.taskFile('task_001', 'stdout.log'), stdout);
   if (metricsJson !== undefined) writeFileSync(paths.taskFile('task_001', 'metrics.json'), metricsJson);

@@ -1,6 +1,5 @@
 import {
   mkdirSync,
-  mkdtempSync,
   openSync,
   closeSync,
   ftruncateSync,
@@ -8,16 +7,16 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfinedFile, resolveInside } from '../../src/state/confined-file.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // Reading files of a sweep directory for the dashboard: a 1 GB log costs one read of the slice asked
 // for; slices never cut a UTF-8 character; nothing outside the directory is reachable.
 
 function sweepDir(): string {
-  const root = mkdtempSync(join(tmpdir(), 'hsm-confined-'));
+  const root = makeTempDir('hsm-confined-');
   mkdirSync(join(root, 'sweep', 'tasks', 'task_001'), { recursive: true });
   return join(root, 'sweep');
 }

@@ -1,12 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SweepPaths } from '../../src/state/sweep-paths.js';
 import { SweepLock, liveLockOwner, readLockOwner } from '../../src/state/sweep-lock.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // The sweep lock under contention: separate processes (as concurrent `hsm complete`s are) try to take
 // it at the same moment, round after round, each round after a crash left a stale owner record behind.
@@ -45,7 +45,7 @@ function deadPid(): number {
 }
 
 describe('sweep lock', () => {
-  const work = mkdtempSync(join(tmpdir(), 'hsm-lock-'));
+  const work = makeTempDir('hsm-lock-');
   // inside the package, so that it finds better-sqlite3 in node_modules
   const script = resolve(__dirname, `../../.test-results/lock-contender-${process.pid}.mjs`);
   const contenders: Contender[] = [];

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -19,6 +18,7 @@ import { readHeadCommit } from '../../src/sync/git-head.js';
 import { localProbeArgv, parseProbeOutput } from '../../src/sync/probe-script.js';
 import { buildRsyncArgv, rsyncShellCommand } from '../../src/sync/rsync-argv.js';
 import { parseItemLine, parseProgressLine } from '../../src/sync/rsync-run.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 const m = (o: Record<string, string>) => new Map(Object.entries(o));
 const git = (over: Partial<GitComparison>): GitComparison => ({
@@ -252,11 +252,11 @@ describe('rsync argv and output', () => {
     });
     const rp = argv.find((a) => a.startsWith('--rsync-path='))!.slice('--rsync-path='.length);
     // the remote login shell runs `<rsync-path> --server ...`: try it here with a stand-in rsync
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-rp-'));
+    const dir = makeTempDir('hsm-rp-');
     const cmd = rp.replace("'hsm/my proj'", `'${dir}'`).replace('/opt/bin/rsync', 'echo');
     expect(execFileSync('sh', ['-c', `${cmd} --server x`], { encoding: 'utf8' })).toBe('--server x\n');
     expect(readFileSync(join(dir, '.hsm/sync-base'), 'utf8')).toBe(`{"it's":"$(x)"}\n`);
-    const dir2 = mkdtempSync(join(tmpdir(), 'hsm-rp-'));
+    const dir2 = makeTempDir('hsm-rp-');
     const failing = rp.replace("'hsm/my proj'", `'${dir2}'`).replace('/opt/bin/rsync', 'false');
     expect(() => execFileSync('sh', ['-c', failing])).toThrow(); // rsync's failure is kept, nothing written
     expect(existsSync(join(dir2, '.hsm'))).toBe(false);
@@ -313,7 +313,7 @@ describe('probe (run here on real git repositories)', () => {
     }).trim();
 
   it('reports HEAD, dirty files with blob ids (outputs left out) and never writes the repository', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-probe-'));
+    const dir = makeTempDir('hsm-probe-');
     dirs.push(dir);
     sh(dir, 'init', '-q');
     writeFileSync(join(dir, 'a.py'), 'one\n');
@@ -362,7 +362,7 @@ describe('probe (run here on real git repositories)', () => {
 
   it('reports a missing directory and a directory without git', () => {
     expect(probe('/nonexistent/hsm-probe').exists).toBe('no');
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-probe-'));
+    const dir = makeTempDir('hsm-probe-');
     dirs.push(dir);
     expect(probe(dir)).toMatchObject({ exists: 'yes', empty: true, git: false });
   });
@@ -370,7 +370,7 @@ describe('probe (run here on real git repositories)', () => {
 
 describe('readHeadCommit (HEAD from .git files, git as the fallback)', () => {
   it('reads loose and packed branches, a detached HEAD, and a branch without commits', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-head-'));
+    const dir = makeTempDir('hsm-head-');
     const g = (...args: string[]) =>
       execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
         cwd: dir,

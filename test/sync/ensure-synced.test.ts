@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadProjectConfig } from '../../src/config/index.js';
@@ -14,13 +13,14 @@ import {
   type SyncProgress,
 } from '../../src/sync/index.js';
 import { NO_INFRA, sshInfra } from '../remote/test-infra.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // The API the ssh compute source calls before a remote run (and `hsm run --sync`), on the real
 // sshd host node20, and the per-source record it leaves in the sweep directory.
 describe.skipIf(NO_INFRA)('ensureProjectSynced and the sweep record', () => {
   const infra = NO_INFRA ? null! : sshInfra();
   const workdir = `hsm-sync-test/ensure-${process.pid}-${Date.now()}`;
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-ensure-'));
+  const dir = makeTempDir('hsm-ensure-');
   afterAll(() => {
     remote(`rm -rf hsm-sync-test/ensure-${process.pid}-*`);
     rmSync(dir, { recursive: true, force: true });
@@ -63,7 +63,7 @@ describe.skipIf(NO_INFRA)('ensureProjectSynced and the sweep record', () => {
     const first = await ensureProjectSynced(config(), 'gpubox', { ...options, push: true });
     expect(first.report.verdict).toBe('local_newer');
     expect(first.transfer?.items.map((i) => i.path)).toContain('train.py');
-    const sweepDir = mkdtempSync(join(tmpdir(), 'hsm-ensure-sweep-'));
+    const sweepDir = makeTempDir('hsm-ensure-sweep-');
     const rec = recordSourceSync(sweepDir, first.report, true);
     expect(rec).toMatchObject({ verdict: 'in_sync', pushed: true, commit: git('rev-parse', 'HEAD') });
 

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../helpers/cli.js';
 import { NO_INFRA, sshInfra } from '../remote/test-infra.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 
 // `hsm sync` against the real sshd host node20 of scripts/infra/up.sh (node19, the other host of
 // this area, is killed by the ssh source's host-death test, which may run at the same time), with the real
@@ -38,7 +38,7 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
 
   // A git project with a sweep file, requirements, an ignored file and a sweep output.
   function project(opts: { git?: boolean; host?: string; workdir?: string; extra?: string } = {}) {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-sync-'));
+    const dir = makeTempDir('hsm-sync-');
     dirs.push(dir);
     const workdir = opts.workdir ?? `~/${run}/${dir.split('/').pop()}`;
     writeFileSync(

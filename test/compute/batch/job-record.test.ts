@@ -1,5 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,12 +7,13 @@ import {
   recordSubmittedJob,
   writeSubmission,
 } from '../../../src/compute/batch/job-record.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Which job runs each attempt, as a later hsm process (`hsm complete`, `hsm cancel`) reads it: one
 // record per submission beside its job script, the job id only once the scheduler answered.
 describe('submission records', () => {
   it('name every attempt of a submission, its element and, once answered, its job', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-jobrec-'));
+    const dir = makeTempDir('hsm-jobrec-');
     const script = join(dir, 'job_0001.sh');
     writeSubmission(script, 'tok1', [
       { task: 'task_001', attempt: 1, index: 0 },
@@ -36,7 +36,7 @@ describe('submission records', () => {
   });
 
   it('take a job line cut short for no answer; an empty directory is no submission', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-jobrec-'));
+    const dir = makeTempDir('hsm-jobrec-');
     writeSubmission(join(dir, 'job_0002.sh'), 'tok2', [{ task: 'task_009', attempt: 1, index: 0 }]);
     appendFileSync(join(dir, 'job_0002.submitted'), 'job=77');
     expect(readSubmissions(dir).get('task_009:1')?.jobId).toBeNull();
@@ -44,7 +44,7 @@ describe('submission records', () => {
   });
 
   it('reads the record an earlier hsm wrote into the task directory', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-jobrec-'));
+    const dir = makeTempDir('hsm-jobrec-');
     writeFileSync(join(dir, 'batch_job'), 'attempt=2 token=abc index=3 job=99\n');
     expect(readLegacyJobRecord(dir, 2)).toEqual({ attempt: 2, token: 'abc', index: 3, jobId: '99' });
     expect(readLegacyJobRecord(dir, 1)).toBeNull();

@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryKillInOutput } from '../../../src/compute/batch/memory-kill.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // A SIGKILL that accounting does not call OUT_OF_MEMORY: the job's own output decides (recorded
 // slurmstepd lines of a polling cluster and of a cgroup one).
-const dir = mkdtempSync(join(tmpdir(), 'hsm-memory-kill-'));
+const dir = makeTempDir('hsm-memory-kill-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const output = (name: string, text: string): string => {
   const path = join(dir, name);

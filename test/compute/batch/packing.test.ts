@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packIntoElements, reservedAttempt, stopPackedAttempt } from '../../../src/compute/batch/packing.js';
@@ -8,6 +7,7 @@ import {
   judgeAttempt,
   type AttemptView,
 } from '../../../src/compute/batch/judge-attempt.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The packing decision and how a packed attempt is judged: its own exit record is final (the
 // element's verdict belongs to the task that was running when it ended), and a task the allocation
@@ -68,7 +68,7 @@ describe('packing', () => {
   });
 
   it('stops one attempt through its directory: kill with the grace, or withdraw one not started', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-packing-'));
+    const dir = makeTempDir('hsm-packing-');
     stopPackedAttempt(dir, 2, true, 4500);
     expect(readFileSync(join(dir, 'kill.2'), 'utf8')).toBe('5');
     stopPackedAttempt(dir, 3, false, 4500);

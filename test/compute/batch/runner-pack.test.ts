@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findRunnerScript } from '../../../src/compute/local/runner-path.js';
@@ -8,6 +7,7 @@ import { isProcessAlive } from '../../../src/process/process-liveness.js';
 import { childrenOf } from '../../../src/process/process-tree.js';
 import { readExitRecord, readStartedRecord } from '../../../src/process/task-records.js';
 import { until } from '../../helpers/wait.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The runner inside a batch job (`hsm-runner.sh run`) working through the tasks packed into one
 // allocation: real bash, real processes. Each task keeps its own records and exit code; one task is
@@ -31,7 +31,7 @@ function runJob(root: string, args: string[], output?: { text: string }): Promis
 
 describe('hsm-runner.sh run with several tasks (packing)', () => {
   it('runs them in turn, each with its own records, output and exit code', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const root = makeTempDir('hsm-pack-');
     const a = taskDir(root, 'task_001', 'echo one; exit 0');
     const b = taskDir(root, 'task_002', 'echo two >&2; exit 3');
     const c = taskDir(root, 'task_003', 'echo three');
@@ -50,7 +50,7 @@ describe('hsm-runner.sh run with several tasks (packing)', () => {
   });
 
   it('stops one task alone on its kill marker (TERM, KILL after the grace) and goes on', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const root = makeTempDir('hsm-pack-');
     const a = taskDir(root, 'task_001', 'exit 0');
     // ignores TERM: only the KILL after the grace ends it
     const b = taskDir(root, 'task_002', "trap '' TERM; sleep 60 & wait; sleep 60");
@@ -68,7 +68,7 @@ describe('hsm-runner.sh run with several tasks (packing)', () => {
   });
 
   it('leaves no kill watcher behind when the runner is killed -9 (a lost element)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const root = makeTempDir('hsm-pack-');
     const a = taskDir(root, 'task_001', 'sleep 60');
     taskDir(root, 'task_002', 'exit 0');
     const runner = spawn('bash', [findRunnerScript(), 'run', '1', 'task_001', '1', 'task_002'], {
@@ -92,7 +92,7 @@ describe('hsm-runner.sh run with several tasks (packing)', () => {
   });
 
   it('skips a withdrawn task: no records, never started', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-pack-'));
+    const root = makeTempDir('hsm-pack-');
     const a = taskDir(root, 'task_001', `touch ${JSON.stringify(join(root, 'ran'))}`);
     const b = taskDir(root, 'task_002', 'exit 0');
     writeFileSync(join(a, 'withdrawn.2'), '');

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PollSchedule } from '../../../src/compute/batch/poll-schedule.js';
@@ -11,6 +10,7 @@ import type {
 import { StatusRound, type Tracked } from '../../../src/compute/batch/status-round.js';
 import { slurmDialect } from '../../../src/compute/slurm/slurm-dialect.js';
 import type { SourceEvent } from '../../../src/engine/ports.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // What one look at a batch source's attempts costs the scheduler, on real task directories and
 // squeue lines in the format the dialect asks for (parsed by the real parser): records the runner
@@ -72,7 +72,7 @@ const finished = (events: SourceEvent[]) => events.filter((e) => e.kind === 'fin
 
 describe('a status round of a packed sweep', () => {
   it('sees an element the last squeue called queued start and end from its records, with no new call', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-round-'));
+    const root = makeTempDir('hsm-round-');
     const e0 = element(root, '7', 0, ['a1', 'a2']);
     const e1 = element(root, '7', 1, ['b1', 'b2']);
     const tracked = [...e0, ...e1];
@@ -92,7 +92,7 @@ describe('a status round of a packed sweep', () => {
   });
 
   it('reads an element in its runner order, up to the first task not started', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-round-'));
+    const root = makeTempDir('hsm-round-');
     const e0 = element(root, '7', 0, ['a1', 'a2', 'a3']);
     const client = new Answers(line('0', 'RUNNING'));
     const schedule = new PollSchedule({ minMs: 60_000, maxMs: 60_000, callsPerMinute: 40 });
@@ -105,7 +105,7 @@ describe('a status round of a packed sweep', () => {
   });
 
   it('asks accounting only for elements that left the queue without exit records', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-round-'));
+    const root = makeTempDir('hsm-round-');
     const e0 = element(root, '7', 0, ['a1', 'a2']);
     const e1 = element(root, '8', 0, ['b1']);
     const client = new Answers(line('0', 'PENDING') + line('0', 'PENDING', '8'));
@@ -124,7 +124,7 @@ describe('a status round of a packed sweep', () => {
   });
 
   it('an array cancelled before any element started (one sacct record, no index) puts its tasks back', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hsm-round-'));
+    const root = makeTempDir('hsm-round-');
     const e0 = element(root, '9', 0, ['a1', 'a2']);
     const e1 = element(root, '9', 1, ['b1', 'b2']);
     const tracked = [...e0, ...e1];

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findRunnerScript } from '../../../src/compute/local/runner-path.js';
 import { TaskCgroups } from '../../../src/compute/local/task-tree.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The local runner under sh (dash) where it has a cgroup, which then holds its tasks' trees, and
 // under bash with job control (each task its own process group) where it has none: a runner started
@@ -21,7 +21,7 @@ interface Seen {
 
 // Runs one task (`command.sh` of a task directory) through `sh hsm-runner.sh serve`.
 async function runOne(env: NodeJS.ProcessEnv): Promise<Seen> {
-  const base = mkdtempSync(join(tmpdir(), 'hsm-runner-'));
+  const base = makeTempDir('hsm-runner-');
   const dir = join(base, 'task_001');
   mkdirSync(dir);
   // the task reports its pid, its process group and how SIGINT is handled (SigIgn bit 2 = SIGINT)

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onTestFinished, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, makeProject, waitForExit } from '../../helpers/cli.js';
 import { useSlurmLock } from '../../helpers/slurm-lock.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { hsmChild, statusJson, waitUntil } from '../slurm/slurm-helpers.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The PBS source end to end, through Debian's slurm-wlm-torque qsub/qstat/qdel over the test Slurm
 // (there is no PBS server here). The front-ends' gaps are filled by test/fixtures/pbs/frontends/
@@ -35,7 +35,7 @@ describe.skipIf(NO_INFRA)('the PBS source through the Torque front-ends over Slu
   beforeAll(() => ensureBuilt());
 
   it('runs a sweep as one throttled Torque array; each task its records, exit code and reason', () => {
-    const calls = join(mkdtempSync(join(tmpdir(), 'hsm-pbs-calls-')), 'calls.log');
+    const calls = join(makeTempDir('hsm-pbs-calls-'), 'calls.log');
     const env = pbsEnv(calls);
     const dir = pbsProject(
       'if [ {x} = 2 ]; then echo bad >&2; exit 3; fi; echo ran {x}',
@@ -73,7 +73,7 @@ describe.skipIf(NO_INFRA)('the PBS source through the Torque front-ends over Slu
   });
 
   it('Ctrl-C cancels the running array with one qdel; the tasks are cancelled and finish later', async () => {
-    const calls = join(mkdtempSync(join(tmpdir(), 'hsm-pbs-calls-')), 'calls.log');
+    const calls = join(makeTempDir('hsm-pbs-calls-'), 'calls.log');
     const env = pbsEnv(calls);
     const dir = pbsProject(
       'touch started.{x}; while [ ! -e go ]; do sleep 0.1; done; echo done {x}',

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPbsScript, type PbsScriptInput } from '../../../src/compute/pbs/pbs-script.js';
@@ -8,6 +7,7 @@ import { pbsSize, pbsWalltime } from '../../../src/compute/pbs/pbs-resources.js'
 import { parsePbsJobId, parseQsubOutput, subjobId } from '../../../src/compute/pbs/pbs-job-id.js';
 import { classifyQsubFailure, qstatArgv, unknownJobIds } from '../../../src/compute/pbs/pbs-commands.js';
 import { flavourFromVersion } from '../../../src/compute/pbs/pbs-flavour.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Golden job scripts: the exact text hsm submits for each family (HSM_UPDATE_GOLDEN=1 rewrites them
 // after a deliberate change; review the diff). Then the script is run by a real sh as a job would
@@ -91,7 +91,7 @@ describe('PBS job scripts (golden files)', () => {
   });
 
   it('a job runs the runner with the attempts of its index, every path quoted', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-pbs-script-'));
+    const dir = makeTempDir('hsm-pbs-script-');
     const runner = join(dir, "the runner's $(touch pwned).sh");
     const tasksDir = join(dir, "tasks $(touch pwned) 'q'");
     mkdirSync(tasksDir);

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../../src/compute/batch/batch-dialect.js';
 import { slurmDialect } from '../../../src/compute/slurm/slurm-dialect.js';
 import type { SlurmResources } from '../../../src/compute/slurm/slurm-resources.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Golden files: the job scripts users read under scripts/job_scripts/. HSM_UPDATE_GOLDEN=1 rewrites
 // them (then read the diff).
@@ -68,7 +68,7 @@ describe('Slurm job scripts', () => {
   });
 
   it("each element runs the runner with its own tasks, read from the script's table; a hostile directory name stays one word", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-jobscript-'));
+    const dir = makeTempDir('hsm-jobscript-');
     try {
       mkdirSync(join(dir, 'tasks'));
       // a runner that says where it runs and what it was given, one word a line

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { sshProject } from './ssh-project.js';
 import { until } from '../../helpers/wait.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Several sources at once, and a host that really dies mid-sweep (every process in its network
 // namespace killed: sshd, sessions, the tasks). Its tasks are marked lost and run again on the
@@ -23,7 +23,7 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
   });
 
   it('one host killed mid-way: its tasks are lost and re-run elsewhere, every task completed exactly once, exit 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ledger-'));
+    const dir = makeTempDir('hsm-ledger-');
     chmodSync(dir, 0o777); // the hosts' user and this one append to the same ledger
     const ledger = join(dir, 'ledger');
     writeFileSync(ledger, '');

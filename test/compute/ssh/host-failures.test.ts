@@ -1,19 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm } from '../../helpers/cli.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { hostHome, sshProject } from './ssh-project.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // What goes wrong with an ssh host, on a real one (node17: these tests break it and restore it):
 // each failure is one clear error naming the host and the fix, exit 3 (2 for a project that
@@ -40,7 +32,7 @@ function pendingTasks(dir: string, id: string): number {
 
 // A client config like the test one, with one line changed (an identity, a known_hosts file).
 function sshConfigWith(replace: (text: string) => string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'hsm-sshcfg-')), 'ssh_config');
+  const file = join(makeTempDir('hsm-sshcfg-'), 'ssh_config');
   writeFileSync(file, replace(readFileSync(sshInfra().configFile, 'utf8')));
   return file;
 }
@@ -67,7 +59,7 @@ describe.skipIf(NO_INFRA)(`ssh host failures (${HOST})`, () => {
   });
 
   it('a wrong key: authentication failed, with the fix', () => {
-    const key = join(mkdtempSync(join(tmpdir(), 'hsm-key-')), 'id');
+    const key = join(makeTempDir('hsm-key-'), 'id');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     const cfg = sshConfigWith((t) => t.replace(/IdentityFile .*/, `IdentityFile ${key}`));
     const p = sshProject(SWEEP, [{ name: 'gpu', host: HOST, workdir: '~/hsm/key' }]);
@@ -77,7 +69,7 @@ describe.skipIf(NO_INFRA)(`ssh host failures (${HOST})`, () => {
   });
 
   it('a host key that does not match known_hosts: refused, with the fix', () => {
-    const other = join(mkdtempSync(join(tmpdir(), 'hsm-hk-')), 'k');
+    const other = join(makeTempDir('hsm-hk-'), 'k');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const known = readFileSync(sshInfra().knownHosts, 'utf8').replace(
       new RegExp(`^(${HOST},\\S+) ssh-ed25519 \\S+`, 'm'),

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, makeProject } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // HyperPod and EC2 targets of a session source through the recorded stand-in for the AWS CLI
 // (test/fixtures/aws: no AWS endpoint is reachable here): `aws sagemaker list-cluster-nodes` lists
@@ -18,7 +18,7 @@ const WORKERS = ['i-07d6c5b4a39281706', 'i-0b9e8d7c6b5a49382', 'i-0f3c2a1b4d5e6f
 beforeAll(() => ensureBuilt());
 
 function awsEnv(fails = '') {
-  const dir = mkdtempSync(join(tmpdir(), 'hsm-fake-aws-'));
+  const dir = makeTempDir('hsm-fake-aws-');
   writeFileSync(join(dir, 'hosts'), WORKERS.map((id, i) => `${id} node${21 + i}`).join('\n') + '\n');
   writeFileSync(join(dir, 'fails'), fails);
   writeFileSync(join(dir, 'log'), '');

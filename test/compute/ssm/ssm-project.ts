@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeProject } from '../../helpers/cli.js';
 import { sshInfra } from '../../remote/test-infra.js';
 import { until } from '../../helpers/wait.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // A project whose hsm_config.yaml names a `type: ssm` source on the pty-only test hosts (node21..23
 // belong to these tests), opened through test/fixtures/pty-only/ssh-tt: an interactive shell in a
@@ -52,7 +52,7 @@ export function placeProject(dir: string, nodes: readonly string[], workdir: str
 
 /** A file every task appends `start|end <i> <host>` lines to (the hosts' user and this one write it). */
 export function makeLedger(): string {
-  const d = mkdtempSync(join(tmpdir(), 'hsm-ssm-ledger-'));
+  const d = makeTempDir('hsm-ssm-ledger-');
   chmodSync(d, 0o777);
   const ledger = join(d, 'ledger');
   writeFileSync(ledger, '');

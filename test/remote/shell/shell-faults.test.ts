@@ -1,16 +1,16 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
 import type { NodeTarget } from '../../../src/remote/types.js';
 import { LOCAL, sshInfra } from './shell-test-helpers.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The shell transport under hostile shells and big or slow outputs: local `bash -i` sessions, and
 // `ssh -tt` into the real sshd test hosts.
 
 const T = { timeoutMs: 20_000 };
-const dir = mkdtempSync(join(tmpdir(), 'hsm-shell-faults-'));
+const dir = makeTempDir('hsm-shell-faults-');
 
 describe('shell transport faults on local shells', () => {
   test('`set -e` (and -u, noglob) in the rc file neither ends the session nor changes a command', async () => {

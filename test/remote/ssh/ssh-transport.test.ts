@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { NO_INFRA, privateControlPath, sshInfra, waitForNoProcess } from '../tes
 import { readProcessCommandLine } from '../../../src/process/process-liveness.js';
 import { childrenOf } from '../../../src/process/process-tree.js';
 import { until } from '../../helpers/wait.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Real OpenSSH client against the real sshd hosts of scripts/infra/up.sh (node1..node16).
 // Skipped only when HSM_TEST_NO_INFRA=1 is set on purpose (no root for network namespaces, see the
@@ -74,7 +75,7 @@ describe.skipIf(NO_INFRA)('SshTransport on real sshd hosts', () => {
   });
 
   it('reports an unknown host key and a changed host key as such (keys are always checked)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-kh-'));
+    const dir = makeTempDir('hsm-kh-');
     const empty = join(dir, 'empty');
     writeFileSync(empty, '');
     const wrong = join(dir, 'wrong');
