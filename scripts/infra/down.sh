@@ -22,10 +22,11 @@ if [[ -d $SL/run ]]; then
       for ((i = 0; i < 50; i++)); do [[ -z $(timeout 5 squeue -h -t R,CG,S 2>/dev/null) ]] && break; sleep 0.1; done
     fi
   fi
-  for pf in "$SL"/run/slurmd-*.pid "$SL/run/slurmctld.pid" "$SL/run/slurmdbd.pid" "$SL/run/mariadb.pid" "$SL/munge/munged.pid"; do
-    [[ -e $pf ]] || continue
-    kill_wait "$(pid_of "$pf")"; rm -f "$pf"
-  done
+  for pf in "$SL"/run/slurmd-*.pid; do kill_pidfile "$pf" slurmd; done
+  kill_pidfile "$SL/run/slurmctld.pid" slurmctld
+  kill_pidfile "$SL/run/slurmdbd.pid" slurmdbd
+  kill_pidfile "$SL/run/mariadb.pid" mariadbd
+  kill_pidfile "$SL/munge/munged.pid" munged
   # stray slurmstepd of our cluster (jobs still running when slurmd died) + their job processes
   for p in /proc/[0-9]*; do
     p=${p#/proc/}

@@ -23,7 +23,7 @@ case $action in
     for p in $(ip netns pids "$(node_ns "$name")"); do kill -KILL "$p" 2>/dev/null || true; done
     for _ in $(seq 100); do [[ -z $(ip netns pids "$(node_ns "$name")") ]] && break; sleep 0.02; done ;;
   restore)
-    alive "$pid" && kill -CONT "$pid"
+    if sshd_running "$d"; then kill -CONT "$pid"; fi
     ip link set "$(node_veth "$name")" up
     start_node_sshd "$name"
     wait_pidfile "$d" ;;

@@ -38,6 +38,21 @@ kill_wait() { # pids... : TERM, wait up to 3 s, then KILL (by pid only, never by
   done
   kill -KILL "${pids[@]}" 2>/dev/null; sleep 0.1
 }
+# is_program PID PROGRAM: PID is alive and runs PROGRAM (its argv[0] is PROGRAM or ends in /PROGRAM)
+is_program() {
+  local a0
+  alive "$1" || return 1
+  { IFS= read -r -d '' a0 <"/proc/$1/cmdline"; } 2>/dev/null || return 1
+  [[ $a0 == "$2" || $a0 == */"$2" ]]
+}
+# kill_pidfile PIDFILE PROGRAM: stops the daemon a pid file names once its command line shows it is
+# PROGRAM (a pid file left by a daemon that died names whatever process took the pid since: a test
+# runner's worker, another developer's shell), then removes the file
+kill_pidfile() {
+  local p; p=$(pid_of "$1")
+  if is_program "$p" "$2"; then kill_wait "$p"; fi
+  rm -f "$1"
+}
 descendants() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
 
 # One up/down at a time (two test runs starting together would race on namespaces and daemons).
@@ -118,8 +133,13 @@ EOF
 start_node_sshd() { # name
   local name=$1 d; d=$(node_dir "$name")
   sshd_running "$d" && return 0
-  # sshd deletes its pid file on exit: a dying old sshd could delete the new one's file
-  local old; old=$(pid_of "$d/sshd.pid"); alive "$old" && kill_wait "$old"
+  # sshd deletes its pid file on exit: an old sshd still exiting (its command line already empty)
+  # could delete the new one's file, so it is waited for; never signalled: this host's sshd is not
+  # running, so a live process the file names is another one that took the pid
+  local old i; old=$(pid_of "$d/sshd.pid")
+  for ((i = 0; i < 60; i++)); do
+    if alive "$old" && [[ ! -s /proc/$old/cmdline ]]; then sleep 0.05; else break; fi
+  done
   rm -f "$d/sshd.pid"
   # absolute -f/-E paths are mandatory: sshd chdir("/")s and re-execs itself per connection
   ip netns exec "$(node_ns "$name")" unshare --uts sh -c \

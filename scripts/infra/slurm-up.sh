@@ -115,10 +115,8 @@ EOF
 if ! cmp -s "$CONF.new" "$CONF" || ! cmp -s "$SL/etc/cgroup.conf.new" "$SL/etc/cgroup.conf"; then
   mv "$CONF.new" "$CONF"
   mv "$SL/etc/cgroup.conf.new" "$SL/etc/cgroup.conf"
-  for pf in "$SL"/run/slurmd-*.pid "$SL/run/slurmctld.pid"; do
-    [[ -e $pf ]] || continue
-    kill_wait "$(pid_of "$pf")"; rm -f "$pf"
-  done
+  for pf in "$SL"/run/slurmd-*.pid; do kill_pidfile "$pf" slurmd; done
+  kill_pidfile "$SL/run/slurmctld.pid" slurmctld
 else
   rm -f "$CONF.new" "$SL/etc/cgroup.conf.new"
 fi
