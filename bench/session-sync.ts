@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createShellTransport } from '../src/remote/shell/index.js';
 import { pushThroughSession, sessionShellOf } from '../src/remote/session-sync/index.js';
+import { readLocalManifest } from '../src/remote/session-sync/local-manifest.js';
 
 const REPS = Number(process.env.REPS ?? 5);
 const NODE = process.env.NODE_NAME ?? 'node24';
@@ -52,12 +53,34 @@ const plain = sessionShellOf(transport, node);
 // commands typed into the session (each one a round trip, two when data is typed to it)
 let commands = 0;
 let typedTo = 0;
+// when each step of an incremental push happened (ms since the push began): the command handed to
+// the session, its first block of data typed (its begin marker came), each status line the node
+// printed as it arrived here, the command's end marker
+let t0 = 0;
+let marks: [string, number][] = [];
+const mark = (what: string) => marks.push([what, performance.now() - t0]);
 const shell: typeof plain = {
   node: plain.node,
-  run: (command, options) => {
+  run: async (command, options) => {
     commands++;
     if (options.input) typedTo++;
-    return plain.run(command, options);
+    mark('command');
+    const input = options.input && {
+      ...options.input,
+      onTyped: (b: string) => {
+        if (!marks.some(([w]) => w === 'typed')) mark('typed');
+        options.input!.onTyped?.(b);
+      },
+    };
+    const r = await plain.run(command, {
+      ...options,
+      ...(input ? { input } : {}),
+      onData: (_s, text) => {
+        if (_s === "stdout") for (const m of text.matchAll(/^HSM-([A-Z]+)/gm)) mark(m[1]!);
+      },
+    });
+    mark('end');
+    return r;
   },
 };
 const remote = `hsm-bench-ssync-${process.pid}`;
@@ -68,7 +91,7 @@ console.error(
 
 try {
   await transport.run(node, 'true', { timeoutMs: 30_000 }); // the session is open before any timing
-  let t0 = performance.now();
+  t0 = performance.now();
   const first = await pushThroughSession(shell, {
     localRoot: dir,
     remoteRoot: `${remote}/sync`,
@@ -77,6 +100,8 @@ try {
   const firstMs = performance.now() - t0;
   const inc: number[] = [];
   const tar: number[] = [];
+  const timelines: [string, number][][] = [];
+  const scans: number[] = [];
   let incWire = 0;
   const incCommands: string[] = [];
   let tarWire = 0;
@@ -85,6 +110,7 @@ try {
       appendFileSync(join(dir, f), `# edit ${i}\n`);
     commands = 0;
     typedTo = 0;
+    marks = [];
     t0 = performance.now();
     const r = await pushThroughSession(shell, {
       localRoot: dir,
@@ -92,6 +118,12 @@ try {
       timeoutMs: 600_000,
     });
     inc.push(performance.now() - t0);
+    mark('done');
+    timelines.push(marks);
+    // the local scan alone, as the push just did it (caches warm, nothing changed since)
+    const s0 = performance.now();
+    await readLocalManifest(dir, { protectedPaths: ['/.hsm/'], excludes: [], withoutGit: true });
+    scans.push(performance.now() - s0);
     incCommands.push(`${commands}/${commands + typedTo}`);
     if (r.items.length !== 3) throw new Error(`incremental push moved ${r.items.length} items, not 3`);
     incWire = r.wire_bytes;
@@ -120,6 +152,11 @@ try {
   console.log(
     `commands/round trips per incremental push: ${incCommands.join(' ')}; each time: ${inc.map((x) => x.toFixed(0)).join(' ')} ms / ${tar.map((x) => x.toFixed(0)).join(' ')} ms`,
   );
+  // PHASES=1: where each incremental push's time went
+  if (process.env.PHASES === '1') {
+    console.log(`local scan alone (warm caches): ${scans.map((x) => x.toFixed(1)).join(' ')} ms`);
+    for (const tl of timelines) console.log(tl.map(([w, at]) => `${w} ${at.toFixed(1)}`).join(' | '));
+  }
 } finally {
   await transport.run(node, `rm -rf ${remote}`, { timeoutMs: 120_000 });
   await transport.close();

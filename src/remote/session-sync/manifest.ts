@@ -2,9 +2,9 @@
 // Pure: both manifests come in, a plan goes out (session-push.ts carries it out).
 //
 // The node's content hashes are not recomputed on every push: the push leaves on the node the
-// sha256 of every file it wrote (`shas`) and the node's own stat listing taken right after
-// (`stat`). A file whose size and mtime (to the nanosecond) still equal that listing still has
-// that hash; any other file of the same size as the local one is hashed on the node (`needHash`).
+// sha256 of every file it wrote (`shas`) and, last, its token, whose mtime marks when it ended. A
+// file not changed since (its ctime is older: `changed`) still has that hash; any other file of
+// the same size as the local one is hashed on the node (`needHash`).
 
 export type EntryType = 'file' | 'symlink' | 'dir';
 
@@ -35,11 +35,14 @@ export interface RemoteEntry {
   target: string;
 }
 
-/** What the node has, read by the helper's `state`. */
+/** What the node has, read by the helper's `state` (or as this machine knows the last push left it). */
 export interface RemoteState {
   entries: Map<string, RemoteEntry>;
-  /** The stat listing taken right after the last push. */
-  stat: Map<string, RemoteEntry>;
+  /**
+   * Entries changed on the node since the last push ended: their content may not be what `shas`
+   * says. null: any may have (no push ended there).
+   */
+  changed: ReadonlySet<string> | null;
   /** What the last push wrote: path -> sha256 for files, `-` for symlinks and directories. */
   shas: Map<string, string>;
   /** Chunks already received (sha256 of each), kept until the push that sent them is applied. */
@@ -69,10 +72,9 @@ function knownSha(
 ): string | undefined {
   const h = hashed.get(r.path);
   if (h) return h;
-  const s = remote.stat.get(r.path);
+  if (remote.changed === null || remote.changed.has(r.path) || r.type !== 'file') return undefined;
   const sha = remote.shas.get(r.path);
-  if (!s || !sha || sha === '-' || s.type !== 'file') return undefined;
-  return s.size === r.size && s.mtimeText === r.mtimeText ? sha : undefined;
+  return sha && sha !== '-' ? sha : undefined;
 }
 
 /**
@@ -175,6 +177,22 @@ export function parseShas(data: Buffer): Map<string, string> {
     if (rec.slice(0, sp) === 'x') out.delete(path);
     else out.set(path, rec.slice(0, sp));
   }
+  return out;
+}
+
+/** Entries in the shape of the node's listing (what parseListing reads back). */
+export function serializeListing(entries: Iterable<RemoteEntry>): Buffer {
+  const t = { file: 'f', symlink: 'l', dir: 'd', other: 'o' } as const;
+  let out = '';
+  for (const e of entries)
+    out += `${t[e.type]} ${e.mode.toString(8)} ${e.size} ${e.mtimeText} ${e.path}\0${e.target}\0`;
+  return Buffer.from(out, 'utf8');
+}
+
+/** `find -print0` output: paths, without find's `./`. */
+export function parsePaths(data: Buffer): Set<string> {
+  const out = new Set<string>();
+  for (const p of data.toString('utf8').split('\0')) if (p !== '') out.add(p.replace(/^\.\/?/, ''));
   return out;
 }
 

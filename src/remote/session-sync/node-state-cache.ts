@@ -2,18 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// The node's stat listing and push record (`stat`, `shas` in its `.hsm/session-sync/`) as this
-// machine last saw them, kept in the project's `.hsm/session-sync/nodes/` with the token the push
-// that made them left beside them on the node. A push hands that token to the node's `state`;
-// when the copy is untouched since (its listing is that stat listing) and the token still names
-// the record there, the node answers `HSM-SAME` and sends neither: ~140 KB less output through
-// the session for a 2,000-file project, and no hashing on the node. A stale or missing cache only
-// costs the full read: the node checks it.
+// What this machine knows the node's copy was when its last push ended: a model of the copy
+// (node-model.ts: derived from the plan, not listed by the node) and the push record (`shas` in
+// the node's `.hsm/session-sync/`), kept in the project's `.hsm/session-sync/nodes/` with the
+// token that push left beside the record on the node. A push hands that token to the node; when
+// the token still names the record there and no entry of the copy changed since (the helper's
+// `changed`: ctimes newer than the token's mtime), the node answers `HSM-SAME` (or applies a push
+// planned on the model), and sends neither its listing nor its record: ~140 KB less output
+// through the session for a 2,000-file project, and no hashing on the node. A stale or missing
+// cache only costs the full read: the node checks it.
 
 export interface NodeRecord {
   /** Names this record on the node (written by the push that made it); `-`: none. */
   token: string;
-  stat: Buffer;
+  /** The copy's entries (listing format: parseListing) when that push ended. */
+  model: Buffer;
   shas: Buffer;
   /** The node has gzip (data is compressed both ways). */
   gzip: boolean;
@@ -32,15 +35,15 @@ export class NodeStateCache {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as {
         version?: number;
         token?: string;
-        stat?: string;
+        model?: string;
         shas?: string;
         gzip?: boolean;
       };
-      if (data.version !== 3 || typeof data.token !== 'string') return null;
-      if (typeof data.stat !== 'string' || typeof data.shas !== 'string') return null;
+      if (data.version !== 4 || typeof data.token !== 'string') return null;
+      if (typeof data.model !== 'string' || typeof data.shas !== 'string') return null;
       return {
         token: data.token,
-        stat: Buffer.from(data.stat, 'base64'),
+        model: Buffer.from(data.model, 'base64'),
         shas: Buffer.from(data.shas, 'base64'),
         gzip: data.gzip === true,
       };
@@ -64,9 +67,9 @@ export class NodeStateCache {
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
       const data = {
-        version: 3,
+        version: 4,
         token: record.token,
-        stat: record.stat.toString('base64'),
+        model: record.model.toString('base64'),
         shas: record.shas.toString('base64'),
         gzip: record.gzip,
       };

@@ -7,9 +7,10 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 // typed in octal-encoded lines, acknowledged every KiB). Its commands:
 //
 //   state ROOT KNOWN PRUNE...   `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then
-//                           `HSM-TOKEN t` and sections (listing, the stat listing and shas of the
-//                           last push; `HSM-SAME` instead when the listing is that stat listing and
-//                           KNOWN is the token of that push; chunks received, when there are any)
+//                           `HSM-TOKEN t` and sections (listing; the entries changed since the
+//                           last push ended, when one did; its shas); `HSM-SAME` instead when
+//                           KNOWN is the token of that push and nothing changed since; chunks
+//                           received, when there are any
 //   recv ROOT BLOCK [ENC LEN SHA]...   for each chunk: reads LEN bytes typed to /dev/tty
 //                           (non-canonical mode, `HSM-ACK` after each BLOCK bytes), decodes them
 //                           (ENC gz|raw) and keeps the chunk as chunks/SHA only when its sha256 is
@@ -18,12 +19,12 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
 //                           small push in one command
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T [expect: K]
-//                           removes, changes modes, extracts the chunks (one tar stream), records
-//                           the new stat listing beside the shas the stream carried (`shas.new`:
-//                           the whole record; `shas.add`: appended to it), and sends that stat
-//                           listing back (a section). With expect: only when the copy is as the
-//                           push with token K left it (as state's HSM-SAME); else `HSM-STALE`,
-//                           `HSM-ROOT` and state's answer, and the chunks are dropped
+//                           removes, changes modes, extracts the chunks (one tar stream), keeps
+//                           the shas the stream carried (`shas.new`: the whole record;
+//                           `shas.add`: appended to it) and writes the token T last (its mtime:
+//                           when the push ended), `HSM-APPLIED`. With expect: only when the copy
+//                           is as the push with token K left it (as state's HSM-SAME); else
+//                           `HSM-STALE`, `HSM-ROOT` and state's answer, and the chunks are dropped
 //   hash ROOT P...          `HSM-H sha` per path, in order
 //   pack DIR ID CHUNK P...  tars the paths into ~/.hsm/pull/ID.tar (kept: a resumed pull reuses
 //                           it), `HSM-PACK size enc` and `HSM-C sha` per chunk
@@ -51,22 +52,26 @@ sha() { shal | cut -c1-64; }
 if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
 section() { printf 'HSM-SECTION %s %s\n' "$1" $Z; }
-# Whether find has -printf (GNU), which stat(1) there is (-c: GNU, busybox; -f: BSD) and whether
-# tar is GNU tar: detected once per PATH, a line "FM SM TM PATH" appended to $HOME/.hsm/ssync-tools
-# (appends of one short line do not interleave: concurrent sessions with other PATHs lose none).
-# Every process started costs ~5-20 ms on a loaded node: the commands of a push start few.
+# Whether find has -printf (GNU), which stat(1) there is (-c: GNU, busybox; -f: BSD), whether
+# tar is GNU tar, find's test for "changed since" (-cnewer: ctime, which no touch -d can put back;
+# -newer, mtime, where there is no -cnewer) and whether base64 -di skips the typed lines' #
+# (GNU: one tr fewer): detected once per PATH, a line "FM SM TM NM BM PATH" appended to
+# $HOME/.hsm/ssync-tools2 (appends of one short line do not interleave: concurrent sessions with
+# other PATHs lose none). Every process started costs ~2-20 ms on a node: a push starts few.
 find_mode() {
   [ -n "$FM" ] && return
-  fc=$HOME/.hsm/ssync-tools
+  fc=$HOME/.hsm/ssync-tools2
   if [ -f "$fc" ]; then
-    while read -r FM SM TM fw; do [ "$fw" = "$PATH" ] && [ -n "$TM" ] && return; done <"$fc"
+    while read -r FM SM TM NM BM fw; do [ "$fw" = "$PATH" ] && [ -n "$BM" ] && return; done <"$fc"
   fi
   if find "$HOME/.hsm" -prune -printf '' >/dev/null 2>&1; then FM=gnu SM=-
   else FM=posix; if stat -c %s "$HOME/.hsm" >/dev/null 2>&1; then SM=c; else SM=f; fi; fi
   if tar --version 2>/dev/null | grep -q 'GNU tar'; then TM=gnu; else TM=other; fi
-  printf '%s %s %s %s\n' "$FM" "$SM" "$TM" "$PATH" >>"$fc"
+  if find "$HOME/.hsm" -prune -cnewer "$HOME/.hsm" >/dev/null 2>&1; then NM=-cnewer; else NM=-newer; fi
+  if [ "$(echo '#YQ==' | base64 -di 2>/dev/null)" = a ]; then BM=i; else BM=tr; fi
+  printf '%s %s %s %s %s %s\n' "$FM" "$SM" "$TM" "$NM" "$BM" "$PATH" >>"$fc"
 }
-FM= SM= TM=
+FM= SM= TM= NM= BM=
 # find . ( -path ./.hsm -o -path P... ) -prune -o ...: the tree without hsm's own and pruned dirs,
 # as: type mode size mtime path NUL link-target NUL (without -printf: stat per entry, the times
 # in whole seconds, mtime.ctime, the paths with ./ in front)
@@ -83,12 +88,22 @@ listing() { n=$#; for p do set -- "$@" -o -path "$p"; done; shift $n
       printf "%s %s %s\0%s\0" "$t" "$s" "$p" "$l"
     done' sh "$SM" {} +
 }
+# FIRST PRUNE...: the entries of the copy (the current directory) changed since the last push
+# ended: all, NUL-terminated (FIRST=all), or the first one on a line (FIRST=1). That push wrote
+# its token last: every entry it wrote is older; an edit since (even one whose mtime was put back:
+# ctime), a new entry or a removed one (its directory's ctime) is newer.
+changed() { q=$1; n=$#; shift; for p do set -- "$@" -o -path "$p"; done; shift $((n - 1))
+  find_mode
+  set -- . \( -path ./.hsm "$@" \) -prune -o $NM $S/token
+  if [ "$q" = all ]; then find "$@" -print0; elif [ "$FM" = gnu ]; then find "$@" -print -quit; else find "$@" -print | head -n 1; fi
+}
 S=.hsm/session-sync
 # recv: ROOT BLOCK K, then K chunks as ENC LEN SHA (sets bad=1 when one did not arrive intact;
 # leaves the file to remove in junk)
 do_recv() {
   root=$1 block=$2 k=$3; shift 3
   d=$root/$S/chunks; t=$d/.in.$$; junk=$t.b64
+  find_mode
   if [ -d "$d" ] || mkdir -p -- "$d" 2>/dev/null; then sink=$t.b64; else sink=/dev/null; fi
   # A few KiB are read in the terminal's canonical mode (lines of 1001 bytes, far below its 4095):
   # three stty processes fewer for a small push. More in non-canonical mode: ~2x faster.
@@ -106,7 +121,9 @@ do_recv() {
       left=$((left - n)); echo HSM-ACK
     done
     if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; bad=1; continue; fi
-    if [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
+    if [ "$BM" = i ]; then
+      if [ "$enc" = gz ]; then base64 -di <"$sink" | gzip -dc >"$t"; else base64 -di <"$sink" >"$t"; fi
+    elif [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
     got=$(shal <"$t")
     case $got in
       "$want "*) mv -f "$t" "$d/$want" && echo "HSM-OK $want" ;;
@@ -117,14 +134,15 @@ do_recv() {
   trap - INT TERM HUP
 }
 # KNOWN PRUNE...: KNOWN is the token of the last push and the copy (the current directory) is
-# untouched since (its listing is the stat listing taken then).
+# untouched since that push ended (t: the token there).
 same_as() {
   known=$1; shift
   t=-; [ -f $S/token ] && read -r t <$S/token
-  [ "$known" != - ] && [ "$known" = "$t" ] && listing "$@" | cmp -s - $S/stat
+  [ "$known" != - ] && [ "$known" = "$t" ] && [ -z "$(changed 1 "$@")" ]
 }
-# The copy's state: HSM-SAME (same_as), else its token and sections (listing, the stat listing
-# and shas of the last push). Then the chunks received.
+# The copy's state: HSM-SAME (same_as), else its token and sections (listing; when the last push
+# ended (a token), the entries changed since: the others are as that push recorded them in shas;
+# shas). Then the chunks received.
 state_of() {
   if same_as "$@"; then
     echo 'HSM-SAME'
@@ -132,7 +150,7 @@ state_of() {
     shift
     echo "HSM-TOKEN $t"
     section listing; listing "$@" | zc | b64e
-    section stat; cat $S/stat 2>/dev/null | zc | b64e
+    if [ -n "$t" ] && [ "$t" != - ]; then section changed; changed all "$@" | zc | b64e; fi
     section shas; cat $S/shas 2>/dev/null | zc | b64e
   fi
   for c in $S/chunks/*; do [ -e "$c" ] && { section chunks; ls $S/chunks | zc | b64e; }; break; done
@@ -151,7 +169,7 @@ do_apply() {
   root=$1; shift
   [ -d "$root" ] || mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
   [ -d $S/chunks ] || mkdir -p $S/chunks
-  mode= m= nc=0 used= tok=- exp= n=$#
+  mode= m= nc=0 used= tok=- exp=
   for a do
     case $a in rm: | rmdir: | chmod: | chunks: | prune: | token: | expect:) mode=$a; continue ;; esac
     case $mode in
@@ -171,11 +189,9 @@ do_apply() {
       rm:) rm -rf "$a" ;;
       rmdir:) rmdir "$a" 2>/dev/null ;;
       chmod:) if [ -z "$m" ]; then m=$a; else chmod "$m" "$a"; m=; fi ;;
-      prune:) set -- "$@" "$a" ;;
       token:) tok=$a ;;
     esac
   done
-  shift $n
   find_mode
   if [ "$TM" = gnu ]; then o=--no-same-owner; else o=; fi
   if [ $nc = 1 ]; then tar -xpf $used $o; elif [ $nc -gt 1 ]; then cat $used | tar -xpf - $o; fi ||
@@ -189,9 +205,8 @@ do_apply() {
   # chunks an abandoned push left over a day ago (another push to the same directory may be
   # sending its own right now)
   for c in $S/chunks/*; do [ -e "$c" ] && find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null; break; done
-  if [ -n "$rec" ]; then
-    listing "$@" >$S/stat && printf '%s\n' "$tok" >$S/token && { section stat; zc <$S/stat | b64e; }
-  fi
+  # the token last: it names the record, and its mtime marks the end of the push (changed)
+  [ -n "$rec" ] && printf '%s\n' "$tok" >$S/token
   echo 'HSM-APPLIED'
 }
 # REGION PROFILE (- for none): the node's AWS CLI in aws (on the PATH, else where pip --user puts

@@ -1,13 +1,14 @@
 import { HsmError } from '../../domain/errors.js';
 import { lineOf, type HelperOutput } from './data-lines.js';
-import { parseListing, parseShas, type RemoteState } from './manifest.js';
+import { parseListing, parsePaths, parseShas, type RemoteState } from './manifest.js';
 import { NodeStateCache, type NodeRecord } from './node-state-cache.js';
 import { prunePattern } from './remote-helper.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 
-// One command reads what the node has: the listing, the record of the last push (not sent again
-// when the caller holds it and the copy is untouched: node-state-cache.ts), the chunks already
-// received, and which tools are missing.
+// One command reads what the node has: the listing, the record of the last push and what changed
+// since it ended (not sent when the caller holds the model of the copy that push left and the copy
+// is untouched since: node-state-cache.ts), the chunks already received, and which tools are
+// missing.
 
 export interface NodeSide {
   /** The directory exists on the node. */
@@ -15,8 +16,10 @@ export interface NodeSide {
   /** gzip is there (data is compressed both ways). */
   gzip: boolean;
   state: RemoteState;
-  /** The node's stat listing and push record as read (or, HSM-SAME, as cached). */
+  /** The last push's token and record as read, with the listing as the model (or, HSM-SAME, as cached). */
   record: NodeRecord;
+  /** The copy is as that push left it (nothing changed since): `record` may be kept as its model. */
+  current: boolean;
 }
 
 const NEEDED = ['find', 'tar', 'head'];
@@ -70,37 +73,42 @@ export function nodeSideOf(
   }
   const rootLine = lineOf(out, 'ROOT') ?? '';
   const gzip = rootLine.endsWith('gz');
-  const empty: RemoteState = { entries: new Map(), stat: new Map(), shas: new Map(), chunks: new Set() };
-  const none: NodeRecord = { token: '-', stat: Buffer.alloc(0), shas: Buffer.alloc(0), gzip };
+  const empty: RemoteState = { entries: new Map(), changed: null, shas: new Map(), chunks: new Set() };
+  const none: NodeRecord = { token: '-', model: Buffer.alloc(0), shas: Buffer.alloc(0), gzip };
   if (rootLine.startsWith('none'))
-    return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none };
+    return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none, current: false };
   if (!rootLine.startsWith('ok')) {
     const what = rootLine.startsWith('notdir') ? 'is not a directory' : 'cannot be entered';
     throw new HsmError('usage', `${root} on ${shell.node} ${what}.`, {
       hint: 'Choose another directory, or fix it on the node.',
     });
   }
+  const chunks = new Set(
+    (out.sections.get('chunks') ?? Buffer.alloc(0))
+      .toString('latin1')
+      .split('\n')
+      .filter((c) => /^[0-9a-f]{64}$/.test(c)),
+  );
+  if (cached !== null && out.lines.some((l) => l.key === 'SAME')) {
+    const side = cachedNodeSide(cached);
+    side.state.chunks = chunks;
+    return side;
+  }
   const section = (name: string) => out.sections.get(name) ?? Buffer.alloc(0);
-  const same = cached !== null && out.lines.some((l) => l.key === 'SAME');
-  const record = same
-    ? cached
-    : { token: lineOf(out, 'TOKEN') ?? '-', stat: section('stat'), shas: section('shas'), gzip };
-  const stat = parseListing(record.stat);
+  const changedData = out.sections.get('changed');
+  const changed = changedData === undefined ? null : parsePaths(changedData);
+  const record = {
+    token: lineOf(out, 'TOKEN') ?? '-',
+    model: section('listing'),
+    shas: section('shas'),
+    gzip,
+  };
   return {
     exists: true,
     gzip,
-    state: {
-      entries: same ? stat : parseListing(section('listing')),
-      stat,
-      shas: parseShas(record.shas),
-      chunks: new Set(
-        section('chunks')
-          .toString('latin1')
-          .split('\n')
-          .filter((c) => /^[0-9a-f]{64}$/.test(c)),
-      ),
-    },
+    state: { entries: parseListing(record.model), changed, shas: parseShas(record.shas), chunks },
     record,
+    current: changed !== null && changed.size === 0 && NodeStateCache.known(record) !== '-',
   };
 }
 
@@ -109,11 +117,16 @@ export function nodeSideOf(
  * speculatively: its apply checks that the copy is still that (`expect:`) before writing.
  */
 export function cachedNodeSide(cached: NodeRecord): NodeSide {
-  const stat = parseListing(cached.stat);
   return {
     exists: true,
     gzip: cached.gzip,
-    state: { entries: stat, stat, shas: parseShas(cached.shas), chunks: new Set() },
+    state: {
+      entries: parseListing(cached.model),
+      changed: new Set(),
+      shas: parseShas(cached.shas),
+      chunks: new Set(),
+    },
     record: cached,
+    current: true,
   };
 }

@@ -3,7 +3,8 @@ import { HsmError } from '../../domain/errors.js';
 import { ChunkSender } from './chunk-sender.js';
 import { lineOf, type HelperOutput } from './data-lines.js';
 import { readLocalManifest } from './local-manifest.js';
-import { planPush, serializeShas, type ManifestEntry } from './manifest.js';
+import { planPush, serializeListing, serializeShas, type ManifestEntry } from './manifest.js';
+import { modelAfter } from './node-model.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { pathArg } from './remote-helper.js';
 import { NodeStateCache } from './node-state-cache.js';
@@ -90,7 +91,7 @@ export async function pushThroughSession(
     if ('result' in first) return first.result;
     side = first.stale ?? (await readNode());
   } else [local, side] = await Promise.all([readLocal(), readNode()]);
-  if (side.exists && side.record !== cached) cache.save(side.record);
+  if (side.current && side.record !== cached) cache.save(side.record);
   const done = await transfer(push, local, side, false);
   if (!('result' in done)) throw new Error('a push planned on what the node answered came back stale');
   return done.result;
@@ -173,16 +174,14 @@ async function transfer(
     return { stale: nodeSideOf(shell, root, applied, null) };
   }
   progress('apply', [files.length, files.length], [bytes, bytes]);
-  // the node's record now: the one sent, or the earlier one with this push's appended to it
-  const stat = applied.sections.get('stat');
-  if (stat)
-    cache.save({
-      token,
-      stat,
-      shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
-      gzip: side.gzip,
-    });
-  else cache.drop();
+  // the node's copy now (derived from the plan: the node does not list it again) and its record:
+  // the one sent, or the earlier one with this push's appended to it
+  cache.save({
+    token,
+    model: serializeListing(modelAfter(side.state.entries, plan).values()),
+    shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+    gzip: side.gzip,
+  });
   progress('done', [files.length, files.length], [bytes, bytes]);
   return finish();
 }

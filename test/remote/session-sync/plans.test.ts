@@ -3,12 +3,15 @@ import {
   cmp,
   parseListing,
   parseShas,
+  parsePaths,
   planPush,
+  serializeListing,
   serializeShas,
   type ManifestEntry,
   type RemoteEntry,
   type RemoteState,
 } from '../../../src/remote/session-sync/manifest.js';
+import { modelAfter } from '../../../src/remote/session-sync/node-model.js';
 import { planPull } from '../../../src/remote/session-sync/pull-plan.js';
 
 const f = (path: string, sha: string, size = 3, mode = 0o644): ManifestEntry => ({
@@ -37,16 +40,16 @@ const r = (
 const state = (
   entries: RemoteEntry[],
   pushed: [string, string][] = [],
-  stat: RemoteEntry[] = entries,
+  changed: string[] | null = [],
 ): RemoteState => ({
   entries: new Map(entries.map((e) => [e.path, e])),
-  stat: new Map(stat.map((e) => [e.path, e])),
+  changed: changed && new Set(changed),
   shas: new Map(pushed),
   chunks: new Set(),
 });
 
 describe('planPush', () => {
-  test('a file the last push wrote, unchanged since (same size and mtime), is trusted by its recorded hash', () => {
+  test('a file the last push wrote, unchanged since it ended, is trusted by its recorded hash', () => {
     const plan = planPush(
       [f('a', 'A'), f('b', 'B2')],
       state(
@@ -62,11 +65,34 @@ describe('planPush', () => {
     expect(plan.needHash).toEqual([]);
   });
 
-  test('a file changed on the node since the push (new mtime, same size) is hashed there, then compared', () => {
-    const s = state([r('a', 'file', 3, '2.0')], [['a', 'A']], [r('a', 'file', 3, '1.0')]);
-    expect(planPush([f('a', 'A')], s).needHash).toEqual(['a']);
-    expect(planPush([f('a', 'A')], s, new Map([['a', 'X']])).send.map((e) => e.path)).toEqual(['a']);
-    expect(planPush([f('a', 'A')], s, new Map([['a', 'A']])).unchanged).toBe(1);
+  test('a file changed on the node since the push ended (same size) is hashed there, then compared', () => {
+    const s = state(
+      [r('a', 'file'), r('b', 'file')],
+      [
+        ['a', 'A'],
+        ['b', 'B'],
+      ],
+      ['a'],
+    );
+    expect(planPush([f('a', 'A'), f('b', 'B')], s).needHash).toEqual(['a']);
+    expect(planPush([f('a', 'A'), f('b', 'B')], s, new Map([['a', 'X']])).send.map((e) => e.path)).toEqual([
+      'a',
+    ]);
+    expect(planPush([f('a', 'A'), f('b', 'B')], s, new Map([['a', 'A']])).unchanged).toBe(2);
+    // no push ended there (no token): nothing is vouched for
+    expect(
+      planPush(
+        [f('a', 'A'), f('b', 'B')],
+        state(
+          [r('a', 'file'), r('b', 'file')],
+          [
+            ['a', 'A'],
+            ['b', 'B'],
+          ],
+          null,
+        ),
+      ).needHash,
+    ).toEqual(['a', 'b']);
   });
 
   test('deletions touch only what a push wrote; a type change removes what is in the way first', () => {
@@ -132,6 +158,67 @@ describe('planPush', () => {
       mtimeText: '1700000000.123456789',
     });
     expect(parsed.get('ln')).toMatchObject({ type: 'symlink', target: 'tgt' });
+  });
+});
+
+describe('modelAfter: the copy on the node after a push, derived from the plan', () => {
+  test('removals (with what is below), directories removed only when empty, modes, entries sent; files the node made stay', () => {
+    const before = state(
+      [
+        r('old', 'dir', 0, '1', 0o755),
+        r('old/x.py', 'file'),
+        r('gone', 'dir', 0, '1', 0o755),
+        r('kept', 'dir', 0, '1', 0o755),
+        r('kept/out.log', 'file', 10),
+        r('run.sh', 'file'),
+        r('swap', 'dir', 0, '1', 0o755),
+        r('swap/y', 'file'),
+        r('made-there.txt', 'file', 7),
+      ],
+      [
+        ['old', '-'],
+        ['old/x.py', 'X'],
+        ['gone', '-'],
+        ['kept', '-'],
+        ['run.sh', 'R'],
+        ['swap', '-'],
+        ['swap/y', 'Y'],
+      ],
+    );
+    const local = [
+      f('run.sh', 'R', 3, 0o755),
+      f('swap', 'S', 5),
+      f('new.py', 'N', 4),
+      { path: 'ln', type: 'symlink' as const, mode: 0o777, size: 0, mtime: 1, target: 'run.sh' },
+    ];
+    const plan = planPush(local, before);
+    const after = modelAfter(before.entries, plan);
+    expect([...after.keys()].sort()).toEqual([
+      'kept',
+      'kept/out.log',
+      'ln',
+      'made-there.txt',
+      'new.py',
+      'run.sh',
+      'swap',
+    ]);
+    expect(after.get('run.sh')).toMatchObject({ type: 'file', mode: 0o755, size: 3 });
+    expect(after.get('swap')).toMatchObject({ type: 'file', size: 5 });
+    expect(after.get('ln')).toMatchObject({ type: 'symlink', target: 'run.sh' });
+    // planned again on the model: nothing left to do
+    const model = {
+      ...state([]),
+      entries: parseListing(serializeListing(after.values())),
+      shas: new Map([...before.shas, ...local.map((e) => [e.path, e.sha ?? '-'] as [string, string])]),
+    };
+    const again = planPush(local, model);
+    expect(again.send).toEqual([]);
+    expect(again.chmod).toEqual([]);
+    expect(again.needHash).toEqual([]);
+  });
+
+  test('find -print0 paths parse without the ./ find prints (the root itself is the empty path)', () => {
+    expect([...parsePaths(Buffer.from('.\0./a b/ü\0./.hidden\0', 'utf8'))]).toEqual(['', 'a b/ü', '.hidden']);
   });
 });
 

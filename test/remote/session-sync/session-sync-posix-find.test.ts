@@ -59,7 +59,7 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
   afterAll(async () => {
     await transport?.close();
     // the line detected for this test's PATH (a directory that is gone now)
-    onNode(`rm -rf ${base}; sed -i '\\|${bin}:|d' .hsm/ssync-tools`);
+    onNode(`rm -rf ${base}; sed -i '\\|${bin}:|d' .hsm/ssync-tools2`);
     rmSync(bin, { recursive: true, force: true });
     rmSync(project, { recursive: true, force: true });
   });
@@ -69,11 +69,11 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
     expect(first.items.length).toBeGreaterThan(5);
     expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project, SUMS));
     const calls = readFileSync(log, 'utf8').trim().split('\n');
-    // the probe once, then the listing without -printf (of the new copy, after the push)
+    // the probe once; the new copy is not listed (this machine knows what the push wrote)
     expect(calls.filter((c) => c.includes('-printf'))).toHaveLength(1);
-    expect(calls.filter((c) => c.includes('-exec sh -c'))).toHaveLength(1);
+    expect(calls.filter((c) => c.includes('-exec sh -c'))).toHaveLength(0);
     // what was detected for that PATH (other tests' sessions on node24 add their own lines)
-    const mine = onNode('cat .hsm/ssync-tools')
+    const mine = onNode('cat .hsm/ssync-tools2')
       .split('\n')
       .filter((l) => l.includes(` ${bin}:`));
     expect(mine).toHaveLength(1);
@@ -83,8 +83,15 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
     expect(again.items).toEqual([]);
     writeFileSync(join(project, 'train.py'), 'print(2)\n');
     chmodSync(join(project, 'src', 'data.bin'), 0o600);
+    // and on the node, a same-size edit: the copy is listed (stat per entry) and the file hashed
+    onNode(`cd ${base}/p && printf '#!/bin/sh\\necho RUN\\n' >run.sh`);
     const edit = await pushThroughSession(shell, { localRoot: project, remoteRoot: `${base}/p` });
-    expect(edit.items.map((i) => `${i.action} ${i.path}`)).toEqual(['chmod src/data.bin', 'send train.py']);
+    expect(edit.items.map((i) => `${i.action} ${i.path}`)).toEqual([
+      'send run.sh',
+      'chmod src/data.bin',
+      'send train.py',
+    ]);
+    expect(readFileSync(log, 'utf8').split('\n').filter((c) => c.includes('-exec sh -c'))).toHaveLength(1);
     expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project, SUMS));
     expect(
       readFileSync(log, 'utf8')
