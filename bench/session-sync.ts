@@ -63,7 +63,7 @@ const shell: typeof plain = {
   node: plain.node,
   run: async (command, options) => {
     commands++;
-    if (options.input) typedTo++;
+    if (options.input && !options.input.early) typedTo++;
     mark('command');
     const input = options.input && {
       ...options.input,

@@ -16,6 +16,11 @@ const BATCH_TYPED = 2 * 1024 * 1024;
 const BATCH_CHUNKS = 8;
 /** Session failures survived per batch (each time a new session). */
 const SESSION_RETRIES = 3;
+/**
+ * A batch of at most this much typed text may be typed right behind its command (SessionInput.early):
+ * with the command's own lines it stays within the 4 KiB a canonical-mode tty's input queue holds.
+ */
+const EARLY_TYPED = 3 * 1024;
 
 interface Pending {
   sha: string;
@@ -52,9 +57,10 @@ export class ChunkSender {
    * Sends what is queued. With `apply` (the helper's apply arguments after the root), a batch sent
    * in one go is applied by the same command (`push`: one round trip less for a small push);
    * returns that command's output when it was (applied, or `HSM-STALE`: see the helper's apply),
-   * else null.
+   * else null. `early`: the session's shell reads its input a line at a time, so a small batch is
+   * typed right behind its command (one round trip).
    */
-  async flush(apply?: readonly string[]): Promise<HelperOutput | null> {
+  async flush(apply?: readonly string[], early = false): Promise<HelperOutput | null> {
     let pending = this.batch;
     let applied: HelperOutput | null = null;
     this.batch = [];
@@ -62,6 +68,7 @@ export class ChunkSender {
     const mismatches = new Map<string, number>();
     let failures = 0;
     while (pending.length > 0) {
+      const text = pending.reduce((n, c) => n + c.text.length, 0);
       let out;
       try {
         ({ out } = await runHelper(
@@ -80,6 +87,7 @@ export class ChunkSender {
               blocks: pending.flatMap((c) => splitBlocks(c.text, BLOCK_BYTES)),
               ack: 'HSM-ACK',
               window: WINDOW,
+              early: early && failures === 0 && text <= EARLY_TYPED,
               onTyped: (block) => (this.wire += block.length),
             },
           },

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HELPER_VERSION } from './remote-helper.js';
 
 // What this machine knows the node's copy was when its last push ended: a model of the copy
 // (node-model.ts: derived from the plan, not listed by the node) and the push record (`shas` in
@@ -20,6 +21,8 @@ export interface NodeRecord {
   shas: Buffer;
   /** The node has gzip (data is compressed both ways). */
   gzip: boolean;
+  /** The session's shell reads its input a line at a time (`HSM-LINES`: SessionInput.early). */
+  lines: boolean;
 }
 
 export class NodeStateCache {
@@ -38,14 +41,18 @@ export class NodeStateCache {
         model?: string;
         shas?: string;
         gzip?: boolean;
+        lines?: boolean;
+        helper?: string;
       };
-      if (data.version !== 4 || typeof data.token !== 'string') return null;
+      // a record another version of the helper left is read again (this one may be missing there)
+      if (data.version !== 4 || data.helper !== HELPER_VERSION || typeof data.token !== 'string') return null;
       if (typeof data.model !== 'string' || typeof data.shas !== 'string') return null;
       return {
         token: data.token,
         model: Buffer.from(data.model, 'base64'),
         shas: Buffer.from(data.shas, 'base64'),
         gzip: data.gzip === true,
+        lines: data.lines === true,
       };
     } catch {
       return null;
@@ -72,6 +79,8 @@ export class NodeStateCache {
         model: record.model.toString('base64'),
         shas: record.shas.toString('base64'),
         gzip: record.gzip,
+        lines: record.lines,
+        helper: HELPER_VERSION,
       };
       writeFileSync(`${this.file}.${process.pid}`, JSON.stringify(data));
       renameSync(`${this.file}.${process.pid}`, this.file);

@@ -295,9 +295,17 @@ const HELPER = `"$HOME"/.hsm/ssync-${HELPER_VERSION}.sh`;
 /** Exit code of `sh` when the helper file is not there (then it is installed and asked again). */
 export const HELPER_MISSING_EXIT = 127;
 
+/**
+ * `HSM-LINES` in a command's output: the session's shell reads its input a line at a time (bash,
+ * zsh, dash: not busybox ash's, ksh's or yash's line editors, which may read ahead), so text for a
+ * command may be typed right behind its command line (SessionInput.early). Run by that shell (the
+ * command's subshell), before the helper.
+ */
+const LINES_PROBE = '[ -z "$KSH_VERSION$BB_ASH_VERSION$YASH_VERSION" ] && echo HSM-LINES';
+
 /** The command line running one helper command (arguments quoted by the one quoting function). */
 export function helperCommand(args: readonly string[]): string {
-  return `[ -f ${HELPER} ] || exit ${HELPER_MISSING_EXIT}; sh ${HELPER} ${quoteShellArgv(args)}`;
+  return `${LINES_PROBE}; [ -f ${HELPER} ] || exit ${HELPER_MISSING_EXIT}; sh ${HELPER} ${quoteShellArgv(args)}`;
 }
 
 /** Installs the helper (written to a temporary name, then renamed: never half a script). */

@@ -74,7 +74,8 @@ export function nodeSideOf(
   const rootLine = lineOf(out, 'ROOT') ?? '';
   const gzip = rootLine.endsWith('gz');
   const empty: RemoteState = { entries: new Map(), changed: null, shas: new Map(), chunks: new Set() };
-  const none: NodeRecord = { token: '-', model: Buffer.alloc(0), shas: Buffer.alloc(0), gzip };
+  const lines = out.lines.some((l) => l.key === 'LINES');
+  const none: NodeRecord = { token: '-', model: Buffer.alloc(0), shas: Buffer.alloc(0), gzip, lines };
   if (rootLine.startsWith('none'))
     return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none, current: false };
   if (!rootLine.startsWith('ok')) {
@@ -102,6 +103,7 @@ export function nodeSideOf(
     model: section('listing'),
     shas: section('shas'),
     gzip,
+    lines,
   };
   return {
     exists: true,

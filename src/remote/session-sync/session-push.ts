@@ -166,7 +166,8 @@ async function transfer(
   const token = NodeStateCache.newToken();
   applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)), 'token:', token);
   if (speculative) applyArgs.push('expect:', side.record.token);
-  const applied = (await sender.flush(applyArgs)) ?? (await applyOnNode(shell, root, applyArgs, call));
+  const applied =
+    (await sender.flush(applyArgs, side.record.lines)) ?? (await applyOnNode(shell, root, applyArgs, call));
   result.wire_bytes = push.typedBefore + sender.wire;
   result.chunks_sent = sender.sent + staged.length;
   if (applied.lines.some((l) => l.key === 'STALE')) {
@@ -181,6 +182,7 @@ async function transfer(
     model: serializeListing(modelAfter(side.state.entries, plan).values()),
     shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
     gzip: side.gzip,
+    lines: applied.lines.some((l) => l.key === 'LINES'),
   });
   progress('done', [files.length, files.length], [bytes, bytes]);
   return finish();

@@ -34,7 +34,8 @@ export async function runHelper(
   options: HelperCallOptions,
 ): Promise<{ result: NodeResult; out: HelperOutput }> {
   let result = await runChecked(shell, helperCommand(args), options);
-  if (result.exitCode === HELPER_MISSING_EXIT && options.input === undefined) {
+  // (text typed for a command that found no helper reached the shell as `#` comments: typed again)
+  if (result.exitCode === HELPER_MISSING_EXIT) {
     const installed = await runChecked(shell, installHelperCommand(), {
       ...options,
       what: 'installing the sync helper',

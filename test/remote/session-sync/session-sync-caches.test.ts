@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ShellTransport } from '../../../src/remote/shell/index.js';
 import { pushThroughSession, type SessionShell } from '../../../src/remote/session-sync/index.js';
+import { parseListing } from '../../../src/remote/session-sync/manifest.js';
+import { NodeStateCache } from '../../../src/remote/session-sync/node-state-cache.js';
 import { infra, NODE, onNode, openNode24 } from './node24.js';
 
 // What a push remembers between pushes (the node's stat listing and record, the local rsync
@@ -17,8 +19,11 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
   let shell: SessionShell;
   /** Bytes each `state` command printed (the node's side read). */
   const stateOut: number[] = [];
-  /** Each helper command through the session: its name and the status keys it answered. */
-  const commands: { name: string; keys: string[] }[] = [];
+  /**
+   * Each helper command through the session: its name, the status keys it answered, and whether
+   * its data was typed right behind it (one round trip) instead of after its begin marker.
+   */
+  const commands: { name: string; keys: string[]; early: boolean }[] = [];
   const base = `hsm-ssync-caches/${process.pid}-${randomBytes(3).toString('hex')}`;
   const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-caches-'));
   beforeAll(() => {
@@ -31,7 +36,11 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
         const r = await plain.run(command, options);
         if (/\.sh' state |\.sh state /.test(command)) stateOut.push(r.stdout.length);
         const name = /ssync-[0-9a-f]+\.sh'? '?([a-z0-9]+)/.exec(command)?.[1] ?? '?';
-        commands.push({ name, keys: [...r.stdout.matchAll(/^HSM-([A-Z]+)/gm)].map((m) => m[1]!) });
+        commands.push({
+          name,
+          keys: [...r.stdout.matchAll(/^HSM-([A-Z]+)/gm)].map((m) => m[1]!),
+          early: options.input?.early === true,
+        });
         return r;
       },
     };
@@ -80,9 +89,11 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     writeFileSync(join(project, 'pkg0', 'm1.py'), 'edited here');
     commands.length = 0;
     expect((await push()).items.map((i) => i.path)).toEqual(['pkg0/m1.py']);
-    // the data and the apply in one command, planned against what the last push left
+    // the data and the apply in one command and one round trip (the data typed right behind the
+    // command), planned against what the last push left
     expect(commands.map((c) => c.name)).toEqual(['push']);
     expect(commands[0]!.keys).toContain('APPLIED');
+    expect(commands[0]!.early).toBe(true);
     expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
 
     // on the node: a same-size edit of another file and a file of its own; here: one edit
@@ -101,5 +112,66 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     expect(onNode(`cd ${base}/p && cat pkg3/made-there.txt && rm pkg3/made-there.txt && ${sums}`)).toBe(
       'out\n' + here(),
     );
+  }, 60_000);
+
+  test('between two one-round-trip pushes, a file deleted on the node and a same-size edit with its mtime put back are seen', async () => {
+    const sums = `find . -path ./.hsm -prune -o -type f -exec sha256sum {} + | sort`;
+    const here = () => execFileSync('sh', ['-c', sums], { cwd: project, encoding: 'utf8' });
+    // (the last test changed the copy on the node: this push finds out, and ends a push there)
+    writeFileSync(join(project, 'pkg1', 'm1.py'), 'zero');
+    await push();
+    writeFileSync(join(project, 'pkg1', 'm1.py'), 'one');
+    commands.length = 0;
+    expect((await push()).items.map((i) => i.path)).toEqual(['pkg1/m1.py']);
+    expect(commands.map((c) => [c.name, c.early])).toEqual([['push', true]]);
+
+    // deleted on the node: the push planned on what the last push left is refused, and the
+    // file is sent again
+    onNode(`rm ${base}/p/pkg4/m4.py`);
+    writeFileSync(join(project, 'pkg1', 'm1.py'), 'two');
+    commands.length = 0;
+    expect((await push()).items.map((i) => i.path)).toEqual(['pkg1/m1.py', 'pkg4/m4.py']);
+    expect(commands[0]!.keys).toContain('STALE');
+    expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+
+    // the same size, other content, mtime put back (touch -d): its ctime still changed
+    onNode(
+      `cd ${base}/p && t=$(stat -c %y pkg2/m9.py) && printf '%600s' z >pkg2/m9.py && touch -d "$t" pkg2/m9.py`,
+    );
+    writeFileSync(join(project, 'pkg1', 'm1.py'), 'six');
+    commands.length = 0;
+    expect((await push()).items.map((i) => i.path)).toEqual(['pkg1/m1.py', 'pkg2/m9.py']);
+    expect(commands[0]!.keys).toContain('STALE');
+    expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+
+    // and with nothing changed there, the next push is planned on what the last one left: a
+    // mode, a new symlink, a directory gone, a file that became a directory
+    writeFileSync(join(project, 'pkg1', 'm1.py'), 'ten');
+    chmodSync(join(project, 'pkg0', 'm5.py'), 0o755);
+    symlinkSync('../pkg0/m5.py', join(project, 'pkg1', 'link'));
+    rmSync(join(project, 'pkg3'), { recursive: true });
+    rmSync(join(project, 'pkg2', 'm8.py'));
+    mkdirSync(join(project, 'pkg2', 'm8.py'));
+    writeFileSync(join(project, 'pkg2', 'm8.py', 'inner.py'), 'in');
+    commands.length = 0;
+    expect((await push()).items.length).toBe(46);
+    // (one command; its data, over 3 KiB typed, after the command's begin marker)
+    expect(commands.map((c) => [c.name, c.keys.includes('APPLIED')])).toEqual([['push', true]]);
+    expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+    // what this machine now holds as the copy there (derived from the plan) is the copy
+    const model = parseListing(NodeStateCache.of(project, NODE, `${base}/p`).get()!.model);
+    const listing = parseListing(
+      Buffer.from(onNode(`cd ${base}/p && find . -path ./.hsm -prune -o -printf '%y %m %s %T@ %P\\0%l\\0'`)),
+    );
+    const shape = (m: ReturnType<typeof parseListing>) =>
+      [...m.values()]
+        .map(
+          (e) => `${e.path} ${e.type} ${e.mode.toString(8)} ${e.type === 'file' ? e.size : ''} ${e.target}`,
+        )
+        .sort();
+    expect(shape(model)).toEqual(shape(listing));
+    commands.length = 0;
+    expect((await push()).items).toEqual([]);
+    expect(commands.map((c) => c.keys.includes('SAME'))).toEqual([true]);
   }, 60_000);
 });

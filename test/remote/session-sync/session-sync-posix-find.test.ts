@@ -91,7 +91,11 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
       'chmod src/data.bin',
       'send train.py',
     ]);
-    expect(readFileSync(log, 'utf8').split('\n').filter((c) => c.includes('-exec sh -c'))).toHaveLength(1);
+    expect(
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((c) => c.includes('-exec sh -c')),
+    ).toHaveLength(1);
     expect(onNode(`cd ${base}/p && ${SUMS}`)).toBe(here(project, SUMS));
     expect(
       readFileSync(log, 'utf8')
