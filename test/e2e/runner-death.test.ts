@@ -84,6 +84,26 @@ describe('a runner without a cgroup killed between forking a task and its starte
     expect(st.tasks[0]).toMatchObject({ status: 'completed' });
   });
 
+  it('hsm complete that adopted the live runner kills what it forked once it dies; the task ends once', async () => {
+    const { dir, hold, run } = await startHeld('rb_3');
+    const { runner, forked } = await heldFork(run.pid!, hold);
+    run.kill('SIGKILL');
+    await waitForExit(run);
+    const log = join(dir, 'sweeps', 'outputs', 'rb_3', 'logs', 'sweep.log');
+    const before = runStarts(log); // the killed run's line may never have been written
+    const [cmd, ...rest] = userArgv(['complete', 'rb_3', '--json']);
+    const complete = spawn(cmd!, rest, { cwd: dir, stdio: 'ignore', env: { ...process.env, HOME: dir } });
+    cleanups.push(() => complete.kill('SIGKILL'));
+    // complete took the attempt over, its runner alive (the task's own start still to come)
+    await until('complete to adopt the attempt', () => runStarts(log) > before);
+    expect(isProcessAlive(runner)).toBe(true);
+    process.kill(runner, 'SIGKILL');
+    expect((await waitForExit(complete)).code).toBe(0);
+    expect(forked.filter(isProcessAlive), 'processes of the first fork alive after complete').toEqual([]);
+    rmSync(hold);
+    expect(ledger(dir).filter((l) => l === 'end 1')).toEqual(['end 1']);
+  });
+
   it('a running hsm kills what that runner forked before the task runs again; it ends once', async () => {
     const { dir, hold, run } = await startHeld('rb_2');
     const { runner, forked } = await heldFork(run.pid!, hold);
@@ -156,6 +176,11 @@ async function heldFork(hsmPid: number, hold: string) {
   // without a cgroup the runner runs under bash, each task in its own process group
   expect(readProcessCommandLine(runner)).toMatch(/^bash .*hsm-runner\.sh serve/);
   return { runner, forked: descendants(runner) };
+}
+
+// How many runs of the sweep started (the sweep log's run:started lines).
+function runStarts(log: string): number {
+  return existsSync(log) ? (readFileSync(log, 'utf8').match(/run:started/g) ?? []).length : 0;
 }
 
 function runnersOf(hsmPid: number): number[] {
