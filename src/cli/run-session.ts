@@ -79,6 +79,8 @@ export async function superviseRun(
   left: number;
   unavailable: string[];
   storageFailure: Awaited<SweepRun['result']>['storageFailure'];
+  /** The sweep's tasks by status as the run ended (the store's, as `hsm status` counts them). */
+  counts: Awaited<SweepRun['result']>['counts'];
 }> {
   let handled: InterruptAnswer | 'asking' | null = null;
   let question: InterruptQuestion | null = null;
@@ -120,6 +122,7 @@ export async function superviseRun(
       left: result.left,
       unavailable: result.unavailable ?? [],
       storageFailure: result.storageFailure,
+      counts: result.counts,
     };
   } catch (err) {
     throw err instanceof HsmError

@@ -1,12 +1,10 @@
 import { Command } from 'commander';
-import {
-  openProject,
-  openSweep,
-  recordRemoteProjects,
-  runSourceNames,
-  selectTasks,
-  sourcesOutliveRun,
-} from '../../api/index.js';
+// the API's files one by one, as run.ts does (what a run needs, not every command's code)
+import { openProject } from '../../api/project.js';
+import { openSweep } from '../../api/sweep-open.js';
+import { recordRemoteProjects } from '../../api/remote-projects.js';
+import { runSourceNames, sourcesOutliveRun } from '../../api/run-sources.js';
+import { selectTasks } from '../../api/task-selection.js';
 import type { InterruptPolicy } from '../run-session.js';
 import { checkRemoteProjects, detach, onInterruptOption, runToEnd, sourceNames } from './run.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';

@@ -2,22 +2,21 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+// the API's files one by one, not its index: `hsm run` then loads what a run needs, not the code of
+// every other command (reports, matrices, exec, results)
+import { openProject } from '../../api/project.js';
+import { planSweep, createSweep } from '../../api/sweep-plan.js';
+import { checkRunSources, sourcesOutliveRun } from '../../api/run-sources.js';
+import { executeSweep, type RunOptions } from '../../api/sweep-run.js';
+import { storageFailureError } from '../../api/storage-failure-error.js';
+import { renderStatusJson } from '../../api/sweep-status.js';
 import {
-  openProject,
-  planSweep,
-  createSweep,
-  checkRunSources,
-  executeSweep,
-  storageFailureError,
-  renderStatusJson,
   recordRemoteProjects,
   verifyRemoteProjects,
-  verifySessionProjects,
   type RemoteProjectCheck,
-  formatDiagnostic,
-  sourcesOutliveRun,
-  type RunOptions,
-} from '../../api/index.js';
+} from '../../api/remote-projects.js';
+import { verifySessionProjects } from '../../api/session-projects.js';
+import { formatDiagnostic } from '../../api/sweep-definition.js';
 import { quoteShellArgv } from '../../domain/shell-quote.js';
 import { HsmError } from '../../domain/errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -174,7 +173,7 @@ export async function runToEnd(
     );
   }
   const policy = flags.onInterrupt ?? project.config.defaults.on_interrupt ?? 'ask';
-  const { interrupted, left, unavailable, storageFailure } = await superviseRun(run, latch, policy, {
+  const { interrupted, left, unavailable, storageFailure, counts } = await superviseRun(run, latch, policy, {
     cancelling: (level) =>
       process.stderr.write(
         level === 1
@@ -193,9 +192,8 @@ export async function runToEnd(
     hold: (on) => (on ? progress?.hold() : progress?.release()),
   });
   progress.finish();
-  const status = JSON.parse(renderStatusJson(project, run.sweepDir, false)) as {
-    counts: Record<string, number>;
-  };
+  // the counts the run ended with are the store's (the sweep is not opened again to read them)
+  const status = { counts: counts as Record<string, number> };
   if (flags.json && flags.detach && left > 0)
     // the shape of every --detach --json; no hsm process goes on (the scheduler holds the jobs)
     process.stdout.write(
