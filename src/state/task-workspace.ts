@@ -23,8 +23,7 @@ export class LocalTaskWorkspace implements TaskWorkspace {
 
   prepareAttempt(task: TaskRow, attempt: number): string {
     const dir = this.paths.taskDir(task.name);
-    if (existsSync(dir)) this.archiveEarlierAttempt(task.name, attempt);
-    else mkdirSync(dir, { recursive: true });
+    if (!createDirectory(dir)) this.archiveEarlierAttempt(task.name, attempt);
     // Plain writes: these files are written before the attempt is committed as queued, so a crash
     // half-way leaves an attempt that never started, and the next run writes them again.
     if (attempt === 1 || !existsSync(this.paths.taskFile(task.name, 'params.yaml'))) {
@@ -77,5 +76,20 @@ export class LocalTaskWorkspace implements TaskWorkspace {
       const from = this.paths.taskFile(task, f);
       if (existsSync(from)) renameSync(from, `${target}/${f}`);
     }
+  }
+}
+
+// Creates a task directory; false when it exists already. One mkdir, the common case (a first
+// attempt) costing no stat before it; the tasks/ directory is created too if it went missing.
+function createDirectory(dir: string): boolean {
+  try {
+    mkdirSync(dir);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOENT') throw err;
+    mkdirSync(dir, { recursive: true });
+    return true;
   }
 }
