@@ -9,6 +9,7 @@ import {
   type ConfigInspection,
 } from '../config/index.js';
 import type { InitResult } from '../config/init-project.js';
+import { missingScript } from './script-check.js';
 import type { ProjectConfig } from '../config/project-config.js';
 import { HsmError } from '../domain/errors.js';
 import type { TaskSpec } from '../domain/task.js';
@@ -70,6 +71,7 @@ export function validateSweep(req: SweepFileRequest = {}): SweepValidation {
       });
       definition = inspected.definition;
       all.push(...inspected.diagnostics);
+      if (definition) all.push(...missingScript(definition, config.projectRoot, displayPath(sweepFile, cwd)));
     } catch (err) {
       // a sweep file that cannot be read is one more problem, beside the config's
       if (!(err instanceof HsmError) || config.file === null) throw err;
@@ -161,7 +163,7 @@ export function previewSweep(req: SweepFileRequest & { limit?: number } = {}): S
     definition,
     total,
     tasks: generateTasks(definition, req.limit === undefined ? {} : { limit: req.limit }),
-    warnings,
+    warnings: [...warnings, ...missingScript(definition, config.projectRoot, displayPath(sweepFile, cwd))],
   };
 }
 

@@ -7,6 +7,7 @@ import { checkSweepId, formatSweepId } from '../state/sweep-id.js';
 import { readGitInfo } from '../state/git-info.js';
 import {
   loadSweepDefinition,
+  displayPath,
   countTasks,
   generateTasks,
   iterateTasks,
@@ -15,6 +16,7 @@ import {
   type Diagnostic,
 } from '../sweep/index.js';
 import { buildDefaultCommand } from '../config/index.js';
+import { missingScript } from './script-check.js';
 import type { ProjectContext } from './project.js';
 import { VERSION } from './version.js';
 import { commandSweepDefinition } from './command-sweep.js';
@@ -64,7 +66,13 @@ export function planSweep(project: ProjectContext, req: PlanRequest, limit?: num
     });
   }
   const tasks = generateTasks(definition, limit === undefined ? {} : { limit });
-  return { definition, total, warnings, tasks };
+  const where = req.command !== undefined ? '--cmd' : displayPath(file, project.cwd);
+  return {
+    definition,
+    total,
+    warnings: [...warnings, ...missingScript(definition, project.projectRoot, where)],
+    tasks,
+  };
 }
 
 // Creates the sweep directory for a plan (atomically: all of it or nothing).

@@ -56,9 +56,26 @@ describe('commands loaded when they run', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain("unknown command 'resuls'");
     expect(typo.stderr).toContain('Did you mean results?');
+    expect(typo.stderr).toContain('hint: `hsm --help` lists the commands');
     const option = hsm(['results', '--jsn'], cwd);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain('Did you mean --json?');
+    expect(option.stderr).toContain('hint: `hsm results --help` lists its arguments and options');
+  });
+
+  it('a missing or extra argument: the error, then the help of that very (sub)command, exit 2, no stack', () => {
+    for (const [args, error, help] of [
+      [['logs', 'sweep_1'], "hsm: error: missing required argument 'task'", 'hsm logs --help'],
+      [['status', 'a', 'b'], "hsm: error: too many arguments for 'status'", 'hsm status --help'],
+      [['matrix', 'launch'], "hsm: error: missing required argument 'file'", 'hsm matrix launch --help'],
+      [['-v', 'sync', 'chek', 'x'], "'chek' is invalid for argument 'action'", 'hsm sync --help'],
+    ] as const) {
+      const r = hsm([...args], cwd);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(error);
+      expect(r.stderr).toContain(`hint: \`${help}\` lists its arguments and options`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('hsm --version, hsm help results, hsm -v results --help', () => {

@@ -140,6 +140,22 @@ describe('run options', () => {
     expect(hsm(['logs', 'l1', '1'], dir).stdout).toBe('1\n');
     expect(hsm(['recent'], dir).stdout).toMatch(/^l1 .*2 tasks: 2 completed/m);
   });
+
+  it('logs of an empty stream says so on stderr, and where the output is (a crash writes only stderr)', () => {
+    const dir = makeProject(
+      'command: ["sh", "-c", "echo boom {x} >&2; exit 1"]\nargs: none\nsweep:\n  grid:\n    x: [1]\n',
+    );
+    expect(hsm(['run', '--sweep-id', 'e1'], dir).code).toBe(1);
+    const out = hsm(['logs', 'e1', 'task_001'], dir);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe(
+      'hsm: stdout.log of task_001 is empty; its stderr.log has 7 byte(s): add --stderr\n',
+    );
+    const err = hsm(['logs', 'e1', 'task_001', '--stderr'], dir);
+    expect(err.stdout).toBe('boom 1\n');
+    expect(err.stderr).toBe('');
+  });
 });
 
 describe('Ctrl-C while the sweep is being created', () => {

@@ -159,4 +159,34 @@ describe('hsm validate', () => {
     expect(r.stdout).toContain('nope.yaml: error: sweep file nope.yaml does not exist');
     expect(r.stdout).toMatch(/^invalid: nope\.yaml \(2 errors\); hsm_config\.yaml$/m);
   });
+
+  it('a command whose script is not in the project root: a warning naming the fix before anything runs', () => {
+    // hsm_config.yaml's training script (the default command), missing
+    const dir = makeProject(
+      'name: s\nsweep:\n  grid:\n    lr: [0.1, 0.2]\n',
+      'project: {training_script: train.py}\ndefaults:\n  output_dir: sweeps/outputs\n',
+    );
+    const missing = `the command's script train.py does not exist in the project root ${dir}: every task would fail`;
+    const v = run(['validate'], dir);
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain(`sweeps/sweep.yaml: warning: ${missing}`);
+    expect(v.stdout).toContain('set `project.training_script` in hsm_config.yaml to your script');
+    expect(v.stdout).toContain('ok: sweeps/sweep.yaml: 2 tasks (1 warning)');
+    const dry = run(['run', '--dry-run'], dir);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(missing);
+    // there: no warning
+    writeFileSync(join(dir, 'train.py'), 'print(1)\n');
+    expect(run(['validate'], dir).stdout).toMatch(/^ok: sweeps\/sweep\.yaml: 2 tasks; hsm_config\.yaml$/m);
+    // a sweep file's `command:` (`python -m module` names no file), and --cmd
+    writeFileSync(join(dir, 'sweeps', 's.yaml'), 'command: python3 src/fit.py\nsweep: {grid: {a: [1]}}\n');
+    const s = run(['show', 'sweeps/s.yaml'], dir);
+    expect(s.stderr).toContain("warning: the command's script src/fit.py does not exist");
+    expect(s.stderr).toContain('fix the path in `command:`');
+    writeFileSync(join(dir, 'sweeps', 'm.yaml'), 'command: python3 -m fit\nsweep: {grid: {a: [1]}}\n');
+    expect(run(['validate', 'sweeps/m.yaml'], dir).stdout).not.toContain("command's script");
+    const cmd = run(['run', '--dry-run', '--cmd', './go.sh lr=1'], dir);
+    expect(cmd.stderr).toContain("--cmd: warning: the command's script ./go.sh does not exist");
+    expect(cmd.stderr).toContain('fix the path in --cmd');
+  });
 });

@@ -35,7 +35,7 @@ export function registerLogs(program: Command): void {
       for (;;) {
         offset = copyFrom(log.path, offset);
         if (!flags.follow || log.isFinal()) {
-          copyFrom(log.path, offset);
+          if (copyFrom(log.path, offset) === 0) noteEmpty(log.path, stream);
           return;
         }
         await new Promise((r) => setTimeout(r, 250));
@@ -56,4 +56,19 @@ function copyFrom(path: string, offset: number): number {
     closeSync(fd);
   }
   return size;
+}
+
+// An empty log printed as nothing at all looks like a broken command: say so on stderr (stdout stays
+// the log's), and where the output is when the other stream has it (a crash's traceback).
+function noteEmpty(path: string, stream: 'stdout' | 'stderr'): void {
+  const other = stream === 'stdout' ? 'stderr' : 'stdout';
+  const otherPath = path.replace(/[^/]*$/, `${other}.log`);
+  const size = existsSync(otherPath) ? statSync(otherPath).size : 0;
+  const task = path.split('/').slice(-2)[0];
+  process.stderr.write(
+    `hsm: ${stream}.log of ${task} is ${existsSync(path) ? 'empty' : 'not there (the task has not started)'}` +
+      (size > 0
+        ? `; its ${other}.log has ${size} byte(s): ${other === 'stderr' ? 'add' : 'leave out'} --stderr\n`
+        : '\n'),
+  );
 }
