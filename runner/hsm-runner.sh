@@ -137,7 +137,8 @@ stop_task() { # attempt task_dir pid
     sleep 1
     grace=$((grace - 1))
   done
-  kill -KILL -- "-$3" 2>/dev/null
+  # ended meanwhile: its group id may name another process group since
+  exit_rc "$1" "$2" || kill -KILL -- "-$3" 2>/dev/null
 }
 
 watch_kills() { # attempt task_dir [attempt task_dir...]
@@ -259,7 +260,11 @@ kill)
   sig=$2
   shift 2
   while [ $# -ge 2 ]; do
-    if started_pid "$1" "$2"; then
+    # an ended task's group is gone (its leftovers were killed before the exit record): the id may
+    # name another process group since (a KILL after the grace, a task that ended meanwhile)
+    if exit_rc "$1" "$2"; then
+      :
+    elif started_pid "$1" "$2"; then
       kill "-$sig" "-$spid" 2>/dev/null || true
     elif [ -d "$2" ]; then
       : >"$2/withdrawn.$1"
