@@ -1,15 +1,17 @@
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-// sha256 of local files remembered by their stat data (size, mtime and ctime to the nanosecond,
-// inode): a push of a 2,000-file project then reads only the files that changed. Any write to a
-// file changes its ctime, so a stale hash is never used, except for a write within the same tick
-// of the kernel's file clock (a few ms) as the one hashed: so a file changed in the last
-// RECENT_NS is hashed again next time (git's "racily clean" entries). Kept in the project's
-// `.hsm/` (never synced); a cache that cannot be read or written only costs the hashing.
+// sha256 of local files remembered by their stat data (size, mtime and ctime, inode): a push of a
+// 2,000-file project then reads only the files that changed. Any write to a file changes its
+// ctime, so a stale hash is never used, except for a write within the same tick of the kernel's
+// file clock (a few ms) as the one hashed: so a file changed in the last RECENT_MS is hashed again
+// next time (git's "racily clean" entries). The times are the float milliseconds of a plain lstat
+// (to ~0.25 µs; BigInt stats cost a BigInt per field): a write after a hash is remembered is at
+// least RECENT_MS later, far beyond that. Kept in the project's `.hsm/` (never synced); a cache
+// that cannot be read or written only costs the hashing.
 
-const RECENT_NS = 2_000_000_000n;
+const RECENT_MS = 2000;
 
 export class HashCache {
   private changed = false;
@@ -27,24 +29,24 @@ export class HashCache {
         version?: number;
         files?: Record<string, [string, string]>;
       };
-      if (data.version === 1 && data.files) for (const [p, v] of Object.entries(data.files)) known.set(p, v);
+      if (data.version === 2 && data.files) for (const [p, v] of Object.entries(data.files)) known.set(p, v);
     } catch {
       /* none yet, or damaged: hash everything */
     }
     return new HashCache(file, known);
   }
 
-  get(path: string, st: BigIntStats): string | undefined {
+  get(path: string, st: Stats): string | undefined {
     const hit = this.known.get(path);
     if (!hit || hit[0] !== keyOf(st)) return undefined;
     this.seen.set(path, hit);
     return hit[1];
   }
 
-  set(path: string, st: BigIntStats, sha: string): void {
+  set(path: string, st: Stats, sha: string): void {
     this.changed = true;
-    const now = BigInt(Date.now()) * 1_000_000n;
-    if (now - st.ctimeNs < RECENT_NS || now - st.mtimeNs < RECENT_NS) return;
+    const now = Date.now();
+    if (now - st.ctimeMs < RECENT_MS || now - st.mtimeMs < RECENT_MS) return;
     this.seen.set(path, [keyOf(st), sha]);
   }
 
@@ -53,7 +55,7 @@ export class HashCache {
     if (!this.changed && this.seen.size === this.known.size) return;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(`${this.file}.tmp`, JSON.stringify({ version: 1, files: Object.fromEntries(this.seen) }));
+      writeFileSync(`${this.file}.tmp`, JSON.stringify({ version: 2, files: Object.fromEntries(this.seen) }));
       renameSync(`${this.file}.tmp`, this.file);
     } catch {
       /* a read-only project: hashes are computed again next time */
@@ -61,6 +63,6 @@ export class HashCache {
   }
 }
 
-function keyOf(st: BigIntStats): string {
-  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+function keyOf(st: Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
 }

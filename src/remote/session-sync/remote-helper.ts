@@ -114,16 +114,26 @@ do_recv() {
   trap '[ -n "$old" ] && stty "$old" </dev/tty; rm -f "$t" "$t.b64"; exit 130' INT TERM HUP
   while [ "$k" -gt 0 ]; do
     enc=$1 left=$2 want=$3; shift 3; k=$((k - 1))
-    [ "$sink" = /dev/null ] || : >"$sink"
-    while [ "$left" -gt 0 ]; do
-      n=$block; [ "$left" -lt "$n" ] && n=$left
-      head -c "$n" </dev/tty >>"$sink" || sink=/dev/null
-      left=$((left - n)); echo HSM-ACK
-    done
-    if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; bad=1; continue; fi
-    if [ "$BM" = i ]; then
-      if [ "$enc" = gz ]; then base64 -di <"$sink" | gzip -dc >"$t"; else base64 -di <"$sink" >"$t"; fi
-    elif [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
+    if [ "$k" = 0 ] && [ "$left" -le "$block" ] && [ "$sink" != /dev/null ]; then
+      # the last chunk, in one block (a small push): decoded as it is read, no file of typed text
+      # (were the decoder to stop early, the rest would reach the shell as # comments)
+      if [ "$BM" = i ]; then
+        if [ "$enc" = gz ]; then head -c "$left" </dev/tty | base64 -di | gzip -dc >"$t"; else head -c "$left" </dev/tty | base64 -di >"$t"; fi
+      elif [ "$enc" = gz ]; then head -c "$left" </dev/tty | tr -d '#' | b64d | gzip -dc >"$t"
+      else head -c "$left" </dev/tty | tr -d '#' | b64d >"$t"; fi
+      echo HSM-ACK
+    else
+      [ "$sink" = /dev/null ] || : >"$sink"
+      while [ "$left" -gt 0 ]; do
+        n=$block; [ "$left" -lt "$n" ] && n=$left
+        head -c "$n" </dev/tty >>"$sink" || sink=/dev/null
+        left=$((left - n)); echo HSM-ACK
+      done
+      if [ "$sink" = /dev/null ]; then echo "HSM-FAIL cannot write in $d"; bad=1; continue; fi
+      if [ "$BM" = i ]; then
+        if [ "$enc" = gz ]; then base64 -di <"$sink" | gzip -dc >"$t"; else base64 -di <"$sink" >"$t"; fi
+      elif [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
+    fi
     got=$(shal <"$t")
     case $got in
       "$want "*) mv -f "$t" "$d/$want" && echo "HSM-OK $want" ;;
@@ -134,12 +144,16 @@ do_recv() {
   trap - INT TERM HUP
 }
 # KNOWN PRUNE...: KNOWN is the token of the last push and the copy (the current directory) is
-# untouched since that push ended (t: the token there).
+# untouched since that push ended (t: the token there). The walk over the copy may have run
+# already, beside the reading of a push's data (pre: its process, its answer in $S/check.PID).
 same_as() {
   known=$1; shift
   t=-; [ -f $S/token ] && read -r t <$S/token
-  [ "$known" != - ] && [ "$known" = "$t" ] && [ -z "$(changed 1 "$@")" ]
+  [ "$known" != - ] && [ "$known" = "$t" ] || return 1
+  if [ -n "$pre" ]; then wait "$pre"; pre=; [ ! -s $S/check.$$ ]; else [ -z "$(changed 1 "$@")" ]; fi
 }
+# - PRUNE...: the first entry changed since the last push ended (same_as's walk)
+first_changed() { shift; changed 1 "$@"; }
 # The copy's state: HSM-SAME (same_as), else its token and sections (listing; when the last push
 # ended (a token), the entries changed since: the others are as that push recorded them in shas;
 # shas). Then the chunks received.
@@ -178,7 +192,7 @@ do_apply() {
     esac
   done
   if [ -n "$exp" ] && ! with_prunes same_as "$exp" "$@"; then
-    rm -f $used $junk
+    rm -f $used $junk $S/check.$$
     echo 'HSM-STALE'; echo "HSM-ROOT ok $Z"
     with_prunes state_of - "$@"
     return
@@ -201,6 +215,7 @@ do_apply() {
   rec=
   if [ -f $S/shas.add ]; then : >$S/token; cat $S/shas.add >>$S/shas && used="$used $S/shas.add" && rec=1; fi
   if [ -f $S/shas.new ]; then : >$S/token; mv -f $S/shas.new $S/shas && rec=1; fi
+  [ -f $S/check.$$ ] && used="$used $S/check.$$"
   [ -n "$used$junk" ] && rm -f $used $junk
   # chunks an abandoned push left over a day ago (another push to the same directory may be
   # sending its own right now)
@@ -219,7 +234,7 @@ aws_of() {
 # Relative paths start at the home directory, wherever the session's shell started (an SSM
 # shell may start in /usr/bin).
 [ -n "$HOME" ] && cd "$HOME" 2>/dev/null
-bad=0 junk=
+bad=0 junk= pre=
 cmd=$1; shift
 case $cmd in
 state)
@@ -239,9 +254,18 @@ recv)
   rm -f "$junk" ;;
 push)
   r=$1 b=$2 nk=$3; shift 3
+  # planned on the copy as the last push left it (expect:): the walk that checks it runs now,
+  # beside the reading of the data (two processes at once where the node has two CPUs)
+  pre=
+  for a do
+    [ "$a" = expect: ] && [ -d "$r/$S" ] && { (shift $((3 * nk)); cd -- "$r" && with_prunes first_changed - "$@" >$S/check.$$) & pre=$!; break; }
+  done
   do_recv "$r" "$b" "$nk" "$@"
   shift $((3 * nk))
-  if [ $bad = 0 ]; then do_apply "$r" "$@"; else rm -f "$junk"; fi ;;
+  if [ $bad = 0 ]; then do_apply "$r" "$@"; else
+    [ -n "$pre" ] && wait "$pre"
+    rm -f "$junk" "$r/$S/check.$$"
+  fi ;;
 have)
   d=$1/$S/chunks; shift
   for c do [ -f "$d/$c" ] && echo "HSM-HAVE $c"; done
