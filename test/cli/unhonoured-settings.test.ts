@@ -42,6 +42,10 @@ describe('settings hsm cannot honour are refused', () => {
     expect(pbs('queue: "work q"')).toContain('contains whitespace');
     const config = 'sources:\n  cluster: {type: pbs, queue: batch}\n';
     expect(refused(['run', '--source', 'local,nope'], config)).toContain('unknown source "nope"');
+    // a dry run refuses it as the run does (it used to print the plan on local,nope and exit 0)
+    const dry = refused(['run', '--source', 'local,nope', '--dry-run'], config);
+    expect(dry).toContain('unknown source "nope"');
+    expect(dry).toContain('hint: sources in hsm_config.yaml: cluster');
   });
 
   it('`setup:` and `python_interpreter:` of a local source, at their place in hsm_config.yaml', () => {

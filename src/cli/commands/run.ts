@@ -97,13 +97,14 @@ export function registerRun(program: Command): void {
         else process.stdout.write(`${plan.total}\n`);
         return;
       }
+      // a typo in --source, a source hsm cannot run: refused by a dry run as by the run itself
+      checkRunSources(project, sourceNames(flags.source) ?? ['local']);
       if (flags.dryRun) {
         printDryRun(plan, project.outputDir, flags);
         if (!flags.json) await printSessionDryRun(project, plan, flags);
         return;
       }
       // the project on every ssh source is checked (or pushed, --sync) before the sweep exists
-      checkRunSources(project, sourceNames(flags.source) ?? ['local']);
       const checks = await checkRemoteProjects(project, sourceNames(flags.source) ?? ['local'], flags);
       // A Ctrl-C while the sweep is being created waits for it to be complete (all or nothing on
       // disk), then stops before any task runs.
