@@ -39,6 +39,24 @@ describe('hsm cancel --tasks', () => {
     expect(status().tasks.map((t) => t.status)).toEqual(['cancelled', 'completed']);
   });
 
+  it('hsm cancel of a whole running sweep: its hsm says it was cancelled (not Ctrl-C) and exits 130', async () => {
+    const dir = makeProject(
+      'name: all\ncommand: ["sh", "-c", "touch started.$0; sleep 30", "{x}"]\nargs: none\nsweep:\n  grid:\n    x: [1, 2]\n',
+    );
+    const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'all'], dir);
+    let stderr = '';
+    run.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    await until('both tasks', () => existsSync(join(dir, 'started.1')) && existsSync(join(dir, 'started.2')));
+    const r = hsm(['cancel', 'all'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await waitForExit(run)).code).toBe(130);
+    expect(stderr).toContain(
+      'cancelled (SIGTERM: `hsm cancel` or a service manager): stopping running tasks',
+    );
+    expect(stderr).not.toContain('Ctrl-C');
+    expect(stderr).toContain('sweep all: 2 cancelled');
+  });
+
   it('refuses when no hsm runs the sweep, or the set names no task of it', () => {
     const dir = makeProject('name: done\ncommand: ["true"]\nargs: none\nsweep:\n  grid:\n    x: [1, 2]\n');
     expect(hsm(['run', '--sweep-id', 'done', '--yes'], dir).code).toBe(0);

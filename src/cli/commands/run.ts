@@ -177,9 +177,12 @@ export async function runToEnd(
   const { interrupted, left, unavailable, storageFailure, counts } = await superviseRun(run, latch, policy, {
     cancelling: (level) =>
       process.stderr.write(
-        level === 1
-          ? '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n'
-          : '\nkilling running tasks...\n',
+        level > 1
+          ? '\nkilling running tasks...\n'
+          : latch.first === 'SIGTERM'
+            ? // `hsm cancel` (or a service manager): there is no Ctrl-C to press again here
+              '\ncancelled (SIGTERM: `hsm cancel` or a service manager): stopping running tasks...\n'
+            : '\ninterrupted: stopping running tasks (Ctrl-C again to kill them at once)...\n',
       ),
     leaving: (count) =>
       process.stderr.write(
