@@ -1,25 +1,17 @@
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { readLocalManifest } from '../../../src/remote/session-sync/local-manifest.js';
 import { until } from '../../helpers/wait.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const RULES = { protectedPaths: ['/.hsm/', '/outputs/'], excludes: ['*.ckpt'], withoutGit: true };
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('the local manifest of a push', () => {
   test('the sync filter rules decide the files: .gitignore, excludes, outputs, .hsm/ and .git/ stay out', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-lm-'));
+    const dir = makeTempDir('hsm-lm-');
     for (const d of ['src', 'outputs', '.git', 'logs']) mkdirSync(join(dir, d));
     writeFileSync(join(dir, '.gitignore'), 'logs/\n');
     writeFileSync(join(dir, 'src/a b.py'), 'a');
@@ -37,7 +29,7 @@ describe('the local manifest of a push', () => {
   });
 
   test('hashes come from the cache only while a file is untouched: a same-size edit with its mtime put back is seen', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-lm-'));
+    const dir = makeTempDir('hsm-lm-');
     const f = join(dir, 'train.py');
     writeFileSync(f, 'lr = 0.1\n');
     utimesSync(f, 1_700_000_000, 1_700_000_000); // whole seconds: exactly restorable below
@@ -50,7 +42,7 @@ describe('the local manifest of a push', () => {
   });
 
   test('a file changed in the last two seconds is hashed again next time: a second write within the same clock tick keeps its stat data', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-lm-'));
+    const dir = makeTempDir('hsm-lm-');
     writeFileSync(join(dir, 'old.py'), 'old');
     utimesSync(join(dir, 'old.py'), 1_700_000_000, 1_700_000_000);
     writeFileSync(join(dir, 'new.py'), 'new');

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createShellTransport } from '../../../src/remote/shell/index.js';
 import { PTY_ONLY_SHELL_COMMAND, PTY_ONLY_WRAPPER } from '../../helpers/pty-only.js';
 import { sshInfra } from '../shell/shell-test-helpers.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // test/fixtures/pty-only/ssh-tt: the `shell_command` of tests that must prove a feature needs only
 // an interactive shell in a pty (no exec channel, scp or rsync), as through `aws ssm start-session`.
@@ -35,7 +35,7 @@ describe('the pty-only wrapper refuses everything but an interactive shell', () 
   });
 
   test.runIf(infra !== null)('rsync -e and scp -S through it fail: no file reaches the host', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ptyonly-'));
+    const dir = makeTempDir('hsm-ptyonly-');
     writeFileSync(join(dir, 'f.txt'), 'x');
     const env = { ...process.env, HSM_TEST_SSH_CONFIG: infra!.config };
     const rsync = spawnSync('rsync', ['-e', PTY_ONLY, join(dir, 'f.txt'), 'node24:/tmp/hsm-ptyonly-f.txt'], {

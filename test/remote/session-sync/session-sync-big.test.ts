@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createShellTransport, type ShellTransport } from '../../../src/remote/shell/index.js';
@@ -12,6 +11,7 @@ import {
 } from '../../../src/remote/session-sync/index.js';
 import { PTY_ONLY_SHELL_COMMAND } from '../../helpers/pty-only.js';
 import { sshInfra } from '../shell/shell-test-helpers.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // A file over 100 MB through a pty-only session to node24 (the node's copy checked over ssh).
 const infra = sshInfra();
@@ -42,7 +42,7 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
   });
 
   test('a 150 MB file arrives whole (sha256 on the node equals the local one)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ssync-big-'));
+    const dir = makeTempDir('hsm-ssync-big-');
     // 150 MB whose every MiB starts with 4 KiB of random bytes: mostly compressible, so the test
     // stays short, yet every chunk differs and the whole file must be reassembled in order.
     const fd = openSync(join(dir, 'model.ckpt'), 'w');

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ShellTransport } from '../../../src/remote/shell/index.js';
@@ -9,6 +8,7 @@ import { pushThroughSession, type SessionShell } from '../../../src/remote/sessi
 import { parseListing } from '../../../src/remote/session-sync/manifest.js';
 import { NodeStateCache } from '../../../src/remote/session-sync/node-state-cache.js';
 import { infra, NODE, onNode, openNode24 } from './node24.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // What a push remembers between pushes (the node's stat listing and record, the local rsync
 // listing) never hides a change: an edit on the node, a new file, a changed .gitignore.
@@ -25,7 +25,7 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
    */
   const commands: { name: string; keys: string[]; early: boolean }[] = [];
   const base = `hsm-ssync-caches/${process.pid}-${randomBytes(3).toString('hex')}`;
-  const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-caches-'));
+  const project = makeTempDir('hsm-ssync-caches-');
   beforeAll(() => {
     const opened = openNode24();
     transport = opened.transport;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { quoteShellWord } from '../../../src/domain/shell-quote.js';
@@ -11,6 +10,7 @@ import {
   type SessionShell,
 } from '../../../src/remote/session-sync/index.js';
 import { here, infra, NODE, onNode, openNode24 } from './node24.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // A node whose find has no -printf (busybox, BSD userland): every command of the sync runs with a
 // PATH whose first `find` refuses -printf (as busybox's does) and logs how it was called; the
@@ -24,9 +24,9 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
   let plainShell: SessionShell;
   const base = `hsm-ssync-posix/${process.pid}-${randomBytes(3).toString('hex')}`;
   // shared /tmp: the node runs this find (as its own user)
-  const bin = mkdtempSync(join(tmpdir(), 'hsm-nofind-'));
+  const bin = makeTempDir('hsm-nofind-');
   const log = join(bin, 'calls.log');
-  const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-posix-project-'));
+  const project = makeTempDir('hsm-ssync-posix-project-');
   beforeAll(() => {
     writeFileSync(
       join(bin, 'find'),
@@ -103,7 +103,7 @@ describe.runIf(infra !== null)('sync through a session to a node whose find has 
         .filter((c) => c.includes('-printf')),
     ).toHaveLength(1);
 
-    const back = mkdtempSync(join(tmpdir(), 'hsm-ssync-posix-pull-'));
+    const back = makeTempDir('hsm-ssync-posix-pull-');
     const pulled = await pullThroughSession(shell, { remoteDir: `${base}/p/src`, localDir: back });
     expect(pulled.items.length).toBe(4);
     expect(here(back, SUMS)).toBe(here(join(project, 'src'), SUMS));

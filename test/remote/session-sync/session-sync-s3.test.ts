@@ -1,16 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HsmError } from '../../../src/domain/errors.js';
@@ -23,6 +13,7 @@ import {
 import { hsm, makeProject } from '../../helpers/cli.js';
 import { PTY_ONLY_WRAPPER } from '../../helpers/pty-only.js';
 import { here, infra, NODE, onNode, openNode24 } from './node24.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // s3_staging: a large push goes through S3 (`aws s3 cp` here and on the node) instead of the
 // session. No AWS here: the AWS CLI stand-in (test/fixtures/aws/aws) maps a bucket to a directory
@@ -36,11 +27,11 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
   let transport: ShellTransport;
   let shell: SessionShell;
   const base = `hsm-ssync-s3/${process.pid}-${randomBytes(3).toString('hex')}`;
-  const s3root = mkdtempSync(join(tmpdir(), 'hsm-fake-s3-'));
+  const s3root = makeTempDir('hsm-fake-s3-');
   const staged = join(s3root, 'bkt', 'runs', 'p1', 'hsm-staging');
   const localLog = join(s3root, 'local.log');
   const nodeLog = join(s3root, 'node.log');
-  const project = mkdtempSync(join(tmpdir(), 'hsm-ssync-s3-project-'));
+  const project = makeTempDir('hsm-ssync-s3-project-');
   const staging = { url: 's3://bkt/runs/p1', awsCommand: AWS };
   // the node's `aws`: the stand-in over the same bucket directory, logging its calls
   const installNodeAws = (extraEnv = '') =>
@@ -160,7 +151,7 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
   }, 60_000);
 
   test('a large pull comes back through the bucket, not the session; its objects are removed; a small one stays in the session', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'hsm-ssync-s3-pull-'));
+    const out = makeTempDir('hsm-ssync-s3-pull-');
     onNode(
       `mkdir -p ${base}/res/sub && cd ${base}/res && head -c 6291456 /dev/urandom >big.bin && echo hi >sub/small.txt`,
     );
@@ -209,7 +200,7 @@ describe.runIf(infra !== null)('sync through a session with s3_staging (node24, 
   }, 60_000);
 
   test('a pull when the node may not write to the bucket or has no aws: a clear error naming the fix, nothing left in the bucket; then it comes through', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'hsm-ssync-s3-pull-'));
+    const out = makeTempDir('hsm-ssync-s3-pull-');
     onNode(`mkdir -p ${base}/res2 && head -c 5242880 /dev/urandom >${base}/res2/more.bin`);
     installNodeAws('HSM_FAKE_AWS_S3_DENY=bkt');
     const denied = await pullThroughSession(shell, {

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HsmError } from '../../../src/domain/errors.js';
@@ -13,6 +12,7 @@ import {
 } from '../../../src/remote/session-sync/index.js';
 import { PTY_ONLY_SHELL_COMMAND } from '../../helpers/pty-only.js';
 import { sshInfra } from '../shell/shell-test-helpers.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Sizes a real project has: over 1,000 files; and a push cut off half-way (its
 // session killed) that, run again, sends only what had not arrived. Through a pty-only session
@@ -31,7 +31,7 @@ const SUMS = `find . -mindepth 1 -path ./.hsm -prune -o -type f -exec sha256sum 
 describe.runIf(infra !== null)('sync through a pty-only session at scale (node24)', () => {
   let transport: ShellTransport;
   let shell: SessionShell;
-  const log = join(mkdtempSync(join(tmpdir(), 'hsm-ssync-log-')), 'sessions');
+  const log = join(makeTempDir('hsm-ssync-log-'), 'sessions');
   const base = `hsm-ssync-scale/${process.pid}-${randomBytes(3).toString('hex')}`;
   beforeAll(() => {
     transport = createShellTransport({
@@ -47,7 +47,7 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
   });
 
   test('1,500 files in 40 directories: first push, then an incremental push of 3 changed files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ssync-many-'));
+    const dir = makeTempDir('hsm-ssync-many-');
     for (let d = 0; d < 40; d++) {
       mkdirSync(join(dir, `pkg${d}`));
       for (let i = 0; i < 38; i++)
@@ -73,7 +73,7 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
   const TYPED_PER_CHUNK = B64_PER_CHUNK + 2 * Math.ceil(B64_PER_CHUNK / 1000);
 
   test('a session killed half-way through a push: a new session takes over and no chunk that arrived is sent again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ssync-kill-'));
+    const dir = makeTempDir('hsm-ssync-kill-');
     writeFileSync(join(dir, 'data.bin'), randomBytes(4 << 20)); // incompressible: 8 chunks of 512 KiB + the rest
     writeFileSync(join(dir, 'small.txt'), 'small\n');
     const remote = `${base}/kill`;
@@ -101,7 +101,7 @@ describe.runIf(infra !== null)('sync through a pty-only session at scale (node24
   }, 60_000);
 
   test('a push interrupted half-way (Ctrl-C), run again, sends only the chunks that had not arrived', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ssync-cut-'));
+    const dir = makeTempDir('hsm-ssync-cut-');
     writeFileSync(join(dir, 'data.bin'), randomBytes(4 << 20));
     writeFileSync(join(dir, 'small.txt'), 'small\n');
     const remote = `${base}/cut`;

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HsmError } from '../../../src/domain/errors.js';
@@ -14,6 +13,7 @@ import {
 } from '../../../src/remote/session-sync/index.js';
 import { PTY_ONLY_SHELL_COMMAND } from '../../helpers/pty-only.js';
 import { sshInfra } from '../shell/shell-test-helpers.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Push and pull through a pty-only session to node24 (test/fixtures/pty-only/ssh-tt: no exec
 // channel, scp or rsync reach the node). The node's side is checked independently over ssh.
@@ -42,7 +42,7 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
   });
 
   function project(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-ssync-'));
+    const dir = makeTempDir('hsm-ssync-');
     mkdirSync(join(dir, 'src/ünï cödé'), { recursive: true });
     mkdirSync(join(dir, 'empty dir'));
     mkdirSync(join(dir, 'outputs/run1'), { recursive: true });
@@ -68,7 +68,7 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
 
   // What the node must hold: the project without what is never synced.
   function expected(dir: string): string {
-    const copy = mkdtempSync(join(tmpdir(), 'hsm-ssync-exp-'));
+    const copy = makeTempDir('hsm-ssync-exp-');
     here(
       dir,
       `tar -cf - --exclude=./.git --exclude=./outputs --exclude='*.log' --exclude=./scratch --exclude=./big.ckpt . | tar -xpf - -C ${copy}`,
@@ -160,7 +160,7 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
     onNode(
       `mkdir -p '${remote}/sub dir' && cd ${remote} && printf '{"loss": 0.5}' >metrics.json && head -c 300000 /dev/urandom >'sub dir/ckpt ü.bin' && chmod 600 'sub dir/ckpt ü.bin' && ln -s metrics.json latest`,
     );
-    const local = join(mkdtempSync(join(tmpdir(), 'hsm-ssync-pull-')), 'task_001');
+    const local = join(makeTempDir('hsm-ssync-pull-'), 'task_001');
     const r = await pullThroughSession(shell, { remoteDir: remote, localDir: local });
     expect(r.items.map((i) => i.path)).toEqual(['latest', 'metrics.json', 'sub dir', 'sub dir/ckpt ü.bin']);
     expect(here(local, LISTING)).toBe(onNode(`cd ${remote} && ${LISTING}`));
@@ -173,7 +173,7 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
   test('a pull interrupted after its first chunk, run again, reads only the chunks it lacks', async () => {
     const remote = `${base}/pull-cut`;
     onNode(`mkdir -p ${remote} && head -c 600000 /dev/urandom >${remote}/ckpt.bin`);
-    const local = join(mkdtempSync(join(tmpdir(), 'hsm-ssync-pullcut-')), 'task_002');
+    const local = join(makeTempDir('hsm-ssync-pullcut-'), 'task_002');
     const opts = { remoteDir: remote, localDir: local, chunkBytes: 128 << 10 };
     const abort = new AbortController();
     const error = await pullThroughSession(shell, {
@@ -194,7 +194,7 @@ describe.runIf(infra !== null)('sync through a pty-only session (node24)', () =>
   test('a chunk whose answer arrives damaged (a terminal line lost) is read again, not failed', async () => {
     const remote = `${base}/pull-damaged`;
     onNode(`mkdir -p ${remote} && head -c 300000 /dev/urandom >${remote}/ckpt.bin`);
-    const local = join(mkdtempSync(join(tmpdir(), 'hsm-ssync-pulldmg-')), 'task_003');
+    const local = join(makeTempDir('hsm-ssync-pulldmg-'), 'task_003');
     let damaged = 0;
     // the real session, with one line of the first chunk's base64 dropped on the way back
     const lossy: SessionShell = {

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { paddingOf, TAR_END, tarHeader, type TarEntry } from '../../../src/remote/session-sync/tar-writer.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // The archive hsm writes is read by the node's real tar: checked here with this machine's GNU tar.
 function archive(entries: { entry: TarEntry; content?: Buffer }[]): Buffer {
@@ -51,7 +51,7 @@ describe('tar writer', () => {
         },
       },
     ];
-    const dir = mkdtempSync(join(tmpdir(), 'hsm-tar-'));
+    const dir = makeTempDir('hsm-tar-');
     const r = spawnSync('tar', ['-xpf', '-', '--no-same-owner', '-C', dir], { input: archive(entries) });
     expect(r.stderr.toString()).toBe('');
     expect(r.status).toBe(0);
