@@ -48,11 +48,16 @@ child_cpu_ms() {
   times >"$work/times"
   awk 'NR==2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%d\n", s * 1000 }' "$work/times"
 }
+# Each run gets task directories of its own (all removed at the end): on an ext4 without a journal,
+# files created just after thousands were deleted cost several times more (local-throughput.sh).
+runs=0
 prepare() {
-  rm -rf "$work/tasks" && mkdir -p "$work/tasks" "$work/project"
+  runs=$((runs + 1))
+  tasks=$work/tasks$runs
+  mkdir -p "$tasks" "$work/project"
   local i d
   for i in $(seq -w 1 "$N"); do
-    d=$work/tasks/task_$i
+    d=$tasks/task_$i
     mkdir "$d"
     printf 'i: %s\n' "$i" >"$d/params.yaml"
     printf '# hsm: the exact command of this task (sourced by runner/hsm-runner.sh)\ncd %s || exit 126\nexport HSM_SWEEP_ID=bench_1\nexport HSM_SWEEP_DIR=%s\nexport HSM_TASK_ID=task_%s\nexport HSM_TASK_KEY=0123456789abcdef\nexport HSM_TASK_DIR=%s\nexec true %s\n' \
@@ -65,13 +70,13 @@ run_runner() {
   # with a cgroup hsm runs it under sh, without one under bash (compute/local/runner-process.ts)
   local cg= shell=bash
   if [ -n "$cgbase" ]; then cg=$cgbase/r$RANDOM$RANDOM && mkdir "$cg" && shell=sh; fi
-  (cd "$work/tasks" && HSM_RUNNER_CGROUP=$cg "$shell" "$RUNNER" serve <"$work/run-lines" >/dev/null)
+  (cd "$tasks" && HSM_RUNNER_CGROUP=$cg "$shell" "$RUNNER" serve <"$work/run-lines" >/dev/null)
   [ -z "$cg" ] || rmdir "$cg" 2>/dev/null || true # its last process may still be reaped: removed at exit
   local ok
-  ok=$(cat "$work"/tasks/*/exit | grep -c '^attempt=1 exit=0$' || true)
+  ok=$(cat "$tasks"/*/exit | grep -c '^attempt=1 exit=0$' || true)
   [ "$ok" = "$N" ] || { echo "the runner left $ok exit records of $N" >&2; exit 1; }
 }
-run_bare() { (cd "$work/tasks" && sh "$bare" <"$work/run-lines" >/dev/null); }
+run_bare() { (cd "$tasks" && sh "$bare" <"$work/run-lines" >/dev/null); }
 
 # One piece of the runner's work, alone: CPU of a dash loop doing it ITER times, less the same loop
 # without it (or with the baseline given).
@@ -79,9 +84,10 @@ ITER=3000
 loop_cpu() { # body [prefix]
   (dash -c "${2:-} i=0; while [ \$i -lt $ITER ]; do i=\$((i+1)); $1; done"; child_cpu_ms)
 }
-piece() { # label body [baseline body] [prefix] (in $work/p, where files f1..fITER may be created)
+piece() { # label body [baseline body] [prefix] (in a new directory, where files f1..fITER may be created)
   local a b
-  rm -rf "$work/p" && mkdir "$work/p" && cd "$work/p"
+  runs=$((runs + 1))
+  mkdir "$work/p$runs" && cd "$work/p$runs"
   a=$(loop_cpu "$2" "${4:-}")
   b=$(loop_cpu "${3:-:}" "${4:-}")
   cd "$work"
@@ -102,7 +108,8 @@ pieces() {
     rmdir "$cgbase/pieces"
   fi
   # in a subshell, as in the runner: a new pid's /proc directory each time
-  piece "$place: the task's own pid (cd -P /proc/self, cd back), beyond the subshell" "( cd -P /proc/self; cd $work )" '( exit 0 )'
+  piece "$place: the task's own pid by cd -P /proc/self (until 2026-12-02), beyond the subshell" "( cd -P /proc/self; cd $work )" '( exit 0 )'
+  piece "$place: the task's own pid from /proc/self/sched, beyond the subshell" '( read -r l </proc/self/sched )' '( exit 0 )'
   piece "$place: a subshell (fork, exit)" '( exit 0 )'
   piece "$place: command.sh sourced in the subshell (open, cd, exports), beyond the subshell" "( . $work/cmd.sh )" '( exit 0 )'
   cd "$here"
@@ -128,7 +135,7 @@ for place in $PLACES; do
       cg= shell=bash
       if [ -n "$cgbase" ]; then cg=$cgbase/faults && mkdir "$cg" && shell=sh; fi
       script=$RUNNER && [ "$v" = runner ] || { script=$bare && shell=sh; }
-      (cd "$work/tasks" && HSM_RUNNER_CGROUP=$cg perf stat -x, -e page-faults -o "$work/faults" \
+      (cd "$tasks" && HSM_RUNNER_CGROUP=$cg perf stat -x, -e page-faults -o "$work/faults" \
         "$shell" "$script" serve <"$work/run-lines" >/dev/null)
       [ -z "$cg" ] || rmdir "$cg" 2>/dev/null || true # its last process may still be reaped: removed at exit
       report+=$(awk -F, -v v="$v" -v n="$N" -v p="$place" '$3 == "page-faults" { printf "FAULTS %s %s: %.1f page faults a task", p, v, $1 / n }' "$work/faults")$'\n'

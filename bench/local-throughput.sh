@@ -8,6 +8,12 @@
 #
 #   bash bench/local-throughput.sh                  # N=1000 REPS=5, tmpfs and disk
 #   N=1000 REPS=7 PLACES="/dev/shm /tmp" bash bench/local-throughput.sh
+#
+# Each repetition writes into new directories, all removed at the end: on an ext4 volume without a
+# journal (this test machine's) the inode allocator passes over every inode deleted in the last 60 s
+# (6 min while its inode table block is dirty) one by one, so files created just after the previous
+# repetition's ~9,000 were deleted cost 0.1-0.7 ms each instead of ~0.02 (docs/benchmarks.md).
+# DELETE_BETWEEN=1 deletes them before each timed run instead, as this script did until 2026-12-02.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}
@@ -45,13 +51,12 @@ for place in $PLACES; do
     echo "  grid:"
     printf '    i: ['; seq -s, 1 "$N" | tr -d '\n'; echo ']'
   } >"$work/project/sweeps/sweep.yaml"
-  echo "defaults: {output_dir: $work/outputs}" >"$work/project/hsm_config.yaml"
 
   # the same argv as hsm's tasks and GNU parallel's (`true 17`): coreutils' true sets up the locale
   # (~25 more files opened) only when it is given one argument, so a bare `true` is a cheaper task
   run_xargs() { seq "$N" | xargs -P2 -I{} true {}; }
   run_parallel() {
-    seq "$N" | parallel -j2 --joblog "$work/par/joblog" --results "$work/par/res" true
+    seq "$N" | parallel -j2 --joblog "$work/par$rep/joblog" --results "$work/par$rep/res" true
   }
   run_hsm() {
     (cd "$work/project" && HSM_CPU_FILE="$work/node.cpu" node --import "$cpu_hook" "$ROOT/bin/hsm.js" run --jobs 2 --json >/dev/null)
@@ -61,10 +66,18 @@ for place in $PLACES; do
     times >"$work/times" # a builtin with a redirection runs in this shell: a pipe would fork first
     awk 'NR==2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } } END { printf "%d\n", s * 1000 }' "$work/times"
   }
-  for _ in $(seq "$REPS"); do
+  for rep in $(seq "$REPS"); do
+    # this repetition's own output directories (the earlier ones stay until the end: above)
+    if [ -n "${DELETE_BETWEEN:-}" ]; then
+      rm -rf "$work"/par* "$work"/outputs*
+      out=$work/outputs
+    else
+      out=$work/outputs$rep
+    fi
+    echo "defaults: {output_dir: $out}" >"$work/project/hsm_config.yaml"
     for tool in xargs parallel hsm; do
-      # the previous repetition's output is removed before the clock starts, not timed as dispatch
-      rm -rf "$work/par" "$work/outputs" && mkdir -p "$work/par" && sync
+      # whatever was written before is on disk before the clock starts, not timed as dispatch
+      mkdir -p "$work/par$rep" && sync
       t0=$(now)
       cpu=$( ( "run_$tool" >/dev/null 2>&1; child_cpu_ms ) )
       t1=$(now)
@@ -72,8 +85,8 @@ for place in $PLACES; do
       echo "$cpu" >>"$work/$tool.cpu"
     done
     # hsm really ran every task, each with its records
-    done_count=$(ls "$work"/outputs/*/tasks | grep -c '^task_' || true)
-    exits=$(cat "$work"/outputs/*/tasks/*/exit | grep -c '^attempt=1 exit=0$' || true)
+    done_count=$(ls "$out"/*/tasks | grep -c '^task_' || true)
+    exits=$(cat "$out"/*/tasks/*/exit | grep -c '^attempt=1 exit=0$' || true)
     [ "$done_count" = "$N" ] && [ "$exits" = "$N" ] || { echo "hsm left $done_count task directories, $exits exit records (of $N)" >&2; exit 1; }
   done
   x=$(median <"$work/xargs.ms"); p=$(median <"$work/parallel.ms"); h=$(median <"$work/hsm.ms")
