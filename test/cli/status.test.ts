@@ -31,4 +31,15 @@ describe('hsm status', () => {
     const { tasks: _b, ...headB } = b;
     expect(Object.keys(headB).sort()).toEqual(Object.keys(headA).sort());
   });
+
+  it('the text lists a failed task with its exit code once, and a timeout with its reason', () => {
+    const dir = makeProject(
+      'command: ["sh", "-c", "[ $0 = 1 ] && sleep 30; exit $0", "{code}"]\nargs: none\nsweep:\n  grid:\n    code: [1, 3]\n',
+    );
+    expect(hsm(['run', '--sweep-id', 's2', '--timeout', '1s'], dir).code).toBe(1);
+    const text = hsm(['status', 's2'], dir);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^ {2}task_002 {2}failed {4}attempt 1, exit 3$/m);
+    expect(text.stdout).toMatch(/^ {2}task_001 .*timed out after 1s/m);
+  });
 });

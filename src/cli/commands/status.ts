@@ -105,7 +105,8 @@ function renderStatusText(s: ReturnType<typeof getSweepStatus>, all: boolean): s
     for (const t of shown.slice(0, all ? Infinity : 50)) {
       const status =
         t.status === 'failed' || t.status === 'lost' ? red(t.status.padEnd(9)) : t.status.padEnd(9);
-      const extra = t.detail ? dim(`  ${t.detail}`) : '';
+      // the detail of a plain non-zero exit is the exit code again: shown once
+      const extra = t.detail && t.detail !== `exit code ${t.exit_code}` ? dim(`  ${t.detail}`) : '';
       lines.push(
         `  ${t.name.padEnd(w)}  ${status} attempt ${t.attempts}${t.exit_code !== null ? `, exit ${t.exit_code}` : ''}${extra}`,
       );
