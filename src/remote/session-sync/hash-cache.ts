@@ -13,23 +13,27 @@ import { dirname } from 'node:path';
 
 const RECENT_MS = 2000;
 
+/** First line of the cache file; then `path\0<stat key> <sha256>\0` per file (a split, no JSON parse). */
+const HEADER = 'hsm-local-hashes 3\n';
+
 export class HashCache {
   private changed = false;
-  private readonly seen = new Map<string, [string, string]>();
+  /** Path -> `<stat key> <sha256>`, as kept in the file. */
+  private readonly seen = new Map<string, string>();
 
   private constructor(
     private readonly file: string,
-    private readonly known: Map<string, [string, string]>,
+    private readonly known: Map<string, string>,
   ) {}
 
   static load(file: string): HashCache {
-    const known = new Map<string, [string, string]>();
+    const known = new Map<string, string>();
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as {
-        version?: number;
-        files?: Record<string, [string, string]>;
-      };
-      if (data.version === 2 && data.files) for (const [p, v] of Object.entries(data.files)) known.set(p, v);
+      const text = readFileSync(file, 'utf8');
+      if (text.startsWith(HEADER)) {
+        const parts = text.slice(HEADER.length).split('\0');
+        for (let i = 0; i + 1 < parts.length; i += 2) known.set(parts[i]!, parts[i + 1]!);
+      }
     } catch {
       /* none yet, or damaged: hash everything */
     }
@@ -38,24 +42,29 @@ export class HashCache {
 
   get(path: string, st: Stats): string | undefined {
     const hit = this.known.get(path);
-    if (!hit || hit[0] !== keyOf(st)) return undefined;
+    if (hit === undefined) return undefined;
+    const key = keyOf(st);
+    if (hit.length !== key.length + 65 || !hit.startsWith(key) || hit.charCodeAt(key.length) !== 32)
+      return undefined;
     this.seen.set(path, hit);
-    return hit[1];
+    return hit.slice(key.length + 1);
   }
 
   set(path: string, st: Stats, sha: string): void {
     this.changed = true;
     const now = Date.now();
     if (now - st.ctimeMs < RECENT_MS || now - st.mtimeMs < RECENT_MS) return;
-    this.seen.set(path, [keyOf(st), sha]);
+    this.seen.set(path, `${keyOf(st)} ${sha}`);
   }
 
-  /** Writes what this scan saw (files gone since are forgotten). */
+  /** Writes what this scan saw (files gone since, or changed too recently, are forgotten). */
   save(): void {
     if (!this.changed && this.seen.size === this.known.size) return;
+    let text = HEADER;
+    for (const [p, v] of this.seen) text += `${p}\0${v}\0`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      writeFileSync(`${this.file}.tmp`, JSON.stringify({ version: 2, files: Object.fromEntries(this.seen) }));
+      writeFileSync(`${this.file}.tmp`, text);
       renameSync(`${this.file}.tmp`, this.file);
     } catch {
       /* a read-only project: hashes are computed again next time */

@@ -10,7 +10,7 @@ import { ListingCache } from './listing-cache.js';
 import type { ManifestEntry } from './manifest.js';
 
 /** The local hash cache, in the project's `.hsm/` (never synced). */
-const HASH_CACHE = '.hsm/session-sync/local-hashes.json';
+const HASH_CACHE = '.hsm/session-sync/local-hashes';
 /** The last rsync listing, and what it depended on. */
 const LISTING_CACHE = '.hsm/session-sync/local-listing.json';
 

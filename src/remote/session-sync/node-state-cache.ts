@@ -30,27 +30,33 @@ export class NodeStateCache {
 
   static of(localRoot: string, node: string, remoteRoot: string): NodeStateCache {
     const id = createHash('sha256').update(`${node}\0${remoteRoot}`).digest('hex').slice(0, 24);
-    return new NodeStateCache(join(localRoot, '.hsm', 'session-sync', 'nodes', `${id}.json`));
+    return new NodeStateCache(join(localRoot, '.hsm', 'session-sync', 'nodes', `${id}.bin`));
   }
 
+  // The file: a JSON line (token, flags, the byte lengths of the two parts), then the model and
+  // the record as they are (no base64 or JSON of ~250 KB on every push).
   get(): NodeRecord | null {
     try {
-      const data = JSON.parse(readFileSync(this.file, 'utf8')) as {
+      const raw = readFileSync(this.file);
+      const nl = raw.indexOf(10);
+      const data = JSON.parse(raw.subarray(0, nl).toString('utf8')) as {
         version?: number;
         token?: string;
-        model?: string;
-        shas?: string;
+        model?: number;
+        shas?: number;
         gzip?: boolean;
         lines?: boolean;
         helper?: string;
       };
       // a record another version of the helper left is read again (this one may be missing there)
-      if (data.version !== 4 || data.helper !== HELPER_VERSION || typeof data.token !== 'string') return null;
-      if (typeof data.model !== 'string' || typeof data.shas !== 'string') return null;
+      if (data.version !== 5 || data.helper !== HELPER_VERSION || typeof data.token !== 'string') return null;
+      const { model, shas } = data;
+      if (typeof model !== 'number' || typeof shas !== 'number' || nl + 1 + model + shas !== raw.length)
+        return null;
       return {
         token: data.token,
-        model: Buffer.from(data.model, 'base64'),
-        shas: Buffer.from(data.shas, 'base64'),
+        model: raw.subarray(nl + 1, nl + 1 + model),
+        shas: raw.subarray(nl + 1 + model),
         gzip: data.gzip === true,
         lines: data.lines === true,
       };
@@ -73,16 +79,19 @@ export class NodeStateCache {
     if (NodeStateCache.known(record) === '-') return this.drop();
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
-      const data = {
-        version: 4,
+      const head = {
+        version: 5,
         token: record.token,
-        model: record.model.toString('base64'),
-        shas: record.shas.toString('base64'),
+        model: record.model.length,
+        shas: record.shas.length,
         gzip: record.gzip,
         lines: record.lines,
         helper: HELPER_VERSION,
       };
-      writeFileSync(`${this.file}.${process.pid}`, JSON.stringify(data));
+      writeFileSync(
+        `${this.file}.${process.pid}`,
+        Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), record.model, record.shas]),
+      );
       renameSync(`${this.file}.${process.pid}`, this.file);
     } catch {
       /* a read-only project: the next push reads the node's side whole */

@@ -126,7 +126,7 @@ async function transfer(
     return finish();
   }
   // The stream: the entries to write, then the record of this push.
-  const record = recordOf(local, side.state.shas);
+  const record = recordOf(local, side.state.shas, delta);
   const stream = buildPackStream(plan.send, [record]);
   const staging =
     options.s3Staging && stream.length >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
@@ -219,8 +219,11 @@ function recordDelta(local: readonly ManifestEntry[], recorded: ReadonlyMap<stri
 }
 
 // A whole record when there is none yet or the change is large; else only what changed.
-function recordOf(local: readonly ManifestEntry[], recorded: ReadonlyMap<string, string>): ExtraFile {
-  const { changed, removed } = recordDelta(local, recorded);
+function recordOf(
+  local: readonly ManifestEntry[],
+  recorded: ReadonlyMap<string, string>,
+  { changed, removed }: ReturnType<typeof recordDelta>,
+): ExtraFile {
   if (recorded.size === 0 || changed.length + removed.length > local.length / 4) {
     return { path: RECORD, data: serializeShas(local) };
   }

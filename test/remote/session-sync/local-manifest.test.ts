@@ -34,7 +34,7 @@ describe('the local manifest of a push', () => {
     writeFileSync(f, 'lr = 0.1\n');
     utimesSync(f, 1_700_000_000, 1_700_000_000); // whole seconds: exactly restorable below
     expect((await readLocalManifest(dir, RULES))[0]!.sha).toBe(sha('lr = 0.1\n'));
-    expect(existsSync(join(dir, '.hsm/session-sync/local-hashes.json'))).toBe(true);
+    expect(existsSync(join(dir, '.hsm/session-sync/local-hashes'))).toBe(true);
     writeFileSync(f, 'lr = 0.2\n');
     utimesSync(f, 1_700_000_000, 1_700_000_000); // same size, same mtime: only the ctime tells
     expect(statSync(f, { bigint: true }).mtimeNs).toBe(1_700_000_000_000_000_000n);
@@ -47,20 +47,16 @@ describe('the local manifest of a push', () => {
     utimesSync(join(dir, 'old.py'), 1_700_000_000, 1_700_000_000);
     writeFileSync(join(dir, 'new.py'), 'new');
     await readLocalManifest(dir, RULES);
-    const cached = JSON.parse(readFileSync(join(dir, '.hsm/session-sync/local-hashes.json'), 'utf8')) as {
-      files: Record<string, unknown>;
-    };
-    // old.py's ctime is recent too (utimes sets it): neither is remembered yet
-    expect(Object.keys(cached.files)).toEqual([]);
-    // once both are older, a scan remembers them
+    // the paths in the cache file (`path\0<stat key> <sha>\0` after its first line)
     const remembered = () =>
-      Object.keys(
-        (
-          JSON.parse(readFileSync(join(dir, '.hsm/session-sync/local-hashes.json'), 'utf8')) as {
-            files: Record<string, unknown>;
-          }
-        ).files,
-      ).sort();
+      readFileSync(join(dir, '.hsm/session-sync/local-hashes'), 'utf8')
+        .replace(/^[^\n]*\n/, '')
+        .split('\0')
+        .filter((_, i) => i % 2 === 0 && _ !== '')
+        .sort();
+    // old.py's ctime is recent too (utimes sets it): neither is remembered yet
+    expect(remembered()).toEqual([]);
+    // once both are older, a scan remembers them
     await until(
       'both hashes remembered',
       async () => {
