@@ -43,11 +43,13 @@ export const HELPER_SCRIPT = String.raw`#!/bin/sh
 if command -v base64 >/dev/null 2>&1; then b64e() { base64; }; b64d() { base64 -d; }
 elif command -v openssl >/dev/null 2>&1; then b64e() { openssl base64; }; b64d() { openssl base64 -d; }
 else echo 'HSM-MISSING base64'; exit 3; fi
-# shal: the sha256 then a space and more; sha: the sha256 alone
-if command -v sha256sum >/dev/null 2>&1; then shal() { sha256sum; }
-elif command -v shasum >/dev/null 2>&1; then shal() { shasum -a 256; }
-elif command -v openssl >/dev/null 2>&1; then shal() { openssl dgst -sha256 -r; }
+# shal: the sha256 then a space and more ($SHAL: the same as a command, which a command
+# substitution runs without a second fork); sha: the sha256 alone
+if command -v sha256sum >/dev/null 2>&1; then SHAL=sha256sum
+elif command -v shasum >/dev/null 2>&1; then SHAL='shasum -a 256'
+elif command -v openssl >/dev/null 2>&1; then SHAL='openssl dgst -sha256 -r'
 else echo 'HSM-MISSING sha256sum'; exit 3; fi
+shal() { $SHAL; }
 sha() { shal | cut -c1-64; }
 if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
@@ -89,13 +91,15 @@ listing() { n=$#; for p do set -- "$@" -o -path "$p"; done; shift $n
     done' sh "$SM" {} +
 }
 # FIRST PRUNE...: the entries of the copy (the current directory) changed since the last push
-# ended: all, NUL-terminated (FIRST=all), or the first one on a line (FIRST=1). That push wrote
+# ended: all, NUL-terminated (FIRST=all), or the first one on a line (FIRST=1; exec: find replaces
+# the shell, one fork less in a subshell that does nothing else). That push wrote
 # its token last: every entry it wrote is older; an edit since (even one whose mtime was put back:
 # ctime), a new entry or a removed one (its directory's ctime) is newer.
 changed() { q=$1; n=$#; shift; for p do set -- "$@" -o -path "$p"; done; shift $((n - 1))
   find_mode
   set -- . \( -path ./.hsm "$@" \) -prune -o $NM $S/token
-  if [ "$q" = all ]; then find "$@" -print0; elif [ "$FM" = gnu ]; then find "$@" -print -quit; else find "$@" -print | head -n 1; fi
+  if [ "$q" = all ]; then find "$@" -print0; elif [ "$FM" != gnu ]; then find "$@" -print | head -n 1
+  elif [ "$q" = exec ]; then exec find "$@" -print -quit; else find "$@" -print -quit; fi
 }
 S=.hsm/session-sync
 # recv: ROOT BLOCK K, then K chunks as ENC LEN SHA (sets bad=1 when one did not arrive intact;
@@ -134,7 +138,7 @@ do_recv() {
         if [ "$enc" = gz ]; then base64 -di <"$sink" | gzip -dc >"$t"; else base64 -di <"$sink" >"$t"; fi
       elif [ "$enc" = gz ]; then tr -d '#' <"$sink" | b64d | gzip -dc >"$t"; else tr -d '#' <"$sink" | b64d >"$t"; fi
     fi
-    got=$(shal <"$t")
+    got=$($SHAL <"$t")
     case $got in
       "$want "*) mv -f "$t" "$d/$want" && echo "HSM-OK $want" ;;
       *) rm -f "$t"; echo "HSM-BAD $want $got"; bad=1 ;;
@@ -152,8 +156,8 @@ same_as() {
   [ "$known" != - ] && [ "$known" = "$t" ] || return 1
   if [ -n "$pre" ]; then wait "$pre"; pre=; [ ! -s $S/check.$$ ]; else [ -z "$(changed 1 "$@")" ]; fi
 }
-# - PRUNE...: the first entry changed since the last push ended (same_as's walk)
-first_changed() { shift; changed 1 "$@"; }
+# - PRUNE...: the first entry changed since the last push ended (same_as's walk, in a subshell)
+first_changed() { shift; changed exec "$@"; }
 # The copy's state: HSM-SAME (same_as), else its token and sections (listing; when the last push
 # ended (a token), the entries changed since: the others are as that push recorded them in shas;
 # shas). Then the chunks received.
@@ -329,7 +333,8 @@ const LINES_PROBE = '[ -z "$KSH_VERSION$BB_ASH_VERSION$YASH_VERSION" ] && echo H
 
 /** The command line running one helper command (arguments quoted by the one quoting function). */
 export function helperCommand(args: readonly string[]): string {
-  return `${LINES_PROBE}; [ -f ${HELPER} ] || exit ${HELPER_MISSING_EXIT}; sh ${HELPER} ${quoteShellArgv(args)}`;
+  // exec: the command's subshell becomes the helper (one fork less)
+  return `${LINES_PROBE}; [ -f ${HELPER} ] || exit ${HELPER_MISSING_EXIT}; exec sh ${HELPER} ${quoteShellArgv(args)}`;
 }
 
 /** Installs the helper (written to a temporary name, then renamed: never half a script). */
