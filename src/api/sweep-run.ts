@@ -17,6 +17,7 @@ import type { ProjectContext } from './project.js';
 import { reconcileSweep } from './reconcile-sweep.js';
 import { applySourceResources, readSourceResources } from './source-resources.js';
 import { storageFailureOf } from '../engine/storage-failure.js';
+import { storageFailureError } from './storage-failure-error.js';
 import { sweepContext } from './sweep-context.js';
 import { buildSources, sourceConfig } from './run-sources.js';
 
@@ -180,7 +181,10 @@ export function executeSweep(
     };
   } catch (err) {
     lock.release();
-    throw err;
+    // a write before the engine runs (the store's reconciliation, the run's sources, a source taking
+    // over attempts) found the disk full: said as such (exit 3), not as a bug
+    const failure = storageFailureOf(err);
+    throw failure ? storageFailureError(sweep.id, sweep.paths.dir, failure) : err;
   }
 }
 

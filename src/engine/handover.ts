@@ -92,7 +92,7 @@ async function hand(state: RunState, source: ComputeSource, requests: SubmitRequ
     // none of them was handed over: recorded as submit_error with the source's words, retried
     // like any transient failure; the run goes on with the other sources and tasks
     const detail = `${source.name}: ${err instanceof Error ? err.message : String(err)}`;
-    state.note('warn', 'source:submit_error', { source: source.name, detail });
+    state.guardWrite(() => state.note('warn', 'source:submit_error', { source: source.name, detail }));
     state.submitFailures.push(...notHandedOver(requests, state.now(), { reason: 'submit_error', detail }));
   }
 }

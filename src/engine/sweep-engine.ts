@@ -120,7 +120,9 @@ export class SweepEngine {
   }
 
   async run(): Promise<EngineResult> {
-    this.note('info', 'run:started', { tasks: this.queue.length, adopted: this.running.size });
+    this.guardWrite(() =>
+      this.note('info', 'run:started', { tasks: this.queue.length, adopted: this.running.size }),
+    );
     this.adoptAll();
     if (this.dispatching() && this.queue.length > 0)
       for (const source of this.options.sources) source.warmUp?.(this.queue.length);

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
+import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { until } from '../helpers/wait.js';
 
 // The output directory's disk fills mid-sweep (a 2 MB tmpfs, 100 tasks printing 60 KB each): hsm stops
 // handing over tasks at once, says what happened, where and what to do (exit 3, no "bug in hsm"),
@@ -78,6 +79,60 @@ sweep:
     }
   });
 });
+
+// hsm complete after a kill -9 of hsm, with a few KB left on the output disk: the first writes (the
+// lock) fit and a later one before the engine runs does not (the store's reconciliation, the run's
+// sources, the local source recording the runners it takes over). That is a full disk (exit 3, what
+// and where), not a bug in hsm; once space is freed, complete finishes every task once.
+describe.skipIf(process.getuid?.() !== 0)(
+  'disk full when hsm complete takes over (tmpfs, needs root)',
+  () => {
+    it.each([4096, 8192, 12288])(
+      'with %i bytes left: exit 3, disk full; then every task once',
+      async (left) => {
+        const dir = makeProject(
+          `name: takeover
+command: ["sh", "-c", "echo start {i} >> ledger; sleep 1; echo end {i} >> ledger"]
+args: none
+sweep:
+  grid:
+    i: [1, 2, 3, 4]
+`,
+          'defaults:\n  output_dir: small/outputs\n',
+        );
+        const small = join(dir, 'small');
+        mkdirSync(small);
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+        mounts.push(small);
+        const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'to_1'], dir);
+        await until('a task to start', () => existsSync(join(dir, 'ledger')), 60_000, 20);
+        run.kill('SIGKILL');
+        await waitForExit(run);
+        // the disk full to `left` bytes (tmpfs counts whole pages)
+        const fill = join(small, 'fill');
+        try {
+          writeFileSync(fill, Buffer.alloc(8 << 20));
+        } catch {
+          /* ENOSPC: the file holds what fitted */
+        }
+        truncateSync(fill, Math.max(0, readFileSync(fill).length - left));
+
+        const r = hsm(['complete', 'to_1', '--jobs', '2'], dir);
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr).toMatch(/hsm: error: (disk full|cannot write)/);
+        expect(r.stderr).not.toContain('bug in hsm');
+        expect(r.stderr).not.toMatch(STACK);
+
+        unlinkSync(fill);
+        const done = hsm(['complete', 'to_1', '--jobs', '2', '--json'], dir);
+        expect(done.code, done.stderr).toBe(0);
+        expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(4);
+        for (let i = 1; i <= 4; i++)
+          expect(ledger(dir).filter((l) => l === `end ${i}`)).toEqual([`end ${i}`]);
+      },
+    );
+  },
+);
 
 function ledger(dir: string): string[] {
   return readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');

@@ -10,6 +10,7 @@ import { findRunnerScript } from './runner-path.js';
 import { formatRunLine, parseRunnerLine } from './runner-protocol.js';
 import { LocalAdoption } from './local-adoption.js';
 import { SourceEventQueue } from '../source-event-queue.js';
+import { storageFailureOf } from '../../engine/storage-failure.js';
 import { killOrphanedTasks, runnerMarker, signalTaskTree, TaskCgroups } from './task-tree.js';
 import { spawnRunner, type InFlight, type Runner } from './runner-process.js';
 
@@ -55,6 +56,8 @@ export class LocalSource implements ComputeSource {
   private readonly renderScript: ReturnType<typeof taskScriptRenderer>;
   private readonly adoption = new LocalAdoption();
   private recordedPids = '';
+  /** The runner pids' last write failed (disk full): tried again each round. */
+  private pidsUnrecorded = false;
   private readonly cgroups: TaskCgroups | null;
   /** The sweep directory resolved: in every runner's environment, what finds what runners forked. */
   private readonly sweepDir: string;
@@ -148,6 +151,7 @@ export class LocalSource implements ComputeSource {
 
   private pollOwn(waitMs: number): Promise<SourceEvent[]> {
     this.cgroups?.sweep();
+    if (this.pidsUnrecorded) this.recordRunnerPids();
     return this.events.poll(waitMs);
   }
 
@@ -240,8 +244,17 @@ export class LocalSource implements ComputeSource {
     ];
     const text = JSON.stringify(pids);
     if (text === this.recordedPids) return;
-    this.context.state(this.name).set(RUNNER_PIDS_KEY, text);
+    try {
+      this.context.state(this.name).set(RUNNER_PIDS_KEY, text);
+    } catch (err) {
+      // a full or failing disk: the engine's own writes fail too and it reports it; written at the
+      // next change or round instead
+      if (!storageFailureOf(err)) throw err;
+      this.pidsUnrecorded = true;
+      return;
+    }
     this.recordedPids = text;
+    this.pidsUnrecorded = false;
   }
 
   // The open runner with the shortest queue; a new runner while fewer than `slots` exist.
