@@ -67,9 +67,15 @@ export function classifySshFailure(
   return failure('ssh_error', evidenceLine(sshText, /\S/) || 'ssh exited 255 before the command started');
 }
 
-// A connection that broke while the command ran, known from elsewhere than ssh's text.
-export function connectionLost(): SshFailure {
-  return failure('connection_lost', 'the connection broke while the command ran');
+// A connection that broke, known from elsewhere than ssh's text (its master is gone). Before the
+// start-up line arrived, the command may or may not have started: the node's answer was lost.
+export function connectionLost(commandStarted: boolean): SshFailure {
+  return failure(
+    'connection_lost',
+    commandStarted
+      ? 'the connection broke while the command ran'
+      : "the connection broke before the command's start-up line arrived (it may have started)",
+  );
 }
 
 function failure(kind: SshFailureKind, evidence: string): SshFailure {

@@ -172,9 +172,13 @@ export class SshTransport implements Transport {
               ? null
               : classifySshFailure(code, sshText, commandStarted);
           // A mux client whose master lost the connection exits 255 with no message (the master
-          // prints it, elsewhere): ask whether the master is still there.
-          if (!failure && code === 255 && commandStarted && !timedOut && !interrupted && !connectTimedOut)
-            if (!(await this.masterAlive(node))) failure = connectionLost();
+          // prints it, elsewhere): ask whether the master is still there. That holds before the
+          // start-up line too: a connection that broke before the line crossed (the node killed at
+          // once, the line still in its sshd's pipe) is as silent, while a connect that failed is
+          // named by ssh (refused, timed out, host key...), so silence is never one.
+          const silent = commandStarted ? !failure : failure?.kind === 'ssh_error' && !/\S/.test(sshText);
+          if (silent && code === 255 && !timedOut && !interrupted && !connectTimedOut)
+            if (!(await this.masterAlive(node))) failure = connectionLost(commandStarted);
           let error: string | null = spawnError ?? failure?.message ?? null;
           if (connectTimedOut)
             error = `connection timed out: no answer within the command timeout (${formatMs(options.timeoutMs)})`;

@@ -161,3 +161,34 @@ function read(path: string): string {
     return '';
   }
 }
+
+// ssh exiting 255 in silence before the command's start-up line: the real case is a race (the node's
+// sshd killed right after the prologue wrote the line, before it crossed), so the ssh program here
+// is a stand-in that exits 255 saying nothing, with its master gone or alive (`-O check`).
+describe('SshTransport, a silent exit 255 before the start-up line', () => {
+  const dir = makeTempDir('hsm-silent-ssh-');
+  const silentSsh = (masterAlive: boolean) => {
+    const file = join(dir, `ssh-master-${masterAlive ? 'alive' : 'gone'}`);
+    writeFileSync(
+      file,
+      `#!/bin/sh\nfor a; do [ "$a" = -O ] && exit ${masterAlive ? 0 : 255}; done\nexit 255\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    return new SshTransport({ controlPath: join(dir, 'cm-%C'), sshProgram: file, connectTimeoutSec: 5 });
+  };
+
+  it('is a lost connection when the master is gone (the command may have started)', async () => {
+    const r = await silentSsh(false).run({ name: 'n1', target: 'n1' }, 'true', { timeoutMs: 20_000 });
+    expect(r.error).toBe(
+      "connection lost: the connection broke before the command's start-up line arrived (it may have started)",
+    );
+    expect(r.exitCode).toBeNull();
+  });
+
+  it('stays an ssh failure when the master is alive', async () => {
+    const r = await silentSsh(true).run({ name: 'n1', target: 'n1' }, 'true', { timeoutMs: 20_000 });
+    expect(r.error).toBe('ssh failed: ssh exited 255 before the command started');
+  });
+});
