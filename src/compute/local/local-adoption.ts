@@ -9,7 +9,7 @@ import {
 import { freezeTree, signalFrozen } from '../../process/process-tree.js';
 import { readExitRecord, readStartedRecord } from '../../process/task-records.js';
 import { withdrawLocally } from '../runner-control.js';
-import { cgroupMembers, killStrays, runnerCgroupOf, signalTaskTree } from './task-tree.js';
+import { cgroupMembers, killStrays, markedRunners, runnerCgroupOf, signalTaskTree } from './task-tree.js';
 
 // Attempts left on this machine by an hsm process that died (kill -9, a closed terminal). They are
 // awaited, not run again: the runners of the dead process read the rest of their input, finish their
@@ -66,12 +66,15 @@ export class LocalAdoption {
     return this.adopted.size;
   }
 
-  /** Runner pids recorded by earlier hsm processes; only live runners are kept. `marker`: the
-   * sweep's runner marker. */
+  /** Runner pids recorded by earlier hsm processes; only live runners are kept, with those the
+   * sweep's runner marker finds. */
   adopt(attempts: readonly AdoptRequest[], recordedRunnerPids: readonly number[], marker: string): void {
-    this.runners = recordedRunnerPids
-      .filter((p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'))
-      .map(processIdentity);
+    const recorded = recordedRunnerPids.filter(
+      (p) => isProcessAlive(p) && (readProcessCommandLine(p) ?? '').includes('hsm-runner.sh'),
+    );
+    // and those whose pids could not be recorded (a full disk), found by the sweep's marker
+    const marked = markedRunners(marker).filter((p) => !recorded.includes(p));
+    this.runners = [...recorded, ...marked].map(processIdentity);
     this.runnersSeen = this.runners.length;
     this.marker = marker;
     this.reap();

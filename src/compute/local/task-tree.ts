@@ -1,9 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isProcessAlive, sessionOf, type ProcessIdentity } from '../../process/process-liveness.js';
+import {
+  isProcessAlive,
+  readProcessCommandLine,
+  sessionOf,
+  type ProcessIdentity,
+} from '../../process/process-liveness.js';
 import { processesWithEnvironment } from '../../process/marked-processes.js';
-import { freezeTree, signalFrozen } from '../../process/process-tree.js';
+import { childrenOf, freezeTree, signalFrozen } from '../../process/process-tree.js';
 import { signalProcessGroup } from '../runner-control.js';
 
 // Everything a task started, as one unit to signal: the task's process group (the runner starts each
@@ -83,6 +88,19 @@ export function strayProcesses(entry: string): number[] {
     const sid = sessionOf(pid);
     return sid !== null && sid !== pid && !isProcessAlive(sid);
   });
+}
+
+/** The sweep's runners alive that this process did not start (a dead hsm's): processes carrying the
+ * marker that lead their own session and run the runner script. Found even when their pids could not
+ * be recorded (a full disk). */
+export function markedRunners(entry: string): number[] {
+  const own = new Set(childrenOf(process.pid));
+  return processesWithEnvironment(entry).filter(
+    (pid) =>
+      !own.has(pid) &&
+      sessionOf(pid) === pid &&
+      (readProcessCommandLine(pid) ?? '').includes('hsm-runner.sh'),
+  );
 }
 
 /** Kills the strays of the sweep's dead runners (`strayProcesses`) and everything below them, frozen
