@@ -140,7 +140,10 @@ do_recv() {
     fi
     got=$($SHAL <"$t")
     case $got in
-      "$want "*) mv -f "$t" "$d/$want" && echo "HSM-OK $want" ;;
+      "$want "*)
+        # the last chunk of a push that applies it at once stays where it is (no mv): held
+        if [ "$k" = 0 ] && [ -n "$inplace" ]; then held=$want; echo "HSM-OK $want"
+        else mv -f "$t" "$d/$want" && echo "HSM-OK $want"; fi ;;
       *) rm -f "$t"; echo "HSM-BAD $want $got"; bad=1 ;;
     esac
   done
@@ -185,13 +188,18 @@ with_prunes() {
 # caller planned against what that push left): else HSM-STALE and the copy's state instead.
 do_apply() {
   root=$1; shift
+  # the typed text of a chunk is not needed once it was decoded (its path is from $HOME)
+  [ -n "$junk" ] && [ -e "$junk" ] && rm -f "$junk"; junk=
   [ -d "$root" ] || mkdir -p -- "$root" 2>/dev/null; cd -- "$root" 2>/dev/null || { echo "HSM-FAIL cannot enter $root"; exit 1; }
   [ -d $S/chunks ] || mkdir -p $S/chunks
   mode= m= nc=0 used= tok=- exp=
   for a do
     case $a in rm: | rmdir: | chmod: | chunks: | prune: | token: | expect:) mode=$a; continue ;; esac
     case $mode in
-      chunks:) [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; nc=$((nc + 1)) used="$used $S/chunks/$a" ;;
+      chunks:)
+        if [ "$a" = "$held" ]; then used="$used $S/chunks/.in.$$"
+        else [ -f "$S/chunks/$a" ] || { echo "HSM-FAIL missing chunk $a"; exit 1; }; used="$used $S/chunks/$a"; fi
+        nc=$((nc + 1)) ;;
       expect:) exp=$a ;;
     esac
   done
@@ -238,7 +246,7 @@ aws_of() {
 # Relative paths start at the home directory, wherever the session's shell started (an SSM
 # shell may start in /usr/bin).
 [ -n "$HOME" ] && cd "$HOME" 2>/dev/null
-bad=0 junk= pre=
+bad=0 junk= pre= inplace= held=
 cmd=$1; shift
 case $cmd in
 state)
@@ -260,7 +268,7 @@ push)
   r=$1 b=$2 nk=$3; shift 3
   # planned on the copy as the last push left it (expect:): the walk that checks it runs now,
   # beside the reading of the data (two processes at once where the node has two CPUs)
-  pre=
+  pre= inplace=1
   for a do
     [ "$a" = expect: ] && [ -d "$r/$S" ] && { (shift $((3 * nk)); cd -- "$r" && with_prunes first_changed - "$@" >$S/check.$$) & pre=$!; break; }
   done
@@ -269,6 +277,8 @@ push)
   if [ $bad = 0 ]; then do_apply "$r" "$@"; else
     [ -n "$pre" ] && wait "$pre"
     rm -f "$junk" "$r/$S/check.$$"
+    # a chunk that arrived intact is kept for the push sent again
+    [ -n "$held" ] && mv -f "$r/$S/chunks/.in.$$" "$r/$S/chunks/$held"
   fi ;;
 have)
   d=$1/$S/chunks; shift
