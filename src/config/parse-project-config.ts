@@ -210,6 +210,18 @@ function readSources(ctx: YamlContext, node: unknown): Record<string, SourceConf
         `the project is synced to \`workdir:\` through the cluster's login node: name it with \`host:\` (without both, the project and the sweep directory are on a filesystem this machine and the cluster share)`,
       );
     }
+    if (
+      (type === 'slurm' || type === 'pbs') &&
+      source.clean_remote === true &&
+      (source.workdir === undefined || source.host === undefined)
+    ) {
+      ctx.report(
+        'error',
+        pair.key as Node,
+        `source \`${name}\` (${type}) has \`clean_remote\` but no copy on the cluster to clean`,
+        `\`clean_remote: true\` removes the cluster's copy of a sweep (with \`host:\` and \`workdir:\`, no shared filesystem) once its tasks' records are back; on a shared filesystem the sweep directory is the one this machine reads: remove the line`,
+      );
+    }
     const ssmProblem = type === 'ssm' ? ssmSourceProblem(source) : null;
     if (ssmProblem)
       ctx.report(

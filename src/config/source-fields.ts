@@ -96,13 +96,9 @@ export const KNOWN_SOURCE_FIELDS: Record<SourceType, Record<string, FieldKind>> 
 // setting hsm accepts, it honours: these are refused at their file:line:col until the source
 // implements them (then the entry goes).
 // With `host:` and `workdir:`, a batch source keeps a copy of the project and its sweep directories
-// on the cluster (synced over ssh); the copy's clean-up is the user's.
+// on the cluster (synced over ssh)
 const SYNC_ONLY = (scheduler: string) => ({
   project_dir: `the project's place on the cluster is \`workdir:\` (with \`host:\`, the login node a ${scheduler} source syncs it through)`,
-  clean_remote:
-    `a ${scheduler} source keeps each sweep's copy on the cluster, \`<workdir>/.hsm/sweeps/<sweep id>/\` ` +
-    `(its jobs may outlive hsm, \`--detach\`): remove the line, and remove a copy there by hand once ` +
-    `\`hsm status <sweep id>\` shows no task queued or running (every record is then back in the local sweep directory)`,
 });
 
 export const UNHONOURED_SOURCE_FIELDS: Partial<Record<SourceType, Record<string, string>>> = {

@@ -32,10 +32,10 @@ describe('settings hsm cannot honour are refused', () => {
     const workdir = pbs('queue: batch, workdir: hsm/p');
     expect(workdir).toContain('source `cluster` (pbs) has a `workdir` but no `host`');
     expect(workdir).toContain("through the cluster's login node: name it with `host:`");
-    const clean = pbs('queue: batch, host: login1, workdir: hsm/p, clean_remote: true');
-    expect(clean).toContain('source `cluster` (pbs): `clean_remote` is not supported');
-    expect(clean).toContain('`<workdir>/.hsm/sweeps/<sweep id>/`');
-    expect(clean).toContain('remove the line, and remove a copy there by hand once `hsm status <sweep id>`');
+    // clean_remote removes the cluster's copy of a sweep: without `host:` and `workdir:` there is none
+    const clean = pbs('queue: batch, clean_remote: true');
+    expect(clean).toContain('source `cluster` (pbs) has `clean_remote` but no copy on the cluster to clean');
+    expect(clean).toContain('remove the line');
     expect(pbs('flavour: lsf')).toContain('has flavour "lsf", which is not a PBS family hsm knows');
     expect(pbs('select: "1:ncpus=2", ncpus: 4')).toContain('sets both `select:` and `ncpus:`');
     expect(pbs('flavour: torque, select: "1:ncpus=2"')).toContain('Torque does not understand');

@@ -215,11 +215,11 @@ commands:
     expect(err.evidence).toContain(
       'hsm_config.yaml:7:20: error: source `c` (slurm) has an unknown field `tasks_per_jobs`; did you mean `tasks_per_job`?',
     );
-    // the lists name only the fields the type honours: local runs no `setup`, slurm cleans no
-    // remote copy up (`clean_remote`)
+    // the lists name only the fields the type honours: local runs no `setup`, slurm has no
+    // `project_dir` (its copy on the cluster is `workdir:`)
     expect(err.evidence).toMatch(/fields of type slurm: type, max_parallel, conda_env, [^\n]*tasks_per_job/);
-    expect(err.evidence).toMatch(/fields of type slurm: [^\n]*\bworkdir\b/);
-    expect(err.evidence).not.toMatch(/fields of type slurm: [^\n]*\bclean_remote\b/);
+    expect(err.evidence).toMatch(/fields of type slurm: [^\n]*\bworkdir\b[^\n]*\bclean_remote\b/);
+    expect(err.evidence).not.toMatch(/fields of type slurm: [^\n]*\bproject_dir\b/);
   });
 
   it('shows malformed YAML with its line', () => {

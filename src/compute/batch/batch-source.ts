@@ -46,6 +46,8 @@ export interface BatchSourceOptions<R> {
   runnerPath: string;
   /** The cluster does not share this machine's filesystem: the sweep directory's copy there. */
   remote?: RemoteSweepDir | null;
+  /** `clean_remote`: with `remote`, the copies of finished tasks go as the run ends. */
+  cleanRemote?: boolean;
   pollMinMs: number;
   pollMaxMs: number;
   submitBackoffMs: readonly number[];
@@ -336,7 +338,9 @@ export class BatchSource<R> implements ComputeSource {
   }
 
   async close(): Promise<void> {
-    // queued and running jobs belong to the scheduler: they go on without hsm (`hsm complete`)
+    // queued and running jobs belong to the scheduler: they go on without hsm (`hsm complete`);
+    // what ended and came back is no longer needed on the cluster
+    if (this.o.cleanRemote) await this.pulls?.clean();
   }
 
   /** Scheduler calls issued so far, by program (benchmarks, logs). */

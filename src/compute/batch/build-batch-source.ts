@@ -73,6 +73,7 @@ export function batchSourceBuilder<R>(
         : new LocalSchedulerClient(sourceLogOf(context, name)),
       runnerPath: findRunnerScript(),
       remote,
+      cleanRemote: config.clean_remote === true,
       pollMinMs: 1000,
       pollMaxMs: config.poll_interval
         ? Math.max(1000, parseDuration(String(config.poll_interval)))

@@ -18,6 +18,8 @@ export class RemotePulls {
   /** Tasks pulled in this look after their elements left the queue. */
   private readonly pulledAtEnd = new Set<string>();
   private queuedPullCursor = 0;
+  /** Tasks whose last records came back after they ended (`clean_remote` removes only these). */
+  private readonly back = new Set<string>();
 
   constructor(
     private readonly remote: RemoteSweepDir,
@@ -49,8 +51,19 @@ export class RemotePulls {
     const paths = tasks.map((t) => `tasks/${t}/`);
     const error = await this.remote.fetch(ending ? [...paths, 'scripts/job_scripts/output/'] : paths);
     // pulled after the status call saw their elements leave the queue: nothing more will come
-    if (ending && !error) for (const t of tasks) this.pulledAtEnd.add(t);
+    if (ending && !error)
+      for (const t of tasks) {
+        this.pulledAtEnd.add(t);
+        this.back.add(t);
+      }
     if (error) this.log(`${error}; trying again next round`);
+  }
+
+  /** `clean_remote`, as the run ends: the cluster's copies of the task directories that came back. */
+  async clean(): Promise<void> {
+    const error = await this.remote.removeCollected([...this.back]);
+    if (error) this.log(error);
+    else this.back.clear();
   }
 
   /** `hsm collect`: these attempts' task directories (finished or not: a sweep no hsm follows has

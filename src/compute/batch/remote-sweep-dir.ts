@@ -106,6 +106,33 @@ export class RemoteSweepDir {
     );
   }
 
+  /** `clean_remote`: removes these tasks' directories from the cluster's copy (their records are
+   * back here), then the copy itself when no task directory is left in it. Returns an error
+   * (logged by the caller), never throws: what stays is only disk space there. */
+  async removeCollected(tasks: readonly string[]): Promise<string | null> {
+    if (!this.place || tasks.length === 0) return null;
+    for (let i = 0; i < tasks.length; i += REMOVE_CHUNK) {
+      const chunk = tasks.slice(i, i + REMOVE_CHUNK);
+      const script = removalScript(
+        this.place.sweepDir,
+        this.o.sweepId,
+        chunk,
+        i + REMOVE_CHUNK >= tasks.length,
+      );
+      const t0 = performance.now();
+      const r = await runCommand(buildSshArgv(this.where, `sh -c ${q(script)}`, this.o.endpoint.client), {
+        timeoutMs: 60_000,
+      });
+      this.o.log.command('clean remote sweep dir', performance.now() - t0, {
+        tasks: chunk.length,
+        exit: r.exitCode,
+      });
+      if (r.exitCode !== 0)
+        return `removing the sweep's copy on ${this.where} (clean_remote) failed (exit ${r.exitCode}: ${lastLine(r.stderr)}); it stays at ${this.place.sweepDir}`;
+    }
+    return null;
+  }
+
   /** Brings these paths of the remote sweep directory back here; an error is returned (logged by
    * the caller), never thrown: what is not here yet is pulled again next time. */
   async fetch(paths: readonly string[]): Promise<string | null> {
@@ -121,6 +148,24 @@ export class RemoteSweepDir {
     if (r.exitCode === 0) return null;
     return `pulling task records from ${this.where}:${this.dir} failed (rsync ${r.error ?? `exit ${r.exitCode}`}: ${lastLine(r.stderr)})`;
   }
+}
+
+/** Task directories removed per ssh call (a command line stays far below the kernel's limit). */
+const REMOVE_CHUNK = 500;
+
+export function removalScript(
+  sweepDir: string,
+  sweepId: string,
+  tasks: readonly string[],
+  last: boolean,
+): string {
+  const dirs = tasks.map((t) => q(`tasks/${t}`)).join(' ');
+  // the sweep directory goes only once no task directory is left in it (another source sharing
+  // the workdir, a task whose records did not come back, a job left queued: it stays)
+  const rest = last
+    ? `; if rmdir tasks 2>/dev/null; then rm -rf scripts; cd .. && rmdir ${q(sweepId)}; fi`
+    : '';
+  return `cd ${q(sweepDir)} || exit 0; rm -rf -- ${dirs}${rest}`;
 }
 
 function lastLine(text: string): string {

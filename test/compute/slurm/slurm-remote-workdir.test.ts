@@ -69,6 +69,26 @@ describe.skipIf(NO_INFRA)('a Slurm source with `host:` and `workdir:` (no shared
     expect(log).toMatch(/rsync pull/);
   });
 
+  it('clean_remote: the copy of the sweep directory on the cluster goes once every task is back', () => {
+    const { dir, workdir } = remoteProject(', clean_remote: true');
+    const r = hsmHere(['run', '--source', 'cluster', '--sync'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const s = statusJson(dir);
+    expect(s.counts).toMatchObject({ completed: 2 });
+    // the tasks ran there (the project copy stays: it is the next run's), and every record is here
+    expect(onLoginNode(`cat ${workdir}/runs.log`).stdout.trim().split('\n').sort()).toEqual([
+      'task_001',
+      'task_002',
+    ]);
+    for (const t of ['task_001', 'task_002']) {
+      expect(readFileSync(join(s.sweep_dir, 'tasks', t, 'exit'), 'utf8')).toMatch(/^attempt=1 exit=0/);
+      expect(readFileSync(join(s.sweep_dir, 'tasks', t, 'stdout.log'), 'utf8')).toMatch(/^ran \d on node/m);
+    }
+    const gone = onLoginNode(`test -e ${workdir}/.hsm/sweeps/${s.sweep_id} && echo there || echo gone`);
+    expect(gone.stdout.trim()).toBe('gone');
+    expect(onLoginNode(`test -d ${workdir}/.hsm/sweeps && echo kept`).stdout.trim()).toBe('kept');
+  }, 90_000);
+
   it('--detach: hsm status alone (and hsm collect) brings what jobs no hsm follows wrote; hsm complete adopts the running one', async () => {
     const { dir, workdir } = remoteProject('', 'slurm', false, true);
     const r = hsmHere(['run', '--source', 'cluster', '--sync', '--detach'], dir);
