@@ -153,6 +153,8 @@ export class RemoteSweepDir {
 /** Task directories removed per ssh call (a command line stays far below the kernel's limit). */
 const REMOVE_CHUNK = 500;
 
+/** The shell script (run on the login node) that removes these task directories of the cluster's
+ * copy and, with `last`, the copy itself when no task directory is left. Pure. */
 export function removalScript(
   sweepDir: string,
   sweepId: string,
@@ -163,9 +165,9 @@ export function removalScript(
   // the sweep directory goes only once no task directory is left in it (another source sharing
   // the workdir, a task whose records did not come back, a job left queued: it stays)
   const rest = last
-    ? `; if rmdir tasks 2>/dev/null; then rm -rf scripts; cd .. && rmdir ${q(sweepId)}; fi`
+    ? `; if rmdir tasks 2>/dev/null; then rm -rf scripts; cd .. && rmdir ${q(sweepId)} 2>/dev/null; fi; exit 0`
     : '';
-  return `cd ${q(sweepDir)} || exit 0; rm -rf -- ${dirs}${rest}`;
+  return `cd ${q(sweepDir)} || exit 0; rm -rf -- ${dirs} || exit 1${rest}`;
 }
 
 function lastLine(text: string): string {

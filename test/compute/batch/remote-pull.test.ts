@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tasksToPull } from '../../../src/compute/batch/remote-pulls.js';
+import { removalScript } from '../../../src/compute/batch/remote-sweep-dir.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Which task directories a batch source with a remote workdir pulls before a round's records are
 // read: a sweep of many queued tasks must not cost a directory per task every round.
@@ -35,5 +40,36 @@ describe('tasksToPull', () => {
     // the turn wraps around
     expect(third.tasks[500]).toBe('task_0');
     expect(third.cursor).toBe(500);
+  });
+});
+
+describe('removalScript (clean_remote)', () => {
+  // a workdir whose path a shell would misread, run through a real sh as on the login node
+  const sweepTree = (tasks: string[]) => {
+    const root = join(makeTempDir('hsm-clean-'), "w d $(touch pwned) 'q'", '.hsm', 'sweeps');
+    const sweep = join(root, 's1');
+    for (const t of tasks) {
+      mkdirSync(join(sweep, 'tasks', t), { recursive: true });
+      writeFileSync(join(sweep, 'tasks', t, 'exit'), 'attempt=1 exit=0\n');
+    }
+    mkdirSync(join(sweep, 'scripts', 'job_scripts'), { recursive: true });
+    return { root, sweep };
+  };
+  const sh = (script: string, cwd: string) => spawnSync('sh', ['-c', script], { cwd, encoding: 'utf8' });
+
+  it('removes the task directories that came back, and the copy once none is left', () => {
+    const { root, sweep } = sweepTree(['task_001', 'task_002']);
+    const first = sh(removalScript(sweep, 's1', ['task_001'], true), root);
+    expect(first.status, first.stderr).toBe(0);
+    expect(existsSync(join(sweep, 'tasks', 'task_001'))).toBe(false);
+    expect(existsSync(join(sweep, 'tasks', 'task_002'))).toBe(true); // not back: the copy stays
+    expect(existsSync(join(sweep, 'scripts'))).toBe(true);
+    const second = sh(removalScript(sweep, 's1', ['task_002'], true), root);
+    expect(second.status, second.stderr).toBe(0);
+    expect(existsSync(sweep)).toBe(false);
+    expect(existsSync(root)).toBe(true);
+    expect(existsSync(join(root, 'pwned'))).toBe(false);
+    // a copy already gone: nothing to do, no error
+    expect(sh(removalScript(sweep, 's1', ['task_001'], true), root).status).toBe(0);
   });
 });
