@@ -1,6 +1,7 @@
 import { escapeControls, type WatchSnapshot } from '../api/index.js';
 import type { Painter } from './output.js';
 import { describeCounts } from './progress.js';
+import { plural } from '../domain/plural.js';
 
 // What `hsm status --watch` prints: a frame redrawn in place on a terminal, or one plain line per
 // change (and the new failures) when piped or under NO_COLOR. Pure: text from a snapshot.
@@ -53,7 +54,10 @@ export function watchFrame(s: WatchSnapshot, size: FrameSize, paint: Painter): s
   ];
   const lines: FrameLine[] = [
     head[0]!,
-    { text: `  ${st.total} tasks: ${describeCounts(st.counts, plainPaint) || 'none'}`, tone: 'plain' },
+    {
+      text: `  ${plural(st.total, 'task')}: ${describeCounts(st.counts, plainPaint) || 'none'}`,
+      tone: 'plain',
+    },
     head[1]!,
     ...sources,
     ...running,

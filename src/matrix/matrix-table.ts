@@ -1,6 +1,7 @@
 import type { ParamValue } from '../domain/params.js';
 import { formatPlainValue } from '../sweep/hydra-value.js';
 import { countVerdicts, type Verdict } from './verdict.js';
+import { plural } from '../domain/plural.js';
 
 // `hsm matrix check` as text: jobs grouped by the first axis (a header line per value), one row
 // each with its verdict, reason, exit code, restart count, duration and job id; then a one-line
@@ -72,7 +73,7 @@ export function renderMatrixTable(rows: readonly MatrixTableRow[], paint: Verdic
 // `12 jobs: 9 pass, 2 fail, 1 running, 0 pending`
 export function summarizeVerdicts(verdicts: readonly Verdict[]): string {
   const c = countVerdicts(verdicts);
-  return `${verdicts.length} job${verdicts.length === 1 ? '' : 's'}: ${c.pass} pass, ${c.fail} fail, ${c.running} running, ${c.pending} pending`;
+  return `${plural(verdicts.length, 'job')}: ${c.pass} pass, ${c.fail} fail, ${c.running} running, ${c.pending} pending`;
 }
 
 function colourOf(v: Verdict, paint: VerdictPainter): (t: string) => string {

@@ -4,6 +4,7 @@ import { escapeHtml } from './chart-page.js';
 import { metaLines } from './completion-report.js';
 import { card, chartGrid, renderDocument, section, table } from './html-document.js';
 import type { ReportErrorGroup, ReportInput } from './report-model.js';
+import { plural } from '../domain/plural.js';
 
 // reports/error_analysis.html: the tasks that did not complete, grouped by cause as `hsm errors` groups
 // them: evidence, what the group's tasks share, the hint, the last stderr lines of one of them and the
@@ -59,7 +60,7 @@ function groupSection(g: ReportErrorGroup, i: number): string {
   const shared = describeShared(g);
   const others = Object.entries(g.lines);
   const parts = [
-    `<h3>${escapeHtml(`${g.count} task${g.count === 1 ? '' : 's'}: ${g.title}`)} <small>(${escapeHtml(g.category)})</small></h3>`,
+    `<h3>${escapeHtml(`${plural(g.count, 'task')}: ${g.title}`)} <small>(${escapeHtml(g.category)})</small></h3>`,
     shared ? `<p>${escapeHtml(shared)}</p>` : '',
     `<pre class="evidence">${escapeHtml(g.evidence)}</pre>`,
     others.length > 0

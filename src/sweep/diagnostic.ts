@@ -1,4 +1,5 @@
 import { HsmError } from '../domain/errors.js';
+import { plural } from '../domain/plural.js';
 
 // What validation found in a sweep file or hsm_config.yaml: one record per problem, with the
 // place it was found (file:line:col) so a user can jump to it, and a hint saying what to do.
@@ -53,15 +54,11 @@ export function buildInvalidFileError(
 ): HsmError {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const single = errors.length === 1 && errors[0]!.hint ? errors[0]! : null;
-  return new HsmError(
-    'config',
-    `${display} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'})`,
-    {
-      evidence: errors.map((d) => formatDiagnostic(d === single ? { ...d, hint: undefined } : d)).join('\n'),
-      hint: single ? single.hint : fallbackHint,
-      details: { diagnostics },
-    },
-  );
+  return new HsmError('config', `${display} is invalid (${plural(errors.length, 'error')})`, {
+    evidence: errors.map((d) => formatDiagnostic(d === single ? { ...d, hint: undefined } : d)).join('\n'),
+    hint: single ? single.hint : fallbackHint,
+    details: { diagnostics },
+  });
 }
 
 // The source line at `line` with a caret under `col`, for errors a user must see in context.

@@ -5,6 +5,7 @@ import { canonicalJson } from './canonical-json.js';
 import { isValidParamName, PARAM_NAME_RULE } from './param-name.js';
 import { isFloatLiteral, type YamlContext } from './yaml-context.js';
 import { findInexactNumber, INEXACT_HINT } from './exact-numbers.js';
+import { plural } from '../domain/plural.js';
 
 // Reads `grid:` and `paired:` into blocks (see axes.ts), reporting every problem at its
 // file:line:col: scalars where lists belong, empty lists, bad names, a key in two places, unequal
@@ -246,7 +247,7 @@ function readValues(
   if (dedupe && repeated.length > 0) {
     // One plain sentence for the result (the copies are dropped: equal tasks would share one key).
     const what = repeated.map(([text, v]) => `${text} ${timesWord(v.count)}`).join(' and ');
-    const count = `${values.length} value${values.length === 1 ? '' : 's'}`;
+    const count = plural(values.length, 'value');
     const respelled = repeated.filter(([, v]) => v.spellings.size > 1).map(([, v]) => [...v.spellings]);
     ctx.report(
       'warning',

@@ -28,8 +28,11 @@ function onlySweep(dir: string): string {
 describe('hsm run --cmd', () => {
   it('locally: a sweep of one task named after the script, argv as given (quotes group words), status and logs as for any sweep', () => {
     const dir = project();
+    const dry = hsm(['run', '--dry-run', '--cmd', 'python3 training/train.py lr=0.1'], dir);
+    expect(dry.stdout).toContain('dry run: 1 task would run on local');
     const r = hsm(['run', '--cmd', `python3 training/train.py lr=0.1 'name=two words'`], dir);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/: 1 task -> /);
     const id = onlySweep(dir);
     expect(id).toMatch(/^train_\d{8}_\d{6}$/);
     const status = JSON.parse(hsm(['status', id, '--json'], dir).stdout) as {

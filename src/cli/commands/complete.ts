@@ -8,6 +8,7 @@ import { selectTasks } from '../../api/task-selection.js';
 import type { InterruptPolicy } from '../run-session.js';
 import { checkRemoteProjects, detach, onInterruptOption, runToEnd, sourceNames } from './run.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
+import { plural } from '../../domain/plural.js';
 
 export function registerComplete(program: Command): void {
   program
@@ -72,7 +73,7 @@ export function registerComplete(program: Command): void {
             );
           } else {
             process.stdout.write(
-              `sweep ${sweep.id}: ${rows.length} tasks would run, ${running.length} would be adopted\n`,
+              `sweep ${sweep.id}: ${plural(rows.length, 'task')} would run, ${running.length} would be adopted\n`,
             );
             for (const r of rows.slice(0, 20)) process.stdout.write(`  ${r.name} (${r.status})\n`);
             if (rows.length > 20) process.stdout.write(`  ... and ${rows.length - 20} more\n`);

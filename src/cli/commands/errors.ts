@@ -4,6 +4,7 @@ import { describeShared, foldTaskNames, getSweepErrors, type ErrorsReport } from
 import { openProject } from '../../api/project.js';
 import { openSweep } from '../../api/sweep-open.js';
 import { printJson, red, dim } from '../output.js';
+import { plural } from '../../domain/plural.js';
 
 // `hsm errors [SWEEP_ID] [--json] [--category C] [--rerun [--run]]`: the tasks that did not complete,
 // grouped by cause, with the evidence, what they share, a hint and the command that runs them again.
@@ -60,16 +61,15 @@ function renderErrorsText(r: ErrorsReport): string {
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  if (r.failed === 0) return `sweep ${r.sweep_id}: no failed, lost or cancelled tasks (${r.total} tasks)\n`;
+  if (r.failed === 0)
+    return `sweep ${r.sweep_id}: no failed, lost or cancelled tasks (${plural(r.total, 'task')})\n`;
   out.push(
-    `sweep ${r.sweep_id}: ${r.failed} of ${r.total} tasks did not complete (${kinds}), ${r.groups.length} cause${r.groups.length === 1 ? '' : 's'}`,
+    `sweep ${r.sweep_id}: ${r.failed} of ${r.total} tasks did not complete (${kinds}), ${plural(r.groups.length, 'cause')}`,
   );
   for (const g of r.groups) {
     out.push('');
     const shared = describeShared(g);
-    out.push(
-      `${red(`${g.count} task${g.count === 1 ? '' : 's'}: ${g.title}`)}${shared ? `, ${shared}` : ''}`,
-    );
+    out.push(`${red(`${plural(g.count, 'task')}: ${g.title}`)}${shared ? `, ${shared}` : ''}`);
     out.push(`  ${g.evidence}`);
     const others = Object.entries(g.lines);
     for (const [task, line] of others.slice(0, 3)) out.push(dim(`  ${task}: ${line}`));

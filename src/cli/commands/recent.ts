@@ -3,6 +3,7 @@ import { openProject, listRecentSweeps } from '../../api/index.js';
 import { describeCounts } from '../progress.js';
 import { stdoutPaint } from '../output.js';
 import { positiveInt } from '../option-parsers.js';
+import { plural } from '../../domain/plural.js';
 
 export function registerRecent(program: Command): void {
   program
@@ -27,7 +28,7 @@ export function registerRecent(program: Command): void {
           continue;
         }
         process.stdout.write(
-          `${s.sweep_id}  ${s.created_at}  ${s.total} tasks: ${describeCounts(s.counts, stdoutPaint)}${s.running ? '  (running)' : ''}\n`,
+          `${s.sweep_id}  ${s.created_at}  ${plural(s.total ?? 0, 'task')}: ${describeCounts(s.counts, stdoutPaint)}${s.running ? '  (running)' : ''}\n`,
         );
       }
     });

@@ -25,6 +25,7 @@ import { InterruptLatch, superviseRun, type InterruptPolicy } from '../run-sessi
 import { stderrPaint } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 import { durationText, nonNegativeInt, positiveInt } from '../option-parsers.js';
+import { plural } from '../../domain/plural.js';
 
 interface RunFlags {
   source?: string;
@@ -112,7 +113,7 @@ export function registerRun(program: Command): void {
       const sweep = await createSweep(project, plan, flags.sweepId);
       recordRemoteProjects(sweep.paths.dir, checks);
       await new Promise((r) => setImmediate(r)); // let a signal that came during the creation be seen
-      process.stderr.write(`sweep ${sweep.id}: ${plan.total} tasks -> ${sweep.paths.dir}\n`);
+      process.stderr.write(`sweep ${sweep.id}: ${plural(plan.total, 'task')} -> ${sweep.paths.dir}\n`);
       if (latch.count > 0) {
         latch.dispose();
         sweep.store.close();
@@ -298,7 +299,7 @@ function printDryRun(plan: ReturnType<typeof planSweep>, outputDir: string, flag
   }
   const out = process.stdout;
   out.write(
-    `dry run: ${plan.total} tasks would run on ${flags.source ?? 'local'} with ${flags.jobs ?? 'default'} jobs; outputs under ${outputDir}\n`,
+    `dry run: ${plural(plan.total, 'task')} would run on ${flags.source ?? 'local'} with ${flags.jobs ?? 'default'} jobs; outputs under ${outputDir}\n`,
   );
   for (const t of plan.tasks) out.write(`  ${t.name}  ${quoteShellArgv(t.argv)}\n`);
   if (plan.total > plan.tasks.length) out.write(`  ... and ${plan.total - plan.tasks.length} more\n`);

@@ -5,6 +5,7 @@ import { dim, printJson } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
 import { positiveInt } from '../option-parsers.js';
 import { printDiagnostics } from './validate.js';
+import { plural } from '../../domain/plural.js';
 
 const HUMAN_LIMIT = 20;
 
@@ -42,9 +43,7 @@ export function registerShow(program: Command): void {
         return;
       }
       const out = process.stdout;
-      out.write(
-        `${displayPath(preview.sweepFile)}: ${preview.total} task${preview.total === 1 ? '' : 's'}\n`,
-      );
+      out.write(`${displayPath(preview.sweepFile)}: ${plural(preview.total, 'task')}\n`);
       for (const t of preview.tasks) {
         const params = Object.entries(t.params).map(([k, v]) => `${k}=${renderHydraValue(v)}`);
         out.write(`${t.name}  ${dim(t.key)}  ${params.join(' ')}\n`);

@@ -10,6 +10,7 @@ import {
 import { describeCounts } from '../progress.js';
 import { watchStatus } from '../status-watch.js';
 import { red, dim, stdoutPaint } from '../output.js';
+import { plural } from '../../domain/plural.js';
 
 // `hsm status [SWEEP_ID] [--json] [--watch]`: counts by status, per source, ETA, and the tasks that
 // did not complete with why.
@@ -85,7 +86,7 @@ function parseInterval(text: string): number {
 
 function renderStatusText(s: ReturnType<typeof getSweepStatus>, all: boolean): string {
   const lines = [`sweep ${s.sweep_id}  (${s.sweep_dir})`];
-  lines.push(`  ${s.total} tasks: ${describeCounts(s.counts, stdoutPaint) || 'none'}`);
+  lines.push(`  ${plural(s.total, 'task')}: ${describeCounts(s.counts, stdoutPaint) || 'none'}`);
   for (const [name, c] of Object.entries(s.sources))
     lines.push(`  source ${name}: ${describeCounts(c, stdoutPaint)}`);
   if (s.running_pid !== null)

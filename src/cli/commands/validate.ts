@@ -3,6 +3,7 @@ import { displayPath, formatDiagnostic, validateSweep, type Diagnostic } from '.
 import { EXIT } from '../exit-codes.js';
 import { green, painterFor, printJson, red, dim } from '../output.js';
 import { splitSweepArgs } from './sweep-args.js';
+import { plural } from '../../domain/plural.js';
 
 // `hsm validate [SWEEP] [-- overrides...] [--json]`: checks hsm_config.yaml and the sweep file
 // (hsm_config.yaml alone when there is no sweep file); prints every error, warning and suggestion
@@ -42,7 +43,7 @@ export function registerValidate(program: Command): void {
           process.stdout.write(`${report.valid ? green('ok') : red('invalid')}: ${config}${counts}\n`);
         } else if (report.valid) {
           process.stdout.write(
-            `${green('ok')}: ${shown}: ${report.total} task${report.total === 1 ? '' : 's'}${counts}; ${dim(config)}\n`,
+            `${green('ok')}: ${shown}: ${plural(report.total ?? 0, 'task')}${counts}; ${dim(config)}\n`,
           );
         } else {
           process.stdout.write(`${red('invalid')}: ${shown}${counts}; ${dim(config)}\n`);
@@ -65,7 +66,7 @@ function countBySeverity(diagnostics: readonly Diagnostic[]): string {
   const parts: string[] = [];
   for (const severity of ['error', 'warning', 'suggestion'] as const) {
     const n = diagnostics.filter((d) => d.severity === severity).length;
-    if (n > 0) parts.push(`${n} ${severity}${n === 1 ? '' : 's'}`);
+    if (n > 0) parts.push(plural(n, severity));
   }
   return parts.length ? ` (${parts.join(', ')})` : '';
 }

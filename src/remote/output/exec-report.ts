@@ -1,5 +1,6 @@
 import { foldNodeSet } from '../nodeset/index.js';
 import type { NodeResult } from '../types.js';
+import { plural } from '../../domain/plural.js';
 
 // The outcome of `hsm exec` over all nodes, and its `--json` shape (docs/CLI.md): one item per
 // node with snake_case fields, and a summary of ok / failed / timed out. A node is ok when its
@@ -80,7 +81,7 @@ export function renderSummaryLine(results: readonly NodeResult[]): string {
   const parts = [`${by('ok').length} ok`];
   parts.push(`${failed.length} failed${failed.length ? ` (${foldNodeSet(failed)})` : ''}`);
   parts.push(`${timedOut.length} timed out${timedOut.length ? ` (${foldNodeSet(timedOut)})` : ''}`);
-  return `${results.length} node${results.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  return `${plural(results.length, 'node')}: ${parts.join(', ')}`;
 }
 
 // What to say about a node that did not end with exit 0 (null when it did); for a script, which
