@@ -39,7 +39,12 @@ describe('the job API', () => {
     await again.cancel();
     expect(await b!.wait()).toMatchObject({ status: 'cancelled', done: true });
     expect(pgrep(token)).toEqual([]);
-    expect(liveLockOwner(`${project.outputDir}/${a!.sweepId}/sweep.lock`)).toBeNull();
+    // the run's own process ends once nothing is left (wait() answers from the store: it may still
+    // be closing it), and its lock goes with it
+    await until(
+      'the run to end',
+      () => liveLockOwner(`${project.outputDir}/${a!.sweepId}/sweep.lock`) === null,
+    );
   });
 
   it('wait() and logs(): exit code, output and a time limit that ends a job', async () => {
