@@ -15,6 +15,7 @@ export * from './task-logs.js';
 export * from './sweep-errors.js';
 export * from './sweep-report.js';
 export * from './sweep-watch.js';
+export * from './left-sweep-follow.js';
 export * from './task-selection.js';
 export { VERSION } from './version.js';
 export * from './exec.js';

@@ -7,6 +7,7 @@ import type { ProjectContext } from './project.js';
 import { sweepContext } from './sweep-context.js';
 import { sourceConfig } from './run-sources.js';
 import { openSweep } from './sweep-open.js';
+import { catchUpLeftSweep } from './sweep-status.js';
 
 export interface CollectReport {
   sweep_id: string;
@@ -15,6 +16,11 @@ export interface CollectReport {
   /** Finished remote tasks whose directories could not be brought back (see errors). */
   missing: string[];
   errors: string[];
+  /** With a source's `clean_remote` (`hsm collect`): tasks whose copies on the cluster were removed,
+   * their records being here. */
+  removed_remote: string[];
+  /** The sweep directory's copies on clusters that went, none of its task directories being left. */
+  removed_sweep_copies: string[];
 }
 
 // `hsm collect`: the directories of finished tasks that ran on remote sources and are not here yet
@@ -29,6 +35,9 @@ export async function collectSweep(
     onWarning?: (message: string) => void;
     /** Only the queued and running tasks of batch sources with a remote workdir (`hsm status`). */
     leftOnly?: boolean;
+    /** `hsm collect`: then the copies on the cluster of the tasks whose records are back here go,
+     * on sources with `clean_remote` (what a run that did not see those tasks end left there). */
+    clean?: boolean;
   } = {},
 ): Promise<CollectReport> {
   const context = sweepContext(project, sweep, sweep.metadata.project_root ?? project.projectRoot, options);
@@ -56,7 +65,14 @@ export async function collectSweep(
     });
     bySource.set(row.source, list);
   }
-  const report: CollectReport = { sweep_id: sweep.id, collected: [], missing: [], errors: [] };
+  const report: CollectReport = {
+    sweep_id: sweep.id,
+    collected: [],
+    missing: [],
+    errors: [],
+    removed_remote: [],
+    removed_sweep_copies: [],
+  };
   for (const [name, items] of bySource) {
     const source = buildSource(
       { name, config: sourceConfig(project, name), slots: 0, project: project.config },
@@ -73,7 +89,45 @@ export async function collectSweep(
       await source.close();
     }
   }
+  if (options.clean) await removeCollectedCopies(project, sweep, context, workspace, report);
   return report;
+}
+
+// `clean_remote` for what no run saw end (a `--detach`ed sweep, an interrupted run): the records
+// just brought back are taken into the store first (as `hsm status` does), then the cluster's copy
+// of every task that ended and whose exit record is here goes, and the sweep's copy with the last.
+async function removeCollectedCopies(
+  project: ProjectContext,
+  sweep: OpenSweep,
+  context: ReturnType<typeof sweepContext>,
+  workspace: LocalTaskWorkspace,
+  report: CollectReport,
+): Promise<void> {
+  const cleaned = Object.entries(project.config.sources).filter(
+    ([, config]) => config.clean_remote === true && syncsOverSsh(config),
+  );
+  if (cleaned.length === 0) return;
+  catchUpLeftSweep(project, sweep.paths.dir);
+  const ended = sweep.store.tasksWithStatus(['completed', 'failed', 'cancelled', 'lost']);
+  for (const [name] of cleaned) {
+    const tasks = ended
+      .filter((row) => row.source === name && row.attempts > 0 && workspace.readExit(row.name, row.attempts))
+      .map((row) => row.name);
+    if (tasks.length === 0) continue;
+    const source = buildSource(
+      { name, config: sourceConfig(project, name), slots: 0, project: project.config },
+      context,
+    );
+    try {
+      const r = await source.removeCollected?.(tasks);
+      if (!r) continue;
+      report.removed_remote.push(...r.removed);
+      if (r.copyRemoved && r.where) report.removed_sweep_copies.push(r.where);
+      if (r.error) report.errors.push(`source ${name}: ${r.error}`);
+    } finally {
+      await source.close();
+    }
+  }
 }
 
 /** Before `hsm status` shows a sweep that no hsm process follows: the records its jobs wrote into the

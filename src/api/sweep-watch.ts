@@ -4,6 +4,7 @@ import { failureCauses } from './sweep-errors.js';
 import { openSweep } from './sweep-open.js';
 import { openSweepReader, type SweepReader } from './sweep-reader.js';
 import type { StatusReport } from './sweep-status.js';
+import { typeOutlivesRun } from '../compute/source-registry.js';
 
 // `hsm status --watch`: what one refresh shows: the status head (counts, sources, ETA), the running
 // tasks with their elapsed time and the latest failures with their cause.
@@ -36,7 +37,11 @@ export interface WatchSnapshot {
   running_total: number;
   /** Newest first, at most `failures` of them. */
   recent_failures: WatchFailure[];
-  /** No hsm process runs the sweep: nothing will change any more until one does. */
+  /** No hsm process runs the sweep, but tasks of it are queued or running on a batch scheduler
+   * (`--detach`, a Ctrl-C answered "leave"): their jobs go on, and a watch follows them itself. */
+  left: boolean;
+  /** No hsm process runs the sweep and none of its jobs is left on a scheduler: nothing will change
+   * any more until one does. */
   ended: boolean;
 }
 
@@ -111,8 +116,19 @@ function snapshotOf(
       evidence: causes.get(t.name)?.evidence ?? t.termination_reason ?? '',
       ended_at_ms: t.ended_at_ms,
     })),
-    ended: status.running_pid === null,
+    left: leftOnScheduler(project, status),
+    ended: status.running_pid === null && !leftOnScheduler(project, status),
   };
+}
+
+/** No hsm process runs the sweep and tasks of it are queued or running on a source whose jobs
+ * outlive a run (the batch schedulers): they go on without one. */
+export function leftOnScheduler(project: ProjectContext, status: StatusReport): boolean {
+  if (status.running_pid !== null) return false;
+  return Object.entries(status.sources).some(([name, c]) => {
+    const type = project.config.sources[name]?.type;
+    return c.queued + c.running > 0 && type !== undefined && typeOutlivesRun(type);
+  });
 }
 
 /** Text from a task (an stderr line) made safe to print on a terminal: control characters shown escaped. */

@@ -1,20 +1,33 @@
-import { getSweepStatus, openSweepWatcher, type ProjectContext, type WatchSnapshot } from '../api/index.js';
+import {
+  LeftSweepFollower,
+  getSweepStatus,
+  leftOnScheduler,
+  openSweepWatcher,
+  type ProjectContext,
+  type WatchSnapshot,
+} from '../api/index.js';
 import { EXIT } from './exit-codes.js';
 import { painterFor, useColor } from './output.js';
 import { failureText, watchFrame, watchLine } from './watch-view.js';
 
-// `hsm status --watch`: refreshes until no hsm process runs the sweep (it has ended, or was stopped),
-// then leaves the last state on the screen and exits 0; Ctrl-C stops watching (exit 130), the sweep
-// itself goes on. On a terminal (with colour allowed) one frame is redrawn in place; piped or with
+// `hsm status --watch`: refreshes until no hsm process runs the sweep (it has ended, or was stopped)
+// and none of its jobs is left on a scheduler, then leaves the last state on the screen and exits 0;
+// Ctrl-C stops watching (exit 130), the sweep itself goes on. A sweep left on a scheduler (no hsm
+// follows it) is followed by the watch itself: its jobs' records pulled and taken in every few
+// seconds (api/left-sweep-follow.ts), a failed pull shown once as a warning and tried again. On a terminal (with colour allowed) one frame is redrawn in place; piped or with
 // NO_COLOR, a plain line is printed when something changed (and at least every 30 s), each new
 // failure on its own line; `--json`: the `hsm status --json` document, one line per refresh.
 
 export interface WatchOptions {
   json: boolean;
   intervalMs: number;
+  /** ssh client config file (`ssh -F`) for the login node of a sweep left on a scheduler. */
+  sshConfigFile?: string;
 }
 
 const HEARTBEAT_MS = 30_000;
+/** A sweep left on a scheduler is pulled at most this often (one ssh connection and rsync each). */
+const PULL_EVERY_MS = 5_000;
 
 export async function watchStatus(
   project: ProjectContext,
@@ -31,21 +44,34 @@ export async function watchStatus(
   };
   process.on('SIGINT', onInterrupt);
   const watcher = openSweepWatcher(project, idOrPrefix);
+  const follower = new LeftSweepFollower(project, watcher.dir, {
+    sshConfigFile: opts.sshConfigFile,
+    everyMs: Math.max(opts.intervalMs, PULL_EVERY_MS),
+  });
+  await follower.round(); // the first state shown is the truth
   const view = live ? liveView(out) : plainView(out);
   try {
     for (;;) {
+      for (const w of follower.takeWarnings())
+        view.warn(
+          `warning: ${w}: shown is what had come back before; tried again every few seconds ` +
+            `(\`hsm collect\` brings the rest once the login node answers)`,
+        );
       let ended: boolean;
+      let left: boolean;
       if (opts.json) {
         // the whole `hsm status --json` document, rows included, on one line
         const status = getSweepStatus(project, watcher.dir);
         out.write(JSON.stringify(status) + '\n');
-        ended = status.running_pid === null;
+        left = leftOnScheduler(project, status);
+        ended = status.running_pid === null && !left;
       } else {
         const snap = watcher.snapshot();
         view.show(snap);
-        ended = snap.ended;
+        ({ ended, left } = snap);
       }
       if (ended || interrupted) break;
+      if (left) follower.poke(() => wake?.());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, opts.intervalMs);
         wake = () => {
@@ -58,6 +84,7 @@ export async function watchStatus(
     }
   } finally {
     if (!opts.json) view.end();
+    await follower.settle();
     watcher.close();
     process.off('SIGINT', onInterrupt);
   }
@@ -66,6 +93,8 @@ export async function watchStatus(
 
 interface View {
   show(s: WatchSnapshot): void;
+  /** A line printed once, above what is redrawn. */
+  warn(line: string): void;
   end(): void;
 }
 
@@ -81,6 +110,11 @@ function liveView(out: NodeJS.WriteStream): View {
       const up = drawn > 0 ? `\x1b[${drawn}F` : '\r';
       out.write(`${up}${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
       drawn = lines.length;
+    },
+    warn(line) {
+      // in place of the frame, which is drawn again below it at the next refresh
+      out.write(`${drawn > 0 ? `\x1b[${drawn}F` : '\r'}\x1b[J${line}\n`);
+      drawn = 0;
     },
     end() {
       out.write('\x1b[?25h');
@@ -107,6 +141,9 @@ function plainView(out: NodeJS.WriteStream): View {
         last = line.slice(9);
         lastAt = s.now_ms;
       }
+    },
+    warn(line) {
+      process.stderr.write(line + '\n');
     },
     end() {},
   };

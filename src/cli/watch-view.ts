@@ -78,7 +78,7 @@ export function watchLine(s: WatchSnapshot): string {
     .join(', ');
   return (
     `${clock(s.now_ms)} ${st.sweep_id}: ${finishedOf(s)}/${st.total} done (${describeCounts(st.counts, plainPaint) || 'none'})` +
-    `${perSource ? `; running: ${perSource}` : ''}${etaText(s)}${s.ended ? '; not running' : ''}`
+    `${perSource ? `; running: ${perSource}` : ''}${etaText(s)}${s.ended ? '; not running' : s.left ? '; left on the scheduler' : ''}`
   );
 }
 
@@ -103,6 +103,7 @@ export function elapsed(ms: number): string {
 }
 
 function stateOf(s: WatchSnapshot): string {
+  if (s.left) return 'left on the scheduler (no hsm process: followed here)';
   if (s.ended) return 'not running';
   return `running (hsm pid ${s.status.running_pid})`;
 }

@@ -162,6 +162,15 @@ export interface ComputeSource {
     missing: string[];
     error: string | null;
   }>;
+  /** `hsm collect` with the source's `clean_remote`: its own copies of these tasks' directories,
+   * whose records are back here, go (a batch source's copy of the sweep directory on a cluster
+   * that does not share this filesystem). `where` names that copy; nothing when there is none. */
+  removeCollected?(tasks: readonly string[]): Promise<{
+    removed: string[];
+    copyRemoved: boolean;
+    where: string | null;
+    error: string | null;
+  }>;
   /** Why the source takes no tasks and will not soon (host down, setup refused), with the fix;
    * null while it works or may work soon. When every source says so and nothing runs, the run
    * stops instead of waiting forever. */

@@ -51,6 +51,7 @@ function snapshot(running: number): WatchSnapshot {
         ended_at_ms: now - 12_000,
       },
     ],
+    left: false,
     ended: false,
   };
 }
@@ -76,5 +77,15 @@ describe('watch view', () => {
       /^\d\d:\d\d:\d\d lr_20260101_120000: 11\/100 done \(10 completed, 1 failed, 2 running, 87 pending\); running: local 2, ETA 1:02:05$/,
     );
     expect([elapsed(7_000), elapsed(723_000), elapsed(3_723_000)]).toEqual(['0:07', '12:03', '1:02:03']);
+  });
+});
+
+describe('watch view of a sweep left on a scheduler', () => {
+  it('says the jobs go on without an hsm process, and that the watch follows them', () => {
+    const s = { ...snapshot(1), left: true, status: { ...snapshot(1).status, running_pid: null } };
+    expect(watchFrame(s, { columns: 120, rows: 30 }, paint)[0]).toContain(
+      'left on the scheduler (no hsm process: followed here)',
+    );
+    expect(watchLine(s)).toMatch(/; left on the scheduler$/);
   });
 });

@@ -22,7 +22,8 @@ export function registerStatus(program: Command): void {
     .option('--json', 'the status document as JSON, one line per refresh')
     .option('--interval <seconds>', 'seconds between refreshes', '2')
     .option('--all', 'when the sweep has ended, list every task')
-    .action(async (id: string | undefined, flags: { json?: boolean; all?: boolean; interval: string }) =>
+    .option('--ssh-config <file>', 'ssh client config file (ssh -F) for the login node of a detached sweep')
+    .action(async (id: string | undefined, flags: Omit<StatusFlags, 'watch'>) =>
       showStatus(id, { ...flags, watch: true }),
     );
   program
@@ -50,6 +51,19 @@ interface StatusFlags {
 
 async function showStatus(id: string | undefined, flags: StatusFlags): Promise<void> {
   const project = openProject();
+  if (flags.watch) {
+    // a sweep left on a scheduler is pulled and caught up by the watch itself, every few seconds
+    const intervalMs = parseInterval(flags.interval);
+    const watched = await watchStatus(project, id, {
+      json: Boolean(flags.json),
+      intervalMs,
+      sshConfigFile: flags.sshConfig,
+    });
+    process.exitCode = watched.code;
+    if (flags.all && !flags.json && watched.code === 0)
+      process.stdout.write(renderStatusText(getSweepStatus(project, watched.sweepDir), true));
+    return;
+  }
   // a sweep left on a batch scheduler that no hsm follows: what its jobs recorded since, first
   // (pulled from the cluster's copy of the sweep directory when it does not share this filesystem)
   const pulled = await pullLeftSweep(project, id, { sshConfigFile: flags.sshConfig });
@@ -59,14 +73,6 @@ async function showStatus(id: string | undefined, flags: StatusFlags): Promise<v
         `\`hsm status\` again or \`hsm collect ${pulled!.sweep_id}\` brings the rest once the login node answers\n`,
     );
   catchUpLeftSweep(project, id);
-  if (flags.watch) {
-    const intervalMs = parseInterval(flags.interval);
-    const watched = await watchStatus(project, id, { json: Boolean(flags.json), intervalMs });
-    process.exitCode = watched.code;
-    if (flags.all && !flags.json && watched.code === 0)
-      process.stdout.write(renderStatusText(getSweepStatus(project, watched.sweepDir), true));
-    return;
-  }
   if (flags.json) {
     writeStatusJson(project, id, (chunk) => process.stdout.write(chunk));
     return;

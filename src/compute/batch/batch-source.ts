@@ -302,6 +302,13 @@ export class BatchSource<R> implements ComputeSource {
     return this.pulls ? this.pulls.collect(attempts) : { collected: [], missing: [], error: null };
   }
 
+  /** `hsm collect` with `clean_remote`: the cluster's copies of these tasks (records back here). */
+  async removeCollected(tasks: readonly string[]) {
+    if (!this.o.cleanRemote || !this.pulls)
+      return { removed: [], copyRemoved: false, where: null, error: null };
+    return this.pulls.removeCopies(tasks);
+  }
+
   async terminate(
     attempts: readonly { task: string; attempt: number }[],
     graceMs: number,

@@ -61,9 +61,16 @@ export class RemotePulls {
 
   /** `clean_remote`, as the run ends: the cluster's copies of the task directories that came back. */
   async clean(): Promise<void> {
-    const error = await this.remote.removeCollected([...this.back]);
+    const { error } = await this.remote.removeCollected([...this.back]);
     if (error) this.log(error);
     else this.back.clear();
+  }
+
+  /** `hsm collect` with `clean_remote`: the cluster's copies of these tasks, whose records are back
+   * here (the caller checked), go; then the sweep's copy when no task directory is left in it. */
+  async removeCopies(tasks: readonly string[]) {
+    const r = await this.remote.removeCollected(tasks);
+    return { ...r, where: this.remote.describe() };
   }
 
   /** `hsm collect`: these attempts' task directories (finished or not: a sweep no hsm follows has

@@ -107,18 +107,17 @@ export class RemoteSweepDir {
   }
 
   /** `clean_remote`: removes these tasks' directories from the cluster's copy (their records are
-   * back here), then the copy itself when no task directory is left in it. Returns an error
-   * (logged by the caller), never throws: what stays is only disk space there. */
-  async removeCollected(tasks: readonly string[]): Promise<string | null> {
-    if (!this.place || tasks.length === 0) return null;
+   * back here), then the copy itself when no task directory is left in it. Returns the tasks whose
+   * directories were there and went, whether the copy went, and an error (logged or shown by the
+   * caller), never throws: what stays is only disk space there. */
+  async removeCollected(
+    tasks: readonly string[],
+  ): Promise<{ removed: string[]; copyRemoved: boolean; error: string | null }> {
+    const removed: string[] = [];
+    let copyRemoved = false;
     for (let i = 0; i < tasks.length; i += REMOVE_CHUNK) {
       const chunk = tasks.slice(i, i + REMOVE_CHUNK);
-      const script = removalScript(
-        this.place.sweepDir,
-        this.o.sweepId,
-        chunk,
-        i + REMOVE_CHUNK >= tasks.length,
-      );
+      const script = removalScript(this.dir, this.o.sweepId, chunk, i + REMOVE_CHUNK >= tasks.length);
       const t0 = performance.now();
       const r = await runCommand(buildSshArgv(this.where, `sh -c ${q(script)}`, this.o.endpoint.client), {
         timeoutMs: 60_000,
@@ -127,10 +126,22 @@ export class RemoteSweepDir {
         tasks: chunk.length,
         exit: r.exitCode,
       });
+      const said = removalOutput(r.stdout);
+      removed.push(...said.removed);
+      copyRemoved ||= said.copyRemoved;
       if (r.exitCode !== 0)
-        return `removing the sweep's copy on ${this.where} (clean_remote) failed (exit ${r.exitCode}: ${lastLine(r.stderr)}); it stays at ${this.place.sweepDir}`;
+        return {
+          removed,
+          copyRemoved,
+          error: `removing the sweep's copy on ${this.where} (clean_remote) failed (exit ${r.exitCode}: ${lastLine(r.stderr)}); it stays at ${this.dir}`,
+        };
     }
-    return null;
+    return { removed, copyRemoved, error: null };
+  }
+
+  /** Where the sweep's copy is on the cluster, for messages. */
+  describe(): string {
+    return `${this.where}:${this.dir}`;
   }
 
   /** Brings these paths of the remote sweep directory back here; an error is returned (logged by
@@ -154,7 +165,9 @@ export class RemoteSweepDir {
 const REMOVE_CHUNK = 500;
 
 /** The shell script (run on the login node) that removes these task directories of the cluster's
- * copy and, with `last`, the copy itself when no task directory is left. Pure. */
+ * copy and, with `last`, the copy itself when no task directory is left. It prints each task
+ * directory it found and removed, and COPY_REMOVED when the copy went (removalOutput reads them).
+ * Pure. */
 export function removalScript(
   sweepDir: string,
   sweepId: string,
@@ -165,9 +178,23 @@ export function removalScript(
   // the sweep directory goes only once no task directory is left in it (another source sharing
   // the workdir, a task whose records did not come back, a job left queued: it stays)
   const rest = last
-    ? `; if rmdir tasks 2>/dev/null; then rm -rf scripts; cd .. && rmdir ${q(sweepId)} 2>/dev/null; fi; exit 0`
+    ? `; if rmdir tasks 2>/dev/null; then rm -rf scripts; cd .. && rmdir ${q(sweepId)} 2>/dev/null && echo ${COPY_REMOVED}; fi; exit 0`
     : '';
-  return `cd ${q(sweepDir)} || exit 0; rm -rf -- ${dirs} || exit 1${rest}`;
+  return (
+    `cd ${q(sweepDir)} || exit 0; ` +
+    `for d in ${dirs}; do if [ -d "$d" ]; then echo "$d"; fi; done; rm -rf -- ${dirs} || exit 1${rest}`
+  );
+}
+
+const COPY_REMOVED = 'HSM-COPY-REMOVED';
+
+/** What a removalScript printed: the tasks whose directories it removed, and whether the copy went. Pure. */
+export function removalOutput(stdout: string): { removed: string[]; copyRemoved: boolean } {
+  const lines = stdout.split('\n').map((l) => l.trim());
+  return {
+    removed: lines.filter((l) => l.startsWith('tasks/')).map((l) => l.slice('tasks/'.length)),
+    copyRemoved: lines.includes(COPY_REMOVED),
+  };
 }
 
 function lastLine(text: string): string {

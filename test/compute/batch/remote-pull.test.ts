@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tasksToPull } from '../../../src/compute/batch/remote-pulls.js';
-import { removalScript } from '../../../src/compute/batch/remote-sweep-dir.js';
+import { removalOutput, removalScript } from '../../../src/compute/batch/remote-sweep-dir.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // Which task directories a batch source with a remote workdir pulls before a round's records are
@@ -61,15 +61,20 @@ describe('removalScript (clean_remote)', () => {
     const { root, sweep } = sweepTree(['task_001', 'task_002']);
     const first = sh(removalScript(sweep, 's1', ['task_001'], true), root);
     expect(first.status, first.stderr).toBe(0);
+    expect(removalOutput(first.stdout)).toEqual({ removed: ['task_001'], copyRemoved: false });
     expect(existsSync(join(sweep, 'tasks', 'task_001'))).toBe(false);
     expect(existsSync(join(sweep, 'tasks', 'task_002'))).toBe(true); // not back: the copy stays
     expect(existsSync(join(sweep, 'scripts'))).toBe(true);
-    const second = sh(removalScript(sweep, 's1', ['task_002'], true), root);
+    const second = sh(removalScript(sweep, 's1', ['task_002', 'task_001'], true), root);
     expect(second.status, second.stderr).toBe(0);
+    // what was there is said (task_001 had gone already), and the copy with the last task
+    expect(removalOutput(second.stdout)).toEqual({ removed: ['task_002'], copyRemoved: true });
     expect(existsSync(sweep)).toBe(false);
     expect(existsSync(root)).toBe(true);
     expect(existsSync(join(root, 'pwned'))).toBe(false);
     // a copy already gone: nothing to do, no error
-    expect(sh(removalScript(sweep, 's1', ['task_001'], true), root).status).toBe(0);
+    const third = sh(removalScript(sweep, 's1', ['task_001'], true), root);
+    expect(third.status).toBe(0);
+    expect(removalOutput(third.stdout)).toEqual({ removed: [], copyRemoved: false });
   });
 });
