@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hsm } from '../helpers/cli.js';
+import { ensureBuilt, hsm, makeProject } from '../helpers/cli.js';
 
 // Each command's module is imported only when that command runs (start-up time). What users see
 // must not change: --help lists every command, each command parses and helps on its own, a typo
@@ -91,5 +91,25 @@ describe('commands loaded when they run', () => {
     const verbose = hsm(['-v', 'results', '--help'], cwd);
     expect(verbose.code).toBe(0);
     expect(verbose.stdout).toMatch(/^Usage: hsm results /);
+  });
+
+  it('a local run does not load node-pty (a native module only sessions use: ~11 ms of every start)', () => {
+    const project = makeProject(
+      'name: two\ncommand: ["true", "{i}"]\nargs: none\nsweep:\n  grid:\n    i: [1, 2]\n',
+    );
+    // at exit, the CommonJS modules the process loaded (the bundle's native modules come through require)
+    const hook = join(project, 'loaded.mjs');
+    const out = join(project, 'loaded.txt');
+    writeFileSync(
+      hook,
+      `import { createRequire } from 'node:module';\nimport { writeFileSync } from 'node:fs';\n` +
+        `const Module = createRequire(import.meta.url)('node:module');\n` +
+        `process.on('exit', () => writeFileSync(${JSON.stringify(out)}, Object.keys(Module._cache).join('\\n')));\n`,
+    );
+    const r = hsm(['run', '--jobs', '2'], project, { NODE_OPTIONS: `--import ${hook}` });
+    expect(r.code, r.stderr).toBe(0);
+    const loaded = readFileSync(out, 'utf8');
+    expect(loaded).toContain('better-sqlite3'); // the hook sees what the bundle requires
+    expect(loaded).not.toContain('node-pty');
   });
 });

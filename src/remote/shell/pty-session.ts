@@ -1,4 +1,12 @@
-import * as pty from 'node-pty';
+import { createRequire } from 'node:module';
+import type * as Pty from 'node-pty';
+
+// node-pty (a native module, ~11 ms of CPU to load) is loaded when the first pty is spawned, not
+// when this file is: every run loads the compute sources' code, and few runs open a pty.
+let ptyModule: typeof Pty | null = null;
+function nodePty(): typeof Pty {
+  return (ptyModule ??= createRequire(import.meta.url)('node-pty') as typeof Pty);
+}
 
 // One program running in a pseudo-terminal, with everything it printed kept as binary (latin1)
 // text and waits that end at a deadline, never a blocking line read. Knows nothing of shells.
@@ -31,12 +39,12 @@ export class PtySession {
   /** While set, received text goes here instead of into `text` (a command's output is parsed as
    * it arrives, never accumulated and searched again). */
   sink: ((chunk: string) => void) | null = null;
-  private readonly proc: pty.IPty;
+  private readonly proc: Pty.IPty;
   private readonly wakers = new Set<() => void>();
 
   constructor(argv: readonly string[], options: PtySpawnOptions = {}) {
     const [file, ...args] = argv;
-    this.proc = pty.spawn(file!, args, {
+    this.proc = nodePty().spawn(file!, args, {
       // TERM=dumb: readline, zsh and most programs then send few or no escape sequences.
       name: 'dumb',
       cols: options.cols ?? 512,
