@@ -45,6 +45,9 @@ export class SweepEngine {
     private readonly options: EngineOptions,
   ) {
     this.now = options.now ?? Date.now;
+    // the mapping was written when the sweep was created (or by the run before): rewritten after
+    // the interval, not right after the first round, when the runners wait for their next tasks
+    this.lastMappingWrite = this.now();
     this.log = options.log ?? SILENT_LOG;
     this.queue = new TaskQueue(options.tasks, (name) => store.task(name));
     const adoptedNames = new Set<string>();

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { SweepPaths } from '../state/sweep-paths.js';
 
 // The metrics a task reports, two ways (both may be used): lines `HSM_METRICS {json object}` on
@@ -43,6 +43,8 @@ export function parseMetricsObject(text: string): Metrics | null {
 // Reads stdout a chunk at a time (a task may print gigabytes) and merges every marker line into
 // `into`. A line broken across chunks is carried over; malformed lines are skipped.
 function scanMetricLines(path: string, into: Metrics): void {
+  // most tasks print little or nothing: an empty log costs one stat, no open, read or 1 MB buffer
+  if (!statSync(path, { throwIfNoEntry: false })?.size) return;
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -50,8 +52,6 @@ function scanMetricLines(path: string, into: Metrics): void {
     return;
   }
   try {
-    // most tasks print little or nothing: no read (and no 1 MB buffer) for an empty log
-    if (fstatSync(fd).size === 0) return;
     const buf = (chunkBuffer ??= Buffer.allocUnsafe(CHUNK));
     let carry = '';
     for (;;) {

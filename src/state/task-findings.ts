@@ -111,7 +111,7 @@ export class TaskFindings {
   private writeMetrics(entries: readonly MetricsEntry[]): void {
     const { metrics, metricKeys } = this.prepared();
     for (const e of entries) {
-      metrics.run({ task: e.task, attempt: e.attempt, metrics: JSON.stringify(e.metrics) });
+      metrics.run(e.attempt, JSON.stringify(e.metrics), e.task);
       metricKeys(e.task, e.metrics);
     }
   }
@@ -193,9 +193,10 @@ export class TaskFindings {
         `INSERT OR REPLACE INTO task_failures (task_idx, attempt, category, fingerprint, evidence)
          SELECT idx, @attempt, @category, @fingerprint, @evidence FROM tasks WHERE name = @task`,
       ),
+      // one a task: positional (named parameters bind slower: task-changes.ts)
       metrics: this.db.prepare(
         `INSERT OR REPLACE INTO task_metrics (task_idx, attempt, metrics)
-         SELECT idx, @attempt, @metrics FROM tasks WHERE name = @task`,
+         SELECT idx, ?, ? FROM tasks WHERE name = ?`,
       ),
       metricKeys: metricKeysRecorder(this.db),
     };

@@ -101,8 +101,12 @@ export class LocalSource implements ComputeSource {
 
   // A runner takes 1-20 ms to start (sh, then its move into a cgroup waits for the kernel): started
   // now, it gets ready while hsm prepares the first tasks' directories and commits them.
+  // Their pids go into the store in one commit for all of them (one a runner is a commit each).
   warmUp(waiting: number): void {
-    while (this.runners.filter((r) => !r.closed).length < Math.min(this.slots, waiting)) this.startRunner();
+    const before = this.runners.length;
+    while (this.runners.filter((r) => !r.closed).length < Math.min(this.slots, waiting))
+      this.startRunner(false);
+    if (this.runners.length > before) this.recordRunnerPids();
   }
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {
@@ -270,7 +274,8 @@ export class LocalSource implements ComputeSource {
     return best && best.queue.length < QUEUE_DEPTH ? best : null;
   }
 
-  private startRunner(): Runner {
+  // `record`: its pid is recorded in the store now (before any task is handed to it), else by the caller.
+  private startRunner(record = true): Runner {
     const runner = spawnRunner({
       script: this.runnerScript,
       sweepDir: this.sweepDir,
@@ -306,7 +311,7 @@ export class LocalSource implements ComputeSource {
       },
     });
     this.runners.push(runner);
-    this.recordRunnerPids();
+    if (record) this.recordRunnerPids();
     return runner;
   }
 
