@@ -1,5 +1,6 @@
 import { HsmError } from '../../domain/errors.js';
 import { encodeChunk, lineOf, splitBlocks, type HelperOutput } from './data-lines.js';
+import type { OpenPush } from './open-push.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 
 // Sends chunks to the node's helper (`recv`), several per command (a command costs a round trip
@@ -10,7 +11,7 @@ import { runHelper, type SessionShell } from './session-shell.js';
 
 /** Typed text per acknowledged block, and blocks ahead of the node. */
 const BLOCK_BYTES = 128 * 1024;
-const WINDOW = 4;
+export const WINDOW = 4;
 /** A batch ends at this much typed text or this many chunks. */
 const BATCH_TYPED = 2 * 1024 * 1024;
 const BATCH_CHUNKS = 8;
@@ -58,9 +59,10 @@ export class ChunkSender {
    * in one go is applied by the same command (`push`: one round trip less for a small push);
    * returns that command's output when it was (applied, or `HSM-STALE`: see the helper's apply),
    * else null. `early`: the session's shell reads its input a line at a time, so a small batch is
-   * typed right behind its command (one round trip).
+   * typed right behind its command (one round trip). `open`: a push command already running on
+   * the node (open-push.ts) takes the first attempt when it can (else it is ended).
    */
-  async flush(apply?: readonly string[], early = false): Promise<HelperOutput | null> {
+  async flush(apply?: readonly string[], early = false, open: OpenPush | null = null): Promise<HelperOutput | null> {
     let pending = this.batch;
     let applied: HelperOutput | null = null;
     this.batch = [];
@@ -69,29 +71,44 @@ export class ChunkSender {
     let failures = 0;
     while (pending.length > 0) {
       const text = pending.reduce((n, c) => n + c.text.length, 0);
+      const chunkArgs = pending.flatMap((c) => [c.encoding, String(c.text.length), c.sha]);
+      const blocks = pending.flatMap((c) => splitBlocks(c.text, BLOCK_BYTES));
+      const onTyped = (block: string) => (this.wire += block.length);
       let out;
       try {
-        ({ out } = await runHelper(
-          this.shell,
-          [
-            ...(apply
-              ? ['push', this.root, String(BLOCK_BYTES), String(pending.length)]
-              : ['recv', this.root, String(BLOCK_BYTES)]),
-            ...pending.flatMap((c) => [c.encoding, String(c.text.length), c.sha]),
-            ...(apply ?? []),
-          ],
-          {
-            ...this.call,
-            what: 'sending file data',
-            input: {
-              blocks: pending.flatMap((c) => splitBlocks(c.text, BLOCK_BYTES)),
-              ack: 'HSM-ACK',
-              window: WINDOW,
-              early: early && failures === 0 && text <= EARLY_TYPED,
-              onTyped: (block) => (this.wire += block.length),
+        // the first attempt of a push through the command already open on the node, if it can
+        const opened =
+          apply && open
+            ? open.push([String(BLOCK_BYTES), String(pending.length), ...chunkArgs, ...apply], {
+                blocks,
+                early: (line) => early && line + text <= EARLY_TYPED,
+                onTyped,
+              })
+            : null;
+        if (open && !opened) await open.quit();
+        open = null;
+        ({ out } = await (opened ??
+          runHelper(
+            this.shell,
+            [
+              ...(apply
+                ? ['push', this.root, String(BLOCK_BYTES), String(pending.length)]
+                : ['recv', this.root, String(BLOCK_BYTES)]),
+              ...chunkArgs,
+              ...(apply ?? []),
+            ],
+            {
+              ...this.call,
+              what: 'sending file data',
+              input: {
+                blocks,
+                ack: 'HSM-ACK',
+                window: WINDOW,
+                early: early && failures === 0 && text <= EARLY_TYPED,
+                onTyped,
+              },
             },
-          },
-        ));
+          )));
       } catch (err) {
         apply = undefined; // after a failure, chunks first, the apply on its own
         if (!(err instanceof HsmError) || err.code !== 'infra' || ++failures >= SESSION_RETRIES) throw err;

@@ -18,6 +18,9 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   have ROOT SHA...        `HSM-HAVE sha` for each chunk the node holds
 //   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
 //                           small push in one command
+//   tty ROOT KNOWN PRUNE... a push started before it is known: the copy's check begins, then one
+//                           line typed to the terminal says what to do (`#push` with push's
+//                           arguments after ROOT, its data behind it; `#state PRUNE...`; `#quit`)
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T [expect: K]
 //                           removes, changes modes, extracts the chunks (one tar stream), keeps
 //                           the shas the stream carried (`shas.new`: the whole record;
@@ -243,23 +246,54 @@ aws_of() {
   if command -v aws >/dev/null 2>&1; then aws=aws; elif [ -x "$HOME/.local/bin/aws" ]; then aws=$HOME/.local/bin/aws
   else echo 'HSM-MISSING aws'; exit 3; fi
 }
-# Relative paths start at the home directory, wherever the session's shell started (an SSM
-# shell may start in /usr/bin).
-[ -n "$HOME" ] && cd "$HOME" 2>/dev/null
-bad=0 junk= pre= inplace= held=
-cmd=$1; shift
-case $cmd in
-state)
+# ROOT KNOWN PRUNE...: state's answer (the copy untouched since the last push and the caller
+# holding that push's stat listing and record, KNOWN the token it left: neither is sent again)
+do_state() {
   root=$1 known=$2; shift 2
   for t in find tar head; do command -v $t >/dev/null 2>&1 || echo "HSM-MISSING $t"; done
   if [ ! -e "$root" ]; then echo 'HSM-ROOT none'; exit 0; fi
   if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
   cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
   echo "HSM-ROOT ok $Z"
-  # the copy untouched since the last push and the caller holding that push's stat listing and
-  # record (KNOWN: the token the push left): neither is sent again
   state_of "$known" "$@"
-  echo 'HSM-END' ;;
+  echo 'HSM-END'
+}
+# ROOT: a push whose data did not all arrive intact: nothing applied; a chunk that arrived
+# intact is kept for the push sent again
+unpushed() {
+  [ -n "$pre" ] && wait "$pre"
+  rm -f "$junk" "$1/$S/check.$$"
+  [ -n "$held" ] && mv -f "$1/$S/chunks/.in.$$" "$1/$S/chunks/$held"
+}
+# Relative paths start at the home directory, wherever the session's shell started (an SSM
+# shell may start in /usr/bin).
+[ -n "$HOME" ] && cd "$HOME" 2>/dev/null
+bad=0 junk= pre= inplace= held=
+cmd=$1; shift
+case $cmd in
+state) do_state "$@" ;;
+tty)
+  # ROOT KNOWN PRUNE...: a push begun before this machine knows what it sends (its local scan
+  # runs meanwhile): the check of the copy starts now, then one line typed to the terminal says
+  # what to do, '#' and words quoted by hsm's one quoting function (no control characters),
+  # eval'd: '#push BLOCK K [ENC LEN SHA]xK APPLY-ARGS...' (as push; its data follows), '#state
+  # PRUNE...' (as state, with this KNOWN) or '#quit'
+  r=$1 kn=$2; shift 2
+  [ -d "$r/$S" ] && { (cd -- "$r" && changed exec "$@" >$S/check.$$) & pre=$!; }
+  IFS= read -r line </dev/tty || line='#quit'
+  # (x: the line's # is then inside the first word, not a comment)
+  eval "set -- x$line"
+  case $1 in
+  'x#push')
+    shift; b=$1 nk=$2; shift 2; inplace=1
+    do_recv "$r" "$b" "$nk" "$@"
+    shift $((3 * nk))
+    if [ $bad = 0 ]; then do_apply "$r" "$@"; else unpushed "$r"; fi ;;
+  'x#state')
+    # (same_as waits for the check begun above: it ran in $r)
+    do_state "$r" "$kn" "$@" ;;
+  *) [ -n "$pre" ] && wait "$pre"; rm -f "$r/$S/check.$$" ;;
+  esac ;;
 recv)
   r=$1 b=$2; shift 2
   do_recv "$r" "$b" $(($# / 3)) "$@"
@@ -274,12 +308,7 @@ push)
   done
   do_recv "$r" "$b" "$nk" "$@"
   shift $((3 * nk))
-  if [ $bad = 0 ]; then do_apply "$r" "$@"; else
-    [ -n "$pre" ] && wait "$pre"
-    rm -f "$junk" "$r/$S/check.$$"
-    # a chunk that arrived intact is kept for the push sent again
-    [ -n "$held" ] && mv -f "$r/$S/chunks/.in.$$" "$r/$S/chunks/$held"
-  fi ;;
+  if [ $bad = 0 ]; then do_apply "$r" "$@"; else unpushed "$r"; fi ;;
 have)
   d=$1/$S/chunks; shift
   for c do [ -f "$d/$c" ] && echo "HSM-HAVE $c"; done

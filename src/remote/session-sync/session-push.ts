@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { HsmError } from '../../domain/errors.js';
-import { ChunkSender } from './chunk-sender.js';
+import { ChunkSender, WINDOW } from './chunk-sender.js';
 import { lineOf, type HelperOutput } from './data-lines.js';
 import { readLocalManifest } from './local-manifest.js';
 import { planPush, serializeListing, serializeShas, type ManifestEntry } from './manifest.js';
 import { modelAfter } from './node-model.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
-import { pathArg } from './remote-helper.js';
+import { OpenPush } from './open-push.js';
+import { pathArg, prunePattern } from './remote-helper.js';
 import { NodeStateCache } from './node-state-cache.js';
 import { cachedNodeSide, nodePath, nodeSideOf, readNodeSide, type NodeSide } from './remote-state.js';
 import { DEFAULT_STAGING_MIN_BYTES, S3Stage, STAGING_CHUNK_BYTES } from './s3-staging.js';
@@ -86,31 +87,45 @@ export async function pushThroughSession(
   let local: ManifestEntry[];
   let side: NodeSide;
   if (cached && !options.dryRun) {
-    local = await readLocal();
-    const first = await transfer(push, local, cachedNodeSide(cached), true);
-    if ('result' in first) return first.result;
-    side = first.stale ?? (await readNode());
+    // the command goes first, so that the node's side of it runs while the local scan does
+    const open = cached.lines
+      ? OpenPush.start(shell, root, NodeStateCache.known(cached), protectedDirs.map(prunePattern), push.call, WINDOW)
+      : null;
+    try {
+      // (the command is typed once the transport's queue has run: then the scan, synchronous)
+      if (open) await new Promise((resolve) => setImmediate(resolve));
+      local = await readLocal();
+      const first = await transfer(push, local, cachedNodeSide(cached), open);
+      if ('result' in first) return first.result;
+      side = first.stale ?? (await readNode());
+    } finally {
+      await open?.quit();
+    }
   } else [local, side] = await Promise.all([readLocal(), readNode()]);
   if (side.current && side.record !== cached) cache.save(side.record);
-  const done = await transfer(push, local, side, false);
+  const done = await transfer(push, local, side, undefined);
   if (!('result' in done)) throw new Error('a push planned on what the node answered came back stale');
   return done.result;
 }
 
-// Plans against `side` and carries the plan out. Speculative (`side` is what the last push left):
-// gives up before sending anything when the plan needs the node's own answer (hashes, nothing to
-// send, a large stream), and returns what the node answered when its copy is not that any more.
+// Plans against `side` and carries the plan out. Speculative (`open` given, maybe null: `side` is
+// what the last push left): gives up before sending anything when the plan needs the node's own
+// answer (hashes, nothing to send, a large stream), with that answer when a command is open on
+// the node (`open`: it answers as `state`), and returns what the node answered when its copy is
+// not that any more.
 async function transfer(
   push: Push,
   local: readonly ManifestEntry[],
   side: NodeSide,
-  speculative: boolean,
+  open: OpenPush | null | undefined,
 ): Promise<{ result: SessionSyncResult } | { stale?: NodeSide }> {
   const { shell, options, call, root, protectedDirs, cache } = push;
+  const speculative = open !== undefined;
+  const giveUp = async () => (open ? { stale: nodeSideOf(shell, root, await open.state(), side.record) } : {});
   const progress = progressOf('push', options);
   let plan = planPush(local, side.state);
   if (plan.needHash.length > 0) {
-    if (speculative) return {};
+    if (speculative) return giveUp();
     plan = planPush(local, side.state, await hashOnNode(shell, root, plan.needHash, call));
   }
   const items = itemsOf({ ...plan, remove: [...plan.remove, ...plan.rmdir] });
@@ -121,7 +136,7 @@ async function transfer(
   const delta = recordDelta(local, side.state.shas);
   if (options.dryRun || (items.length === 0 && delta.changed.length === 0 && delta.removed.length === 0)) {
     // nothing to send: only the node's `state` says whether its copy is still what was pushed
-    if (speculative) return {};
+    if (speculative) return giveUp();
     progress('done', [0, 0], [0, 0]);
     return finish();
   }
@@ -132,7 +147,7 @@ async function transfer(
     options.s3Staging && stream.length >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
       ? new S3Stage(options.s3Staging, shell.node)
       : null;
-  if (speculative && (staging || stream.length > SPECULATIVE_MAX_BYTES)) return {};
+  if (speculative && (staging || stream.length > SPECULATIVE_MAX_BYTES)) return giveUp();
   const chunkBytes = options.chunkBytes ?? (staging ? STAGING_CHUNK_BYTES : DEFAULT_CHUNK_BYTES);
   const chunks: string[] = [];
   progress('send', [0, files.length], [0, bytes]);
@@ -167,7 +182,8 @@ async function transfer(
   applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)), 'token:', token);
   if (speculative) applyArgs.push('expect:', side.record.token);
   const applied =
-    (await sender.flush(applyArgs, side.record.lines)) ?? (await applyOnNode(shell, root, applyArgs, call));
+    (await sender.flush(applyArgs, side.record.lines, open)) ??
+    (await applyOnNode(shell, root, applyArgs, call));
   result.wire_bytes = push.typedBefore + sender.wire;
   result.chunks_sent = sender.sent + staged.length;
   if (applied.lines.some((l) => l.key === 'STALE')) {

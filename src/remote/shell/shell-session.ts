@@ -50,6 +50,13 @@ export interface SessionInput {
    * its input a line at a time (one that read ahead would take the text for its own input).
    */
   early?: boolean;
+  /**
+   * More blocks, known only once the command runs (a caller still working out what to send):
+   * appended when this settles, and typed under the same rules, `early` as it then says. Every
+   * block typed after the command may have ended reaches the shell: text that must be harmless
+   * there (session sync's lines start with `#`). Nothing is typed once the run has returned.
+   */
+  later?: Promise<{ blocks: readonly string[]; early: boolean }>;
 }
 
 export interface OpenResult {
@@ -149,19 +156,33 @@ export class ShellSession {
     try {
       if (!this.isUsable) return result({ error: 'the shell session is closed' });
       const deadline = started + options.timeoutMs;
-      const sent = await this.sendCommand(command, deadline, options.signal);
+      // (the command's last lines and its run line go in one write: node-pty writes through the
+      // thread pool, so a write queued behind another waits for this process's event loop)
+      const last = await this.sendCommand(command, deadline, options.signal);
+      const sent = last !== null;
       // Output is parsed as it arrives and released line by line (--stream, `node: line` output).
       const input = options.input;
+      const blocks = input ? [...input.blocks] : [];
+      let early = input?.early === true;
       let typed = 0;
       let acks = 0;
+      let over = false;
       const feed = () => {
-        if (!input || !(framer.hasBegun || input.early)) return;
-        while (typed < input.blocks.length && typed < acks + input.window) {
-          const block = input.blocks[typed++]!;
+        if (!input || over || !(framer.hasBegun || early)) return;
+        while (typed < blocks.length && typed < acks + input.window) {
+          const block = blocks[typed++]!;
           pty.write(block);
           input.onTyped?.(block);
         }
       };
+      input?.later?.then(
+        (more) => {
+          blocks.push(...more.blocks);
+          early = more.early;
+          if (sent) feed();
+        },
+        () => undefined,
+      );
       const framer = new OutputFramer(newMarkerToken(), newMarkerToken(), (text) => {
         parts.push(text);
         options.onData?.('stdout', text);
@@ -197,11 +218,12 @@ export class ShellSession {
         feed();
       };
       framer.push(leftover);
-      if (sent) pty.write(framer.runLine + '\n');
-      if (sent && input?.early) feed();
+      if (sent) pty.write(last + framer.runLine + '\n');
+      if (sent && early) feed();
       const outcome = sent
         ? await pty.waitFor(() => framer.ended, deadline, options.signal)
         : ({ kind: 'timeout' } as const);
+      over = true;
       hush();
       pty.sink = null;
       if (outcome.kind === 'found') {
@@ -271,8 +293,9 @@ export class ShellSession {
     return true;
   }
 
-  // Stores the command in `$__hsm_c` on the node, in acknowledged batches when it is long.
-  private async sendCommand(command: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
+  // Stores the command in `$__hsm_c` on the node, in acknowledged batches when it is long; the
+  // last batch is returned (to be typed with the run line), null when the node stopped answering.
+  private async sendCommand(command: string, deadline: number, signal?: AbortSignal): Promise<string | null> {
     const lines = buildCommandLines(command);
     let batch = '';
     for (let i = 0; i < lines.length; i++) {
@@ -282,11 +305,10 @@ export class ShellSession {
       if (batch.length >= BATCH_BYTES) {
         this.pty.write(batch);
         batch = '';
-        if (!(await this.sync(deadline, signal))) return false;
+        if (!(await this.sync(deadline, signal))) return null;
       }
     }
-    this.pty.write(batch);
-    return true;
+    return batch;
   }
 
   // The pty process id (tests and --debug).
