@@ -34,12 +34,15 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
       node: NODE,
       run: async (command, options) => {
         const r = await plain.run(command, options);
-        if (/\.sh' state |\.sh state /.test(command)) stateOut.push(r.stdout.length);
+        // the node's side read: `state`, or a push begun before the scan that asked for it
+        if (/\.sh'? (state|tty) /.test(command) && r.stdout.includes('HSM-ROOT')) stateOut.push(r.stdout.length);
         const name = /ssync-[0-9a-f]+\.sh'? '?([a-z0-9]+)/.exec(command)?.[1] ?? '?';
         commands.push({
           name,
           keys: [...r.stdout.matchAll(/^HSM-([A-Z]+)/gm)].map((m) => m[1]!),
-          early: options.input?.early === true,
+          // its data typed without waiting for its begin marker (for a push begun before the
+          // scan, as it was told once its data was known)
+          early: options.input?.later ? (await options.input.later).early : options.input?.early === true,
         });
         return r;
       },
@@ -91,7 +94,7 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     expect((await push()).items.map((i) => i.path)).toEqual(['pkg0/m1.py']);
     // the data and the apply in one command and one round trip (the data typed right behind the
     // command), planned against what the last push left
-    expect(commands.map((c) => c.name)).toEqual(['push']);
+    expect(commands.map((c) => c.name)).toEqual(['tty']);
     expect(commands[0]!.keys).toContain('APPLIED');
     expect(commands[0]!.early).toBe(true);
     expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
@@ -102,7 +105,7 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     commands.length = 0;
     const r = await push();
     // the node refused the plan made on the old copy (nothing written) and answered its state
-    expect(commands[0]!.name).toBe('push');
+    expect(commands[0]!.name).toBe('tty');
     expect(commands[0]!.keys).toContain('STALE');
     expect(commands[0]!.keys).not.toContain('APPLIED');
     expect(commands.map((c) => c.name)).not.toContain('state');
@@ -123,7 +126,7 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     writeFileSync(join(project, 'pkg1', 'm1.py'), 'one');
     commands.length = 0;
     expect((await push()).items.map((i) => i.path)).toEqual(['pkg1/m1.py']);
-    expect(commands.map((c) => [c.name, c.early])).toEqual([['push', true]]);
+    expect(commands.map((c) => [c.name, c.early])).toEqual([['tty', true]]);
 
     // deleted on the node: the push planned on what the last push left is refused, and the
     // file is sent again
@@ -156,7 +159,7 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
     commands.length = 0;
     expect((await push()).items.length).toBe(46);
     // (one command; its data, over 3 KiB typed, after the command's begin marker)
-    expect(commands.map((c) => [c.name, c.keys.includes('APPLIED')])).toEqual([['push', true]]);
+    expect(commands.map((c) => [c.name, c.keys.includes('APPLIED')])).toEqual([['tty', true]]);
     expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
     // what this machine now holds as the copy there (derived from the plan) is the copy
     const model = parseListing(NodeStateCache.of(project, NODE, `${base}/p`).get()!.model);
