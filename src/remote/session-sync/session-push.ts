@@ -181,9 +181,17 @@ async function transfer(
   const token = NodeStateCache.newToken();
   applyArgs.push('chunks:', ...chunks, 'prune:', ...protectedDirs.map((d) => pathArg(d)), 'token:', token);
   if (speculative) applyArgs.push('expect:', side.record.token);
-  const applied =
-    (await sender.flush(applyArgs, side.record.lines, open)) ??
-    (await applyOnNode(shell, root, applyArgs, call));
+  const applying = sender.flush(applyArgs, side.record.lines, open);
+  applying.catch(() => undefined); // awaited below
+  // While the node works: the copy there once this push is applied (derived from the plan: the
+  // node does not list it again) and its record: the one sent, or the earlier one with this
+  // push's appended to it. (After the data was handed to the terminal: setImmediate.)
+  await new Promise((resolve) => setImmediate(resolve));
+  const after = {
+    model: serializeListing(modelAfter(side.state.entries, plan).values()),
+    shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+  };
+  const applied = (await applying) ?? (await applyOnNode(shell, root, applyArgs, call));
   result.wire_bytes = push.typedBefore + sender.wire;
   result.chunks_sent = sender.sent + staged.length;
   if (applied.lines.some((l) => l.key === 'STALE')) {
@@ -191,12 +199,9 @@ async function transfer(
     return { stale: nodeSideOf(shell, root, applied, null) };
   }
   progress('apply', [files.length, files.length], [bytes, bytes]);
-  // the node's copy now (derived from the plan: the node does not list it again) and its record:
-  // the one sent, or the earlier one with this push's appended to it
   cache.save({
     token,
-    model: serializeListing(modelAfter(side.state.entries, plan).values()),
-    shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+    ...after,
     gzip: side.gzip,
     lines: applied.lines.some((l) => l.key === 'LINES'),
   });

@@ -47,13 +47,18 @@ describe('the local manifest of a push', () => {
     utimesSync(join(dir, 'old.py'), 1_700_000_000, 1_700_000_000);
     writeFileSync(join(dir, 'new.py'), 'new');
     await readLocalManifest(dir, RULES);
-    // the paths in the cache file (`path\0<stat key> <sha>\0` after its first line)
-    const remembered = () =>
-      readFileSync(join(dir, '.hsm/session-sync/local-hashes'), 'utf8')
-        .replace(/^[^\n]*\n/, '')
+    // the paths in the cache file (its first line `hsm-local-hashes 4 <n> <text bytes>`, then
+    // `path\0<sha>\0` per file, then their stat data)
+    const remembered = () => {
+      const raw = readFileSync(join(dir, '.hsm/session-sync/local-hashes'));
+      const nl = raw.indexOf(10);
+      const textBytes = Number(raw.toString('latin1', 0, nl).split(' ')[3]);
+      return raw
+        .toString('utf8', nl + 1, nl + 1 + textBytes)
         .split('\0')
         .filter((_, i) => i % 2 === 0 && _ !== '')
         .sort();
+    };
     // old.py's ctime is recent too (utimes sets it): neither is remembered yet
     expect(remembered()).toEqual([]);
     // once both are older, a scan remembers them
