@@ -158,6 +158,13 @@ describe('planPush', () => {
       mtimeText: '1700000000.123456789',
     });
     expect(parsed.get('ln')).toMatchObject({ type: 'symlink', target: 'tgt' });
+    // stat(1)'s fallback keeps find's `./`; a damaged record is left out, not guessed at
+    const fallback = parseListing(
+      Buffer.from('f 600 7 1700000000.1700000001 ./x y\0\0f 6x4 3 1.0 bad\0\0f 644  1.0 bad2\0\0', 'utf8'),
+    );
+    expect([...fallback.values()]).toEqual([
+      { path: 'x y', type: 'file', mode: 0o600, size: 7, mtimeText: '1700000000.1700000001', target: '' },
+    ]);
   });
 });
 
