@@ -62,7 +62,11 @@ export class ChunkSender {
    * typed right behind its command (one round trip). `open`: a push command already running on
    * the node (open-push.ts) takes the first attempt when it can (else it is ended).
    */
-  async flush(apply?: readonly string[], early = false, open: OpenPush | null = null): Promise<HelperOutput | null> {
+  async flush(
+    apply?: readonly string[],
+    early = false,
+    open: OpenPush | null = null,
+  ): Promise<HelperOutput | null> {
     let pending = this.batch;
     let applied: HelperOutput | null = null;
     this.batch = [];

@@ -53,7 +53,9 @@ export class OpenPush {
     call: { timeoutMs: number; signal?: AbortSignal },
     window: number,
   ) {
-    const later = new Promise<{ blocks: readonly string[]; early: boolean }>((resolve) => (this.say = resolve));
+    const later = new Promise<{ blocks: readonly string[]; early: boolean }>(
+      (resolve) => (this.say = resolve),
+    );
     this.answer = runHelper(shell, ['tty', root, known, ...prunes], {
       ...call,
       what: 'sending file data',
@@ -98,6 +100,5 @@ export class OpenPush {
 // One line a canonical-mode tty passes as is: no control character but its final newline, and
 // well within its 4095 bytes.
 function typeable(line: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return Buffer.byteLength(line) <= MAX_LINE && !/[\x00-\x09\x0b-\x1f\x7f]|\n./s.test(line);
 }

@@ -89,7 +89,14 @@ export async function pushThroughSession(
   if (cached && !options.dryRun) {
     // the command goes first, so that the node's side of it runs while the local scan does
     const open = cached.lines
-      ? OpenPush.start(shell, root, NodeStateCache.known(cached), protectedDirs.map(prunePattern), push.call, WINDOW)
+      ? OpenPush.start(
+          shell,
+          root,
+          NodeStateCache.known(cached),
+          protectedDirs.map(prunePattern),
+          push.call,
+          WINDOW,
+        )
       : null;
     try {
       // (the command is typed once the transport's queue has run: then the scan, synchronous)
@@ -121,7 +128,8 @@ async function transfer(
 ): Promise<{ result: SessionSyncResult } | { stale?: NodeSide }> {
   const { shell, options, call, root, protectedDirs, cache } = push;
   const speculative = open !== undefined;
-  const giveUp = async () => (open ? { stale: nodeSideOf(shell, root, await open.state(), side.record) } : {});
+  const giveUp = async () =>
+    open ? { stale: nodeSideOf(shell, root, await open.state(), side.record) } : {};
   const progress = progressOf('push', options);
   let plan = planPush(local, side.state);
   if (plan.needHash.length > 0) {

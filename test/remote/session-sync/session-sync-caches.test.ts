@@ -35,7 +35,8 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
       run: async (command, options) => {
         const r = await plain.run(command, options);
         // the node's side read: `state`, or a push begun before the scan that asked for it
-        if (/\.sh'? (state|tty) /.test(command) && r.stdout.includes('HSM-ROOT')) stateOut.push(r.stdout.length);
+        if (/\.sh'? (state|tty) /.test(command) && r.stdout.includes('HSM-ROOT'))
+          stateOut.push(r.stdout.length);
         const name = /ssync-[0-9a-f]+\.sh'? '?([a-z0-9]+)/.exec(command)?.[1] ?? '?';
         commands.push({
           name,
