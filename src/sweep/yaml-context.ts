@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import type { ParamValue } from '../domain/params.js';
 import { buildExcerpt, type Diagnostic, type Severity } from './diagnostic.js';
 import { parseWithLongLists } from './yaml-long-lists.js';
+import { describeYamlError } from './yaml-syntax-error.js';
 
 // More values than aliases add to any real sweep file or hsm_config.yaml (a file may hold any number
 // of values written out: its length bounds those).
@@ -24,11 +25,19 @@ export class YamlContext {
     const fast = parseWithLongLists(text, options);
     this.lines = fast?.lines ?? new LineCounter();
     this.doc = fast?.doc ?? parseDocument(text, { ...options, lineCounter: this.lines });
-    for (const e of this.doc.errors) {
-      const pos = this.lines.linePos(e.pos[0]);
-      this.add('error', { line: pos.line, col: pos.col }, `malformed YAML: ${firstLine(e.message)}`, {
+    // the first syntax error only: the parser's later ones mostly follow from it (a stray `]` is
+    // six errors), and the place it names is the one to fix (yaml-syntax-error.ts)
+    const first = this.doc.errors[0];
+    if (first) {
+      const problem = describeYamlError(text, {
+        code: first.code,
+        message: first.message,
+        offset: first.pos[0],
+      });
+      const pos = this.lines.linePos(problem.offset);
+      this.add('error', { line: pos.line, col: pos.col }, `malformed YAML: ${problem.message}`, {
         excerpt: buildExcerpt(text, pos.line, pos.col),
-        hint: 'fix the YAML syntax at this line (indentation, a missing `:` or closing bracket, a tab)',
+        hint: problem.hint,
       });
     }
     if (this.doc.errors.length === 0) this.refuseAliasBomb();

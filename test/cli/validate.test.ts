@@ -66,8 +66,8 @@ describe('hsm validate', () => {
     const dir = makeProject('command: run\ngrid:\n  a: [1, 2\n  b: [3]\n');
     const r = run(['validate'], dir);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/sweeps\/sweep\.yaml:4:\d+: error: malformed YAML/);
-    expect(r.stdout).toContain('4 |   b: [3]');
+    expect(r.stdout).toContain('sweeps/sweep.yaml:3:6: error: malformed YAML: `[` opened here is not closed');
+    expect(r.stdout).toContain('3 |   a: [1, 2');
   });
 
   it('checks hsm_config.yaml too', () => {

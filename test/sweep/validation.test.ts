@@ -24,9 +24,10 @@ describe('sweep file validation', () => {
     const [d] = parseSweepText('command: run\ngrid:\n  a: [1, 2\n  b: 3\n', {
       displayFile: 'sweep.yaml',
     }).diagnostics;
-    expect(d).toMatchObject({ severity: 'error', file: 'sweep.yaml', line: 4 });
+    // the unclosed bracket's own line, not the next one where the parser noticed it
+    expect(d).toMatchObject({ severity: 'error', file: 'sweep.yaml', line: 3, col: 6 });
     expect(d!.message).toMatch(/^malformed YAML: /);
-    expect(d!.excerpt).toContain('4 |   b: 3');
+    expect(d!.excerpt).toContain('3 |   a: [1, 2');
   });
 
   it('rejects empty lists, scalars where lists belong and bad names, each at its place', () => {
