@@ -23,6 +23,7 @@ import type { ProjectContext } from './project.js';
 import { checkRunSources } from './run-sources.js';
 import { applySourceResources, checkSourceResources } from './source-resources.js';
 import { submitJobs } from './job-api.js';
+import { plural } from '../domain/plural.js';
 
 // `hsm matrix launch`: a matrix file becomes jobs, submitted through the job API (one sweep per
 // source and resources), after the git state check; the matrix record ties them together.
@@ -132,7 +133,7 @@ export async function checkGitState(
     if (git.dirty)
       throw new HsmError(
         'usage',
-        `the work tree has uncommitted changes (${git.dirtyFiles.length} file(s)): the matrix would not test commit ${git.commit.slice(0, 12)}`,
+        `the work tree has uncommitted changes (${plural(git.dirtyFiles.length, 'file')}): the matrix would not test commit ${git.commit.slice(0, 12)}`,
         {
           evidence: git.dirtyFiles.slice(0, 10).join('\n'),
           hint: 'commit (and push) them, or pass --allow-dirty to launch anyway (the dirty files are recorded)',

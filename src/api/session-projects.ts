@@ -9,6 +9,7 @@ import type { SessionSyncProgress, SessionSyncResult } from '../remote/session-s
 import type { ProjectContext } from './project.js';
 import { setupHash } from '../compute/remote-host/setup-hash.js';
 import { quoteShellWord } from '../domain/shell-quote.js';
+import { plural } from '../domain/plural.js';
 
 // Before tasks run on session (`type: ssm`) sources: the project's copy on every node must be the
 // local one. Each node is compared through its session (the session sync, remote/session-sync): with
@@ -181,9 +182,9 @@ function describeItems(r: SessionSyncResult): string {
   const send = r.items.filter((i) => i.action === 'send').length;
   const del = r.items.filter((i) => i.action === 'delete').length;
   const chmod = r.items.filter((i) => i.action === 'chmod').length;
-  const parts = [`${send} file(s) to send (${mb(r.bytes)})`];
+  const parts = [`${plural(send, 'file')} to send (${mb(r.bytes)})`];
   if (del) parts.push(`${del} to delete`);
-  if (chmod) parts.push(`${chmod} mode change(s)`);
+  if (chmod) parts.push(plural(chmod, 'mode change'));
   const names = r.items.slice(0, 5).map((i) => i.path);
   return `${parts.join(', ')}: ${names.join(', ')}${r.items.length > 5 ? ', ...' : ''}`;
 }

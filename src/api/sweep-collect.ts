@@ -8,6 +8,7 @@ import { sweepContext } from './sweep-context.js';
 import { sourceConfig } from './run-sources.js';
 import { openSweep } from './sweep-open.js';
 import { catchUpLeftSweep } from './sweep-status.js';
+import { plural } from '../domain/plural.js';
 
 export interface CollectReport {
   sweep_id: string;
@@ -84,7 +85,9 @@ export async function collectSweep(
       report.missing.push(...r.missing);
       if (r.error) report.errors.push(r.error);
       else if (r.missing.length > 0)
-        report.errors.push(`source ${name}: ${r.missing.length} task(s) have no exit record on the host`);
+        report.errors.push(
+          `source ${name}: ${plural(r.missing.length, 'task')} ${r.missing.length === 1 ? 'has' : 'have'} no exit record on the host`,
+        );
     } finally {
       await source.close();
     }

@@ -20,6 +20,7 @@ import { storageFailureOf } from '../engine/storage-failure.js';
 import { storageFailureError } from './storage-failure-error.js';
 import { sweepContext } from './sweep-context.js';
 import { buildSources, sourceConfig } from './run-sources.js';
+import { plural } from '../domain/plural.js';
 
 // Running the tasks of a sweep that exists (just created by sweep-plan.ts, or after a crash, a
 // Ctrl-C, or on another source), and cancelling what a dead hsm process left. The CLI and the
@@ -103,7 +104,7 @@ export function executeSweep(
     const reconciled = reconcileSweep(sweep, sources[0]!.name, log);
     if (reconciled.length > 0)
       notices.push(
-        `the store was behind the task directories for ${reconciled.length} task(s) (${reconciled.slice(0, 5).join(', ')}${reconciled.length > 5 ? ', ...' : ''}): corrected from their exit and start records`,
+        `the store was behind the task directories for ${plural(reconciled.length, 'task')} (${reconciled.slice(0, 5).join(', ')}${reconciled.length > 5 ? ', ...' : ''}): corrected from their exit and start records`,
       );
     const { adopted, all } = adoptionsFor(project, sweep, sources, context);
     if (!options.adoptOnly) context.state('run').set('sources', JSON.stringify(sources.map((s) => s.name)));

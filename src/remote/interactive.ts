@@ -11,6 +11,7 @@ import { renderGroupedResults, renderNodeTests } from './interactive-output.js';
 import { foldNodeSet } from './nodeset/index.js';
 import { outputWriter } from './output/terminal-safe.js';
 import type { NodeTarget } from './types.js';
+import { plural } from '../domain/plural.js';
 
 // `hsm exec` with no command: a prompt that runs each line on every node, one session per node
 // kept open between commands (the transport keeps them), results grouped like `clush -b`.
@@ -78,7 +79,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
       rl.prompt();
     }
   });
-  output.write(`${options.nodes.length} node(s): ${nodeSet}. Type help for commands.\n`);
+  output.write(`${plural(options.nodes.length, 'node')}: ${nodeSet}. Type help for commands.\n`);
   if (options.transport.open) {
     running = new AbortController();
     const tests = await Promise.all(
@@ -91,7 +92,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
     );
     running = null;
     const failed = tests.filter((t) => t.error);
-    output.write(`connected to ${tests.length - failed.length}/${tests.length} node(s)\n`);
+    output.write(`connected to ${tests.length - failed.length}/${plural(tests.length, 'node')}\n`);
     for (const f of failed) output.write(`${f.node}: ${f.error}\n`);
   }
   rl.prompt();

@@ -1,4 +1,5 @@
 import type { SideState, SyncReport, SyncTransfer } from './sync-types.js';
+import { plural } from '../domain/plural.js';
 
 // Sync reports as people read them (the CLI and the errors of push, pull and the pre-run check).
 
@@ -28,8 +29,9 @@ export function summarizeDifferences(report: SyncReport, limit = SHOWN): string 
 }
 
 function side(s: SideState): string {
-  if (s.commit === null) return s.dirty_files.length ? `no commit, ${s.dirty_files.length} files` : 'no git';
-  const dirty = s.dirty_files.length ? ` + ${s.dirty_files.length} changed file(s)` : ', clean';
+  if (s.commit === null)
+    return s.dirty_files.length ? `no commit, ${plural(s.dirty_files.length, 'file')}` : 'no git';
+  const dirty = s.dirty_files.length ? ` + ${plural(s.dirty_files.length, 'changed file')}` : ', clean';
   return `${s.commit.slice(0, 10)}${s.branch ? ` (${s.branch})` : ''}${dirty}`;
 }
 
@@ -40,7 +42,9 @@ export function renderSyncReport(report: SyncReport): string {
     if (!report.remote_missing) lines.push(`  remote  ${side(report.remote)}`);
   } else lines.push('  compared by checksum (no git)');
   if (report.files.length) {
-    lines.push(`  ${report.files.length} file(s) differ (changed on):`);
+    lines.push(
+      `  ${plural(report.files.length, 'file')} ${report.files.length === 1 ? 'differs' : 'differ'} (changed on):`,
+    );
     lines.push(
       ...summarizeDifferences(report, 50)
         .split('\n')
@@ -67,7 +71,7 @@ export function renderTransfer(t: SyncTransfer): string {
   const lines: string[] = [];
   if (t.dry_run) {
     for (const i of project) lines.push(`${i.action === 'send' ? 'send  ' : 'delete'}  ${i.path}`);
-    if (git) lines.push(`(and ${git} file(s) of git metadata under .git/; --json lists them)`);
+    if (git) lines.push(`(and ${plural(git, 'file')} of git metadata under .git/; --json lists them)`);
   }
   if (t.items.length === 0) {
     lines.push(`${t.before.source}: nothing to ${t.direction} (${verdictText(t.before)})`);
@@ -77,8 +81,8 @@ export function renderTransfer(t: SyncTransfer): string {
   const deletes = project.length - sends;
   const where = t.direction === 'push' ? `${t.before.host}:${t.before.workdir}` : 'here';
   const counts = t.dry_run
-    ? `would send ${sends} file(s) and delete ${deletes} in ${where}`
-    : `sent ${sends} file(s) and deleted ${deletes} in ${where}`;
+    ? `would send ${plural(sends, 'file')} and delete ${deletes} in ${where}`
+    : `sent ${plural(sends, 'file')} and deleted ${deletes} in ${where}`;
   const extra = git ? `, ${git} under .git/` : '';
   const cost = t.dry_run
     ? ''

@@ -82,7 +82,10 @@ describe('hsm run --cmd', () => {
         dir,
       );
       expect(dry.code, dry.stderr).toBe(0);
-      expect(dry.stdout).toMatch(/source pty, node node22: \d+ change\(s\) would be pushed/);
+      // counted in words: `1 change`, `3 changes`
+      const pushed = /source pty, node node22: (\d+) (changes?) would be pushed/.exec(dry.stdout);
+      expect(pushed, dry.stdout).not.toBeNull();
+      expect(pushed![2]).toBe(pushed![1] === '1' ? 'change' : 'changes');
       expect(dry.stdout).toMatch(/send +\d+ B {2}training\/train\.py/);
       expect(dry.stdout).toMatch(/setup would run: echo setup-ran/);
       expect(dry.stdout).toContain('cd hsm-ssm/cmd-');

@@ -150,7 +150,7 @@ describe('run options', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('');
     expect(out.stderr).toBe(
-      'hsm: stdout.log of task_001 is empty; its stderr.log has 7 byte(s): add --stderr\n',
+      'hsm: stdout.log of task_001 is empty; its stderr.log has 7 bytes: add --stderr\n',
     );
     const err = hsm(['logs', 'e1', 'task_001', '--stderr'], dir);
     expect(err.stdout).toBe('boom 1\n');

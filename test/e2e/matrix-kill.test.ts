@@ -66,7 +66,7 @@ describe('hsm matrix kill and the checks before a launch', () => {
     writeFileSync(join(dir, 'endings.py'), '# edited\n', { flag: 'a' });
     const dirty = hsm(['matrix', 'launch', 'release.yaml'], dir);
     expect(dirty.code).toBe(2);
-    expect(dirty.stderr).toContain('uncommitted changes (1 file(s))');
+    expect(dirty.stderr).toContain('uncommitted changes (1 file)');
     expect(dirty.stderr).toContain('endings.py');
     git(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'edit');
     const unpushed = hsm(['matrix', 'launch', 'release.yaml'], dir);

@@ -57,7 +57,7 @@ describe('interactive mode', () => {
     await transport.close();
     const text = out.text();
     expect(code).toBe(0);
-    expect(text).toContain('connected to 3/3 node(s)');
+    expect(text).toContain('connected to 3/3 nodes');
     expect(text).toContain('test          check every node');
     expect(text).toContain('n[1-3] (3)\n  n1\n  n2\n  n3\n');
     expect(text).toContain('n[1-3] (3)\n---------------\nsame\n');

@@ -95,7 +95,7 @@ describe.skipIf(NO_INFRA)('hsm sync on real sshd hosts', () => {
 
     const push = p.sync('push');
     expect(push.code).toBe(0);
-    expect(push.stdout).toMatch(/^box: sent 5 file\(s\) and deleted 0 in node20:.*, \d+ under \.git\/ \(/m);
+    expect(push.stdout).toMatch(/^box: sent 5 files and deleted 0 in node20:.*, \d+ under \.git\/ \(/m);
     const after = p.check();
     expect(after.code).toBe(0);
     expect(after.report).toMatchObject({ verdict: 'in_sync', files: [] });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { openProject, cancelSweep, cancelTasks } from '../../api/index.js';
+import { plural } from '../../domain/plural.js';
 
 export function registerCancel(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerCancel(program: Command): void {
         if (flags.json) process.stdout.write(JSON.stringify(r) + '\n');
         else
           process.stderr.write(
-            `asked hsm (pid ${r.running_pid}) to cancel ${r.requested.length} task(s) of sweep ${r.sweep_id}: ${r.requested.join(', ')}\n` +
+            `asked hsm (pid ${r.running_pid}) to cancel ${plural(r.requested.length, 'task')} of sweep ${r.sweep_id}: ${r.requested.join(', ')}\n` +
               (r.skipped.length > 0 ? `  left alone (ended already): ${r.skipped.join(', ')}\n` : ''),
           );
         return;
@@ -29,8 +30,8 @@ export function registerCancel(program: Command): void {
       else
         process.stderr.write(
           `sweep ${r.sweep_id}: no hsm process was running it; stopped what it left: ` +
-            `${r.killed_tasks.length} task(s) cancelled${r.killed_tasks.length ? ` (${r.killed_tasks.join(', ')})` : ''}, ` +
-            `${r.withdrawn_tasks.length} queued task(s) withdrawn (pending again)\n` +
+            `${plural(r.killed_tasks.length, 'task')} cancelled${r.killed_tasks.length ? ` (${r.killed_tasks.join(', ')})` : ''}, ` +
+            `${plural(r.withdrawn_tasks.length, 'queued task')} withdrawn (pending again)\n` +
             `  finish it with: hsm complete ${r.sweep_id}\n`,
         );
     });

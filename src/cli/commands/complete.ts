@@ -17,7 +17,7 @@ export function registerComplete(program: Command): void {
       'run what a sweep is missing (pending, lost and cancelled tasks; failed ones too with --retry-failed)',
     )
     .argument('<sweep_id>', 'sweep id, unique prefix, or sweep directory')
-    .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml')
+    .option('-s, --source <names>', 'compute sources from hsm_config.yaml (one or more, comma-separated)')
     .option('-j, --jobs <n>', 'tasks at once', positiveInt('--jobs'))
     .option('--retry-failed', 'also run tasks that failed (cancelled ones always run)')
     .option(

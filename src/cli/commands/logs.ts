@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { openProject, locateTaskLog, followSessionTaskLog } from '../../api/index.js';
+import { plural } from '../../domain/plural.js';
 
 // `hsm logs SWEEP_ID TASK [-f] [--stderr]`: a task's latest output; -f follows it while the task runs.
 export function registerLogs(program: Command): void {
@@ -68,7 +69,7 @@ function noteEmpty(path: string, stream: 'stdout' | 'stderr'): void {
   process.stderr.write(
     `hsm: ${stream}.log of ${task} is ${existsSync(path) ? 'empty' : 'not there (the task has not started)'}` +
       (size > 0
-        ? `; its ${other}.log has ${size} byte(s): ${other === 'stderr' ? 'add' : 'leave out'} --stderr\n`
+        ? `; its ${other}.log has ${plural(size, 'byte')}: ${other === 'stderr' ? 'add' : 'leave out'} --stderr\n`
         : '\n'),
   );
 }

@@ -14,6 +14,7 @@ import {
 import { EXIT } from '../exit-codes.js';
 import { printJson, stdoutPaint } from '../output.js';
 import { InterruptLatch } from '../run-session.js';
+import { plural } from '../../domain/plural.js';
 
 // `hsm matrix launch|check|kill`: a matrix of jobs launched, checked and killed as one unit
 // (docs/CLI.md, docs/matrix-files.md). check exits 1 when a job's verdict is fail.
@@ -44,7 +45,7 @@ export function registerMatrix(program: Command): void {
         });
         for (const w of warnings) process.stderr.write(formatDiagnostic(w) + '\n');
         process.stderr.write(
-          `matrix ${record.id}: ${record.jobs.length} job(s) launched in ${record.sweeps.join(', ')}\n`,
+          `matrix ${record.id}: ${plural(record.jobs.length, 'job')} launched in ${record.sweeps.join(', ')}\n`,
         );
         if (!flags.wait) {
           process.stderr.write(`  check it with: hsm matrix check ${record.id}\n`);
@@ -133,7 +134,7 @@ export function registerMatrix(program: Command): void {
             process.stderr.write(`matrix ${r.id}: no failed jobs; nothing relaunched\n`);
           else
             process.stderr.write(
-              `matrix ${r.id}: relaunched ${r.relaunched.length} failed job(s): ${r.relaunched.join(', ')}\n  check it with: hsm matrix check ${r.id}\n`,
+              `matrix ${r.id}: relaunched ${plural(r.relaunched.length, 'failed job')}: ${r.relaunched.join(', ')}\n  check it with: hsm matrix check ${r.id}\n`,
             );
           return;
         }
@@ -150,7 +151,7 @@ export function registerMatrix(program: Command): void {
       if (flags.json) printJson(r);
       else
         process.stderr.write(
-          `matrix ${r.id}: ${r.stopped.length} job(s) stopped${r.stopped.length ? ` (${r.stopped.join(', ')})` : ''}; nothing of it runs any more\n`,
+          `matrix ${r.id}: ${plural(r.stopped.length, 'job')} stopped${r.stopped.length ? ` (${r.stopped.join(', ')})` : ''}; nothing of it runs any more\n`,
         );
     });
 }

@@ -58,7 +58,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('create a sweep from a sweep file and run it (overrides such as seed=1,2,3 add grid axes)')
     .argument('[args...]', 'sweep file, then Hydra-style overrides (key=v1,v2  key=range(0,1,0.1))')
-    .option('-s, --source <names>', 'compute source(s) from hsm_config.yaml, comma-separated')
+    .option('-s, --source <names>', 'compute sources from hsm_config.yaml (one or more, comma-separated)')
     .option(
       '--cmd <command>',
       "one command instead of a sweep file, as a sweep of one task: --cmd 'python train.py lr=0.1' (quote it whole; overrides after -- add axes)",
@@ -187,10 +187,10 @@ export async function runToEnd(
       ),
     leaving: (count) =>
       process.stderr.write(
-        `\ninterrupted: leaving ${count} task(s) queued or running on the scheduler; they go on without hsm\n`,
+        `\ninterrupted: leaving ${plural(count, 'task')} queued or running on the scheduler; they go on without hsm\n`,
       ),
     question: (count) =>
-      `\ninterrupted: ${count} task(s) are queued or running on the scheduler, where they go on without hsm.\n` +
+      `\ninterrupted: ${plural(count, 'task')} ${count === 1 ? 'is' : 'are'} queued or running on the scheduler, where they go on without hsm.\n` +
       `  c: cancel them (they are recorded cancelled; hsm complete ${run.sweepId} runs them again)\n` +
       `  l: leave them running (hsm complete ${run.sweepId} collects them later)\n` +
       'cancel or leave? [c/l] ',
@@ -212,7 +212,7 @@ export async function runToEnd(
     );
     if (left > 0)
       process.stderr.write(
-        `  ${left} task(s) left queued or running on the scheduler, where they go on without hsm:\n` +
+        `  ${plural(left, 'task')} left queued or running on the scheduler, where they go on without hsm:\n` +
           `    see where they are: hsm status ${run.sweepId}\n` +
           `    follow and collect them (and run what is missing): hsm complete ${run.sweepId}\n` +
           `    stop them: hsm cancel ${run.sweepId}\n`,
@@ -321,7 +321,7 @@ async function printSessionDryRun(
   for (const c of checks) {
     const items = c.result.items;
     out.write(
-      `source ${c.source}, node ${c.node}: ${items.length === 0 ? 'the project is up to date' : `${items.length} change(s) would be pushed${flags.sync ? '' : ' (with --sync)'}`}\n`,
+      `source ${c.source}, node ${c.node}: ${items.length === 0 ? 'the project is up to date' : `${plural(items.length, 'change')} would be pushed${flags.sync ? '' : ' (with --sync)'}`}\n`,
     );
     for (const i of items.slice(0, 50))
       out.write(

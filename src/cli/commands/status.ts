@@ -102,7 +102,7 @@ function renderStatusText(s: ReturnType<typeof getSweepStatus>, all: boolean): s
   else if (s.counts.queued + s.counts.running > 0)
     // left on a batch scheduler (--detach, Ctrl-C "leave"), or its hsm process died
     lines.push(
-      `  no hsm process follows its ${s.counts.queued + s.counts.running} queued/running task(s): ` +
+      `  no hsm process follows its ${s.counts.queued + s.counts.running} queued/running ${s.counts.queued + s.counts.running === 1 ? 'task' : 'tasks'}: ` +
         `\`hsm complete ${s.sweep_id}\` waits for them and runs what is missing; \`hsm cancel ${s.sweep_id}\` stops them`,
     );
   const shown = s.tasks.filter((t) => all || (t.status !== 'completed' && t.status !== 'pending'));

@@ -21,6 +21,7 @@ import type { RemoteSweepDir } from './remote-sweep-dir.js';
 import { prepareBatchSweep, type Prepared } from './batch-preparation.js';
 import type { SchedulerClient } from './scheduler-client.js';
 import { StatusRound, type Tracked } from './status-round.js';
+import { plural } from '../../domain/plural.js';
 
 // A batch scheduler (Slurm, PBS) as a compute source: the shared glue around a dialect. Attempts
 // handed over together become one job array (split under the scheduler's MaxArraySize); each
@@ -216,7 +217,7 @@ export class BatchSource<R> implements ComputeSource {
       onLog: (l) => this.log(l),
     });
     recordSubmittedJob(scriptPath, jobId);
-    this.log(`submitted ${chunk.length} task(s) as job ${jobId} (${scriptPath})`);
+    this.log(`submitted ${plural(chunk.length, 'task')} as job ${jobId} (${scriptPath})`);
     chunk.forEach((r, position) => {
       const index = Math.floor(position / per);
       this.tracked.set(r.task, {
@@ -340,7 +341,8 @@ export class BatchSource<R> implements ComputeSource {
     if (handles.size === 0) return;
     // one call for all of them (the scheduler takes a list), whatever the size of the sweep
     const r = await this.o.client.run({ argv: this.o.dialect.cancelArgv([...handles]), timeoutMs: 30_000 });
-    if (r.exitCode !== 0) this.log(`cancel of ${handles.size} job element(s) failed: ${r.stderr.trim()}`);
+    if (r.exitCode !== 0)
+      this.log(`cancel of ${plural(handles.size, 'job element')} failed: ${r.stderr.trim()}`);
     this.schedule.soon(Date.now());
   }
 

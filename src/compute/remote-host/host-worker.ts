@@ -14,6 +14,7 @@ import { HostHealth } from './host-health.js';
 import { connectHost, type HostSpec } from './host-connection.js';
 import { SourceEventQueue } from '../source-event-queue.js';
 import { judgeTaskState, remoteAttempt, type RemoteAttempt } from './remote-attempt.js';
+import { plural } from '../../domain/plural.js';
 
 // One remote host running a sweep's tasks, whatever reaches it (host-link.ts: ssh, or a shell
 // session). The project is on the host (in `workdir`); hsm keeps the sweep's task directories under
@@ -233,7 +234,9 @@ export class HostWorker {
     }
     if (this.health.lostNow(now) && this.inflight.size > 0) {
       const why = `no word from ${this.link.describe()} for ${Math.round(this.options.lostAfterMs / 1000)} s (${this.health.problem()})`;
-      this.warn(`${why}: its ${this.inflight.size} task(s) are lost and run again elsewhere`);
+      this.warn(
+        `${why}: its ${plural(this.inflight.size, 'task')} ${this.inflight.size === 1 ? 'is' : 'are'} lost and run again elsewhere`,
+      );
       for (const t of [...this.inflight.values()]) this.finish(t, null, why);
     }
     const following = [...this.inflight.values()].some(

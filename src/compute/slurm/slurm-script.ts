@@ -2,6 +2,7 @@ import { HsmError } from '../../domain/errors.js';
 import { quoteShellWord } from '../../domain/shell-quote.js';
 import type { JobSpec, JobTask } from '../batch/batch-dialect.js';
 import { formatSlurmTime, type SlurmResources } from './slurm-resources.js';
+import { plural } from '../../domain/plural.js';
 
 // The text of a Slurm job script: what a user can read under the sweep's scripts/job_scripts/ and
 // submit by hand. Every element of the array runs its task(s) with hsm's runner (`run` mode), which
@@ -64,7 +65,7 @@ export function slurmJobScript(job: JobSpec<SlurmResources>): string {
   const count = job.elements.reduce((s, e) => s + e.length, 0);
   const lines = [
     '#!/bin/bash',
-    `# hsm job script: ${count} task(s) of sweep ${job.name.replace(/^hsm-/, '')}, one array element each.`,
+    `# hsm job script: ${plural(count, 'task')} of sweep ${job.name.replace(/^hsm-/, '')}, one array element each.`,
     "# Each element runs its task with hsm's runner, which writes the task's started/exit records",
     "# into its task directory; the task itself is that directory's command.sh.",
     `#SBATCH --job-name=${directiveValue(job.name)}`,

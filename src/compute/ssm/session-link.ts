@@ -13,6 +13,7 @@ import {
 import { HsmError } from '../../domain/errors.js';
 import { SessionAgent } from './session-agent.js';
 import { classifySessionFailure } from './session-failure.js';
+import { plural } from '../../domain/plural.js';
 
 // One node of a session source: every script is one command typed into the node's interactive
 // shell (remote/shell: a pty, framed by random markers; sessions reused, their starts spaced by the
@@ -127,7 +128,7 @@ export class SessionHostLink implements HostLink {
             cpSync(`${localStage}/${task}`, `${localTasksDir}/${task}`, { recursive: true, force: true });
       } catch (err) {
         const why = err instanceof HsmError ? `${err.message}${err.hint ? ` ${err.hint}` : ''}` : String(err);
-        error = `could not bring ${tasks.length} task(s) back from ${this.describe()}: ${why}`;
+        error = `could not bring ${plural(tasks.length, 'task')} back from ${this.describe()}: ${why}`;
       }
     }
     rmSync(localStage, { recursive: true, force: true });

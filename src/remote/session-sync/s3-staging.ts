@@ -5,6 +5,7 @@ import { lineOf, type HelperOutput } from './data-lines.js';
 import { sha256File } from './local-manifest.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 import type { S3StagingOptions } from './types.js';
+import { plural } from '../../domain/plural.js';
 
 // Large transfers through S3 instead of the session (`s3_staging: s3://bucket/prefix`): each chunk
 // of the transfer stream is copied to S3 by the AWS CLI of the sending end and from S3 by the
@@ -165,7 +166,7 @@ export class S3Stage {
     if (missing.length > 0)
       throw new HsmError(
         'infra',
-        `${missing.length} chunk(s) of file data did not arrive intact on ${shell.node} through ${this.options.url}.`,
+        `${plural(missing.length, 'chunk')} of file data did not arrive intact on ${shell.node} through ${this.options.url}.`,
         {
           hint: 'Push again: chunks that arrived intact are kept on the node and not sent again.',
         },

@@ -35,7 +35,7 @@ describe.skipIf(NO_INFRA)('--detach and hsm cancel on a Slurm sweep', () => {
     expect(r.stderr).toContain(`follow and collect them (and run what is missing): hsm complete ${id}`);
     expect(jobsInQueue(id, env)).toBeGreaterThanOrEqual(2);
     const shown = hsm(['status', id], dir, env);
-    expect(shown.stdout).toMatch(/no hsm process follows its [23] queued\/running task\(s\)/);
+    expect(shown.stdout).toMatch(/no hsm process follows its [23] queued\/running tasks/);
     expect(shown.stdout).toContain(`\`hsm complete ${id}\` waits for them and runs what is missing`);
     // x=1 ends while nobody follows the sweep; complete later collects it, the rest are stopped
     // every task's command ran (each wrote its line; the gated ones wait)

@@ -51,10 +51,10 @@ describe.skipIf(NO_INFRA)('Ctrl-C on a Slurm sweep', () => {
     const id = await whenAllSubmitted(dir, env, 2);
     run.term.write('\x03');
     await waitUntil('the question', 30_000, () => run.output().includes('cancel or leave? [c/l]'));
-    expect(run.output()).toMatch(/2 task\(s\) are queued or running on the scheduler/);
+    expect(run.output()).toMatch(/2 tasks are queued or running on the scheduler/);
     run.term.write('l');
     expect(await run.exit).toBe(130);
-    expect(run.output()).toContain('leaving 2 task(s) queued or running on the scheduler');
+    expect(run.output()).toContain('leaving 2 tasks queued or running on the scheduler');
     expect(run.output()).toContain(`follow and collect them (and run what is missing): hsm complete ${id}`);
     // the jobs go on without hsm; the sweep says they are still out there
     expect(jobsInQueue(id, env)).toBe(2);
