@@ -3,11 +3,16 @@
 # bash, whose job control (`set -m`) gives each task its own process group, the tree hsm signals.
 #
 #   hsm-runner.sh serve        read `RUN <attempt> <task_dir>` lines on stdin, run each task in turn
-#   hsm-runner.sh agent        (ssh hosts) read `RUN <attempt> <task_dir> <command.sh as base64>` lines
-#                              on stdin and start each task at once, in the background (hsm bounds
-#                              how many run); prints the same S/E/X lines as serve
+#   hsm-runner.sh agent        (ssh and session hosts) read `RUN <attempt> <task_dir> <command.sh as
+#                              base64>` lines on stdin and start each task at once, in the background
+#                              (hsm bounds how many run), each under a waiter of its own (`wait`);
+#                              prints the same S/E/X lines as serve
+#   hsm-runner.sh wait ATTEMPT TASK_DIR   (started by agent, leading a session of its own) run one
+#                              task and record its end
 #   hsm-runner.sh status ATTEMPT TASK_DIR...   one line per task: `T <dir> <attempt> <state> <pid> <rc>`
-#                              (state: exit, run, gone, wait, skip) and `H <load1> <mem_avail_kb> <disk_avail_kb>`
+#                              (state: exit, run, gone, wait, skip) and `H <load1> <mem_avail_kb> <disk_avail_kb>`;
+#                              status, kill and withdraw first kill what the sweep's dead waiters left
+#                              (kill_strays)
 #   hsm-runner.sh kill SIGNAL ATTEMPT TASK_DIR...  signal each started task's process group; withdraw
 #                              (marker) each one not started yet
 #   hsm-runner.sh withdraw ATTEMPT TASK_DIR...  withdraw each task not started yet (no signal)
@@ -170,6 +175,41 @@ watch_kills() { # attempt task_dir [attempt task_dir...]
   done
 }
 
+# What the sweep's agent waiters that died (kill -9, the OOM killer) left running: processes carrying
+# the sweep's marker (HSM_RUNNER_SWEEP, which every waiter is started with and all it forks inherit)
+# in a session whose leader, the waiter, is gone. A session's id is not given to another process while
+# a member lives, so such a session is a dead waiter's. Nothing can record how their task ends any
+# more, and hsm runs the attempt again (`gone`: lost; no started record yet: never started), so they
+# must not run on beside it: frozen (none forks meanwhile), then killed. The rule of the local
+# runners' strays (compute/local/task-tree.ts). Run from TASKS_DIR (the marker is its parent).
+kill_strays() {
+  case $PWD in */tasks) ;; *) return 0 ;; esac # not a sweep's task root: no waiters of it
+  marker="HSM_RUNNER_SWEEP=${PWD%/tasks}"
+  all=
+  for _round in 1 2 3; do
+    found=$(stray_pids "$marker")
+    [ "$found" != "$all" ] || break
+    all=$found
+    kill -STOP $all 2>/dev/null
+  done
+  [ -z "$all" ] || kill -KILL $all 2>/dev/null
+  return 0
+}
+
+stray_pids() { # marker -> the pids, in /proc's order, on one line
+  grep -lsxzF -e "$1" /proc/[0-9]*/environ 2>/dev/null | awk '
+    { sub(/environ$/, "stat", $0)
+      if ((getline st < $0) > 0) {
+        pid = st; sub(/ .*/, "", pid)
+        sub(/.*\) /, "", st); split(st, f, " ")
+        leader = "/proc/" f[4] "/stat"
+        if (f[4] != pid && (getline x < leader) <= 0) out = out " " pid
+        close(leader)
+      }
+      close($0) }
+    END { print substr(out, 2) }'
+}
+
 exit_rc() { # attempt task_dir -> sets erc
   erc=
   IFS= read -r line 2>/dev/null <"$2/exit" || return 1
@@ -235,18 +275,26 @@ agent)
       continue
     fi
     rm -f "$dir.err"
-    ( # the task's waiter: job control of its own, so the task gets its own process group
-      set -m 2>/dev/null || true
-      start_task "$attempt" "$dir"
-      printf 'S %s %s %s\n' "$attempt" "$pid" "$dir"
-      finish_task "$attempt" "$dir" "$pid"
-      [ "$rc" = 0 ] || printf 'exit=%s host=%s load_mem_disk=%s\n' "$rc" "$host" "$(host_state "$dir")" >"$dir/host_state"
-      printf 'E %s %s %s\n' "$attempt" "$rc" "$dir"
-    ) </dev/null &
+    # the task's waiter leads a session of its own and carries the sweep's marker: what it forked is
+    # found by both if it dies (kill_strays), whatever became of this agent
+    HSM_RUNNER_SWEEP=${PWD%/tasks} setsid bash "$0" wait "$attempt" "$dir" </dev/null &
   done
+  ;;
+wait)
+  # One task of the agent. Job control: the task gets a process group of its own, which a kill
+  # signals without reaching this waiter (which then still records the exit). The task's subshell
+  # records its start and reports S itself before anything of the task runs (run_task_here, as
+  # serve's), so a waiter killed just after the fork leaves no task running without a record.
+  set -m 2>/dev/null || true
+  cg=
+  ( run_task_here "$2" "$3" ) &
+  finish_task "$2" "$3" "$!"
+  [ "$rc" = 0 ] || printf 'exit=%s host=%s load_mem_disk=%s\n' "$rc" "$host" "$(host_state "$3")" >"$3/host_state"
+  printf 'E %s %s %s\n' "$2" "$rc" "$3"
   ;;
 status)
   shift
+  kill_strays
   while [ $# -ge 2 ]; do
     if exit_rc "$1" "$2"; then
       started_pid "$1" "$2" || spid=0
@@ -265,6 +313,7 @@ status)
   ;;
 withdraw)
   shift
+  kill_strays
   while [ $# -ge 2 ]; do
     started_pid "$1" "$2" || { [ -d "$2" ] && : >"$2/withdrawn.$1"; }
     shift 2
@@ -273,6 +322,7 @@ withdraw)
 kill)
   sig=$2
   shift 2
+  kill_strays
   while [ $# -ge 2 ]; do
     # an ended task's group is gone (its leftovers were killed before the exit record): the id may
     # name another process group since (a KILL after the grace, a task that ended meanwhile)
@@ -324,7 +374,7 @@ run)
   exit "$status"
   ;;
 *)
-  echo "usage: hsm-runner.sh serve | agent | status|withdraw ATTEMPT TASK_DIR... | kill SIGNAL ATTEMPT TASK_DIR... | run ATTEMPT TASK_DIR..." >&2
+  echo "usage: hsm-runner.sh serve | agent | wait ATTEMPT TASK_DIR | status|withdraw ATTEMPT TASK_DIR... | kill SIGNAL ATTEMPT TASK_DIR... | run ATTEMPT TASK_DIR..." >&2
   exit 2
   ;;
 esac

@@ -38,7 +38,7 @@ export class SshSource extends HostWorker implements ComputeSource {
       lostAfterMs: options.lostAfterMs,
       cleanRemote: options.cleanRemote,
       setup: options.setup,
-      tools: ['rsync'],
+      tools: ['rsync', 'setsid'],
       pathHint: 'or put it on the PATH of non-interactive ssh logins',
     });
   }

@@ -1,0 +1,195 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
+import { isProcessAlive, readProcessCommandLine } from '../../../src/process/process-liveness.js';
+import { childrenOf } from '../../../src/process/process-tree.js';
+import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+import { until } from '../../helpers/wait.js';
+import { hostHome, sshProject } from './ssh-project.js';
+
+// On an ssh host, the runner's agent starts each task under a waiter of its own, which records how
+// the task ends. A waiter killed (kill -9, the OOM killer) before the task's started record, or
+// while it runs, leaves a task no record names, or whose end nothing can record: hsm runs the attempt
+// again, so that task must not run on unseen beside it (a double run). The task is held between the
+// fork and its started record by HSM_RUNNER_HOLD, set on the host through the ssh config (SetEnv) of
+// the run alone; the test hosts share this machine's process table, so the test finds the agent,
+// its waiters and what they forked here.
+
+const HOST = 'node20';
+
+beforeAll(() => ensureBuilt());
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+describe.skipIf(NO_INFRA)('an ssh task whose waiter is killed', () => {
+  it('between the fork and the started record, with hsm killed too: hsm complete kills what it forked; the task ends once', async () => {
+    const t = await heldRun(`wd_1_${process.pid}`);
+    const { waiter, forked } = await heldFork(t.holdEntry);
+    t.run.kill('SIGKILL');
+    await waitForExit(t.run);
+    process.kill(waiter, 'SIGKILL');
+    t.closeMaster(); // its sessions carry the hold (SetEnv): hsm complete's must not
+
+    const done = hsm(['complete', t.id, '--json', ...t.p.args], t.p.dir, {}, 120_000);
+    expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(done.code, done.stderr).toBe(0);
+    expect(forked.filter(isProcessAlive), 'processes of the first fork alive after complete').toEqual([]);
+    rmSync(t.hold); // a surviving fork would record its start now and run the task to its end
+    expect(ends(t.ledger)).toEqual(['end 1']);
+    const st = JSON.parse(done.stdout) as { tasks: { status: string }[] };
+    expect(st.tasks[0]).toMatchObject({ status: 'completed' });
+  });
+
+  it('between the fork and the started record, hsm running: what it forked is killed before the task runs again; it ends once', async () => {
+    const t = await heldRun(`wd_2_${process.pid}`);
+    const { waiter, forked } = await heldFork(t.holdEntry);
+    process.kill(waiter, 'SIGKILL');
+    // hsm took the attempt back as never started and handed it over again: a new waiter forked it (held)
+    await until(
+      'the task forked again by another waiter',
+      () => waitersOf(t.holdEntry).some((w) => w !== waiter && descendants(w).length > 0),
+      90_000,
+    );
+    expect(forked.filter(isProcessAlive), 'processes of the first fork alive at the second').toEqual([]);
+    rmSync(t.hold);
+    const exit = await waitForExit(t.run);
+    expect(exit.code, t.stderr()).toBe(0);
+    expect(ends(t.ledger)).toEqual(['end 1']);
+  });
+
+  it('while the task runs (after its started record): it is stopped, recorded lost and run again; it ends once', async () => {
+    const t = await heldRun(`wd_3_${process.pid}`, { hold: false });
+    const first = await until('the task to start', () => starts(t.ledger)[0], 60_000, 20);
+    const waiter = await until('the waiter of the task', () => waitersOf(t.holdEntry).find(() => true));
+    process.kill(waiter, 'SIGKILL');
+    await until('the task to start again', () => starts(t.ledger).length === 2, 90_000);
+    expect(isProcessAlive(first), 'the first attempt alive beside the second').toBe(false);
+    writeFileSync(t.go, '');
+    const exit = await waitForExit(t.run);
+    expect(exit.code, t.stderr()).toBe(0);
+    expect(ends(t.ledger)).toEqual(['end 1']);
+    const st = JSON.parse(hsm(['status', t.id, '--json'], t.p.dir).stdout) as {
+      tasks: { status: string; attempts: number }[];
+    };
+    expect(st.tasks[0]).toMatchObject({ status: 'completed', attempts: 2 });
+  });
+});
+
+// hsm run of one task on HOST (sweep `id`: a sweep of an id used before finds that sweep's
+// records and withdrawal markers in the host's task directories), appending `start 1 <pid>` and, once `go` exists (at once when
+// `hold` is off), `end 1` to a ledger; with `hold`, each fork of it waits before its started record
+// while the hold file exists.
+async function heldRun(id: string, { hold: holding = true } = {}) {
+  const infra = sshInfra();
+  const tmp = makeTempDir('hsm-waiter-death-');
+  const ledger = join(tmp, 'ledger');
+  const go = join(tmp, 'go');
+  writeFileSync(ledger, '');
+  if (holding) writeFileSync(go, '');
+  // the host's user appends to the ledger and reads `go`
+  chmodSync(tmp, 0o777);
+  chmodSync(ledger, 0o666);
+  const name = `hold-${process.pid}-${id}`;
+  const hold = join(hostHome(HOST), name);
+  const remoteHold = `/home/hsmtest/${name}`;
+  if (holding) writeFileSync(hold, '');
+  const config = join(tmp, 'ssh_config');
+  writeFileSync(config, `SetEnv HSM_RUNNER_HOLD=${remoteHold}\nInclude ${infra.configFile}\n`);
+  const p = sshProject(
+    `command: ["sh", "-c", "echo start {i} $$ >> ${ledger}; while [ ! -e ${go} ] && [ -e ${ledger} ]; do sleep 0.05; done; echo end {i} >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [1]\n`,
+    [{ name: 'n20', host: HOST, workdir: '~/hsm/waiter-death', extra: 'max_parallel: 1' }],
+  );
+  const run = hsmAsync(['run', '--source', 'n20', '--sync', '--sweep-id', id, '--ssh-config', config], p.dir);
+  let stderr = '';
+  run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // the master connection applies the hold to every session through it (SetEnv)
+  const closeMaster = () =>
+    spawnSync('ssh', ['-F', config, '-o', `ControlPath=${p.cm}`, '-O', 'exit', HOST], { stdio: 'ignore' });
+  cleanups.push(() => {
+    run.kill('SIGKILL');
+    rmSync(hold, { force: true }); // nothing of this test waits for ever
+    writeFileSync(go, '');
+    closeMaster();
+    rmSync(join(hostHome(HOST), 'hsm/waiter-death/.hsm/sweeps', id), { recursive: true, force: true });
+  });
+  return {
+    id,
+    p,
+    run,
+    ledger,
+    go,
+    hold,
+    holdEntry: `HSM_RUNNER_HOLD=${remoteHold}`,
+    stderr: () => stderr,
+    closeMaster,
+  };
+}
+
+// The waiter of the run's task once it forked the task (held before its started record), and what
+// it forked.
+async function heldFork(holdEntry: string) {
+  const waiter = await until(
+    'a waiter forked the task',
+    () => waitersOf(holdEntry).find((w) => descendants(w).length > 0) ?? null,
+    60_000,
+    20,
+  );
+  return { waiter, forked: descendants(waiter) };
+}
+
+// The run's agents (found by the hold variable its ssh sessions carry) and their waiters: the
+// agent's children that run the runner.
+function waitersOf(holdEntry: string): number[] {
+  // (exact command lines: the preparation script's carries the runner's text)
+  const agents = withEnvironment(holdEntry).filter((p) =>
+    /^bash \S+\/hsm-runner\.sh agent$/.test(commandLine(p)),
+  );
+  return agents.flatMap((a) =>
+    childrenOf(a).filter((c) => /^bash \S+\/hsm-runner\.sh (agent|wait \d+ \S+)$/.test(commandLine(c))),
+  );
+}
+
+// Every process (any user's: the host's user runs the tasks) whose environment holds `entry`.
+function withEnvironment(entry: string): number[] {
+  const needle = Buffer.from(`\0${entry}\0`);
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${name}/environ`)]);
+      if (env.includes(needle)) found.push(Number(name));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
+function descendants(pid: number): number[] {
+  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+}
+
+function lines(ledger: string): string[] {
+  return readFileSync(ledger, 'utf8').trim().split('\n').filter(Boolean);
+}
+
+function ends(ledger: string): string[] {
+  return lines(ledger).filter((l) => l.startsWith('end '));
+}
+
+// The pids of the task's attempts, in the order they started.
+function starts(ledger: string): number[] {
+  return lines(ledger)
+    .filter((l) => l.startsWith('start 1 '))
+    .map((l) => Number(l.split(' ')[2]));
+}
+
+function commandLine(pid: number): string {
+  return (readProcessCommandLine(pid) ?? '').trim();
+}
