@@ -11,6 +11,11 @@
 #   N=2000 REPS=7 PLACES=/tmp bash bench/local-runner.sh
 #   PIECES=1 bash bench/local-runner.sh         # also each piece of the runner's work alone: a
 #                                               # dash loop of 3,000 of it, less the empty loop (µs)
+#   PAIR=1 bash bench/local-runner.sh           # also the floor of `hsm run --jobs 2` with no Node at
+#                                               # all: two runners fed every other task through a pipe,
+#                                               # as hsm hands them over, taking turns with xargs -P2
+#                                               # and GNU parallel (--joblog --results) on `true N`;
+#                                               # prints what that leaves hsm's process for each target
 # With perf installed it also counts page faults a task (one more run of each): a count that, unlike
 # CPU time, does not move with the machine's load, and most of what a forked subshell costs.
 set -euo pipefail
@@ -77,6 +82,24 @@ run_runner() {
   [ "$ok" = "$N" ] || { echo "the runner left $ok exit records of $N" >&2; exit 1; }
 }
 run_bare() { (cd "$tasks" && sh "$bare" <"$work/run-lines" >/dev/null); }
+# hsm's two runners without hsm: each fed every other task through a pipe (hsm writes RUN lines to
+# its runners' pipes; a runner reads a pipe a byte a syscall), in a cgroup of its own each
+run_pair() {
+  local cg1= cg2= shell=bash
+  if [ -n "$cgbase" ]; then
+    cg1=$cgbase/a$RANDOM$RANDOM cg2=$cgbase/b$RANDOM$RANDOM && mkdir "$cg1" "$cg2" && shell=sh
+  fi
+  (cd "$tasks" && awk 'NR % 2 == 1' "$work/run-lines" | HSM_RUNNER_CGROUP=$cg1 "$shell" "$RUNNER" serve >/dev/null) &
+  (cd "$tasks" && awk 'NR % 2 == 0' "$work/run-lines" | HSM_RUNNER_CGROUP=$cg2 "$shell" "$RUNNER" serve >/dev/null) &
+  wait
+  [ -z "$cg1" ] || rmdir "$cg1" "$cg2" 2>/dev/null || true # removed at exit if still being reaped
+  local ok
+  ok=$(cat "$tasks"/*/exit | grep -c '^attempt=1 exit=0$' || true)
+  [ "$ok" = "$N" ] || { echo "the two runners left $ok exit records of $N" >&2; exit 1; }
+}
+# the same argv as the tasks (`true N`), as in bench/local-throughput.sh
+run_xargs() { seq "$N" | xargs -P2 -I{} true {}; }
+run_parallel() { seq "$N" | parallel -j2 --joblog "$work/joblog$runs" --results "$work/res$runs" true; }
 
 # One piece of the runner's work, alone: CPU of a dash loop doing it ITER times, less the same loop
 # without it (or with the baseline given).
@@ -118,9 +141,14 @@ pieces() {
 report=
 for place in $PLACES; do
   work=$(mktemp -d "$place/hsm-bench-runner-XXXXXX")
+  variants="runner bare"
+  [ -z "${PAIR:-}" ] || variants+=" pair xargs parallel"
   for _ in $(seq "$REPS"); do
-    for v in runner bare; do
-      prepare
+    for v in $variants; do
+      case $v in
+        xargs | parallel) runs=$((runs + 1)) && sync ;; # no task directories
+        *) prepare ;;
+      esac
       t0=$(date +%s%N)
       cpu=$( ("run_$v"; child_cpu_ms))
       t1=$(date +%s%N)
@@ -140,6 +168,14 @@ for place in $PLACES; do
       [ -z "$cg" ] || rmdir "$cg" 2>/dev/null || true # its last process may still be reaped: removed at exit
       report+=$(awk -F, -v v="$v" -v n="$N" -v p="$place" '$3 == "page-faults" { printf "FAULTS %s %s: %.1f page faults a task", p, v, $1 / n }' "$work/faults")$'\n'
     done
+  fi
+  if [ -n "${PAIR:-}" ]; then
+    pw=$(median <"$work/pair.ms"); pc=$(median <"$work/pair.cpu")
+    xw=$(median <"$work/xargs.ms"); xc=$(median <"$work/xargs.cpu"); gw=$(median <"$work/parallel.ms")
+    report+="$place, $N tasks 2 at a time, median of $REPS: two runners ${pw} ms wall (${pc} ms CPU), xargs -P2 ${xw} ms (${xc} ms CPU), GNU parallel ${gw} ms"$'\n'
+    report+=$(awk -v p="$pw" -v x="$xw" -v g="$gw" -v pl="$place" 'BEGIN {
+      printf "PAIR %s: the runners alone = %.2fx xargs, %.2fx GNU parallel'"'"'s throughput; left for hsm'"'"'s process: %d ms of wall time for 1.5x xargs, %d ms for 3x GNU parallel",
+        pl, p / x, g / p, 1.5 * x - p, g / 3 - p }')$'\n'
   fi
   rc=$(median <"$work/runner.cpu"); bc=$(median <"$work/bare.cpu")
   rw=$(median <"$work/runner.ms"); bw=$(median <"$work/bare.ms")
