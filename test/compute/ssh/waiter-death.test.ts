@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
-import { isProcessAlive, readProcessCommandLine } from '../../../src/process/process-liveness.js';
-import { childrenOf } from '../../../src/process/process-tree.js';
+import { isProcessAlive } from '../../../src/process/process-liveness.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/wait.js';
+import { descendants, ends, heldFork, starts, waitersOf } from '../remote-host/held-waiters.js';
 import { hostHome, sshProject } from './ssh-project.js';
 
 // On an ssh host, the runner's agent starts each task under a waiter of its own, which records how
@@ -15,8 +15,7 @@ import { hostHome, sshProject } from './ssh-project.js';
 // while it runs, leaves a task no record names, or whose end nothing can record: hsm runs the attempt
 // again, so that task must not run on unseen beside it (a double run). The task is held between the
 // fork and its started record by HSM_RUNNER_HOLD, set on the host through the ssh config (SetEnv) of
-// the run alone; the test hosts share this machine's process table, so the test finds the agent,
-// its waiters and what they forked here.
+// the run alone (remote-host/held-waiters.ts finds the waiters and what they forked).
 
 const HOST = 'node20';
 
@@ -129,67 +128,4 @@ async function heldRun(id: string, { hold: holding = true } = {}) {
     stderr: () => stderr,
     closeMaster,
   };
-}
-
-// The waiter of the run's task once it forked the task (held before its started record), and what
-// it forked.
-async function heldFork(holdEntry: string) {
-  const waiter = await until(
-    'a waiter forked the task',
-    () => waitersOf(holdEntry).find((w) => descendants(w).length > 0) ?? null,
-    60_000,
-    20,
-  );
-  return { waiter, forked: descendants(waiter) };
-}
-
-// The run's agents (found by the hold variable its ssh sessions carry) and their waiters: the
-// agent's children that run the runner.
-function waitersOf(holdEntry: string): number[] {
-  // (exact command lines: the preparation script's carries the runner's text)
-  const agents = withEnvironment(holdEntry).filter((p) =>
-    /^bash \S+\/hsm-runner\.sh agent$/.test(commandLine(p)),
-  );
-  return agents.flatMap((a) =>
-    childrenOf(a).filter((c) => /^bash \S+\/hsm-runner\.sh (agent|wait \d+ \S+)$/.test(commandLine(c))),
-  );
-}
-
-// Every process (any user's: the host's user runs the tasks) whose environment holds `entry`.
-function withEnvironment(entry: string): number[] {
-  const needle = Buffer.from(`\0${entry}\0`);
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${name}/environ`)]);
-      if (env.includes(needle)) found.push(Number(name));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return found;
-}
-
-function descendants(pid: number): number[] {
-  return childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
-}
-
-function lines(ledger: string): string[] {
-  return readFileSync(ledger, 'utf8').trim().split('\n').filter(Boolean);
-}
-
-function ends(ledger: string): string[] {
-  return lines(ledger).filter((l) => l.startsWith('end '));
-}
-
-// The pids of the task's attempts, in the order they started.
-function starts(ledger: string): number[] {
-  return lines(ledger)
-    .filter((l) => l.startsWith('start 1 '))
-    .map((l) => Number(l.split(' ')[2]));
-}
-
-function commandLine(pid: number): string {
-  return (readProcessCommandLine(pid) ?? '').trim();
 }
