@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
+import { mountSmallDisk, resizeSmallDisk, unmountSmallDisks } from '../helpers/small-disk.js';
+import { expectEachRanOnce, ledger } from '../helpers/ledger.js';
 
 // The output directory's disk fills mid-sweep (a 2 MB tmpfs, 100 tasks printing 60 KB each): hsm stops
 // handing over tasks at once, says what happened, where and what to do (exit 3, no "bug in hsm"),
@@ -13,12 +14,9 @@ import { until } from '../helpers/wait.js';
 
 const TASKS = 100;
 const STACK = /\n\s+at .+:\d+:\d+/;
-const mounts: string[] = [];
 
 beforeAll(() => ensureBuilt());
-afterEach(() => {
-  for (const m of mounts.splice(0)) execFileSync('umount', ['-l', m]);
-});
+afterEach(unmountSmallDisks);
 
 describe.skipIf(process.getuid?.() !== 0)('disk full mid-sweep (tmpfs, needs root)', () => {
   it('stops dispatch, reports disk full with where and what to do; complete runs nothing twice', () => {
@@ -33,10 +31,7 @@ sweep:
 `,
       'defaults:\n  output_dir: small/outputs\n',
     );
-    const small = join(dir, 'small');
-    mkdirSync(small);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
-    mounts.push(small);
+    const small = mountSmallDisk(join(dir, 'small'), '2m');
 
     const r = hsm(['run', '--jobs', '4', '--sweep-id', 'full_1'], dir);
     expect(r.code, r.stderr).toBe(3);
@@ -62,21 +57,11 @@ sweep:
         `attempt=${t.attempts} exit=0\n`,
       );
 
-    execFileSync('mount', ['-o', 'remount,size=64m', small]);
+    resizeSmallDisk(small, '64m');
     const done = hsm(['complete', 'full_1', '--jobs', '4', '--json'], dir);
     expect(done.code, done.stderr).toBe(0);
     expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(TASKS);
-    const lines = ledger(dir);
-    for (let i = 1; i <= TASKS; i++) {
-      expect(
-        lines.filter((l) => l === `start ${i}`),
-        `task ${i} started once`,
-      ).toHaveLength(1);
-      expect(
-        lines.filter((l) => l === `end ${i}`),
-        `task ${i} ended once`,
-      ).toHaveLength(1);
-    }
+    expectEachRanOnce(ledger(dir), TASKS);
   });
 });
 
@@ -100,10 +85,7 @@ sweep:
 `,
           'defaults:\n  output_dir: small/outputs\n',
         );
-        const small = join(dir, 'small');
-        mkdirSync(small);
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
-        mounts.push(small);
+        const small = mountSmallDisk(join(dir, 'small'), '4m');
         const run = hsmAsync(['run', '--jobs', '2', '--sweep-id', 'to_1'], dir);
         await until('a task to start', () => existsSync(join(dir, 'ledger')), 60_000, 20);
         run.kill('SIGKILL');
@@ -127,13 +109,8 @@ sweep:
         const done = hsm(['complete', 'to_1', '--jobs', '2', '--json'], dir);
         expect(done.code, done.stderr).toBe(0);
         expect((JSON.parse(done.stdout) as { counts: { completed: number } }).counts.completed).toBe(4);
-        for (let i = 1; i <= 4; i++)
-          expect(ledger(dir).filter((l) => l === `end ${i}`)).toEqual([`end ${i}`]);
+        expectEachRanOnce(ledger(dir), 4);
       },
     );
   },
 );
-
-function ledger(dir: string): string[] {
-  return readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
-}

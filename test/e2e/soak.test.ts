@@ -1,8 +1,9 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
+import { mountSmallDisk, resizeSmallDisk, unmountSmallDisks } from '../helpers/small-disk.js';
 
 // The core promise under a mix of faults, round after round on one sweep: kill -9 of hsm at a random
 // moment, four `hsm complete` started together (and killed), the output disk full, and `hsm cancel` of
@@ -15,12 +16,9 @@ import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers
 const ROUNDS = Number(process.env.HSM_SOAK_ROUNDS ?? 20);
 const TASKS = 40;
 const SWEEP = 'soak_1';
-let small = '';
 
 beforeAll(() => ensureBuilt());
-afterAll(() => {
-  if (small) execFileSync('umount', ['-l', small]);
-});
+afterAll(unmountSmallDisks);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const random = (max: number) => Math.floor(Math.random() * max);
@@ -47,9 +45,7 @@ sweep:
 `,
         'defaults:\n  output_dir: small/outputs\n',
       );
-      small = join(dir, 'small');
-      mkdirSync(small);
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', small]);
+      const small = mountSmallDisk(join(dir, 'small'), '64m');
       const log: string[] = [];
 
       // The first kill lands while the run is running tasks: a run killed before it created the sweep
@@ -76,12 +72,12 @@ sweep:
           const used = Number(
             execFileSync('df', ['--output=used', '-B1', small], { encoding: 'utf8' }).split('\n')[1],
           );
-          execFileSync('mount', ['-o', `remount,size=${used + 300_000}`, small]);
+          resizeSmallDisk(small, used + 300_000);
           const r = hsm(['complete', SWEEP, '--jobs', '3'], dir);
           expect([0, 3], r.stderr).toContain(r.code);
           if (r.code === 3) expect(r.stderr).toMatch(/disk full|cannot write/);
           expect(r.stderr).not.toContain('bug in hsm');
-          execFileSync('mount', ['-o', 'remount,size=64m', small]);
+          resizeSmallDisk(small, '64m');
           log.push(`${round}: full disk, exit ${r.code}`);
         } else {
           const c = hsmAsync(['complete', SWEEP, '--jobs', '3'], dir);

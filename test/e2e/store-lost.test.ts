@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hsm, hsmAsync, makeProject, waitForExit } from '../helpers/cli.js';
 import { until } from '../helpers/wait.js';
+import { expectEachRanOnce, ledger } from '../helpers/ledger.js';
 
 // The store's write-ahead log (sweep.db-wal) deleted while a sweep runs, then hsm killed: the store
 // falls back to what was checkpointed (every task pending). The task directories' records are the
@@ -47,17 +48,7 @@ sweep:
       tasks: { name: string; attempts: number; status: string }[];
     };
     expect(status.counts.completed).toBe(TASKS);
-    const ledger = readFileSync(join(dir, 'ledger'), 'utf8').trim().split('\n');
-    for (let i = 1; i <= TASKS; i++) {
-      expect(
-        ledger.filter((l) => l === `start ${i}`),
-        `task ${i} started once`,
-      ).toHaveLength(1);
-      expect(
-        ledger.filter((l) => l === `end ${i}`),
-        `task ${i} ended once`,
-      ).toHaveLength(1);
-    }
+    expectEachRanOnce(ledger(dir), TASKS);
     // every task's own output is at the top of its directory, next to the exit record of that attempt
     for (const t of status.tasks) {
       const i = Number(t.name.slice(5));
