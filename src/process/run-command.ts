@@ -30,7 +30,12 @@ export function runCommand(
     let error: string | null = null;
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    if (options.input !== undefined) child.stdin!.end(options.input);
+    if (options.input !== undefined) {
+      // a program may end without reading all of its input (rsync whose connection failed): the
+      // write then fails with EPIPE, which must not end hsm; the program's exit says what happened
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(options.input);
+    }
     child.on('error', (err) => (error = err.message));
     child.on('close', (exitCode, signal) => {
       if (timer) clearTimeout(timer);
