@@ -83,11 +83,7 @@ export class ChunkSender {
         // the first attempt of a push through the command already open on the node, if it can
         const opened =
           apply && open
-            ? open.push([String(BLOCK_BYTES), String(pending.length), ...chunkArgs, ...apply], {
-                blocks,
-                early: (line) => early && line + text <= EARLY_TYPED,
-                onTyped,
-              })
+            ? open.push({ chunks: pending, blockBytes: BLOCK_BYTES, blocks, apply, onTyped })
             : null;
         if (open && !opened) await open.quit();
         open = null;

@@ -4,23 +4,27 @@ import type { HelperOutput } from './data-lines.js';
 import { runHelper, type SessionShell } from './session-shell.js';
 
 // A push whose command goes to the node as the push begins, before this machine knows what it
-// sends (the helper's `tty`): the node reads the command, starts the helper and the check of its
-// copy (`find -cnewer token`) while the local scan runs here; then one line typed to the
-// command's terminal says what to do: `#push ...` with the data right behind it, `#state` (the
-// plan needs the node's own answer) or `#quit`. Used only when this machine holds what the last
-// push left there (node-state-cache.ts) and the session's shell reads its input a line at a time,
-// so the line may be typed whenever it is known (SessionInput.later). Every typed line starts with
-// `#`: should the command have ended, the shell takes it for a comment.
+// sends (the helper's `tty`): the node reads the command, starts the helper, the check of its
+// copy (`find -cnewer token`) and the processes that will decode and checksum a small push's data
+// (reading the first PRE_BYTES typed) while the local scan runs here. Then what is typed says
+// what to do: a small push's data filled up to PRE_BYTES with `#` lines, then `#pushed ...`
+// (so only tar and rm start on the node once the data is there); else PRE_BYTES of `#` lines,
+// then `#push ...` with the data behind it, `#state` (the plan needs the node's own answer) or
+// `#quit`. Used only when this machine holds what the last push left there
+// (node-state-cache.ts); typed once the command's begin marker came (SessionInput.later), so the
+// shell has read its command line. Every typed line starts with `#`: should the command have
+// ended, the shell takes it for a comment.
 
+/** What the node's pre-started decoder reads (the helper's `head -c 3072`). */
+export const PRE_BYTES = 3072;
 /** The instruction line: well within the 4095 bytes of a canonical-mode tty line. */
 const MAX_LINE = 3000;
 
-export interface TypedPush {
-  /** The data's typed blocks (the node acknowledges each with `ack`). */
-  blocks: readonly string[];
-  /** Type them without waiting for the command's begin marker (they fit the tty's queue). */
-  early: (lineBytes: number) => boolean;
-  onTyped: (block: string) => void;
+export interface OpenChunk {
+  sha: string;
+  encoding: 'gz' | 'raw';
+  /** The typed text, `#...\n` lines. */
+  text: string;
 }
 
 export class OpenPush {
@@ -30,19 +34,21 @@ export class OpenPush {
   private readonly answer: Promise<{ result: NodeResult; out: HelperOutput }>;
 
   /**
-   * Starts `tty ROOT KNOWN PRUNE...` (PRUNE: find -path patterns) on the node; null when the
-   * prunes cannot be typed on one line (a control character in a name, or too long).
+   * Starts `tty ROOT KNOWN PRUNE...` (PRUNE: find -path patterns) on the node (`gzip`: the node
+   * has gzip, so its decoder expects gz data); null when the prunes cannot be typed on one line (a
+   * control character in a name, or too long).
    */
   static start(
     shell: SessionShell,
     root: string,
     known: string,
     prunes: readonly string[],
+    gzip: boolean,
     call: { timeoutMs: number; signal?: AbortSignal },
     window: number,
   ): OpenPush | null {
     if (!typeable(`#state ${quoteShellArgv(prunes)}\n`)) return null;
-    return new OpenPush(shell, root, known, prunes, call, window);
+    return new OpenPush(shell, root, known, prunes, gzip, call, window);
   }
 
   private constructor(
@@ -50,6 +56,7 @@ export class OpenPush {
     root: string,
     known: string,
     private readonly prunes: readonly string[],
+    private readonly gzip: boolean,
     call: { timeoutMs: number; signal?: AbortSignal },
     window: number,
   ) {
@@ -59,42 +66,72 @@ export class OpenPush {
     this.answer = runHelper(shell, ['tty', root, known, ...prunes], {
       ...call,
       what: 'sending file data',
-      input: { blocks: [], ack: 'HSM-ACK', window, early: true, later, onTyped: (b) => this.onTyped?.(b) },
+      input: { blocks: [], ack: 'HSM-ACK', window, later, onTyped: (b) => this.onTyped?.(b) },
     });
     this.answer.catch(() => undefined); // awaited by whichever of push/state/quit is used
   }
 
   /**
-   * The push (the helper's push arguments after ROOT), its data typed behind the line; the node's
-   * answer. null, nothing typed, when the arguments cannot go on one typed line (a control
-   * character in a name, too long): then the caller quits this command and runs its own.
+   * The push: its chunks (their typed `blocks` of `blockBytes`, acknowledged by the node) and
+   * apply's arguments; the node's answer. null, nothing typed, when the arguments cannot go on one
+   * typed line (a control character in a name, too long): then the caller quits this command and
+   * runs its own.
    */
-  push(args: readonly string[], data: TypedPush): Promise<{ result: NodeResult; out: HelperOutput }> | null {
-    const line = `#push ${quoteShellArgv(args)}\n`;
-    if (this.said || !typeable(line)) return null;
-    const [first = '', ...rest] = data.blocks;
-    this.onTyped = data.onTyped;
-    this.tell([line + first, ...rest], data.early(Buffer.byteLength(line)));
+  push(p: {
+    chunks: readonly OpenChunk[];
+    blockBytes: number;
+    blocks: readonly string[];
+    apply: readonly string[];
+    onTyped: (block: string) => void;
+  }): Promise<{ result: NodeResult; out: HelperOutput }> | null {
+    if (this.said) return null;
+    const c = p.chunks[0]!;
+    let blocks: string[];
+    if (p.chunks.length === 1 && c.encoding === (this.gzip ? 'gz' : 'raw') && c.text.length <= PRE_BYTES) {
+      // read by the decoder started with the command
+      const line = `#pushed ${quoteShellArgv([c.encoding, String(c.text.length), c.sha, ...p.apply])}\n`;
+      if (!typeable(line)) return null;
+      blocks = [c.text + filler(PRE_BYTES - c.text.length) + line];
+    } else {
+      const chunkArgs = p.chunks.flatMap((k) => [k.encoding, String(k.text.length), k.sha]);
+      const line = `#push ${quoteShellArgv([String(p.blockBytes), String(p.chunks.length), ...chunkArgs, ...p.apply])}\n`;
+      if (!typeable(line)) return null;
+      const [first = '', ...rest] = p.blocks;
+      blocks = [filler(PRE_BYTES) + line + first, ...rest];
+    }
+    this.onTyped = p.onTyped;
+    this.tell(blocks);
     return this.answer;
   }
 
   /** The node's state, as its `state` command answers it for this push's token and prunes. */
   async state(): Promise<HelperOutput> {
-    this.tell([`#state ${quoteShellArgv(this.prunes)}\n`], true);
+    this.tell([filler(PRE_BYTES) + `#state ${quoteShellArgv(this.prunes)}\n`]);
     return (await this.answer).out;
   }
 
   /** Ends the command when nothing was said to it, and waits for it (its errors are the user's). */
   async quit(): Promise<void> {
-    this.tell(['#quit\n'], true);
+    this.tell([filler(PRE_BYTES) + '#quit\n']);
     await this.answer.catch(() => undefined);
   }
 
-  private tell(blocks: readonly string[], early: boolean): void {
+  private tell(blocks: readonly string[]): void {
     if (this.said) return;
     this.said = true;
-    this.say({ blocks, early });
+    this.say({ blocks, early: false });
   }
+}
+
+/** `n` bytes of `#` lines (comments, should the shell read them; ignored by the decoder). */
+function filler(n: number): string {
+  let out = '';
+  while (n > 0) {
+    const k = Math.min(n, 1001);
+    out += '#'.repeat(k - 1) + '\n';
+    n -= k;
+  }
+  return out;
 }
 
 // One line a canonical-mode tty passes as is: no control character but its final newline, and

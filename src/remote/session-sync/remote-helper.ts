@@ -18,9 +18,11 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   have ROOT SHA...        `HSM-HAVE sha` for each chunk the node holds
 //   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
 //                           small push in one command
-//   tty ROOT KNOWN PRUNE... a push started before it is known: the copy's check begins, then one
-//                           line typed to the terminal says what to do (`#push` with push's
-//                           arguments after ROOT, its data behind it; `#state PRUNE...`; `#quit`)
+//   tty ROOT KNOWN PRUNE... a push started before it is known: the copy's check begins, and the
+//                           decoding of a small push's data (the first 3072 bytes typed), then one
+//                           line typed to the terminal says what to do (`#pushed ENC LEN SHA` and
+//                           apply's arguments: that data; `#push` with push's arguments after
+//                           ROOT, its data behind it; `#state PRUNE...`; `#quit`)
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T [expect: K]
 //                           removes, changes modes, extracts the chunks (one tar stream), keeps
 //                           the shas the stream carried (`shas.new`: the whole record;
@@ -53,6 +55,8 @@ elif command -v shasum >/dev/null 2>&1; then SHAL='shasum -a 256'
 elif command -v openssl >/dev/null 2>&1; then SHAL='openssl dgst -sha256 -r'
 else echo 'HSM-MISSING sha256sum'; exit 3; fi
 shal() { $SHAL; }
+# the typed lines decoded: base64 skipping their # (GNU -di), else without them (tr)
+b64di() { if [ "$BM" = i ]; then base64 -di; else tr -d '#' | b64d; fi; }
 sha() { shal | cut -c1-64; }
 if command -v gzip >/dev/null 2>&1; then Z=gz; else Z=raw; fi
 zc() { if [ $Z = gz ]; then gzip -1 -c; else cat; fi; }
@@ -231,6 +235,7 @@ do_apply() {
   if [ -f $S/shas.add ]; then : >$S/token; cat $S/shas.add >>$S/shas && used="$used $S/shas.add" && rec=1; fi
   if [ -f $S/shas.new ]; then : >$S/token; mv -f $S/shas.new $S/shas && rec=1; fi
   [ -f $S/check.$$ ] && used="$used $S/check.$$"
+  [ -f $S/chunks/.in.$$.sha ] && used="$used $S/chunks/.in.$$.sha"
   [ -n "$used$junk" ] && rm -f $used $junk
   # chunks an abandoned push left over a day ago (another push to the same directory may be
   # sending its own right now)
@@ -262,8 +267,9 @@ do_state() {
 # intact is kept for the push sent again
 unpushed() {
   [ -n "$pre" ] && wait "$pre"
-  rm -f "$junk" "$1/$S/check.$$"
-  [ -n "$held" ] && mv -f "$1/$S/chunks/.in.$$" "$1/$S/chunks/$held"
+  u=$1/$S/chunks/.in.$$
+  if [ -n "$held" ]; then rm -f "$junk" "$1/$S/check.$$" "$u.sha"; mv -f "$u" "$1/$S/chunks/$held"
+  else rm -f "$junk" "$1/$S/check.$$" "$u" "$u.sha"; fi
 }
 # Relative paths start at the home directory, wherever the session's shell started (an SSM
 # shell may start in /usr/bin).
@@ -274,16 +280,38 @@ case $cmd in
 state) do_state "$@" ;;
 tty)
   # ROOT KNOWN PRUNE...: a push begun before this machine knows what it sends (its local scan
-  # runs meanwhile): the check of the copy starts now, then one line typed to the terminal says
-  # what to do, '#' and words quoted by hsm's one quoting function (no control characters),
-  # eval'd: '#push BLOCK K [ENC LEN SHA]xK APPLY-ARGS...' (as push; its data follows), '#state
+  # runs meanwhile). Started now: the check of the copy, and the processes that decode and
+  # checksum a small push's data (the first 3072 bytes typed: its base64 lines, then # lines to
+  # fill; gz when the node has gzip), so that few processes start once the data is there. Then
+  # one line typed says what to do, '#' and words quoted by hsm's one quoting function (no
+  # control characters), eval'd: '#pushed ENC LEN SHA APPLY-ARGS...' (the data was in those
+  # bytes), '#push BLOCK K [ENC LEN SHA]xK APPLY-ARGS...' (as push: its data follows), '#state
   # PRUNE...' (as state, with this KNOWN) or '#quit'
   r=$1 kn=$2; shift 2
   [ -d "$r/$S" ] && { (cd -- "$r" && changed exec "$@" >$S/check.$$) & pre=$!; }
+  d=$r/$S/chunks; t=$d/.in.$$
+  find_mode
+  if [ -d "$r" ] && { [ -d "$d" ] || mkdir -p -- "$d" 2>/dev/null; }; then
+    if [ $Z != gz ]; then { head -c 3072 </dev/tty | b64di | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
+    elif [ "$BM" = i ]; then { head -c 3072 </dev/tty | base64 -di | gzip -dc | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
+    else { head -c 3072 </dev/tty | b64di | gzip -dc | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
+    fi
+    pipe=$!
+  else head -c 3072 </dev/tty >/dev/null & pipe=$! t=; fi
+  # (the line follows those bytes: read once they are)
+  wait $pipe
   IFS= read -r line </dev/tty || line='#quit'
   # (x: the line's # is then inside the first word, not a comment)
   eval "set -- x$line"
   case $1 in
+  'x#pushed')
+    want=$4; shift 4; got=
+    [ -n "$t" ] && read -r got <"$t.sha"
+    case $got in
+      "$want "*) held=$want; inplace=1; echo "HSM-OK $want"; do_apply "$r" "$@" ;;
+      # (not intact, or not decoded here: nothing kept, sent again with push)
+      *) echo "HSM-BAD $want $got"; unpushed "$r" ;;
+    esac ;;
   'x#push')
     shift; b=$1 nk=$2; shift 2; inplace=1
     do_recv "$r" "$b" "$nk" "$@"
@@ -291,8 +319,8 @@ tty)
     if [ $bad = 0 ]; then do_apply "$r" "$@"; else unpushed "$r"; fi ;;
   'x#state')
     # (same_as waits for the check begun above: it ran in $r)
-    do_state "$r" "$kn" "$@" ;;
-  *) [ -n "$pre" ] && wait "$pre"; rm -f "$r/$S/check.$$" ;;
+    rm -f "$d/.in.$$" "$d/.in.$$.sha"; do_state "$r" "$kn" "$@" ;;
+  *) [ -n "$pre" ] && wait "$pre"; rm -f "$d/.in.$$" "$d/.in.$$.sha" "$r/$S/check.$$" ;;
   esac ;;
 recv)
   r=$1 b=$2; shift 2

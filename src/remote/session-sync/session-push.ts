@@ -94,6 +94,7 @@ export async function pushThroughSession(
           root,
           NodeStateCache.known(cached),
           protectedDirs.map(prunePattern),
+          cached.gzip,
           push.call,
           WINDOW,
         )

@@ -21,7 +21,9 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
   const stateOut: number[] = [];
   /**
    * Each helper command through the session: its name, the status keys it answered, and whether
-   * its data was typed right behind it (one round trip) instead of after its begin marker.
+   * its data cost no round trip of its own: typed right behind it, or (a push begun before the
+   * local scan, whose begin marker came while the scan ran) read by the decoder the node started
+   * with the command (`#pushed`).
    */
   const commands: { name: string; keys: string[]; early: boolean }[] = [];
   const base = `hsm-ssync-caches/${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -41,9 +43,9 @@ describe.runIf(infra !== null)('sync through a session: what is remembered betwe
         commands.push({
           name,
           keys: [...r.stdout.matchAll(/^HSM-([A-Z]+)/gm)].map((m) => m[1]!),
-          // its data typed without waiting for its begin marker (for a push begun before the
-          // scan, as it was told once its data was known)
-          early: options.input?.later ? (await options.input.later).early : options.input?.early === true,
+          early: options.input?.later
+            ? (await options.input.later).blocks.join('').includes('\n#pushed ')
+            : options.input?.early === true,
         });
         return r;
       },

@@ -29,6 +29,17 @@ describe.runIf(infra !== null)('sync through a session: a push begun before the 
     shell = {
       node: NODE,
       run: async (command, options) => {
+        const later = options.input?.later;
+        if (later && damageNext) {
+          damageNext = false;
+          const damaged = later.then((m) => {
+            const b = m.blocks[0]!;
+            if (!b.includes('\n#pushed ')) return m;
+            const at = 40; // in the data's first line (`#` + base64), past gzip's header
+            return { ...m, blocks: [b.slice(0, at) + (b[at] === 'A' ? 'B' : 'A') + b.slice(at + 1)] };
+          });
+          options = { ...options, input: { ...options.input!, later: damaged } };
+        }
         const r = await opened.shell.run(command, options);
         const name = /ssync-[0-9a-f]+\.sh'? '?([a-z0-9]+)/.exec(command)?.[1] ?? '?';
         commands.push({ name, keys: [...r.stdout.matchAll(/^HSM-([A-Z]+)/gm)].map((m) => m[1]!) });
@@ -46,6 +57,8 @@ describe.runIf(infra !== null)('sync through a session: a push begun before the 
     onNode(`rm -rf ${base}`);
     rmSync(project, { recursive: true, force: true });
   });
+  /** Damages the next push's data read by the decoder the open command started (a base64 character). */
+  let damageNext = false;
   const push = (signal?: AbortSignal) =>
     pushThroughSession(shell, { localRoot: project, remoteRoot: `${base}/p`, ...(signal ? { signal } : {}) });
 
@@ -91,6 +104,22 @@ describe.runIf(infra !== null)('sync through a session: a push begun before the 
     expect((await push()).items.map((i) => i.path)).toEqual(['pkg2/m2.py']);
     expect(commands.map((c) => [c.name, c.keys.includes('APPLIED')])).toEqual([['tty', true]]);
     expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+  }, 60_000);
+
+  test('a small push whose data arrives damaged at the decoder the open command started: sent again, then applied; nothing left over', async () => {
+    await push();
+    writeFileSync(join(project, 'pkg2', 'm4.py'), 'damaged on the way, then whole');
+    damageNext = true;
+    commands.length = 0;
+    expect((await push()).items.map((i) => i.path)).toEqual(['pkg2/m4.py']);
+    expect(damageNext).toBe(false);
+    // the open command: the chunk refused (its sha256 differed), nothing applied; then sent again
+    expect(commands[0]!.name).toBe('tty');
+    expect(commands[0]!.keys).toContain('BAD');
+    expect(commands[0]!.keys).not.toContain('APPLIED');
+    expect(commands.at(-1)!.keys).toContain('APPLIED');
+    expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+    expect(onNode(`ls -A ${base}/p/.hsm/session-sync/chunks`)).toBe('');
   }, 60_000);
 
   test('a push interrupted while its command waits on the node leaves the session usable and the copy as it was', async () => {
