@@ -6,17 +6,16 @@ import { runHelper, type SessionShell } from './session-shell.js';
 // A push whose command goes to the node as the push begins, before this machine knows what it
 // sends (the helper's `tty`): the node reads the command, starts the helper, the check of its
 // copy (`find -cnewer token`) and the processes that will decode and checksum a small push's data
-// (reading the first PRE_BYTES typed) while the local scan runs here. Then what is typed says
-// what to do: a small push's data filled up to PRE_BYTES with `#` lines, then `#pushed ...`
-// (so only tar and rm start on the node once the data is there); else PRE_BYTES of `#` lines,
-// then `#push ...` with the data behind it, `#state` (the plan needs the node's own answer) or
-// `#quit`. Used only when this machine holds what the last push left there
+// while the local scan runs here. Then what is typed says what to do: `#LEN`, a small push's data
+// (LEN bytes, read by those processes), then `#pushed ...` (so only head, tar and rm start on
+// the node once the data is there); else `#0`, then `#push ...` with the data behind it, `#state`
+// (the plan needs the node's own answer) or `#quit`. Used only when this machine holds what the last push left there
 // (node-state-cache.ts); typed once the command's begin marker came (SessionInput.later), so the
 // shell has read its command line. Every typed line starts with `#`: should the command have
 // ended, the shell takes it for a comment.
 
-/** What the node's pre-started decoder reads (the helper's `head -c 3072`). */
-export const PRE_BYTES = 3072;
+/** At most this much data goes to the decoder started with the command (read in canonical mode). */
+const PRE_BYTES = 8192;
 /** The instruction line: well within the 4095 bytes of a canonical-mode tty line. */
 const MAX_LINE = 3000;
 
@@ -91,13 +90,13 @@ export class OpenPush {
       // read by the decoder started with the command
       const line = `#pushed ${quoteShellArgv([c.encoding, String(c.text.length), c.sha, ...p.apply])}\n`;
       if (!typeable(line)) return null;
-      blocks = [c.text + filler(PRE_BYTES - c.text.length) + line];
+      blocks = [`#${c.text.length}\n${c.text}${line}`];
     } else {
       const chunkArgs = p.chunks.flatMap((k) => [k.encoding, String(k.text.length), k.sha]);
       const line = `#push ${quoteShellArgv([String(p.blockBytes), String(p.chunks.length), ...chunkArgs, ...p.apply])}\n`;
       if (!typeable(line)) return null;
       const [first = '', ...rest] = p.blocks;
-      blocks = [filler(PRE_BYTES) + line + first, ...rest];
+      blocks = ['#0\n' + line + first, ...rest];
     }
     this.onTyped = p.onTyped;
     this.tell(blocks);
@@ -106,13 +105,13 @@ export class OpenPush {
 
   /** The node's state, as its `state` command answers it for this push's token and prunes. */
   async state(): Promise<HelperOutput> {
-    this.tell([filler(PRE_BYTES) + `#state ${quoteShellArgv(this.prunes)}\n`]);
+    this.tell([`#0\n#state ${quoteShellArgv(this.prunes)}\n`]);
     return (await this.answer).out;
   }
 
   /** Ends the command when nothing was said to it, and waits for it (its errors are the user's). */
   async quit(): Promise<void> {
-    this.tell([filler(PRE_BYTES) + '#quit\n']);
+    this.tell(['#0\n#quit\n']);
     await this.answer.catch(() => undefined);
   }
 
@@ -121,17 +120,6 @@ export class OpenPush {
     this.said = true;
     this.say({ blocks, early: false });
   }
-}
-
-/** `n` bytes of `#` lines (comments, should the shell read them; ignored by the decoder). */
-function filler(n: number): string {
-  let out = '';
-  while (n > 0) {
-    const k = Math.min(n, 1001);
-    out += '#'.repeat(k - 1) + '\n';
-    n -= k;
-  }
-  return out;
 }
 
 // One line a canonical-mode tty passes as is: no control character but its final newline, and

@@ -19,7 +19,7 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //   push ROOT BLOCK K [ENC LEN SHA]xK APPLY-ARGS...   recv, then (all chunks intact) apply: a
 //                           small push in one command
 //   tty ROOT KNOWN PRUNE... a push started before it is known: the copy's check begins, and the
-//                           decoding of a small push's data (the first 3072 bytes typed), then one
+//                           decoding of a small push's data (`#LEN` typed, then LEN bytes), then one
 //                           line typed to the terminal says what to do (`#pushed ENC LEN SHA` and
 //                           apply's arguments: that data; `#push` with push's arguments after
 //                           ROOT, its data behind it; `#state PRUNE...`; `#quit`)
@@ -281,8 +281,8 @@ state) do_state "$@" ;;
 tty)
   # ROOT KNOWN PRUNE...: a push begun before this machine knows what it sends (its local scan
   # runs meanwhile). Started now: the check of the copy, and the processes that decode and
-  # checksum a small push's data (the first 3072 bytes typed: its base64 lines, then # lines to
-  # fill; gz when the node has gzip), so that few processes start once the data is there. Then
+  # checksum a small push's data (a line '#LEN' typed, then LEN bytes: its base64 lines, gz when
+  # the node has gzip; '#0' for none), so that few processes start once the data is there. Then
   # one line typed says what to do, '#' and words quoted by hsm's one quoting function (no
   # control characters), eval'd: '#pushed ENC LEN SHA APPLY-ARGS...' (the data was in those
   # bytes), '#push BLOCK K [ENC LEN SHA]xK APPLY-ARGS...' (as push: its data follows), '#state
@@ -292,12 +292,12 @@ tty)
   d=$r/$S/chunks; t=$d/.in.$$
   find_mode
   if [ -d "$r" ] && { [ -d "$d" ] || mkdir -p -- "$d" 2>/dev/null; }; then
-    if [ $Z != gz ]; then { head -c 3072 </dev/tty | b64di | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
-    elif [ "$BM" = i ]; then { head -c 3072 </dev/tty | base64 -di | gzip -dc | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
-    else { head -c 3072 </dev/tty | b64di | gzip -dc | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
+    if [ $Z != gz ]; then { { IFS='#' read -r _ n </dev/tty; exec head -c "$n" </dev/tty; } | b64di | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
+    elif [ "$BM" = i ]; then { { IFS='#' read -r _ n </dev/tty; exec head -c "$n" </dev/tty; } | base64 -di | gzip -dc | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
+    else { { IFS='#' read -r _ n </dev/tty; exec head -c "$n" </dev/tty; } | b64di | gzip -dc | tee "$t" | $SHAL >"$t.sha"; } 2>/dev/null &
     fi
     pipe=$!
-  else head -c 3072 </dev/tty >/dev/null & pipe=$! t=; fi
+  else { IFS='#' read -r _ n </dev/tty; exec head -c "$n" </dev/tty; } >/dev/null 2>&1 & pipe=$! t=; fi
   # (the line follows those bytes: read once they are)
   wait $pipe
   IFS= read -r line </dev/tty || line='#quit'
