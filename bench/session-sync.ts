@@ -63,7 +63,9 @@ const shell: typeof plain = {
   node: plain.node,
   run: async (command, options) => {
     commands++;
-    if (options.input && !options.input.early) typedTo++;
+    // (a push begun before the local scan types its data once the plan is known, after the
+    // command's begin marker, which came while the scan ran: no round trip of its own)
+    if (options.input && !options.input.early && !options.input.later) typedTo++;
     mark('command');
     const input = options.input && {
       ...options.input,
