@@ -37,6 +37,9 @@ export interface JobSpec<R> {
   logDir: string;
   /** The job's working directory. */
   workdir: string;
+  /** The job script's path where the job runs: where an element reads its line of the table
+   * (element-table.ts) when the scheduler does not run the script as `$0`. */
+  script: string;
   resources: R;
 }
 

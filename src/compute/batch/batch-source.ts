@@ -198,6 +198,7 @@ export class BatchSource<R> implements ComputeSource {
         runner: `${jobs.sweepDir}/scripts/hsm-runner.sh`,
         logDir: `${jobs.sweepDir}/scripts/job_scripts/output`,
         workdir: jobs.projectRoot,
+        script: `${jobs.sweepDir}/scripts/job_scripts/${script}`,
         resources,
       }),
     );

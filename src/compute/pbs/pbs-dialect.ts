@@ -69,7 +69,6 @@ export class PbsDialect implements BatchDialect<PbsResources> {
   }
 
   jobScript(job: JobSpec<PbsResources>): string {
-    const refs = job.elements.map((tasks) => tasks.map((t) => ({ attempt: t.attempt, taskDir: t.dir })));
     return renderPbsScript({
       flavour: this.flavour,
       name: job.name,
@@ -79,7 +78,8 @@ export class PbsDialect implements BatchDialect<PbsResources> {
       runner: job.runner,
       tasksDir: job.tasksDir,
       logDir: job.logDir,
-      entries: refs,
+      script: job.script,
+      entries: job.elements,
     });
   }
 

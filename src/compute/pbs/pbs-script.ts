@@ -2,17 +2,20 @@ import { HsmError } from '../../domain/errors.js';
 import { quoteShellWord } from '../../domain/shell-quote.js';
 import { arrayIndexVariable, type PbsFlavour } from './pbs-flavour.js';
 import { resourceDirectives, type PbsResources } from './pbs-resources.js';
+import {
+  elementLookup,
+  elementTableLine,
+  SET_ELEMENT_WORDS,
+  TABLE_HEADER,
+  type TableEntry,
+} from '../batch/element-table.js';
 
-// The text of one PBS job script: #PBS directives, then a table from the array index to the
-// attempts that subjob runs, then the runner (`hsm-runner.sh run`), which writes each task's records
-// as on every other source. A job of one entry is a plain job; more entries make an array, throttled
-// with `%N` (PBS Pro `-J`, Torque `-t`). Paths are quoted by the one quoting function.
-
-export interface PbsAttemptRef {
-  attempt: number;
-  /** The task's directory, relative to `tasksDir`. */
-  taskDir: string;
-}
+// The text of one PBS job script: #PBS directives, then the runner (`hsm-runner.sh run`) with the
+// attempts of the subjob's line of the table at the end of the script (batch/element-table.ts, as
+// for Slurm), which writes each task's records as on every other source. The line is read from the
+// script's own path, not `$0`: a PBS server may hand the script to the shell on stdin. A job of one
+// entry is a plain job; more entries make an array, throttled with `%N` (PBS Pro `-J`, Torque `-t`).
+// Paths are quoted by the one quoting function.
 
 export interface PbsScriptInput {
   flavour: PbsFlavour;
@@ -30,8 +33,10 @@ export interface PbsScriptInput {
   tasksDir: string;
   /** Where the job's own output file goes (`-o DIR/`), when it is a path qsub reads as one word. */
   logDir: string | null;
+  /** The script's own path where the job runs (the subjobs read their line of the table from it). */
+  script: string;
   /** Entry i: the attempts array index i runs, in order (one each, unless tasks are packed). */
-  entries: readonly (readonly PbsAttemptRef[])[];
+  entries: readonly (readonly TableEntry[])[];
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9._-]{0,235}$/;
@@ -64,20 +69,16 @@ export function renderPbsScript(input: PbsScriptInput): string {
   }
   lines.push(
     input.entries.length === 1
-      ? '# hsm: one job; it runs the attempts of the line below'
-      : `# hsm: an array of ${input.entries.length} subjobs; each runs the attempts of its line below`,
+      ? '# hsm: one job; it runs the attempts of the table line below'
+      : `# hsm: an array of ${input.entries.length} subjobs; each runs the attempts of its table line below`,
+    `hsm_i=\${${arrayIndexVariable(input.flavour)}:-0}`,
+    'hsm_e=',
+    ...elementLookup(quoteShellWord(input.script)),
     `cd ${quoteShellWord(input.tasksDir)} || exit 75`,
-    `hsm_index=\${${arrayIndexVariable(input.flavour)}:-0}`,
-    'case $hsm_index in',
-  );
-  input.entries.forEach((refs, i) => {
-    const words = refs.map((r) => `${r.attempt} ${quoteShellWord(r.taskDir)}`).join(' ');
-    lines.push(`${i}) set -- ${words} ;;`);
-  });
-  lines.push(
-    `*) echo "hsm: this job has no array index $hsm_index" >&2; exit 2 ;;`,
-    'esac',
+    SET_ELEMENT_WORDS,
     `exec bash ${quoteShellWord(input.runner)} run "$@"`,
+    TABLE_HEADER,
+    ...input.entries.map((tasks, i) => elementTableLine(i, tasks)),
   );
   return lines.join('\n') + '\n';
 }

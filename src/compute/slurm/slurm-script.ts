@@ -1,6 +1,7 @@
 import { HsmError } from '../../domain/errors.js';
 import { quoteShellWord } from '../../domain/shell-quote.js';
-import type { JobSpec, JobTask } from '../batch/batch-dialect.js';
+import type { JobSpec } from '../batch/batch-dialect.js';
+import { elementLookup, elementTableLine, SET_ELEMENT_WORDS, TABLE_HEADER } from '../batch/element-table.js';
 import { formatSlurmTime, type SlurmResources } from './slurm-resources.js';
 import { plural } from '../../domain/plural.js';
 
@@ -44,22 +45,6 @@ export function arraySpec(n: number, throttle: number | null): string {
   return throttle === null ? range : `${range}%${throttle}`;
 }
 
-// An element's line in the table at the end of the script: `# <index>) <attempt> <dir> ...`, the
-// words quoted for the `eval` that reads them back, then the tasks' names and keys (a comment there).
-function elementLine(i: number, tasks: readonly JobTask[]): string {
-  const words = tasks.flatMap((t) => [String(t.attempt), quoteShellWord(t.dir)]);
-  if (words.some((w) => /[\n\r]/.test(w)))
-    throw new HsmError(
-      'config',
-      `cannot write the task directory ${JSON.stringify(tasks[0]!.dir)} into a job script`,
-      {
-        hint: 'task directories are one line',
-      },
-    );
-  const keys = tasks.map((t) => `${t.task} ${t.key.slice(0, 12)}`).join(', ');
-  return `# ${i}) ${words.join(' ')} # ${keys}`;
-}
-
 export function slurmJobScript(job: JobSpec<SlurmResources>): string {
   const n = job.elements.length;
   const count = job.elements.reduce((s, e) => s + e.length, 0);
@@ -81,22 +66,20 @@ export function slurmJobScript(job: JobSpec<SlurmResources>): string {
     "# This element's tasks: its line of the table below, read from this script (bash never parses",
     '# the table: a `case` of 1,000 elements took each element ~10 ms to parse).',
     'hsm_i=${SLURM_ARRAY_TASK_ID:-0}',
-    // the skip count is filled in below: the lines before the table
+    // the skip count is filled in below: the lines before the table (bash's mapfile, no fork)
     '',
-    // not at its line (lines added to the script since: by hand, by a site's submit filter): searched
-    'case $hsm_e in "# $hsm_i) "*) ;; *) hsm_e=$(grep -m 1 "^# $hsm_i) " "$0") ;; esac',
-    '[ -n "$hsm_e" ] || { echo "hsm: no task for array index $hsm_i" >&2; exit 2; }',
+    ...elementLookup('"$0"'),
     `cd ${quoteShellWord(job.tasksDir)} || exit 75`,
-    'eval "set -- ${hsm_e#"# $hsm_i) "}"',
+    SET_ELEMENT_WORDS,
     // the runner works through the element's tasks in order (several when packed), each with its
     // own records and exit code; sourced, in this shell: a second bash cost each element ~2 ms
     `set -- run "$@"`,
     `. ${quoteShellWord(job.runner)}`,
     'exit 70 # the runner exits itself',
-    '# index) attempt task_dir [attempt task_dir...] # task key',
+    TABLE_HEADER,
   ];
   const read = lines.indexOf('hsm_i=${SLURM_ARRAY_TASK_ID:-0}') + 1;
   lines[read] = `mapfile -t -s $((${lines.length} + hsm_i)) -n 1 hsm_e <"$0"`;
-  for (let i = 0; i < n; i++) lines.push(elementLine(i, job.elements[i]!));
+  for (let i = 0; i < n; i++) lines.push(elementTableLine(i, job.elements[i]!));
   return lines.join('\n') + '\n';
 }

@@ -62,9 +62,13 @@ describe.skipIf(NO_INFRA)('the PBS source through the Torque front-ends over Slu
       '#PBS -q debug',
       '#PBS -l walltime=00:02:00',
       '#PBS -t 0-3%2',
-      'hsm_index=${PBS_ARRAYID:-0}',
+      'hsm_i=${PBS_ARRAYID:-0}',
+      // the subjobs' table, read from the script's path (a PBS server may run it from stdin)
+      `grep -m 1 "^# $hsm_i) " ${join(s.sweep_dir, 'scripts', 'job_scripts', 'job_0001.sh')})`,
+      '# 3) 1 task_004 # task_004 ',
     ])
       expect(script).toContain(line);
+    expect(script).not.toContain('case $hsm_index');
     const made = readCalls(calls);
     expect(made.filter((c) => c.startsWith('qsub '))).toHaveLength(1);
     // every status call names the sweep's job, never one per task

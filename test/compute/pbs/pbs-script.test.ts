@@ -21,9 +21,9 @@ function golden(name: string, text: string): void {
 }
 
 const entries = [
-  [{ attempt: 1, taskDir: 'task_001' }],
-  [{ attempt: 2, taskDir: 'task_002' }],
-  [{ attempt: 1, taskDir: 'task_003' }],
+  [{ attempt: 1, dir: 'task_001', task: 'task_001', key: '1'.repeat(16) }],
+  [{ attempt: 2, dir: 'task_002', task: 'task_002', key: '2'.repeat(16) }],
+  [{ attempt: 1, dir: 'task_003', task: 'task_003', key: '3'.repeat(16) }],
 ];
 const base: PbsScriptInput = {
   flavour: 'pro',
@@ -34,6 +34,7 @@ const base: PbsScriptInput = {
   runner: '/scratch/alice/proj/.hsm/hsm-runner.sh',
   tasksDir: '/scratch/alice/proj/sweeps/outputs/lr-study_20261201_101500/tasks',
   logDir: '/scratch/alice/proj/sweeps/outputs/lr-study_20261201_101500/logs/jobs',
+  script: '/scratch/alice/proj/sweeps/outputs/lr-study_20261201_101500/scripts/job_scripts/job_0001.sh',
   entries,
 };
 
@@ -96,8 +97,8 @@ describe('PBS job scripts (golden files)', () => {
     const tasksDir = join(dir, "tasks $(touch pwned) 'q'");
     mkdirSync(tasksDir);
     writeFileSync(runner, 'shift; printf "%s|" "$(pwd)" "$@"\n');
-    const hostile = [[{ attempt: 3, taskDir: 'task_001 `id` $HOME' }], [{ attempt: 1, taskDir: "t'2" }]];
-    const script = join(dir, 'job.pbs');
+    const hostile = [[{ attempt: 3, dir: 'task_001 `id` $HOME' }], [{ attempt: 1, dir: "t'2" }]];
+    const script = join(dir, 'job $(touch pwned).pbs');
     for (const flavour of ['pro', 'torque'] as const) {
       const text = renderPbsScript({
         ...base,
@@ -105,21 +106,26 @@ describe('PBS job scripts (golden files)', () => {
         runner,
         tasksDir,
         logDir: `${dir}/with space`,
+        script,
         entries: hostile,
       });
       expect(text).not.toContain('#PBS -o');
       writeFileSync(script, text);
       const variable = flavour === 'pro' ? 'PBS_ARRAY_INDEX' : 'PBS_ARRAYID';
-      const run = (index: string) =>
-        spawnSync('sh', [script], {
+      // as a PBS server may run it: the script on the shell's stdin (`$0` is the shell), or by path
+      const run = (index: string, stdin: boolean) =>
+        spawnSync('sh', stdin ? [] : [script], {
           cwd: dir,
           env: { PATH: process.env.PATH, [variable]: index },
           encoding: 'utf8',
+          input: stdin ? text : undefined,
         });
-      expect(run('0').stdout).toBe(`${tasksDir}|3|task_001 \`id\` $HOME|`);
-      expect(run('1').stdout).toBe(`${tasksDir}|1|t'2|`);
-      const wrong = run('7');
-      expect([wrong.status, wrong.stderr.trim()]).toEqual([2, 'hsm: this job has no array index 7']);
+      for (const stdin of [false, true]) {
+        expect(run('0', stdin).stdout).toBe(`${tasksDir}|3|task_001 \`id\` $HOME|`);
+        expect(run('1', stdin).stdout).toBe(`${tasksDir}|1|t'2|`);
+        const wrong = run('7', stdin);
+        expect([wrong.status, wrong.stderr.trim()]).toEqual([2, 'hsm: no task for array index 7']);
+      }
     }
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
   });

@@ -28,6 +28,7 @@ function spec(over: Partial<JobSpec<SlurmResources>> = {}): JobSpec<SlurmResourc
     runner: `/scratch/my project/sweeps/outputs/${sweep}/scripts/hsm-runner.sh`,
     logDir: `/scratch/my project/sweeps/outputs/${sweep}/scripts/job_scripts/output`,
     workdir: '/scratch/my project',
+    script: `/scratch/my project/sweeps/outputs/${sweep}/scripts/job_scripts/job_0001.sh`,
     resources: slurmDialect.readResources('cluster', {
       type: 'slurm',
       partition: 'gpu',
