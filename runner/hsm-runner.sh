@@ -210,6 +210,14 @@ stray_pids() { # marker -> the pids, in /proc's order, on one line
     END { print substr(out, 2) }'
 }
 
+# The marker that makes the agent skip a task it has not started (X), and `status` say `skip`. The
+# agent makes a task's directory when it reads its RUN line: a line that never reached it (an agent
+# killed, a connection lost with the line in flight) has none, and the marker makes it, or the
+# attempt would read `wait` for ever and never be taken back.
+withdraw_task() { # attempt task_dir
+  { [ -d "$2" ] || mkdir -p "$2"; } 2>/dev/null && : >"$2/withdrawn.$1"
+}
+
 exit_rc() { # attempt task_dir -> sets erc
   erc=
   IFS= read -r line 2>/dev/null <"$2/exit" || return 1
@@ -315,7 +323,7 @@ withdraw)
   shift
   kill_strays
   while [ $# -ge 2 ]; do
-    started_pid "$1" "$2" || { [ -d "$2" ] && : >"$2/withdrawn.$1"; }
+    started_pid "$1" "$2" || withdraw_task "$1" "$2"
     shift 2
   done
   ;;
@@ -330,8 +338,8 @@ kill)
       :
     elif started_pid "$1" "$2"; then
       kill "-$sig" "-$spid" 2>/dev/null || true
-    elif [ -d "$2" ]; then
-      : >"$2/withdrawn.$1"
+    else
+      withdraw_task "$1" "$2"
     fi
     shift 2
   done

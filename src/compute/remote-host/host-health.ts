@@ -13,6 +13,7 @@ export class HostHealth {
   private downSince: number | null = null;
   private nextCheckAt = Infinity;
   private backoffMs = FIRST_BACKOFF_MS;
+  private wasUp = false;
 
   constructor(
     private readonly host: string,
@@ -30,6 +31,7 @@ export class HostHealth {
 
   up(): void {
     this.state = 'up';
+    this.wasUp = true;
     this.message = null;
     this.downSince = null;
     this.backoffMs = FIRST_BACKOFF_MS;
@@ -51,6 +53,17 @@ export class HostHealth {
     this.state = 'refused';
     this.message = `${message} ${hint}`;
     this.nextCheckAt = now + MAX_BACKOFF_MS;
+  }
+
+  /**
+   * Whether the host is given up on for now (a run with nothing else to do stops): refused, or down
+   * when it never answered since hsm started or has not for `lostAfterMs`. A host that was up and
+   * dropped (its agent's session ended, a blip) is connected again first: the run must not end
+   * with tasks left just because the drop came when none was running.
+   */
+  givenUp(now: number): boolean {
+    if (this.state === 'refused') return true;
+    return this.state === 'down' && (!this.wasUp || this.lostNow(now));
   }
 
   shouldRecheck(now: number): boolean {

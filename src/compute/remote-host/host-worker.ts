@@ -104,7 +104,7 @@ export class HostWorker {
 
   /** Why this source takes no tasks and will not soon (the host is down or refused the setup). */
   unavailable(): string | null {
-    return this.health.problem();
+    return this.health.givenUp(Date.now()) ? this.health.problem() : null;
   }
 
   async submit(requests: readonly SubmitRequest[]): Promise<void> {

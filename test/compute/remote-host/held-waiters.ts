@@ -22,6 +22,13 @@ export function waitersOf(holdEntry: string): number[] {
   });
 }
 
+/** The run's agents (`hsm-runner.sh agent`, leading their session). */
+export function agentsOf(holdEntry: string): number[] {
+  return withEnvironment(holdEntry).filter(
+    (p) => /^bash \S+\/hsm-runner\.sh agent$/.test(commandLine(p)) && sessionOf(p) === p,
+  );
+}
+
 /** The waiter of the run's task once it forked the task (held before its started record: something
  * of it is alive below the waiter), and what it forked. */
 export async function heldFork(holdEntry: string): Promise<{ waiter: number; forked: number[] }> {
@@ -65,6 +72,11 @@ function lines(ledger: string): string[] {
 /** The ledger's `end` lines. */
 export function ends(ledger: string): string[] {
   return lines(ledger).filter((l) => l.startsWith('end '));
+}
+
+/** The ledger's `start` lines. */
+export function startLines(ledger: string): string[] {
+  return lines(ledger).filter((l) => l.startsWith('start '));
 }
 
 /** The pids of the task's attempts, in the order they started. */

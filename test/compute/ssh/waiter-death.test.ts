@@ -7,7 +7,15 @@ import { isProcessAlive } from '../../../src/process/process-liveness.js';
 import { NO_INFRA, sshInfra } from '../../remote/test-infra.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { until } from '../../helpers/wait.js';
-import { descendants, ends, heldFork, starts, waitersOf } from '../remote-host/held-waiters.js';
+import {
+  agentsOf,
+  descendants,
+  ends,
+  heldFork,
+  startLines,
+  starts,
+  waitersOf,
+} from '../remote-host/held-waiters.js';
 import { hostHome, sshProject } from './ssh-project.js';
 
 // On an ssh host, the runner's agent starts each task under a waiter of its own, which records how
@@ -80,11 +88,38 @@ describe.skipIf(NO_INFRA)('an ssh task whose waiter is killed', () => {
   });
 });
 
+describe.skipIf(NO_INFRA)('the agent of an ssh host killed while tasks run', () => {
+  it('the running tasks end and are recorded once; the tasks after them run too; exit 0', async () => {
+    const t = await heldRun(`wd_4_${process.pid}`, { hold: false, tasks: 4 });
+    await until('two tasks to start', () => startLines(t.ledger).length === 2, 60_000, 20);
+    const [agent] = agentsOf(t.holdEntry);
+    expect(agent).toBeGreaterThan(0);
+    process.kill(agent!, 'SIGKILL');
+    writeFileSync(t.go, '');
+    const exit = await waitForExit(t.run);
+    expect(exit.code, t.stderr()).toBe(0);
+    for (let i = 1; i <= 4; i++) {
+      expect(
+        startLines(t.ledger).filter((l) => l.startsWith(`start ${i} `)),
+        `task ${i} started once`,
+      ).toHaveLength(1);
+      expect(
+        ends(t.ledger).filter((l) => l === `end ${i}`),
+        `task ${i} ended once`,
+      ).toHaveLength(1);
+    }
+    const st = JSON.parse(hsm(['status', t.id, '--json'], t.p.dir).stdout) as {
+      tasks: { status: string; attempts: number }[];
+    };
+    expect(st.tasks.map((x) => x.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  });
+});
+
 // hsm run of one task on HOST (sweep `id`: a sweep of an id used before finds that sweep's
 // records and withdrawal markers in the host's task directories), appending `start 1 <pid>` and, once `go` exists (at once when
 // `hold` is off), `end 1` to a ledger; with `hold`, each fork of it waits before its started record
 // while the hold file exists.
-async function heldRun(id: string, { hold: holding = true } = {}) {
+async function heldRun(id: string, { hold: holding = true, tasks = 1 } = {}) {
   const infra = sshInfra();
   const tmp = makeTempDir('hsm-waiter-death-');
   const ledger = join(tmp, 'ledger');
@@ -101,8 +136,8 @@ async function heldRun(id: string, { hold: holding = true } = {}) {
   const config = join(tmp, 'ssh_config');
   writeFileSync(config, `SetEnv HSM_RUNNER_HOLD=${remoteHold}\nInclude ${infra.configFile}\n`);
   const p = sshProject(
-    `command: ["sh", "-c", "echo start {i} $$ >> ${ledger}; while [ ! -e ${go} ] && [ -e ${ledger} ]; do sleep 0.05; done; echo end {i} >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [1]\n`,
-    [{ name: 'n20', host: HOST, workdir: '~/hsm/waiter-death', extra: 'max_parallel: 1' }],
+    `command: ["sh", "-c", "echo start {i} $$ >> ${ledger}; while [ ! -e ${go} ] && [ -e ${ledger} ]; do sleep 0.05; done; echo end {i} >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [${Array.from({ length: tasks }, (_, i) => i + 1).join(', ')}]\n`,
+    [{ name: 'n20', host: HOST, workdir: '~/hsm/waiter-death', extra: 'max_parallel: 2' }],
   );
   const run = hsmAsync(['run', '--source', 'n20', '--sync', '--sweep-id', id, '--ssh-config', config], p.dir);
   let stderr = '';
