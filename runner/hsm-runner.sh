@@ -284,8 +284,10 @@ agent)
     fi
     rm -f "$dir.err"
     # the task's waiter leads a session of its own and carries the sweep's marker: what it forked is
-    # found by both if it dies (kill_strays), whatever became of this agent
-    HSM_RUNNER_SWEEP=${PWD%/tasks} setsid bash "$0" wait "$attempt" "$dir" </dev/null &
+    # found by both if it dies (kill_strays), whatever became of this agent. The marker is given
+    # once the session exists (env after setsid): a marked process still in this agent's session,
+    # which ends with its input, would pass for a dead waiter's
+    setsid env "HSM_RUNNER_SWEEP=${PWD%/tasks}" bash "$0" wait "$attempt" "$dir" </dev/null &
   done
   ;;
 wait)
