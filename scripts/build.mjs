@@ -30,9 +30,29 @@ const result = await build({
   logLevel: 'warning',
 });
 
+// The same CLI as one CommonJS file, dist/cli.cjs: bin/hsm.js compiles it with a V8 code cache for
+// `hsm run` and `hsm complete` (Node 20 keeps no code cache for ES modules), whose start-up is
+// mostly compiling hsm's code. import.meta.url is the file's own URL there too.
+const cjs = await build({
+  entryPoints: { cli: 'src/cli/main-cjs.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  minify: true,
+  write: false,
+  external: ['better-sqlite3', 'node-pty'],
+  banner: { js: `"use strict";const __hsm_import_meta_url=require('node:url').pathToFileURL(__filename).href;` },
+  define: { __HSM_VERSION__: JSON.stringify(version), 'import.meta.url': '__hsm_import_meta_url' },
+  logLevel: 'warning',
+});
+
 mkdirSync(outdir, { recursive: true });
 const written = new Set();
-for (const file of result.outputFiles) {
+for (const file of [...result.outputFiles, ...cjs.outputFiles]) {
   written.add(relative(outdir, file.path));
   let old = null;
   try {
