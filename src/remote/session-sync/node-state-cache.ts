@@ -76,7 +76,16 @@ export class NodeStateCache {
   }
 
   save(record: NodeRecord): void {
-    if (NodeStateCache.known(record) === '-') return this.drop();
+    this.prepare(record)();
+  }
+
+  /**
+   * Writes the record beside the cache (the slow part, done while the node applies a push) and
+   * returns what makes it the cache: call it once the node has applied the push, or not at all.
+   */
+  prepare(record: NodeRecord): () => void {
+    if (NodeStateCache.known(record) === '-') return () => this.drop();
+    const tmp = `${this.file}.${process.pid}`;
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
       const head = {
@@ -89,13 +98,24 @@ export class NodeStateCache {
         helper: HELPER_VERSION,
       };
       writeFileSync(
-        `${this.file}.${process.pid}`,
+        tmp,
         Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), record.model, record.shas]),
       );
-      renameSync(`${this.file}.${process.pid}`, this.file);
     } catch {
-      /* a read-only project: the next push reads the node's side whole */
+      return () => undefined; // a read-only project: the next push reads the node's side whole
     }
+    return () => {
+      try {
+        renameSync(tmp, this.file);
+      } catch {
+        /* as above */
+      }
+    };
+  }
+
+  /** Removes what prepare wrote (the push was not applied). */
+  discard(): void {
+    rmSync(`${this.file}.${process.pid}`, { force: true });
   }
 
   drop(): void {

@@ -8,7 +8,7 @@ import { modelAfter } from './node-model.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { OpenPush } from './open-push.js';
 import { pathArg, prunePattern } from './remote-helper.js';
-import { NodeStateCache } from './node-state-cache.js';
+import { NodeStateCache, type NodeRecord } from './node-state-cache.js';
 import { cachedNodeSide, nodePath, nodeSideOf, readNodeSide, type NodeSide } from './remote-state.js';
 import { DEFAULT_STAGING_MIN_BYTES, S3Stage, STAGING_CHUNK_BYTES } from './s3-staging.js';
 import { runHelper, type SessionShell } from './session-shell.js';
@@ -195,25 +195,35 @@ async function transfer(
   // While the node works: the copy there once this push is applied (derived from the plan: the
   // node does not list it again) and its record: the one sent, or the earlier one with this
   // push's appended to it. (After the data was handed to the terminal: setImmediate.)
+  // Written beside the cache, made the cache once the node says it applied the push.
   await new Promise((resolve) => setImmediate(resolve));
-  const after = {
+  const after: NodeRecord = {
+    token,
     model: serializeListing(modelAfter(side.state.entries, plan).values()),
     shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+    gzip: side.gzip,
+    lines: side.record.lines,
   };
-  const applied = (await applying) ?? (await applyOnNode(shell, root, applyArgs, call));
+  const prepared = cache.prepare(after);
+  let applied: HelperOutput;
+  try {
+    applied = (await applying) ?? (await applyOnNode(shell, root, applyArgs, call));
+  } catch (err) {
+    cache.discard();
+    throw err;
+  }
   result.wire_bytes = push.typedBefore + sender.wire;
   result.chunks_sent = sender.sent + staged.length;
   if (applied.lines.some((l) => l.key === 'STALE')) {
+    cache.discard();
     push.typedBefore = result.wire_bytes;
     return { stale: nodeSideOf(shell, root, applied, null) };
   }
   progress('apply', [files.length, files.length], [bytes, bytes]);
-  cache.save({
-    token,
-    ...after,
-    gzip: side.gzip,
-    lines: applied.lines.some((l) => l.key === 'LINES'),
-  });
+  // (the session's shell said again whether it reads a line at a time)
+  const lines = applied.lines.some((l) => l.key === 'LINES');
+  if (lines === after.lines) prepared();
+  else cache.save({ ...after, lines });
   progress('done', [files.length, files.length], [bytes, bytes]);
   return finish();
 }
