@@ -168,6 +168,29 @@ export function serializeShas(entries: readonly ManifestEntry[], removed: readon
   );
 }
 
+/**
+ * The record of what changed since the whole record was written (`shas.add`, sent whole by each
+ * push): `added` (that record as the node has it) with `changed` and `removed` laid over it. So
+ * the same few files edited push after push keep it a few entries long. Its entry count comes
+ * with it (the push sends a whole record instead when it grows large).
+ */
+export function mergeShas(
+  added: Buffer,
+  changed: readonly ManifestEntry[],
+  removed: readonly string[],
+): { data: Buffer; entries: number } {
+  const out = new Map<string, string>();
+  for (const rec of added.toString('utf8').split('\0')) {
+    const sp = rec.indexOf(' ');
+    if (sp > 0) out.set(rec.slice(sp + 1), rec.slice(0, sp));
+  }
+  for (const e of changed) out.set(e.path, e.type === 'file' ? e.sha! : '-');
+  for (const p of removed) out.set(p, 'x');
+  let text = '';
+  for (const [p, v] of out) text += `${v} ${p}\0`;
+  return { data: Buffer.from(text, 'utf8'), entries: out.size };
+}
+
 export function parseShas(data: Buffer): Map<string, string> {
   const out = new Map<string, string>();
   for (const rec of data.toString('utf8').split('\0')) {

@@ -18,7 +18,9 @@ export interface NodeRecord {
   token: string;
   /** The copy's entries (listing format: parseListing) when that push ended. */
   model: Buffer;
+  /** The record: `shas` (written whole) and `shas.add` (what changed since, written whole). */
   shas: Buffer;
+  added: Buffer;
   /** The node has gzip (data is compressed both ways). */
   gzip: boolean;
   /** The session's shell reads its input a line at a time (`HSM-LINES`: SessionInput.early). */
@@ -44,19 +46,27 @@ export class NodeStateCache {
         token?: string;
         model?: number;
         shas?: number;
+        added?: number;
         gzip?: boolean;
         lines?: boolean;
         helper?: string;
       };
       // a record another version of the helper left is read again (this one may be missing there)
-      if (data.version !== 5 || data.helper !== HELPER_VERSION || typeof data.token !== 'string') return null;
-      const { model, shas } = data;
-      if (typeof model !== 'number' || typeof shas !== 'number' || nl + 1 + model + shas !== raw.length)
+      if (data.version !== 6 || data.helper !== HELPER_VERSION || typeof data.token !== 'string') return null;
+      const { model, shas, added } = data;
+      if (
+        typeof model !== 'number' ||
+        typeof shas !== 'number' ||
+        typeof added !== 'number' ||
+        nl + 1 + model + shas + added !== raw.length
+      )
         return null;
+      const at = nl + 1 + model;
       return {
         token: data.token,
-        model: raw.subarray(nl + 1, nl + 1 + model),
-        shas: raw.subarray(nl + 1 + model),
+        model: raw.subarray(nl + 1, at),
+        shas: raw.subarray(at, at + shas),
+        added: raw.subarray(at + shas),
         gzip: data.gzip === true,
         lines: data.lines === true,
       };
@@ -89,17 +99,18 @@ export class NodeStateCache {
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
       const head = {
-        version: 5,
+        version: 6,
         token: record.token,
         model: record.model.length,
         shas: record.shas.length,
+        added: record.added.length,
         gzip: record.gzip,
         lines: record.lines,
         helper: HELPER_VERSION,
       };
       writeFileSync(
         tmp,
-        Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), record.model, record.shas]),
+        Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), record.model, record.shas, record.added]),
       );
     } catch {
       return () => undefined; // a read-only project: the next push reads the node's side whole

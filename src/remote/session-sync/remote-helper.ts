@@ -8,7 +8,7 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //
 //   state ROOT KNOWN PRUNE...   `HSM-ROOT ok|none|notdir|denied`, `HSM-MISSING tool`, then
 //                           `HSM-TOKEN t` and sections (listing; the entries changed since the
-//                           last push ended, when one did; its shas); `HSM-SAME` instead when
+//                           last push ended, when one did; its record: shas, added); `HSM-SAME` instead when
 //                           KNOWN is the token of that push and nothing changed since; chunks
 //                           received, when there are any
 //   recv ROOT BLOCK [ENC LEN SHA]...   for each chunk: reads LEN bytes typed to /dev/tty
@@ -24,9 +24,9 @@ import { quoteShellArgv, quoteShellWord } from '../../domain/shell-quote.js';
 //                           apply's arguments: that data; `#push` with push's arguments after
 //                           ROOT, its data behind it; `#state PRUNE...`; `#quit`)
 //   apply ROOT rm: P.. rmdir: P.. chmod: MODE P.. chunks: SHA.. prune: P.. token: T [expect: K]
-//                           removes, changes modes, extracts the chunks (one tar stream), keeps
-//                           the shas the stream carried (`shas.new`: the whole record;
-//                           `shas.add`: appended to it) and writes the token T last (its mtime:
+//                           removes, changes modes, extracts the chunks (one tar stream, which
+//                           carries the record: `shas` whole, or `shas.add`, what changed since
+//                           `shas` was written) and writes the token T last (its mtime:
 //                           when the push ended), `HSM-APPLIED`. With expect: only when the copy
 //                           is as the push with token K left it (as state's HSM-SAME); else
 //                           `HSM-STALE`, `HSM-ROOT` and state's answer, and the chunks are dropped
@@ -180,6 +180,7 @@ state_of() {
     section listing; listing "$@" | zc | b64e
     if [ -n "$t" ] && [ "$t" != - ]; then section changed; changed all "$@" | zc | b64e; fi
     section shas; cat $S/shas 2>/dev/null | zc | b64e
+    section added; cat $S/shas.add 2>/dev/null | zc | b64e
   fi
   for c in $S/chunks/*; do [ -e "$c" ] && { section chunks; ls $S/chunks | zc | b64e; }; break; done
 }
@@ -227,13 +228,12 @@ do_apply() {
   done
   find_mode
   if [ "$TM" = gnu ]; then o=--no-same-owner; else o=; fi
+  # the record the stream carries (shas: the whole; shas.add: what changed since shas was
+  # written, whole): the token names it (the state command's HSM-SAME), so it is cleared before
+  # tar writes the record, and never names a record half rewritten
+  : >$S/token
   if [ $nc = 1 ]; then tar -xpf $used $o; elif [ $nc -gt 1 ]; then cat $used | tar -xpf - $o; fi ||
     { echo 'HSM-FAIL tar could not extract the files'; exit 1; }
-  # the record: the token names it (the state command's HSM-SAME); cleared first, so a record
-  # being rewritten is never taken for the one the token named
-  rec=
-  if [ -f $S/shas.add ]; then : >$S/token; cat $S/shas.add >>$S/shas && used="$used $S/shas.add" && rec=1; fi
-  if [ -f $S/shas.new ]; then : >$S/token; mv -f $S/shas.new $S/shas && rec=1; fi
   [ -f $S/check.$$ ] && used="$used $S/check.$$"
   [ -f $S/chunks/.in.$$.sha ] && used="$used $S/chunks/.in.$$.sha"
   [ -n "$used$junk" ] && rm -f $used $junk
@@ -241,7 +241,7 @@ do_apply() {
   # sending its own right now)
   for c in $S/chunks/*; do [ -e "$c" ] && find $S/chunks -type f -mtime +1 -exec rm -f {} + 2>/dev/null; break; done
   # the token last: it names the record, and its mtime marks the end of the push (changed)
-  [ -n "$rec" ] && printf '%s\n' "$tok" >$S/token
+  printf '%s\n' "$tok" >$S/token
   echo 'HSM-APPLIED'
 }
 # REGION PROFILE (- for none): the node's AWS CLI in aws (on the PATH, else where pip --user puts

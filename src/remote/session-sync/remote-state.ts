@@ -75,7 +75,14 @@ export function nodeSideOf(
   const gzip = rootLine.endsWith('gz');
   const empty: RemoteState = { entries: new Map(), changed: null, shas: new Map(), chunks: new Set() };
   const lines = out.lines.some((l) => l.key === 'LINES');
-  const none: NodeRecord = { token: '-', model: Buffer.alloc(0), shas: Buffer.alloc(0), gzip, lines };
+  const none: NodeRecord = {
+    token: '-',
+    model: Buffer.alloc(0),
+    shas: Buffer.alloc(0),
+    added: Buffer.alloc(0),
+    gzip,
+    lines,
+  };
   if (rootLine.startsWith('none'))
     return { exists: false, gzip: !missing.includes('gzip'), state: empty, record: none, current: false };
   if (!rootLine.startsWith('ok')) {
@@ -102,13 +109,14 @@ export function nodeSideOf(
     token: lineOf(out, 'TOKEN') ?? '-',
     model: section('listing'),
     shas: section('shas'),
+    added: section('added'),
     gzip,
     lines,
   };
   return {
     exists: true,
     gzip,
-    state: { entries: parseListing(record.model), changed, shas: parseShas(record.shas), chunks },
+    state: { entries: parseListing(record.model), changed, shas: recordOf(record), chunks },
     record,
     current: changed !== null && changed.size === 0 && NodeStateCache.known(record) !== '-',
   };
@@ -125,10 +133,15 @@ export function cachedNodeSide(cached: NodeRecord): NodeSide {
     state: {
       entries: parseListing(cached.model),
       changed: new Set(),
-      shas: parseShas(cached.shas),
+      shas: recordOf(cached),
       chunks: new Set(),
     },
     record: cached,
     current: true,
   };
+}
+
+/** The record of what the pushes wrote: the whole one, with what changed since laid over it. */
+function recordOf(r: NodeRecord): Map<string, string> {
+  return parseShas(r.added.length === 0 ? r.shas : Buffer.concat([r.shas, r.added]));
 }

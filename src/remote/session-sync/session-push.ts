@@ -3,7 +3,7 @@ import { HsmError } from '../../domain/errors.js';
 import { ChunkSender, WINDOW } from './chunk-sender.js';
 import { lineOf, type HelperOutput } from './data-lines.js';
 import { readLocalManifest } from './local-manifest.js';
-import { planPush, serializeListing, serializeShas, type ManifestEntry } from './manifest.js';
+import { mergeShas, planPush, serializeListing, serializeShas, type ManifestEntry } from './manifest.js';
 import { modelAfter } from './node-model.js';
 import { buildPackStream, chunkRanges, type ExtraFile, type PackStream } from './pack-stream.js';
 import { OpenPush } from './open-push.js';
@@ -38,8 +38,8 @@ import type { SessionPushOptions, SessionSyncResult } from './types.js';
 export const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** A push sent before the node's side is read: at most this much stream (typed in vain if stale). */
 const SPECULATIVE_MAX_BYTES = 256 * 1024;
-/** The record of the push, whole or appended (manifest.ts: serializeShas). */
-const RECORD = '.hsm/session-sync/shas.new';
+/** The record of the pushes (manifest.ts: serializeShas): whole, and what changed since it was. */
+const RECORD = '.hsm/session-sync/shas';
 const RECORD_ADD = '.hsm/session-sync/shas.add';
 
 interface Push {
@@ -150,8 +150,8 @@ async function transfer(
     return finish();
   }
   // The stream: the entries to write, then the record of this push.
-  const record = recordOf(local, side.state.shas, delta);
-  const stream = buildPackStream(plan.send, [record]);
+  const record = recordOf(local, side, delta);
+  const stream = buildPackStream(plan.send, record.files);
   const staging =
     options.s3Staging && stream.length >= (options.s3Staging.minBytes ?? DEFAULT_STAGING_MIN_BYTES)
       ? new S3Stage(options.s3Staging, shell.node)
@@ -200,7 +200,8 @@ async function transfer(
   const after: NodeRecord = {
     token,
     model: serializeListing(modelAfter(side.state.entries, plan).values()),
-    shas: record.path === RECORD ? record.data : Buffer.concat([side.record.shas, record.data]),
+    shas: record.shas,
+    added: record.added,
     gzip: side.gzip,
     lines: side.record.lines,
   };
@@ -258,16 +259,28 @@ function recordDelta(local: readonly ManifestEntry[], recorded: ReadonlyMap<stri
   return { changed, removed };
 }
 
-// A whole record when there is none yet or the change is large; else only what changed.
+// The record this push leaves, as files of its stream, and as the node will have it: what changed
+// since the whole record was written (written whole: tar writes it, nothing is appended on the
+// node); the whole record when there is none yet or what changed since is large.
 function recordOf(
   local: readonly ManifestEntry[],
-  recorded: ReadonlyMap<string, string>,
+  side: NodeSide,
   { changed, removed }: ReturnType<typeof recordDelta>,
-): ExtraFile {
-  if (recorded.size === 0 || changed.length + removed.length > local.length / 4) {
-    return { path: RECORD, data: serializeShas(local) };
+): { files: ExtraFile[]; shas: Buffer; added: Buffer } {
+  const added = mergeShas(side.record.added, changed, removed);
+  if (side.state.shas.size > 0 && added.entries <= local.length / 4) {
+    return { files: [{ path: RECORD_ADD, data: added.data }], shas: side.record.shas, added: added.data };
   }
-  return { path: RECORD_ADD, data: serializeShas(changed, removed) };
+  const whole = serializeShas(local);
+  const none = Buffer.alloc(0);
+  return {
+    files: [
+      { path: RECORD, data: whole },
+      { path: RECORD_ADD, data: none },
+    ],
+    shas: whole,
+    added: none,
+  };
 }
 
 // Progress within the stream: files wholly before `offset`, and their content bytes before it.

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   cmp,
+  mergeShas,
   parseListing,
   parseShas,
   parsePaths,
@@ -134,6 +135,25 @@ describe('planPush', () => {
     expect(plan.chmod).toEqual([{ path: 'run.sh', mode: 0o755 }]);
     expect(plan.remove).toEqual(['l']);
     expect(plan.send.map((e) => e.path)).toEqual(['l']);
+  });
+
+  test('what changed since the whole record stays one entry per path, however many pushes laid it over', () => {
+    let added: Buffer = Buffer.alloc(0);
+    for (let i = 0; i < 5; i++) {
+      const m = mergeShas(added, [f('a.py', `A${i}`), f('b c.py', `B${i}`)], i === 4 ? ['gone.py'] : []);
+      added = m.data;
+      expect(m.entries).toBe(i === 4 ? 3 : 2);
+    }
+    // laid over the whole record: the latest of each path, a removed one gone
+    const whole = serializeShas([f('a.py', 'A'), f('gone.py', 'G'), f('kept.py', 'K')]);
+    expect([...parseShas(Buffer.concat([whole, added]))].sort()).toEqual([
+      ['a.py', 'A4'],
+      ['b c.py', 'B4'],
+      ['kept.py', 'K'],
+    ]);
+    // a path back after its removal
+    const back = mergeShas(added, [f('gone.py', 'G2')], []);
+    expect(parseShas(Buffer.concat([whole, back.data])).get('gone.py')).toBe('G2');
   });
 
   test('the record of a push and a find listing parse back', () => {
