@@ -23,7 +23,9 @@ const STATE_REASON: Record<string, TerminationReason | null> = {
   FAILED: 'failed',
   SPECIAL_EXIT: 'failed',
   TIMEOUT: 'timeout',
-  DEADLINE: 'timeout',
+  // the user's own `--deadline` came before the job could end: another attempt starts past it, and
+  // twice the time (a timeout's retry) would only make the deadline harder to meet; not run again
+  DEADLINE: 'cancelled',
   OUT_OF_MEMORY: 'oom',
   CANCELLED: 'cancelled',
   REVOKED: 'cancelled',
@@ -34,7 +36,8 @@ const STATE_REASON: Record<string, TerminationReason | null> = {
 
 const DETAIL: Record<string, string> = {
   TIMEOUT: 'Slurm ended the job at its time limit',
-  DEADLINE: 'Slurm ended the job at its deadline',
+  DEADLINE:
+    'Slurm ended the job at its deadline (its --deadline came before it could end; not run again: `hsm complete` runs it)',
   OUT_OF_MEMORY: 'Slurm killed the job for exceeding its memory limit',
   CANCELLED: 'the job was cancelled in Slurm',
   REVOKED: 'the job was revoked by the federation',

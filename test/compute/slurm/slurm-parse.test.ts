@@ -125,7 +125,8 @@ describe('sacct', () => {
     });
     expect(verdict(constructed, '40', 2).reason).toBe('preempted');
     expect(verdict(constructed, '40', 3).reason).toBe('node_fail');
-    expect(verdict(constructed, '40', 4).reason).toBe('timeout');
+    // DEADLINE: the user's --deadline came, not a time limit: cancelled, not retried as a timeout
+    expect(verdict(constructed, '40', 4).reason).toBe('cancelled');
     expect(verdict(constructed, '40', 5).reason).toBeNull();
     expect(slurmDialect.verdict({ ...find(recorded, '11', 0), state: 'SOMETHING_NEW' })).toEqual({
       reason: 'failed',

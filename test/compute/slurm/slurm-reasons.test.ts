@@ -70,7 +70,9 @@ describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
     start('deadline', () =>
       sweep(
         '',
-        `  cluster: {type: slurm, partition: debug, time: "00:05:00", poll_interval: 2s, extra_directives: ["--deadline=now+60"]}\n${ONCE}`,
+        // a timeout would be run again, with twice the time: a deadline must not be
+        `  cluster: {type: slurm, partition: debug, time: "00:05:00", poll_interval: 2s, extra_directives: ["--deadline=now+60"]}\n` +
+          'retry:\n  timeout: {retries: 1, time: 2}\n',
       ),
     );
   });
@@ -116,16 +118,17 @@ describe.skipIf(NO_INFRA)('termination reasons from the real Slurm', () => {
     });
   }, 240_000);
 
-  it('a job that cannot end before its `--deadline` is `timeout`, at its deadline, never started', async () => {
+  it('a job that cannot end before its `--deadline` is `cancelled` at its deadline, never started, not retried', async () => {
     const { code, task, runs } = await cases.get('deadline')!;
     expect(code, JSON.stringify(task)).toBe(1);
     expect(task).toMatchObject({
-      status: 'failed',
-      termination_reason: 'timeout',
+      status: 'cancelled',
+      termination_reason: 'cancelled',
       exit_code: null,
       attempts: 1,
     });
     expect(task.detail).toContain('Slurm ended the job at its deadline');
+    expect(task.detail).toContain('not run again');
     expect(runs).toEqual([]);
   }, 240_000);
 });
