@@ -70,6 +70,24 @@ describe.runIf(infra !== null)('sync through a session: a push begun before the 
     expect(commands.map((c) => c.name)).toEqual(['tty']);
     expect(commands[0]!.keys).toContain('APPLIED');
 
+    // names with spaces, quotes, `$`, a glob and unicode go on the typed line (eval'd there)
+    const odd = `ünï cödé/it's "q" $HOME *.py`;
+    mkdirSync(join(project, 'ünï cödé'));
+    writeFileSync(join(project, odd), 'odd');
+    await push();
+    expect(onNode(`cd ${base}/p && cat 'ünï cödé'/it*`)).toBe('odd');
+    chmodSync(join(project, odd), 0o700);
+    commands.length = 0;
+    expect((await push()).items.map((i) => [i.path, i.action])).toEqual([[odd, 'chmod']]);
+    rmSync(join(project, odd));
+    expect((await push()).items.map((i) => [i.path, i.action])).toEqual([[odd, 'delete']]);
+    expect(commands.map((c) => [c.name, c.keys.includes('APPLIED')])).toEqual([
+      ['tty', true],
+      ['tty', true],
+    ]);
+    expect(onNode(`cd ${base}/p && ls -A 'ünï cödé'`)).toBe('');
+    expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
+
     // a name with a tab (a control character: never typed to a terminal) travels inside the
     // data; its mode changed alone, it is named on the line
     writeFileSync(join(project, 'pkg1', 'tab\there.py'), 'tab');
@@ -96,7 +114,7 @@ describe.runIf(infra !== null)('sync through a session: a push begun before the 
     expect(commands.map((c) => c.name)).toEqual(['tty', 'push']);
     expect(commands[1]!.keys).toContain('APPLIED');
     expect(onNode(`cd ${base}/p && ${sums}`)).toBe(here());
-    expect(onNode(`cd ${base}/p && ls -A | sort`)).toBe('.hsm\npkg0\npkg1\npkg2\n');
+    expect(onNode(`cd ${base}/p && ls -A | LC_ALL=C sort`)).toBe('.hsm\npkg0\npkg1\npkg2\nünï cödé\n');
 
     // and the next one goes through the open command again
     writeFileSync(join(project, 'pkg2', 'm2.py'), 'and again');
