@@ -5,6 +5,7 @@ import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { hostHome, sshProject } from './ssh-project.js';
 import { until } from '../../helpers/wait.js';
+import { expectEachRanOnce } from '../../helpers/ledger.js';
 
 // The ssh compute source against the real sshd host node18 (scripts/infra; node17 is broken on
 // purpose by host-failures.test.ts and node19 killed by host-death.test.ts, which may run at the
@@ -133,16 +134,8 @@ describe.skipIf(NO_INFRA)('ssh source on real hosts', () => {
     const done = hsm(['complete', 'adopt', '--json', ...p.args], p.dir);
     expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(done.code, done.stderr).toBe(0);
-    const lines = readFileSync(ledger, 'utf8').trim().split('\n');
+    expectEachRanOnce(readFileSync(ledger, 'utf8').trim().split('\n'), N);
     for (let i = 1; i <= N; i++) {
-      expect(
-        lines.filter((l) => l === `start ${i}`),
-        `task ${i} started once`,
-      ).toHaveLength(1);
-      expect(
-        lines.filter((l) => l === `end ${i}`),
-        `task ${i} ended once`,
-      ).toHaveLength(1);
       const local = join(p.dir, 'sweeps/outputs/adopt/tasks', `task_00${i}`);
       expect(readFileSync(join(local, 'result.txt'), 'utf8')).toBe(`result ${i}\n`);
     }
