@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli.js';
@@ -83,6 +83,7 @@ describe('the packed package', { timeout: 180_000 }, () => {
     for (const f of [
       'package/bin/hsm.js',
       'package/dist/cli.js',
+      'package/dist/cli.cjs',
       'package/dist/api.js',
       'package/dist/types/api/index.d.ts',
       'package/runner/hsm-runner.sh',
@@ -90,6 +91,8 @@ describe('the packed package', { timeout: 180_000 }, () => {
     ])
       expect(files).toContain(f);
     expect(files.filter((f) => /^package\/(src|test)\//.test(f))).toEqual([]);
+    // the code cache `hsm run` leaves in dist/cache belongs to the machine that wrote it
+    expect(files.filter((f) => f.startsWith('package/dist/cache'))).toEqual([]);
   });
 
   it('`npx hpc-sweep-manager` runs the hsm command', () => {
@@ -99,6 +102,23 @@ describe('the packed package', { timeout: 180_000 }, () => {
     expect(help.stdout).toContain('run [options]');
     const version = run('npx', ['--offline', 'hsm', '--version'], consumer);
     expect(version.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('`hsm run` of the installed package runs a task, and again from its code cache', () => {
+    // `run` starts from dist/cli.cjs, which must find the runner inside the installed package
+    for (const word of ['first', 'second']) {
+      const ran = run(
+        'npx',
+        ['--offline', 'hsm', 'run', '--cmd', `echo packaged-${word}`, '--json'],
+        consumer,
+      );
+      expect(ran.code, ran.all).toBe(0);
+      const out = JSON.parse(ran.stdout) as { sweep_dir: string };
+      const log = readFileSync(join(out.sweep_dir, 'tasks', 'task_001', 'stdout.log'), 'utf8');
+      expect(log).toBe(`packaged-${word}\n`);
+    }
+    const cache = join(consumer, 'node_modules', pkg.name, 'dist', 'cache');
+    expect(readdirSync(cache).filter((f) => /^cli-[0-9a-f]+\.v8$/.test(f))).toHaveLength(1);
   });
 
   it('type-checks the example against the declarations, and rejects a program that misuses them', () => {
