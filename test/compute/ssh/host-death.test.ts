@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hsmAsync, waitForExit } from '../../helpers/cli.js';
+import { ensureBuilt, hsm, hsmAsync, waitForExit } from '../../helpers/cli.js';
+import { liveLockOwner } from '../../../src/state/sweep-lock.js';
 import { NO_INFRA } from '../../remote/test-infra.js';
 import { sshProject } from './ssh-project.js';
 import { until } from '../../helpers/wait.js';
@@ -75,5 +76,45 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
     expect(status.counts.completed).toBe(N);
     for (const i of rerun)
       expect(status.tasks.find((t) => t.name === `task_${String(i).padStart(3, '0')}`)!.attempts).toBe(2);
+  });
+
+  it('a detached sweep whose host restarted under its tasks: hsm complete reports them lost and runs each again once', async () => {
+    const dir = makeTempDir('hsm-restart-');
+    chmodSync(dir, 0o777);
+    const ledger = join(dir, 'ledger');
+    const go = join(dir, 'go');
+    writeFileSync(ledger, '');
+    chmodSync(ledger, 0o666);
+    const id = `restart_${process.pid}`;
+    const p = sshProject(
+      `command: ["sh", "-c", "echo start {i} >> ${ledger}; while [ ! -e ${go} ] && [ -e ${ledger} ]; do sleep 0.05; done; echo end {i} >> ${ledger}"]\nargs: none\nsweep:\n  grid:\n    i: [1, 2]\n`,
+      [{ name: 'n19', host: 'node19', workdir: '~/hsm/restart', extra: 'max_parallel: 2' }],
+    );
+    const run = hsm(['run', '--source', 'n19', '--sync', '--sweep-id', id, '--detach', ...p.args], p.dir);
+    expect(run.code, run.stderr).toBe(0);
+    const started = () => readFileSync(ledger, 'utf8').match(/^start \d$/gm) ?? [];
+    await until('both tasks to start on the host', () => started().length === 2, 60_000);
+    // the machine hsm ran on went away (its process killed), then the host restarted: every
+    // process there killed, its files kept (the task directories with their started records)
+    const lock = join(p.dir, 'sweeps/outputs', id, 'sweep.lock');
+    const owner = liveLockOwner(lock);
+    expect(owner).toBeGreaterThan(0);
+    process.kill(owner!, 'SIGKILL');
+    await until('the detached hsm to be gone', () => liveLockOwner(lock) === null);
+    execFileSync(HOST_CTL, ['kill', 'node19']);
+    execFileSync(HOST_CTL, ['restore', 'node19']);
+    writeFileSync(go, '');
+
+    const done = hsm(['complete', id, '--json', ...p.args], p.dir, {}, 120_000);
+    expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(done.code, done.stderr).toBe(0);
+    expect(started()).toHaveLength(4);
+    const ends = readFileSync(ledger, 'utf8').match(/^end \d$/gm) ?? [];
+    expect(ends.sort()).toEqual(['end 1', 'end 2']);
+    const status = JSON.parse(done.stdout) as { tasks: { status: string; attempts: number }[] };
+    expect(status.tasks.map((t) => [t.status, t.attempts])).toEqual([
+      ['completed', 2],
+      ['completed', 2],
+    ]);
   });
 });
