@@ -218,6 +218,21 @@ withdraw_task() { # attempt task_dir
   { [ -d "$2" ] || mkdir -p "$2"; } 2>/dev/null && : >"$2/withdrawn.$1"
 }
 
+# A started record written before the host last booted names a pid of that boot: a restarted host
+# gives pids out again from the bottom, so a live process with that number is another one. The
+# boot time is a file's mtime (the sweep's `.boot.<btime>`, made once a boot) to compare with `-ot`.
+before_boot() { # record
+  if [ -z "${boot_ref:-}" ]; then
+    btime=
+    while read -r key value; do
+      [ "$key" = btime ] && { btime=$value; break; }
+    done </proc/stat 2>/dev/null
+    boot_ref=../.boot.${btime:-unknown}
+    [ -z "$btime" ] || [ -e "$boot_ref" ] || touch -d "@$btime" "$boot_ref" 2>/dev/null
+  fi
+  [ -e "$boot_ref" ] && [ "$1" -ot "$boot_ref" ]
+}
+
 exit_rc() { # attempt task_dir -> sets erc
   erc=
   IFS= read -r line 2>/dev/null <"$2/exit" || return 1
@@ -310,7 +325,7 @@ status)
       started_pid "$1" "$2" || spid=0
       printf 'T %s %s exit %s %s\n' "$2" "$1" "$spid" "$erc"
     elif started_pid "$1" "$2"; then
-      if kill -0 "$spid" 2>/dev/null; then state=run; else state=gone; fi
+      if kill -0 "$spid" 2>/dev/null && ! before_boot "$2/started"; then state=run; else state=gone; fi
       printf 'T %s %s %s %s -\n' "$2" "$1" "$state" "$spid"
     elif [ -e "$2/withdrawn.$1" ]; then
       printf 'T %s %s skip 0 -\n' "$2" "$1"

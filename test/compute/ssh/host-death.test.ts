@@ -79,6 +79,7 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
   });
 
   it('a detached sweep whose host restarted under its tasks: hsm complete reports them lost and runs each again once', async () => {
+    execFileSync(HOST_CTL, ['restore', 'node19']); // killed by the test before
     const dir = makeTempDir('hsm-restart-');
     chmodSync(dir, 0o777);
     const ledger = join(dir, 'ledger');
@@ -105,7 +106,7 @@ describe.skipIf(NO_INFRA)('a sweep over 3 hosts and the local machine', () => {
     execFileSync(HOST_CTL, ['restore', 'node19']);
     writeFileSync(go, '');
 
-    const done = hsm(['complete', id, '--json', ...p.args], p.dir, {}, 120_000);
+    const done = hsm(['complete', id, '--json', ...p.args], p.dir, {}, 55_000);
     expect(done.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(done.code, done.stderr).toBe(0);
     expect(started()).toHaveLength(4);
