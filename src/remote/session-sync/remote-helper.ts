@@ -256,7 +256,7 @@ aws_of() {
 do_state() {
   root=$1 known=$2; shift 2
   for t in find tar head; do command -v $t >/dev/null 2>&1 || echo "HSM-MISSING $t"; done
-  if [ ! -e "$root" ]; then echo 'HSM-ROOT none'; exit 0; fi
+  if [ ! -e "$root" ]; then echo "HSM-ROOT none $Z"; exit 0; fi
   if [ ! -d "$root" ]; then echo 'HSM-ROOT notdir'; exit 0; fi
   cd -- "$root" 2>/dev/null || { echo 'HSM-ROOT denied'; exit 0; }
   echo "HSM-ROOT ok $Z"
