@@ -83,8 +83,7 @@ export function nodeSideOf(
     gzip,
     lines,
   };
-  if (rootLine.startsWith('none'))
-    return { exists: false, gzip, state: empty, record: none, current: false };
+  if (rootLine.startsWith('none')) return { exists: false, gzip, state: empty, record: none, current: false };
   if (!rootLine.startsWith('ok')) {
     const what = rootLine.startsWith('notdir') ? 'is not a directory' : 'cannot be entered';
     throw new HsmError('usage', `${root} on ${shell.node} ${what}.`, {
