@@ -20,6 +20,9 @@ case $action in
   freeze) sshd_running "$d" && kill -STOP "$pid" ;;
   link-down) ip link set "$(node_veth "$name")" down ;;
   kill)
+    # all stopped first, then killed: killed one by one, a task could run on a moment after its
+    # children died (a `$(hostname)` killed under `echo end`, a line the ledger tests then miss)
+    for p in $(ip netns pids "$(node_ns "$name")"); do kill -STOP "$p" 2>/dev/null || true; done
     for p in $(ip netns pids "$(node_ns "$name")"); do kill -KILL "$p" 2>/dev/null || true; done
     for _ in $(seq 100); do [[ -z $(ip netns pids "$(node_ns "$name")") ]] && break; sleep 0.02; done ;;
   restore)
