@@ -5,7 +5,8 @@ import { NO_INFRA } from '../../remote/test-infra.js';
 import { ssmProject } from './ssm-project.js';
 
 // A timeout on a session source kills the task's whole process group on its node (the task and
-// what it started), through the node's session: nothing of it is left running there.
+// what it started), through the node's session: nothing of it is left running there. On node22:
+// ssm-source.test.ts kills node23 mid-way, and CI may run the two files at the same time.
 
 beforeAll(() => ensureBuilt());
 
@@ -24,7 +25,7 @@ describe.skipIf(NO_INFRA)('ssm source timeouts', () => {
     const marker = `hsmssmto${process.pid}`;
     const p = ssmProject(
       `command: ["bash", "-c", "sleep 3017 & exec -a ${marker} sleep 300"]\nargs: none\nsweep:\n  grid:\n    i: [1]\n`,
-      { nodes: 'node23', workdir: 'hsm-ssm/timeout' },
+      { nodes: 'node22', workdir: 'hsm-ssm/timeout' },
     );
     const r = hsm(['run', '--source', 'pty', '--sync', '--timeout', '3s', '--sweep-id', 'to'], p.dir);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
@@ -33,7 +34,7 @@ describe.skipIf(NO_INFRA)('ssm source timeouts', () => {
       tasks: { status: string; termination_reason: string; host: string }[];
     };
     expect(status.tasks[0]).toMatchObject({
-      host: 'node23',
+      host: 'node22',
       termination_reason: 'timeout',
       signal: 'SIGTERM',
     });
